@@ -1,0 +1,136 @@
+#pragma once
+// Thin RAII wrappers over librdkafka's C++ producer and consumer that every venue process uses. They
+// add what librdkafka leaves to the caller: safe defaults (idempotent producer, acks=all, Nagle off),
+// a clear exception when the configuration is refused, and a Prometheus counter for every error, retry
+// and drop, labelled with the client id.
+//
+// Producer:
+//   venue::kafka::Producer p({.brokers = url, .client_id = "venue"}, registry,
+//                            [](const venue::kafka::Delivery& d) { ... });
+//   if (p.produce("venue.execution-reports", key, payload, headers, opaque) != Enqueue::kOk) ...
+//   p.poll(0);   // runs delivery callbacks on this thread
+// Delivery callbacks run only inside poll()/flush(), on the calling thread. The destructor flushes
+// for up to ProducerSettings::close_timeout_ms and counts what it could not deliver.
+//
+// Consumer:
+//   venue::kafka::Consumer c({.brokers = url, .group_id = "dropcopy", .client_id = "dropcopy"}, registry);
+//   c.subscribe({"venue.execution-reports"});
+//   while (auto m = c.poll(100)) { ...; c.commit(*m); }
+// poll() returns only messages with a payload; errors are counted and logged, never returned as data.
+// Auto-commit is off: the caller commits what it has durably handled.
+//
+// Thread rules: a Producer may be shared (librdkafka is thread-safe) but its delivery callback runs on
+// whichever thread calls poll(); a Consumer belongs to one thread.
+
+#include <cstdint>
+#include <functional>
+#include <librdkafka/rdkafkacpp.h>
+#include <memory>
+#include <optional>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace venue::kafka {
+
+using Properties = std::vector<std::pair<std::string, std::string>>;
+
+struct Header {
+  std::string key;
+  std::string value;
+};
+
+struct ProducerSettings {
+  std::string brokers;
+  std::string client_id;
+  Properties properties;  // any librdkafka property; overrides the defaults
+  int close_timeout_ms = 5000;
+};
+
+struct ConsumerSettings {
+  std::string brokers;
+  std::string group_id;
+  std::string client_id;
+  Properties properties;
+};
+
+struct Delivery {
+  bool ok = false;
+  std::string error;  // empty when ok
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  void* opaque = nullptr;  // what produce() was given
+};
+
+enum class Enqueue : std::uint8_t { kOk, kQueueFull, kError };
+
+// Thrown at construction when librdkafka refuses the configuration or cannot create the client.
+class KafkaError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Producer {
+ public:
+  using DeliveryHandler = std::function<void(const Delivery&)>;
+
+  Producer(const ProducerSettings& settings, prometheus::Registry& registry, DeliveryHandler on_delivery);
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Enqueues one message. kQueueFull when librdkafka's local queue is full (counted; poll and retry).
+  Enqueue produce(std::string_view topic, std::string_view key, std::string_view payload,
+                  const std::vector<Header>& headers, void* opaque = nullptr,
+                  std::int32_t partition = RdKafka::Topic::PARTITION_UA);
+  int poll(int timeout_ms);
+  // Waits for every outstanding message; false when some were still outstanding at the timeout.
+  bool flush(int timeout_ms);
+  int outstanding() const;
+  RdKafka::Producer& handle() { return *producer_; }
+
+ private:
+  struct Callbacks;
+  std::unique_ptr<Callbacks> callbacks_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  int close_timeout_ms_;
+  prometheus::Counter* produced_;
+  prometheus::Counter* queue_full_;
+  prometheus::Counter* produce_errors_;
+  prometheus::Counter* delivered_;
+  prometheus::Counter* delivery_errors_;
+  prometheus::Counter* undelivered_at_close_;
+};
+
+class Consumer {
+ public:
+  Consumer(const ConsumerSettings& settings, prometheus::Registry& registry);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  void subscribe(const std::vector<std::string>& topics);
+  // The next message, or nullptr when none arrived within the timeout.
+  std::unique_ptr<RdKafka::Message> poll(int timeout_ms);
+  // Commits the offset after `message` (synchronously). False on failure (counted and logged).
+  bool commit(const RdKafka::Message& message);
+  void close();
+  RdKafka::KafkaConsumer& handle() { return *consumer_; }
+
+  static std::optional<std::string> header(RdKafka::Message& message, const std::string& key);
+
+ private:
+  struct Callbacks;
+  std::unique_ptr<Callbacks> callbacks_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  bool closed_ = false;
+  prometheus::Counter* consumed_;
+  prometheus::Counter* consume_errors_;
+  prometheus::Counter* commit_errors_;
+};
+
+}  // namespace venue::kafka

@@ -1,0 +1,215 @@
+#include "venue/common/kafka.h"
+
+#include <prometheus/counter.h>
+
+#include "venue/common/log.h"
+
+namespace venue::kafka {
+namespace {
+
+prometheus::Counter& counter(prometheus::Registry& registry, const std::string& name, const std::string& help,
+                             const std::string& client) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({{"client", client}});
+}
+
+std::unique_ptr<RdKafka::Conf> make_conf(const std::string& brokers, const std::string& client_id,
+                                         const Properties& defaults, const Properties& overrides) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string err;
+  auto set = [&](const std::string& k, const std::string& v) {
+    if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
+      throw KafkaError("kafka: property " + k + "=" + v + " refused: " + err);
+    }
+  };
+  if (!brokers.empty()) set("bootstrap.servers", brokers);
+  if (!client_id.empty()) set("client.id", client_id);
+  for (const auto& [k, v] : defaults) set(k, v);
+  for (const auto& [k, v] : overrides) set(k, v);
+  return conf;
+}
+
+// librdkafka's client-level errors (broker down, all brokers down, authentication) arrive here.
+struct EventLogger : RdKafka::EventCb {
+  std::string client;
+  prometheus::Counter* errors = nullptr;
+  void event_cb(RdKafka::Event& event) override {
+    if (event.type() == RdKafka::Event::EVENT_ERROR) {
+      errors->Increment();
+      VENUE_LOG_KV(warning, "kafka client error",
+                   {{"client", client}, {"error", RdKafka::err2str(event.err())}, {"detail", event.str()}});
+    } else if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
+      VENUE_LOG_KV(warning, "kafka", {{"client", client}, {"facility", event.fac()}, {"detail", event.str()}});
+    }
+  }
+};
+
+}  // namespace
+
+struct Producer::Callbacks : RdKafka::DeliveryReportCb {
+  DeliveryHandler handler;
+  Producer* owner = nullptr;
+  EventLogger events;
+  void dr_cb(RdKafka::Message& m) override {
+    Delivery d;
+    d.ok = m.err() == RdKafka::ERR_NO_ERROR;
+    if (!d.ok) d.error = m.errstr();
+    d.topic = m.topic_name();
+    d.partition = m.partition();
+    d.offset = m.offset();
+    d.opaque = m.msg_opaque();
+    (d.ok ? owner->delivered_ : owner->delivery_errors_)->Increment();
+    if (!d.ok) VENUE_LOG_KV(warning, "kafka delivery failed", {{"topic", d.topic}, {"error", d.error}});
+    if (handler) handler(d);
+  }
+};
+
+Producer::Producer(const ProducerSettings& settings, prometheus::Registry& registry, DeliveryHandler on_delivery)
+    : callbacks_(std::make_unique<Callbacks>()), close_timeout_ms_(settings.close_timeout_ms) {
+  const auto& id = settings.client_id;
+  produced_ = &counter(registry, "venue_kafka_produced_total", "Messages handed to the Kafka producer", id);
+  queue_full_ = &counter(registry, "venue_kafka_produce_queue_full_total",
+                         "Produce attempts refused because the local queue was full (retried by the caller)", id);
+  produce_errors_ = &counter(registry, "venue_kafka_produce_errors_total", "Produce calls refused with an error", id);
+  delivered_ = &counter(registry, "venue_kafka_delivered_total", "Messages the broker acknowledged", id);
+  delivery_errors_ = &counter(registry, "venue_kafka_delivery_errors_total", "Messages that failed delivery", id);
+  undelivered_at_close_ = &counter(registry, "venue_kafka_undelivered_at_close_total",
+                                   "Messages still outstanding when the producer closed", id);
+  callbacks_->handler = std::move(on_delivery);
+  callbacks_->owner = this;
+  callbacks_->events.client = id;
+  callbacks_->events.errors = &counter(registry, "venue_kafka_client_errors_total", "librdkafka client errors", id);
+
+  auto conf = make_conf(settings.brokers, id,
+                        {{"enable.idempotence", "true"},
+                         {"acks", "all"},
+                         {"socket.nagle.disable", "true"},
+                         {"linger.ms", "1"},
+                         {"message.timeout.ms", "0"}},  // never give up on a message: the venue must not lose one
+                        settings.properties);
+  std::string err;
+  if (conf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(callbacks_.get()), err) != RdKafka::Conf::CONF_OK ||
+      conf->set("event_cb", static_cast<RdKafka::EventCb*>(&callbacks_->events), err) != RdKafka::Conf::CONF_OK) {
+    throw KafkaError("kafka: cannot set callbacks: " + err);
+  }
+  producer_.reset(RdKafka::Producer::create(conf.get(), err));
+  if (!producer_) throw KafkaError("kafka: cannot create producer: " + err);
+}
+
+Producer::~Producer() {
+  if (!producer_) return;
+  producer_->flush(close_timeout_ms_);
+  const int left = producer_->outq_len();
+  if (left > 0) {
+    undelivered_at_close_->Increment(left);
+    VENUE_LOG_KV(warning, "kafka producer closed with messages outstanding", {{"outstanding", left}});
+  }
+}
+
+Enqueue Producer::produce(std::string_view topic, std::string_view key, std::string_view payload,
+                          const std::vector<Header>& headers, void* opaque, std::int32_t partition) {
+  RdKafka::Headers* hdrs = nullptr;
+  if (!headers.empty()) {
+    hdrs = RdKafka::Headers::create();
+    for (const auto& h : headers) hdrs->add(h.key, h.value.data(), h.value.size());
+  }
+  // librdkafka copies payload and key (RK_MSG_COPY) and owns hdrs on success.
+  const auto err = producer_->produce(std::string(topic), partition, RdKafka::Producer::RK_MSG_COPY,
+                                      const_cast<char*>(payload.data()), payload.size(), key.data(), key.size(), 0,
+                                      hdrs, opaque);
+  if (err == RdKafka::ERR_NO_ERROR) {
+    produced_->Increment();
+    return Enqueue::kOk;
+  }
+  delete hdrs;
+  if (err == RdKafka::ERR__QUEUE_FULL) {
+    queue_full_->Increment();
+    return Enqueue::kQueueFull;
+  }
+  produce_errors_->Increment();
+  VENUE_LOG_KV(warning, "kafka produce refused", {{"topic", std::string(topic)}, {"error", RdKafka::err2str(err)}});
+  return Enqueue::kError;
+}
+
+int Producer::poll(int timeout_ms) { return producer_->poll(timeout_ms); }
+
+bool Producer::flush(int timeout_ms) { return producer_->flush(timeout_ms) == RdKafka::ERR_NO_ERROR; }
+
+int Producer::outstanding() const { return producer_->outq_len(); }
+
+struct Consumer::Callbacks {
+  EventLogger events;
+};
+
+Consumer::Consumer(const ConsumerSettings& settings, prometheus::Registry& registry)
+    : callbacks_(std::make_unique<Callbacks>()) {
+  const auto& id = settings.client_id;
+  consumed_ = &counter(registry, "venue_kafka_consumed_total", "Messages received from Kafka", id);
+  consume_errors_ = &counter(registry, "venue_kafka_consume_errors_total", "Errors while consuming", id);
+  commit_errors_ = &counter(registry, "venue_kafka_commit_errors_total", "Offset commits that failed", id);
+  callbacks_->events.client = id;
+  callbacks_->events.errors = &counter(registry, "venue_kafka_client_errors_total", "librdkafka client errors", id);
+  auto conf = make_conf(settings.brokers, id,
+                        {{"group.id", settings.group_id},
+                         {"enable.auto.commit", "false"},
+                         {"auto.offset.reset", "earliest"},
+                         {"socket.nagle.disable", "true"},
+                         {"enable.partition.eof", "false"}},
+                        settings.properties);
+  std::string err;
+  if (conf->set("event_cb", static_cast<RdKafka::EventCb*>(&callbacks_->events), err) != RdKafka::Conf::CONF_OK) {
+    throw KafkaError("kafka: cannot set callbacks: " + err);
+  }
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!consumer_) throw KafkaError("kafka: cannot create consumer: " + err);
+}
+
+Consumer::~Consumer() { close(); }
+
+void Consumer::subscribe(const std::vector<std::string>& topics) {
+  const auto err = consumer_->subscribe(topics);
+  if (err != RdKafka::ERR_NO_ERROR) throw KafkaError("kafka: subscribe failed: " + RdKafka::err2str(err));
+}
+
+std::unique_ptr<RdKafka::Message> Consumer::poll(int timeout_ms) {
+  std::unique_ptr<RdKafka::Message> m(consumer_->consume(timeout_ms));
+  if (!m) return nullptr;
+  switch (m->err()) {
+    case RdKafka::ERR_NO_ERROR:
+      consumed_->Increment();
+      return m;
+    case RdKafka::ERR__TIMED_OUT:
+    case RdKafka::ERR__PARTITION_EOF:
+      return nullptr;
+    default:
+      consume_errors_->Increment();
+      VENUE_LOG_KV(warning, "kafka consume error", {{"error", m->errstr()}});
+      return nullptr;
+  }
+}
+
+bool Consumer::commit(const RdKafka::Message& message) {
+  std::vector<RdKafka::TopicPartition*> offsets{
+      RdKafka::TopicPartition::create(message.topic_name(), message.partition(), message.offset() + 1)};
+  const auto err = consumer_->commitSync(offsets);
+  RdKafka::TopicPartition::destroy(offsets);
+  if (err == RdKafka::ERR_NO_ERROR) return true;
+  commit_errors_->Increment();
+  VENUE_LOG_KV(warning, "kafka commit failed", {{"error", RdKafka::err2str(err)}});
+  return false;
+}
+
+void Consumer::close() {
+  if (closed_ || !consumer_) return;
+  closed_ = true;
+  consumer_->close();
+}
+
+std::optional<std::string> Consumer::header(RdKafka::Message& message, const std::string& key) {
+  RdKafka::Headers* hdrs = message.headers();
+  if (hdrs == nullptr) return std::nullopt;
+  RdKafka::Headers::Header h = hdrs->get_last(key);
+  if (h.err() != RdKafka::ERR_NO_ERROR || h.value() == nullptr) return std::nullopt;
+  return std::string(static_cast<const char*>(h.value()), h.value_size());
+}
+
+}  // namespace venue::kafka
