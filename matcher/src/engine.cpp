@@ -1,0 +1,1257 @@
+#include "venue/matcher/engine.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <queue>
+#include <unordered_map>
+
+#include "hash64.h"
+#include "order_store.h"
+
+namespace venue::matcher {
+
+using detail::kNil;
+using detail::Order;
+
+namespace {
+
+constexpr std::int64_t kMaxPrice = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMinPrice = std::numeric_limits<std::int64_t>::min();
+constexpr std::uint64_t kCounterMask = (1ULL << 48) - 1;
+
+struct Level {
+  std::int64_t price;
+  std::int64_t total;  // sum of the leaves (hidden iceberg quantity included)
+  std::uint32_t head;
+  std::uint32_t tail;
+  std::uint32_t count;
+  std::uint32_t next_free;
+};
+
+struct LevelRef {
+  std::int64_t price;
+  std::uint32_t slot;
+};
+
+// One instrument's book. Each side is a vector of price levels sorted so that the best level is at the
+// back: most activity is at or near the touch, where inserting and erasing move few elements.
+struct Book {
+  InstrumentSpec spec;
+  std::vector<LevelRef> bids;  // ascending price
+  std::vector<LevelRef> asks;  // descending price
+  // Stop orders waiting for their trigger, in trigger order: buy stops fire when the last trade price
+  // rises to their stop price (lowest first), sell stops when it falls to theirs (highest first).
+  std::map<std::pair<std::int64_t, std::uint64_t>, std::uint32_t> buy_stops;   // (stop, arrival)
+  std::map<std::pair<std::int64_t, std::uint64_t>, std::uint32_t> sell_stops;  // (-stop, arrival)
+  std::int64_t last_trade = 0;  // 0: no trade yet
+  std::int64_t band_lo = kMinPrice;
+  std::int64_t band_hi = kMaxPrice;
+  std::size_t resting = 0;
+
+  void update_band() {
+    const std::int64_t ref = spec.band_reference == BandReference::kLastTrade && last_trade > 0
+                                 ? last_trade
+                                 : spec.reference_price.count();
+    if (spec.band_bps <= 0 || ref <= 0) {
+      band_lo = kMinPrice;
+      band_hi = kMaxPrice;
+      return;
+    }
+    // The band never includes a price beyond bps of the reference: round its width down.
+    const auto width = static_cast<std::int64_t>(static_cast<__int128>(ref) * spec.band_bps / 10'000);
+    band_lo = ref - width;
+    band_hi = ref + width;
+  }
+  bool has_band() const { return band_lo != kMinPrice || band_hi != kMaxPrice; }
+};
+
+// A little binary writer/reader for snapshots (native byte order; the snapshot file records it).
+class Writer {
+ public:
+  template <class T>
+  void put(const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
+    out_.insert(out_.end(), p, p + sizeof(T));
+  }
+  std::vector<std::uint8_t> take() { return std::move(out_); }
+
+ private:
+  std::vector<std::uint8_t> out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> in) : in_(in) {}
+  template <class T>
+  bool get(T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    if (pos_ + sizeof(T) > in_.size()) return false;
+    std::memcpy(&v, in_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return true;
+  }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  std::span<const std::uint8_t> in_;
+  std::size_t pos_ = 0;
+};
+
+constexpr std::uint32_t kSnapshotMagic = 0x5353'4D56;  // "VMSS"
+constexpr std::uint32_t kSnapshotVersion = 1;
+
+// The fields of an order a snapshot keeps (everything but links and slots).
+struct SavedOrder {
+  std::int64_t price, leaves, visible;
+  std::uint64_t id, client_ref, arrival;
+  std::int64_t qty, cum_qty, display_qty, min_qty, stop_price, expire_ns;
+  std::uint64_t cum_value_lo;
+  std::int64_t cum_value_hi;
+  std::uint32_t session, firm, account;
+  std::uint8_t side, type, tif, stp, post_only, triggered, state, pad;
+};
+
+}  // namespace
+
+class EngineState {
+ public:
+  EngineState(const EngineSettings& settings, std::span<const InstrumentSpec> instruments, EventListener& listener)
+      : settings_(settings), listener_(listener) {
+    id_base_ = static_cast<std::uint64_t>(settings.shard) << 48;
+    for (const auto& spec : instruments) {
+      Book b;
+      b.spec = spec;
+      b.update_band();
+      const auto id = spec.id.value();
+      if (id >= book_of_.size() && id < kDirectInstrumentLimit) book_of_.resize(id + 1, kNil);
+      if (id < kDirectInstrumentLimit) {
+        book_of_[id] = static_cast<std::uint32_t>(books_.size());
+      } else {
+        far_books_[id] = static_cast<std::uint32_t>(books_.size());
+      }
+      books_.push_back(std::move(b));
+      specs_.push_back(spec);
+    }
+  }
+
+  // ----- dispatch -----
+
+  void apply(const Command& c) {
+    ++counters_.commands;
+    hdr_ = EventHeader{c.seq, c.now_ns};
+    switch (c.type) {
+      case CommandType::kNewOrder: new_order(c.new_order); break;
+      case CommandType::kCancel: cancel(c.cancel); break;
+      case CommandType::kReplace: replace(c.replace); break;
+      case CommandType::kMassCancel: mass_cancel(c.mass_cancel); break;
+      case CommandType::kStatus: status(c.status); break;
+      case CommandType::kSetTradingStatus: set_trading_status(c.trading_status); break;
+      case CommandType::kSetReferencePrice: set_reference_price(c.reference_price); break;
+      case CommandType::kTimer: expire_gtd(c.now_ns); break;
+      case CommandType::kEndOfDay: end_of_day(c.end_of_day); break;
+    }
+  }
+
+  // ----- new orders -----
+
+  RejectCode validate(const NewOrderCmd& c, Book& b) const {
+    if (c.side != Side::kBuy && c.side != Side::kSell) return RejectCode::kUnsupportedOrder;
+    if (c.type < OrdType::kMarket || c.type > OrdType::kStopLimit) return RejectCode::kUnsupportedOrder;
+    switch (c.tif) {
+      case TimeInForce::kDay: case TimeInForce::kIoc: case TimeInForce::kFok: case TimeInForce::kGtc:
+      case TimeInForce::kGtd: break;
+      default: return RejectCode::kUnsupportedOrder;
+    }
+    if (c.stp > StpMode::kDecrementAndCancel) return RejectCode::kUnsupportedOrder;
+    if (b.spec.status == TradingStatus::kHalted) return RejectCode::kInstrumentHalted;
+    if (b.spec.status == TradingStatus::kClosed) return RejectCode::kInstrumentClosed;
+    if (c.qty.count() <= 0) return RejectCode::kQtyNotPositive;
+    if (c.qty < b.spec.min_qty) return RejectCode::kQtyBelowMinimum;
+    if (c.qty > b.spec.max_qty) return RejectCode::kQtyAboveMaximum;
+    const bool limit_priced = c.type == OrdType::kLimit || c.type == OrdType::kStopLimit;
+    const bool stop = c.type == OrdType::kStop || c.type == OrdType::kStopLimit;
+    if (limit_priced) {
+      if (c.price.count() == 0) return RejectCode::kPriceRequired;
+      if (c.price.count() < 0) return RejectCode::kPriceNotPositive;
+      if (c.price.count() < b.band_lo || c.price.count() > b.band_hi) return RejectCode::kPriceOutsideBand;
+    } else if (c.price.count() != 0) {
+      return RejectCode::kUnsupportedOrder;
+    }
+    if (stop != (c.stop_price.count() != 0) || c.stop_price.count() < 0) return RejectCode::kStopPriceInvalid;
+    const bool immediate = c.tif == TimeInForce::kIoc || c.tif == TimeInForce::kFok;
+    if (c.display_qty.count() != 0 &&
+        (c.display_qty.count() < 0 || c.display_qty > c.qty || immediate || c.type == OrdType::kMarket)) {
+      return RejectCode::kDisplayQtyInvalid;
+    }
+    if (c.min_qty.count() != 0 && (c.min_qty.count() < 0 || c.tif != TimeInForce::kIoc || c.min_qty > c.qty)) {
+      return RejectCode::kMinQtyInvalid;
+    }
+    if (c.post_only && (c.type != OrdType::kLimit || immediate)) return RejectCode::kPostOnlyInvalid;
+    if ((c.tif == TimeInForce::kGtd) != (c.expire_time_ns != 0)) return RejectCode::kExpireTimeInvalid;
+    if (c.tif == TimeInForce::kGtd && c.expire_time_ns <= hdr_.now_ns) return RejectCode::kExpireTimeInvalid;
+    if ((c.type == OrdType::kMarket || c.type == OrdType::kStop) && b.spec.band_bps > 0 && !b.has_band()) {
+      return RejectCode::kMarketOrderNoReference;
+    }
+    if (stop && b.last_trade > 0 && stop_fires(c.side, c.stop_price.count(), b.last_trade)) {
+      return RejectCode::kStopAlreadyTriggered;
+    }
+    return RejectCode::kNone;
+  }
+
+  void new_order(const NewOrderCmd& c) {
+    const std::uint64_t counter = next_order_++;
+    const std::uint64_t id = id_base_ | counter;
+    Book* b = find_book(c.instrument);
+    RejectCode code = RejectCode::kNone;
+    if (counter > kCounterMask) {
+      code = RejectCode::kVenueIdExhausted;
+    } else if (b == nullptr) {
+      code = RejectCode::kUnknownInstrument;
+    } else {
+      code = validate(c, *b);
+    }
+    if (code == RejectCode::kNone && c.post_only && would_cross(*b, c.side, c.price.count()) &&
+        settings_.post_only_policy == PostOnlyPolicy::kReject) {
+      code = RejectCode::kPostOnlyWouldTake;
+    }
+    if (code != RejectCode::kNone) {
+      reject(c, id, code);
+      return;
+    }
+
+    const std::uint32_t slot = pool_.allocate();
+    Order& o = pool_[slot];
+    o.price = c.price.count();
+    o.leaves = c.qty.count();
+    o.visible = c.display_qty.count() > 0 ? c.display_qty.count() : o.leaves;
+    o.prev = o.next = o.level = kNil;
+    o.stp_key = settings_.stp_scope == StpScope::kFirm ? c.owner.firm.value() : c.owner.account.value();
+    o.book = static_cast<std::uint32_t>(b - books_.data());
+    o.id = id;
+    o.client_ref = c.client_ref;
+    o.arrival = next_arrival_++;
+    o.qty = c.qty.count();
+    o.cum_qty = 0;
+    o.display_qty = c.display_qty.count();
+    o.min_qty = c.min_qty.count();
+    o.stop_price = c.stop_price.count();
+    o.expire_ns = c.expire_time_ns;
+    o.set_cum_value(0);
+    o.owner = c.owner;
+    o.side = c.side;
+    o.type = c.type;
+    o.tif = c.tif;
+    o.stp = c.stp;
+    o.post_only = c.post_only;
+    o.triggered = !(c.type == OrdType::kStop || c.type == OrdType::kStopLimit);
+    o.state = OrderState::kNew;
+    o.live = true;
+    index_.insert(counter, slot);
+
+    listener_.on_accepted(AcceptedEvent{hdr_, next_exec(), view(o)});
+
+    if (!o.triggered) {
+      add_stop(*b, slot);
+      return;
+    }
+    if (c.post_only && would_cross(*b, c.side, c.price.count())) {
+      // PostOnlyPolicy::kCancel: accepted, then cancelled without trading.
+      cancel_order(slot, CancelReason::kPostOnly, 0);
+      return;
+    }
+    enter(*b, slot);
+    fire_stops(*b);
+  }
+
+  void reject(const NewOrderCmd& c, std::uint64_t id, RejectCode code) {
+    ++counters_.rejects;
+    OrderView v{};
+    v.id = OrderId(id);
+    v.client_ref = c.client_ref;
+    v.instrument = c.instrument;
+    v.owner = c.owner;
+    v.side = c.side;
+    v.type = c.type;
+    v.tif = c.tif;
+    v.stp = c.stp;
+    v.post_only = c.post_only;
+    v.triggered = false;
+    v.state = OrderState::kRejected;
+    v.price = c.price;
+    v.stop_price = c.stop_price;
+    v.qty = c.qty;
+    v.display_qty = c.display_qty;
+    v.min_qty = c.min_qty;
+    v.expire_time_ns = c.expire_time_ns;
+    listener_.on_rejected(RejectedEvent{hdr_, next_exec(), code, v});
+  }
+
+  // An order (new, triggered or re-priced) takes liquidity if it can, then rests or is cancelled.
+  void enter(Book& b, std::uint32_t slot) {
+    Order& o = pool_[slot];
+    const bool market = o.type == OrdType::kMarket || o.type == OrdType::kStop;
+    const std::int64_t limit = market ? (o.side == Side::kBuy ? b.band_hi : b.band_lo) : o.price;
+
+    if (o.tif == TimeInForce::kFok || o.min_qty > 0) {
+      const std::int64_t need = o.tif == TimeInForce::kFok ? o.leaves : o.min_qty;
+      if (available(b, o, limit, need) < need) {
+        cancel_order(slot, o.tif == TimeInForce::kFok ? CancelReason::kFokUnfilled : CancelReason::kMinQtyUnmet, 0);
+        return;
+      }
+    }
+    if (!match(b, slot, limit)) return;  // the aggressor was cancelled by self-trade prevention
+    if (o.leaves == 0) {
+      finish(slot);
+      return;
+    }
+    if (market || o.tif == TimeInForce::kIoc || o.tif == TimeInForce::kFok) {
+      cancel_order(slot, CancelReason::kIocRemainder, 0);
+      return;
+    }
+    rest(b, slot);
+  }
+
+  // Quantity the order could take at once within `limit`, stopping early once `need` is reached.
+  // Follows what match() will do with self-trade prevention: orders it would cancel are skipped
+  // (cancel-oldest), anything else from the same identity ends the count.
+  std::int64_t available(const Book& b, const Order& o, std::int64_t limit, std::int64_t need) const {
+    const auto& opp = o.side == Side::kBuy ? b.asks : b.bids;
+    std::int64_t sum = 0;
+    for (auto it = opp.rbegin(); it != opp.rend() && sum < need; ++it) {
+      if (!crosses(o.side, it->price, limit)) break;
+      const Level& lvl = levels_[it->slot];
+      if (o.stp == StpMode::kNone) {
+        sum += lvl.total;
+        continue;
+      }
+      for (std::uint32_t r = lvl.head; r != kNil; r = pool_[r].next) {
+        const Order& ro = pool_[r];
+        if (ro.stp_key == o.stp_key) {
+          if (o.stp == StpMode::kCancelOldest) continue;
+          return sum;
+        }
+        sum += ro.leaves;
+      }
+    }
+    return sum;
+  }
+
+  static bool crosses(Side aggressor, std::int64_t level_price, std::int64_t limit) {
+    return aggressor == Side::kBuy ? level_price <= limit : level_price >= limit;
+  }
+
+  bool would_cross(const Book& b, Side side, std::int64_t price) const {
+    const auto& opp = side == Side::kBuy ? b.asks : b.bids;
+    return !opp.empty() && crosses(side, opp.back().price, price);
+  }
+
+  // Matches the aggressor against the opposite side up to `limit`. Returns false when the aggressor
+  // was cancelled (self-trade prevention) and its slot released.
+  bool match(Book& b, std::uint32_t agg_slot, std::int64_t limit) {
+    Order& a = pool_[agg_slot];
+    auto& opp = a.side == Side::kBuy ? b.asks : b.bids;
+    bool traded = false;
+    while (a.leaves > 0 && !opp.empty()) {
+      const LevelRef best = opp.back();
+      if (!crosses(a.side, best.price, limit)) break;
+      Level* lvl = &levels_[best.slot];
+      std::uint32_t r = lvl->head;
+      while (r != kNil && a.leaves > 0) {
+        Order& ro = pool_[r];
+        std::uint32_t next = ro.next;
+        if (a.stp != StpMode::kNone && ro.stp_key == a.stp_key) {
+          switch (a.stp) {
+            case StpMode::kCancelNewest:
+              if (traded) after_trades(b);
+              cancel_order(agg_slot, CancelReason::kSelfTrade, 0);
+              return false;
+            case StpMode::kCancelOldest:
+              cancel_order(r, CancelReason::kSelfTrade, 0);
+              break;
+            case StpMode::kCancelBoth:
+              cancel_order(r, CancelReason::kSelfTrade, 0);
+              if (traded) after_trades(b);
+              cancel_order(agg_slot, CancelReason::kSelfTrade, 0);
+              return false;
+            case StpMode::kDecrementAndCancel: {
+              const std::int64_t d = std::min(a.leaves, ro.leaves);
+              const bool resting_smaller = ro.leaves <= a.leaves;
+              const bool aggressor_smaller = a.leaves <= ro.leaves;
+              if (resting_smaller) {
+                cancel_order(r, CancelReason::kSelfTrade, 0);
+              } else {
+                decrement(r, d);
+              }
+              if (aggressor_smaller) {
+                if (traded) after_trades(b);
+                cancel_order(agg_slot, CancelReason::kSelfTrade, 0);
+                return false;
+              }
+              decrement(agg_slot, d);
+              break;
+            }
+            case StpMode::kNone: break;
+          }
+          // The level may have emptied and been erased (cancel_order removes empty levels).
+          if (opp.empty() || opp.back().slot != best.slot || levels_[best.slot].price != best.price) break;
+          lvl = &levels_[best.slot];
+          r = next;
+          continue;
+        }
+
+        const std::int64_t qty = std::min(a.leaves, ro.visible);
+        trade(b, a, ro, best.price, qty);
+        traded = true;
+        if (ro.leaves == 0) {
+          unlink(b, *lvl, r);
+          finish(r);
+        } else if (ro.visible == 0) {
+          // Iceberg replenishment: a new peak at the back of the queue.
+          ro.visible = std::min(ro.display_qty, ro.leaves);
+          if (lvl->tail != r) {
+            unlink_from_level(*lvl, r);
+            append_to_level(*lvl, r);
+          }
+          if (next == kNil) next = r;
+        }
+        r = next;
+      }
+    }
+    if (traded) after_trades(b);
+    return true;
+  }
+
+  void trade(Book& b, Order& a, Order& ro, std::int64_t price, std::int64_t qty) {
+    a.leaves -= qty;
+    a.cum_qty += qty;
+    a.set_cum_value(a.cum_value() + static_cast<__int128>(price) * qty);
+    a.state = a.leaves == 0 ? OrderState::kFilled : OrderState::kPartiallyFilled;
+    ro.leaves -= qty;
+    ro.visible -= qty;
+    ro.cum_qty += qty;
+    ro.set_cum_value(ro.cum_value() + static_cast<__int128>(price) * qty);
+    ro.state = ro.leaves == 0 ? OrderState::kFilled : OrderState::kPartiallyFilled;
+    levels_[ro.level].total -= qty;
+    b.last_trade = price;
+    ++counters_.trades;
+    counters_.traded_qty += qty;
+    TradeEvent e;
+    e.header = hdr_;
+    e.trade_id = TradeId(id_base_ | next_trade_++);
+    e.instrument = b.spec.id;
+    e.price = Price(price);
+    e.qty = Qty(qty);
+    e.aggressor_side = a.side;
+    e.aggressor = Fill{next_exec(), view(a)};
+    e.resting = Fill{next_exec(), view(ro)};
+    listener_.on_trade(e);
+  }
+
+  void after_trades(Book& b) {
+    if (b.spec.band_reference == BandReference::kLastTrade) b.update_band();
+  }
+
+  // Reduces a live order's quantity by d lots (decrement-and-cancel), keeping its priority.
+  void decrement(std::uint32_t slot, std::int64_t d) {
+    Order& o = pool_[slot];
+    o.qty -= d;
+    o.leaves -= d;
+    if (o.level != kNil) {
+      levels_[o.level].total -= d;
+      o.visible = std::min(o.visible, o.leaves);
+    }
+    listener_.on_restated(RestatedEvent{hdr_, next_exec(), Qty(d), view(o)});
+  }
+
+  // ----- book structure -----
+
+  std::uint32_t level_slot(std::vector<LevelRef>& side_levels, bool bid, std::int64_t price) {
+    // Search from the best end: new orders mostly land at or near the touch.
+    std::size_t i = side_levels.size();
+    std::size_t scanned = 0;
+    auto better = [bid](std::int64_t a, std::int64_t b) { return bid ? a > b : a < b; };
+    while (i > 0 && better(side_levels[i - 1].price, price)) {
+      --i;
+      if (++scanned == 16 && i > 0) {
+        // Far from the touch: binary search the rest.
+        auto it = std::partition_point(side_levels.begin(), side_levels.begin() + static_cast<std::ptrdiff_t>(i),
+                                       [&](const LevelRef& l) { return !better(l.price, price); });
+        i = static_cast<std::size_t>(it - side_levels.begin());
+        break;
+      }
+    }
+    if (i > 0 && side_levels[i - 1].price == price) return side_levels[i - 1].slot;
+    const std::uint32_t slot = allocate_level(price);
+    side_levels.insert(side_levels.begin() + static_cast<std::ptrdiff_t>(i), LevelRef{price, slot});
+    return slot;
+  }
+
+  std::uint32_t allocate_level(std::int64_t price) {
+    std::uint32_t slot;
+    if (free_level_ != kNil) {
+      slot = free_level_;
+      free_level_ = levels_[slot].next_free;
+    } else {
+      slot = static_cast<std::uint32_t>(levels_.size());
+      levels_.emplace_back();
+    }
+    levels_[slot] = Level{price, 0, kNil, kNil, 0, kNil};
+    return slot;
+  }
+
+  void erase_level(std::vector<LevelRef>& side_levels, std::size_t pos) {
+    const std::uint32_t slot = side_levels[pos].slot;
+    side_levels.erase(side_levels.begin() + static_cast<std::ptrdiff_t>(pos));
+    levels_[slot].next_free = free_level_;
+    free_level_ = slot;
+  }
+
+  void append_to_level(Level& lvl, std::uint32_t slot) {
+    Order& o = pool_[slot];
+    o.prev = lvl.tail;
+    o.next = kNil;
+    if (lvl.tail != kNil) {
+      pool_[lvl.tail].next = slot;
+    } else {
+      lvl.head = slot;
+    }
+    lvl.tail = slot;
+  }
+
+  void unlink_from_level(Level& lvl, std::uint32_t slot) {
+    Order& o = pool_[slot];
+    if (o.prev != kNil) {
+      pool_[o.prev].next = o.next;
+    } else {
+      lvl.head = o.next;
+    }
+    if (o.next != kNil) {
+      pool_[o.next].prev = o.prev;
+    } else {
+      lvl.tail = o.prev;
+    }
+    o.prev = o.next = kNil;
+  }
+
+  void rest(Book& b, std::uint32_t slot) {
+    Order& o = pool_[slot];
+    // What shows: the peak of an iceberg (a fresh one for an aggressor that traded), else everything.
+    o.visible = o.display_qty > 0 ? std::min(o.display_qty, o.leaves) : o.leaves;
+    const bool bid = o.side == Side::kBuy;
+    const std::uint32_t ls = level_slot(bid ? b.bids : b.asks, bid, o.price);
+    Level& lvl = levels_[ls];
+    append_to_level(lvl, slot);
+    lvl.total += o.leaves;
+    ++lvl.count;
+    o.level = ls;
+    ++b.resting;
+    if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
+  }
+
+  // Takes a resting order out of its level (erasing the level when it empties).
+  void unlink(Book& b, Level& lvl, std::uint32_t slot) {
+    Order& o = pool_[slot];
+    unlink_from_level(lvl, slot);
+    lvl.total -= o.leaves;
+    --lvl.count;
+    --b.resting;
+    const std::uint32_t ls = o.level;
+    o.level = kNil;
+    if (lvl.count == 0) {
+      auto& side_levels = o.side == Side::kBuy ? b.bids : b.asks;
+      for (std::size_t i = side_levels.size(); i > 0; --i) {
+        if (side_levels[i - 1].slot == ls) {
+          erase_level(side_levels, i - 1);
+          break;
+        }
+      }
+    }
+  }
+
+  // Takes a live order out of wherever it waits (book level or stop book).
+  void detach(std::uint32_t slot) {
+    Order& o = pool_[slot];
+    Book& b = books_[o.book];
+    if (o.level != kNil) {
+      unlink(b, levels_[o.level], slot);
+    } else if (!o.triggered) {
+      if (o.side == Side::kBuy) {
+        b.buy_stops.erase({o.stop_price, o.arrival});
+      } else {
+        b.sell_stops.erase({-o.stop_price, o.arrival});
+      }
+    }
+  }
+
+  // Releases a filled (or otherwise finished) order's slot and id.
+  void finish(std::uint32_t slot) {
+    Order& o = pool_[slot];
+    index_.erase(o.id & kCounterMask, next_order_);
+    pool_.release(slot);
+  }
+
+  void cancel_order(std::uint32_t slot, CancelReason reason, std::uint64_t request_ref) {
+    Order& o = pool_[slot];
+    detach(slot);
+    const std::int64_t leaves = o.leaves;
+    o.leaves = 0;
+    o.visible = 0;
+    o.state = OrderState::kCancelled;
+    listener_.on_cancelled(CancelledEvent{hdr_, next_exec(), reason, Qty(leaves), request_ref, view(o)});
+    finish(slot);
+  }
+
+  void expire_order(std::uint32_t slot) {
+    Order& o = pool_[slot];
+    detach(slot);
+    const std::int64_t leaves = o.leaves;
+    o.leaves = 0;
+    o.visible = 0;
+    o.state = OrderState::kExpired;
+    listener_.on_expired(ExpiredEvent{hdr_, next_exec(), Qty(leaves), view(o)});
+    finish(slot);
+  }
+
+  // ----- stops -----
+
+  static bool stop_fires(Side side, std::int64_t stop, std::int64_t last) {
+    return side == Side::kBuy ? last >= stop : last <= stop;
+  }
+
+  void add_stop(Book& b, std::uint32_t slot) {
+    const Order& o = pool_[slot];
+    if (o.side == Side::kBuy) {
+      b.buy_stops.emplace(std::pair{o.stop_price, o.arrival}, slot);
+    } else {
+      b.sell_stops.emplace(std::pair{-o.stop_price, o.arrival}, slot);
+    }
+    if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
+  }
+
+  // Fires every stop the last trade price reaches, one at a time: each enters the book with new time
+  // priority and may trade, move the last price and fire further stops.
+  void fire_stops(Book& b) {
+    for (;;) {
+      if (b.last_trade <= 0) return;
+      std::uint32_t slot = kNil;
+      if (!b.buy_stops.empty() && b.buy_stops.begin()->first.first <= b.last_trade) {
+        slot = b.buy_stops.begin()->second;
+        b.buy_stops.erase(b.buy_stops.begin());
+      } else if (!b.sell_stops.empty() && -b.sell_stops.begin()->first.first >= b.last_trade) {
+        slot = b.sell_stops.begin()->second;
+        b.sell_stops.erase(b.sell_stops.begin());
+      } else {
+        return;
+      }
+      Order& o = pool_[slot];
+      o.triggered = true;
+      o.arrival = next_arrival_++;
+      listener_.on_triggered(TriggeredEvent{hdr_, next_exec(), Price(b.last_trade), view(o)});
+      if (o.type == OrdType::kStop && b.spec.band_bps > 0 && !b.has_band()) {
+        cancel_order(slot, CancelReason::kIocRemainder, 0);
+        continue;
+      }
+      enter(b, slot);
+    }
+  }
+
+  // ----- cancel, replace, status -----
+
+  // The live order a request names, or kNil with the reject code.
+  std::uint32_t lookup(OrderId id, FirmId requester, RejectCode& code) const {
+    const std::uint64_t v = id.value();
+    if ((v & ~kCounterMask) != id_base_ || (v & kCounterMask) == 0) {
+      code = RejectCode::kUnknownOrder;
+      return kNil;
+    }
+    const std::uint32_t slot = index_.find(v & kCounterMask);
+    if (slot == kNil) {
+      code = (v & kCounterMask) < next_order_ ? RejectCode::kOrderNotActive : RejectCode::kUnknownOrder;
+      return kNil;
+    }
+    if (requester.valid() && pool_[slot].owner.firm != requester) {
+      code = RejectCode::kUnknownOrder;  // another firm's order: do not reveal it exists
+      return kNil;
+    }
+    return slot;
+  }
+
+  void cancel_reject(CommandType request, std::uint64_t client_ref, OrderId id, RejectCode code, std::uint32_t slot) {
+    ++counters_.cancel_rejects;
+    CancelRejectedEvent e{};
+    e.header = hdr_;
+    e.request = request;
+    e.client_ref = client_ref;
+    e.order_id = id;
+    e.code = code;
+    e.order_known = slot != kNil;
+    if (slot != kNil) e.order = view(pool_[slot]);
+    listener_.on_cancel_rejected(e);
+  }
+
+  void cancel(const CancelCmd& c) {
+    RejectCode code = RejectCode::kNone;
+    const std::uint32_t slot = lookup(c.order, c.requester_firm, code);
+    if (slot == kNil) {
+      cancel_reject(CommandType::kCancel, c.client_ref, c.order, code, kNil);
+      return;
+    }
+    cancel_order(slot, c.reason, c.client_ref);
+  }
+
+  void replace(const ReplaceCmd& c) {
+    RejectCode code = RejectCode::kNone;
+    const std::uint32_t slot = lookup(c.order, c.requester_firm, code);
+    if (slot == kNil) {
+      cancel_reject(CommandType::kReplace, c.client_ref, c.order, code, kNil);
+      return;
+    }
+    Order& o = pool_[slot];
+    Book& b = books_[o.book];
+    code = validate_replace(c, o, b);
+    if (code != RejectCode::kNone) {
+      cancel_reject(CommandType::kReplace, c.client_ref, c.order, code, slot);
+      return;
+    }
+    const std::uint64_t previous_ref = o.client_ref;
+    o.client_ref = c.client_ref;
+
+    if (c.qty.count() <= o.cum_qty) {
+      // The new quantity is already filled: the order is done.
+      detach(slot);
+      o.qty = o.cum_qty;
+      o.leaves = 0;
+      o.visible = 0;
+      o.state = OrderState::kFilled;
+      listener_.on_replaced(ReplacedEvent{hdr_, next_exec(), previous_ref, false, view(o)});
+      finish(slot);
+      return;
+    }
+
+    const bool same_price = c.price.count() == o.price && c.stop_price.count() == o.stop_price;
+    const bool same_peak = c.display_qty.count() == o.display_qty;
+    const bool keep = same_price && same_peak && c.qty.count() <= o.qty;
+    if (keep) {
+      const std::int64_t reduction = o.qty - c.qty.count();
+      o.qty = c.qty.count();
+      o.leaves -= reduction;
+      if (o.level != kNil) {
+        levels_[o.level].total -= reduction;
+        o.visible = std::min(o.visible, o.leaves);
+      } else {
+        o.visible = o.display_qty > 0 ? std::min(o.display_qty, o.leaves) : o.leaves;
+      }
+      listener_.on_replaced(ReplacedEvent{hdr_, next_exec(), previous_ref, true, view(o)});
+      return;
+    }
+
+    detach(slot);
+    o.price = c.price.count();
+    o.stop_price = c.stop_price.count();
+    o.qty = c.qty.count();
+    o.leaves = o.qty - o.cum_qty;
+    o.display_qty = c.display_qty.count();
+    o.visible = o.display_qty > 0 ? std::min(o.display_qty, o.leaves) : o.leaves;
+    o.arrival = next_arrival_++;
+    listener_.on_replaced(ReplacedEvent{hdr_, next_exec(), previous_ref, false, view(o)});
+    if (!o.triggered) {
+      add_stop(b, slot);
+      return;
+    }
+    enter(b, slot);
+    fire_stops(b);
+  }
+
+  RejectCode validate_replace(const ReplaceCmd& c, const Order& o, const Book& b) const {
+    if (b.spec.status == TradingStatus::kHalted) return RejectCode::kInstrumentHalted;
+    if (b.spec.status == TradingStatus::kClosed) return RejectCode::kInstrumentClosed;
+    if (c.qty.count() <= 0) return RejectCode::kQtyNotPositive;
+    if (c.qty > b.spec.max_qty) return RejectCode::kQtyAboveMaximum;
+    const bool limit_priced = o.type == OrdType::kLimit || o.type == OrdType::kStopLimit;
+    const bool pending_stop = !o.triggered;
+    if (limit_priced) {
+      if (c.price.count() == 0) return RejectCode::kPriceRequired;
+      if (c.price.count() < 0) return RejectCode::kPriceNotPositive;
+      if (c.price.count() != o.price && (c.price.count() < b.band_lo || c.price.count() > b.band_hi)) {
+        return RejectCode::kPriceOutsideBand;
+      }
+    } else if (c.price.count() != 0) {
+      return RejectCode::kReplaceInvalid;
+    }
+    if (pending_stop) {
+      if (c.stop_price.count() <= 0) return RejectCode::kStopPriceInvalid;
+      if (b.last_trade > 0 && stop_fires(o.side, c.stop_price.count(), b.last_trade)) {
+        return RejectCode::kStopAlreadyTriggered;
+      }
+    } else if (c.stop_price.count() != o.stop_price) {
+      return RejectCode::kReplaceInvalid;  // a fired stop's trigger is history
+    }
+    if (c.display_qty.count() < 0 || c.display_qty > c.qty) return RejectCode::kDisplayQtyInvalid;
+    if (o.post_only && !pending_stop && c.qty.count() > o.cum_qty && would_cross(b, o.side, c.price.count())) {
+      return RejectCode::kPostOnlyWouldTake;
+    }
+    return RejectCode::kNone;
+  }
+
+  void status(const StatusCmd& c) {
+    RejectCode code = RejectCode::kNone;
+    const std::uint32_t slot = lookup(c.order, c.requester_firm, code);
+    if (slot == kNil) {
+      cancel_reject(CommandType::kStatus, c.client_ref, c.order, code, kNil);
+      return;
+    }
+    listener_.on_status(StatusEvent{hdr_, c.client_ref, view(pool_[slot])});
+  }
+
+  // ----- bulk actions, in canonical order so that replays assign the same ids -----
+
+  // Every live order's slot: book by book, bids best first, asks best first, each level in time
+  // priority, then buy stops and sell stops in trigger order.
+  template <class Visit>
+  void visit_canonical(Visit&& visit) const {
+    for (const Book& b : books_) visit_book(b, visit);
+  }
+
+  template <class Visit>
+  void visit_book(const Book& b, Visit&& visit) const {
+    for (const auto* side : {&b.bids, &b.asks}) {
+      for (auto it = side->rbegin(); it != side->rend(); ++it) {
+        for (std::uint32_t r = levels_[it->slot].head; r != kNil; r = pool_[r].next) visit(r);
+      }
+    }
+    for (const auto& [key, slot] : b.buy_stops) visit(slot);
+    for (const auto& [key, slot] : b.sell_stops) visit(slot);
+  }
+
+  void mass_cancel(const MassCancelCmd& c) {
+    std::vector<std::uint32_t> hits;
+    auto consider = [&](std::uint32_t slot) {
+      const Order& o = pool_[slot];
+      if (c.session.valid() && o.owner.session != c.session) return;
+      if (c.firm.valid() && o.owner.firm != c.firm) return;
+      if (c.account.valid() && o.owner.account != c.account) return;
+      if (c.side != 0 && static_cast<std::uint8_t>(o.side) != c.side) return;
+      hits.push_back(slot);
+    };
+    if (c.instrument.valid()) {
+      if (const Book* b = find_book(c.instrument)) visit_book(*b, consider);
+    } else {
+      visit_canonical(consider);
+    }
+    for (auto slot : hits) cancel_order(slot, c.reason, c.client_ref);
+    listener_.on_mass_cancel_done(MassCancelDoneEvent{hdr_, c, hits.size()});
+  }
+
+  void end_of_day(const EndOfDayCmd& c) {
+    std::vector<std::uint32_t> hits;
+    auto consider = [&](std::uint32_t slot) {
+      if (pool_[slot].tif == TimeInForce::kDay) hits.push_back(slot);
+    };
+    if (c.instrument.valid()) {
+      if (const Book* b = find_book(c.instrument)) visit_book(*b, consider);
+    } else {
+      visit_canonical(consider);
+    }
+    for (auto slot : hits) expire_order(slot);
+  }
+
+  void expire_gtd(std::int64_t now_ns) {
+    while (!gtd_.empty() && gtd_.top().first <= now_ns) {
+      const auto [expire, id] = gtd_.top();
+      gtd_.pop();
+      const std::uint32_t slot = index_.find(id & kCounterMask);
+      // Entries of orders that already left the book are skipped (lazy deletion).
+      if (slot == kNil || pool_[slot].tif != TimeInForce::kGtd || pool_[slot].expire_ns != expire) continue;
+      expire_order(slot);
+    }
+  }
+
+  void set_trading_status(const TradingStatusCmd& c) {
+    for (Book& b : books_) {
+      if (c.instrument.valid() && b.spec.id != c.instrument) continue;
+      b.spec.status = c.status;
+      listener_.on_trading_status(TradingStatusEvent{hdr_, b.spec.id, c.status});
+    }
+  }
+
+  void set_reference_price(const ReferencePriceCmd& c) {
+    if (Book* b = find_book(c.instrument); b != nullptr && c.price.count() > 0) {
+      b->spec.reference_price = c.price;
+      b->update_band();
+    }
+  }
+
+  // ----- views and lookups -----
+
+  OrderView view(const Order& o) const {
+    OrderView v;
+    v.id = OrderId(o.id);
+    v.client_ref = o.client_ref;
+    v.instrument = books_[o.book].spec.id;
+    v.owner = o.owner;
+    v.side = o.side;
+    v.type = o.type;
+    v.tif = o.tif;
+    v.stp = o.stp;
+    v.post_only = o.post_only;
+    v.triggered = o.triggered;
+    v.state = o.state;
+    v.price = Price(o.price);
+    v.stop_price = Price(o.stop_price);
+    v.qty = Qty(o.qty);
+    v.cum_qty = Qty(o.cum_qty);
+    v.leaves_qty = Qty(o.leaves);
+    v.display_qty = Qty(o.display_qty);
+    v.min_qty = Qty(o.min_qty);
+    v.expire_time_ns = o.expire_ns;
+    v.cum_value = o.cum_value();
+    return v;
+  }
+
+  ExecId next_exec() { return ExecId(id_base_ | next_exec_++); }
+
+  Book* find_book(InstrumentId id) {
+    return const_cast<Book*>(static_cast<const EngineState*>(this)->find_book(id));
+  }
+  const Book* find_book(InstrumentId id) const {
+    const auto v = id.value();
+    if (v < book_of_.size()) return book_of_[v] == kNil ? nullptr : &books_[book_of_[v]];
+    auto it = far_books_.find(v);
+    return it == far_books_.end() ? nullptr : &books_[it->second];
+  }
+
+  // ----- snapshots -----
+
+  std::vector<std::uint8_t> save() const {
+    Writer w;
+    w.put(kSnapshotMagic);
+    w.put(kSnapshotVersion);
+    w.put(settings_.shard);
+    w.put(next_order_);
+    w.put(next_trade_);
+    w.put(next_exec_);
+    w.put(next_arrival_);
+    w.put(static_cast<std::uint32_t>(books_.size()));
+    for (const Book& b : books_) {
+      w.put(b.spec.id.value());
+      w.put(b.spec.status);
+      w.put(b.spec.reference_price.count());
+      w.put(b.last_trade);
+      std::uint64_t n = 0;
+      visit_book(b, [&](std::uint32_t) { ++n; });
+      w.put(n);
+      visit_book(b, [&](std::uint32_t slot) { w.put(saved(pool_[slot])); });
+    }
+    return w.take();
+  }
+
+  static SavedOrder saved(const Order& o) {
+    SavedOrder s{};
+    s.price = o.price;
+    s.leaves = o.leaves;
+    s.visible = o.visible;
+    s.id = o.id;
+    s.client_ref = o.client_ref;
+    s.arrival = o.arrival;
+    s.qty = o.qty;
+    s.cum_qty = o.cum_qty;
+    s.display_qty = o.display_qty;
+    s.min_qty = o.min_qty;
+    s.stop_price = o.stop_price;
+    s.expire_ns = o.expire_ns;
+    s.cum_value_lo = o.cum_value_lo;
+    s.cum_value_hi = o.cum_value_hi;
+    s.session = o.owner.session.value();
+    s.firm = o.owner.firm.value();
+    s.account = o.owner.account.value();
+    s.side = static_cast<std::uint8_t>(o.side);
+    s.type = static_cast<std::uint8_t>(o.type);
+    s.tif = static_cast<std::uint8_t>(o.tif);
+    s.stp = static_cast<std::uint8_t>(o.stp);
+    s.post_only = o.post_only;
+    s.triggered = o.triggered;
+    s.state = static_cast<std::uint8_t>(o.state);
+    return s;
+  }
+
+  bool load(std::span<const std::uint8_t> bytes, std::string& error) {
+    Reader r(bytes);
+    std::uint32_t magic = 0, version = 0, nbooks = 0;
+    std::uint16_t shard = 0;
+    if (!r.get(magic) || magic != kSnapshotMagic) return fail(error, "not an engine snapshot");
+    if (!r.get(version) || version != kSnapshotVersion) return fail(error, "unsupported snapshot version");
+    if (!r.get(shard) || shard != settings_.shard) return fail(error, "snapshot belongs to another shard");
+    std::uint64_t next_order = 0, next_trade = 0, next_exec = 0, next_arrival = 0;
+    if (!r.get(next_order) || !r.get(next_trade) || !r.get(next_exec) || !r.get(next_arrival) || !r.get(nbooks)) {
+      return fail(error, "snapshot truncated");
+    }
+    // Build into a fresh state first so a bad snapshot leaves this one untouched.
+    EngineState fresh(settings_, specs_, listener_);
+    fresh.next_order_ = next_order;
+    fresh.next_trade_ = next_trade;
+    fresh.next_exec_ = next_exec;
+    fresh.next_arrival_ = next_arrival;
+    for (std::uint32_t i = 0; i < nbooks; ++i) {
+      std::uint32_t id = 0;
+      TradingStatus status{};
+      std::int64_t reference = 0, last = 0;
+      std::uint64_t n = 0;
+      if (!r.get(id) || !r.get(status) || !r.get(reference) || !r.get(last) || !r.get(n)) {
+        return fail(error, "snapshot truncated");
+      }
+      Book* b = fresh.find_book(InstrumentId(id));
+      if (b == nullptr) return fail(error, "snapshot has orders for instrument " + std::to_string(id) + ", not configured");
+      b->spec.status = status;
+      b->spec.reference_price = Price(reference);
+      b->last_trade = last;
+      b->update_band();
+      for (std::uint64_t k = 0; k < n; ++k) {
+        SavedOrder s;
+        if (!r.get(s)) return fail(error, "snapshot truncated");
+        if (!fresh.restore(*b, s, error)) return false;
+      }
+    }
+    if (!r.done()) return fail(error, "snapshot has trailing bytes");
+    swap(fresh);
+    return true;
+  }
+
+  bool restore(Book& b, const SavedOrder& s, std::string& error) {
+    if ((s.id & ~kCounterMask) != id_base_ || (s.id & kCounterMask) >= next_order_ || s.leaves <= 0 ||
+        index_.find(s.id & kCounterMask) != kNil) {
+      return fail(error, "snapshot has an invalid order " + std::to_string(s.id));
+    }
+    const std::uint32_t slot = pool_.allocate();
+    Order& o = pool_[slot];
+    o.price = s.price;
+    o.leaves = s.leaves;
+    o.visible = s.visible;
+    o.prev = o.next = o.level = kNil;
+    o.book = static_cast<std::uint32_t>(&b - books_.data());
+    o.id = s.id;
+    o.client_ref = s.client_ref;
+    o.arrival = s.arrival;
+    o.qty = s.qty;
+    o.cum_qty = s.cum_qty;
+    o.display_qty = s.display_qty;
+    o.min_qty = s.min_qty;
+    o.stop_price = s.stop_price;
+    o.expire_ns = s.expire_ns;
+    o.cum_value_lo = s.cum_value_lo;
+    o.cum_value_hi = s.cum_value_hi;
+    o.owner = Owner{SessionId(s.session), FirmId(s.firm), AccountId(s.account)};
+    o.stp_key = settings_.stp_scope == StpScope::kFirm ? s.firm : s.account;
+    o.side = static_cast<Side>(s.side);
+    o.type = static_cast<OrdType>(s.type);
+    o.tif = static_cast<TimeInForce>(s.tif);
+    o.stp = static_cast<StpMode>(s.stp);
+    o.post_only = s.post_only != 0;
+    o.triggered = s.triggered != 0;
+    o.state = static_cast<OrderState>(s.state);
+    o.live = true;
+    index_.insert(s.id & kCounterMask, slot);
+    if (o.triggered) {
+      // Canonical order is best level first, time priority within: appending reproduces each queue.
+      const bool bid = o.side == Side::kBuy;
+      auto& side_levels = bid ? b.bids : b.asks;
+      // Levels arrive best first; keep the vector sorted with the best at the back.
+      std::uint32_t ls;
+      if (!side_levels.empty() && side_levels.front().price == o.price) {
+        ls = side_levels.front().slot;
+      } else {
+        ls = allocate_level(o.price);
+        side_levels.insert(side_levels.begin(), LevelRef{o.price, ls});
+      }
+      Level& lvl = levels_[ls];
+      append_to_level(lvl, slot);
+      lvl.total += o.leaves;
+      ++lvl.count;
+      o.level = ls;
+      ++b.resting;
+      if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
+    } else {
+      add_stop(b, slot);
+    }
+    return true;
+  }
+
+  static bool fail(std::string& error, std::string message) {
+    error = std::move(message);
+    return false;
+  }
+
+  void swap(EngineState& other) {
+    std::swap(books_, other.books_);
+    std::swap(book_of_, other.book_of_);
+    std::swap(far_books_, other.far_books_);
+    std::swap(pool_, other.pool_);
+    std::swap(index_, other.index_);
+    std::swap(levels_, other.levels_);
+    std::swap(free_level_, other.free_level_);
+    std::swap(gtd_, other.gtd_);
+    std::swap(next_order_, other.next_order_);
+    std::swap(next_trade_, other.next_trade_);
+    std::swap(next_exec_, other.next_exec_);
+    std::swap(next_arrival_, other.next_arrival_);
+  }
+
+  // ----- invariants -----
+
+  std::string check_invariants() const {
+    std::size_t seen = 0;
+    for (std::size_t bi = 0; bi < books_.size(); ++bi) {
+      const Book& b = books_[bi];
+      const std::string name = "instrument " + std::to_string(b.spec.id.value()) + ": ";
+      std::size_t resting = 0;
+      for (int side = 0; side < 2; ++side) {
+        const auto& lv = side == 0 ? b.bids : b.asks;
+        const Side s = side == 0 ? Side::kBuy : Side::kSell;
+        for (std::size_t i = 0; i < lv.size(); ++i) {
+          if (i > 0 && (side == 0 ? lv[i - 1].price >= lv[i].price : lv[i - 1].price <= lv[i].price)) {
+            return name + "levels out of order";
+          }
+          const Level& l = levels_[lv[i].slot];
+          if (l.price != lv[i].price) return name + "level price mismatch";
+          std::int64_t total = 0;
+          std::uint32_t count = 0;
+          std::uint32_t prev = kNil;
+          for (std::uint32_t r = l.head; r != kNil; r = pool_[r].next) {
+            const Order& o = pool_[r];
+            const std::string oname = name + "order " + std::to_string(o.id) + ": ";
+            if (!o.live) return oname + "dead order in a level";
+            if (o.prev != prev) return oname + "broken links";
+            if (o.level != lv[i].slot || o.price != l.price || o.side != s || o.book != bi) {
+              return oname + "in the wrong level";
+            }
+            if (o.leaves <= 0 || o.visible <= 0 || o.visible > o.leaves) return oname + "bad leaves/visible";
+            if (o.display_qty == 0 && o.visible != o.leaves) return oname + "hidden quantity on a plain order";
+            if (o.cum_qty + o.leaves != o.qty) return oname + "cum + leaves != qty";
+            if (o.state != (o.cum_qty > 0 ? OrderState::kPartiallyFilled : OrderState::kNew)) return oname + "bad state";
+            if (!o.triggered) return oname + "untriggered stop in a level";
+            if (index_.find(o.id & kCounterMask) != r) return oname + "index mismatch";
+            total += o.leaves;
+            ++count;
+            prev = r;
+            ++resting;
+          }
+          if (l.tail != prev) return name + "bad level tail";
+          if (count == 0) return name + "empty level kept";
+          if (l.total != total || l.count != count) return name + "level totals wrong";
+        }
+      }
+      if (!b.bids.empty() && !b.asks.empty() && b.bids.back().price >= b.asks.back().price) return name + "book crossed";
+      if (resting != b.resting) return name + "resting count wrong";
+      seen += resting;
+      for (const auto* stops : {&b.buy_stops, &b.sell_stops}) {
+        for (const auto& [key, slot] : *stops) {
+          const Order& o = pool_[slot];
+          if (!o.live || o.triggered || o.level != kNil || o.book != bi) return name + "bad stop order";
+          if (index_.find(o.id & kCounterMask) != slot) return name + "stop index mismatch";
+          ++seen;
+        }
+      }
+    }
+    if (seen != pool_.live()) return "live orders in the pool (" + std::to_string(pool_.live()) +
+                                      ") != orders in the books (" + std::to_string(seen) + ")";
+    return {};
+  }
+
+  std::size_t resting_orders() const {
+    std::size_t n = 0;
+    for (const Book& b : books_) n += b.resting;
+    return n;
+  }
+
+  // Settings and wiring
+  EngineSettings settings_;
+  EventListener& listener_;
+  std::vector<InstrumentSpec> specs_;
+  std::uint64_t id_base_ = 0;
+  static constexpr std::uint32_t kDirectInstrumentLimit = 1U << 16;
+
+  // State (everything save() writes, plus indexes rebuilt on load)
+  std::vector<Book> books_;
+  std::vector<std::uint32_t> book_of_;
+  std::unordered_map<std::uint32_t, std::uint32_t> far_books_;
+  detail::OrderPool pool_;
+  detail::OrderIndex index_;
+  std::vector<Level> levels_;
+  std::uint32_t free_level_ = kNil;
+  std::priority_queue<std::pair<std::int64_t, std::uint64_t>, std::vector<std::pair<std::int64_t, std::uint64_t>>,
+                      std::greater<>>
+      gtd_;
+  std::uint64_t next_order_ = 1;
+  std::uint64_t next_trade_ = 1;
+  std::uint64_t next_exec_ = 1;
+  std::uint64_t next_arrival_ = 1;
+  EngineCounters counters_;
+  EventHeader hdr_{};
+};
+
+Engine::Engine(const EngineSettings& settings, std::span<const InstrumentSpec> instruments, EventListener& listener)
+    : s_(std::make_unique<EngineState>(settings, instruments, listener)) {}
+
+Engine::~Engine() = default;
+
+void Engine::apply(const Command& command) { s_->apply(command); }
+
+std::size_t Engine::live_orders() const { return s_->pool_.live(); }
+std::size_t Engine::resting_orders() const { return s_->resting_orders(); }
+const EngineCounters& Engine::counters() const { return s_->counters_; }
+const EngineSettings& Engine::settings() const { return s_->settings_; }
+std::span<const InstrumentSpec> Engine::instruments() const { return s_->specs_; }
+
+bool Engine::find_order(OrderId id, OrderView& out) const {
+  RejectCode code = RejectCode::kNone;
+  const std::uint32_t slot = s_->lookup(id, FirmId(), code);
+  if (slot == kNil) return false;
+  out = s_->view(s_->pool_[slot]);
+  return true;
+}
+
+bool Engine::top_of_book(InstrumentId instrument, TopOfBook& out) const {
+  const Book* b = s_->find_book(instrument);
+  if (b == nullptr) return false;
+  out = TopOfBook{};
+  if (!b->bids.empty()) {
+    out.bid_price = Price(b->bids.back().price);
+    out.bid_qty = Qty(s_->levels_[b->bids.back().slot].total);
+  }
+  if (!b->asks.empty()) {
+    out.ask_price = Price(b->asks.back().price);
+    out.ask_qty = Qty(s_->levels_[b->asks.back().slot].total);
+  }
+  out.last_trade = Price(b->last_trade);
+  return true;
+}
+
+std::vector<Engine::LevelView> Engine::depth(InstrumentId instrument, Side side) const {
+  std::vector<LevelView> out;
+  const Book* b = s_->find_book(instrument);
+  if (b == nullptr) return out;
+  const auto& lv = side == Side::kBuy ? b->bids : b->asks;
+  for (auto it = lv.rbegin(); it != lv.rend(); ++it) {
+    const Level& l = s_->levels_[it->slot];
+    out.push_back(LevelView{Price(l.price), Qty(l.total), l.count});
+  }
+  return out;
+}
+
+void Engine::for_each_order(const std::function<void(const OrderView&)>& visit) const {
+  s_->visit_canonical([&](std::uint32_t slot) { visit(s_->view(s_->pool_[slot])); });
+}
+
+std::vector<std::uint8_t> Engine::save() const { return s_->save(); }
+
+bool Engine::load(std::span<const std::uint8_t> bytes, std::string& error) { return s_->load(bytes, error); }
+
+std::uint64_t Engine::state_hash() const {
+  const auto bytes = s_->save();
+  return detail::hash64(bytes.data(), bytes.size());
+}
+
+std::string Engine::check_invariants() const { return s_->check_invariants(); }
+
+}  // namespace venue::matcher
