@@ -1,9 +1,9 @@
 #include "venue/common/config.h"
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace venue::config {
 
@@ -124,8 +124,8 @@ std::optional<T> typed(Context* ctx, const toml::node* node, const std::string& 
 }  // namespace
 
 std::int64_t Table::integer(std::string_view key, std::string_view doc, std::int64_t default_value, Range range) {
-  document(key, "integer " + std::to_string(range.min) + ".." + std::to_string(range.max), std::to_string(default_value),
-           doc);
+  document(key, "integer " + std::to_string(range.min) + ".." + std::to_string(range.max),
+           std::to_string(default_value), doc);
   const auto* node = find(key);
   if (node == nullptr) return default_value;
   auto v = typed<std::int64_t>(ctx_, node, key_path(key), "an integer");
@@ -178,7 +178,7 @@ std::optional<Decimal> Table::optional_decimal(std::string_view key, std::string
     ctx_->problem(node, "\"" + key_path(key) + "\" must be a decimal written as a string, e.g. \"0.01\"");
     return std::nullopt;
   }
-  const auto text = *node->value<std::string>();
+  const auto text = node->value<std::string>().value_or("");
   auto d = Decimal::parse(text);
   if (!d) {
     ctx_->problem(node, "\"" + key_path(key) + "\" is \"" + text + "\": " + std::string(venue::to_string(d.error())));

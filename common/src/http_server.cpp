@@ -72,9 +72,8 @@ struct HttpServer::Impl {
       parser->body_limit(kBodyLimit);
       parser->header_limit(16 * 1024);
       stream.expires_after(kIdleTimeout);
-      http::async_read(stream, buffer, *parser, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        self->on_read(ec);
-      });
+      http::async_read(stream, buffer, *parser,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
@@ -86,6 +85,10 @@ struct HttpServer::Impl {
         // Malformed or oversized: answer 400/413 and close.
         const int status = ec == http::error::body_limit ? 413 : 400;
         write(error_response(status, "bad request: " + ec.message()), false, 11);
+        return;
+      }
+      if (!parser) {
+        close();
         return;
       }
       const auto& req = parser->get();

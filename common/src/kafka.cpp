@@ -37,7 +37,8 @@ struct EventLogger : RdKafka::EventCb {
       errors->Increment();
       VENUE_LOG_KV(warning, "kafka client error",
                    {{"client", client}, {"error", RdKafka::err2str(event.err())}, {"detail", event.str()}});
-    } else if (event.type() == RdKafka::Event::EVENT_LOG && event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
+    } else if (event.type() == RdKafka::Event::EVENT_LOG &&
+               event.severity() <= RdKafka::Event::EVENT_SEVERITY_WARNING) {
       VENUE_LOG_KV(warning, "kafka", {{"client", client}, {"facility", event.fac()}, {"detail", event.str()}});
     }
   }
@@ -113,9 +114,9 @@ Enqueue Producer::produce(std::string_view topic, std::string_view key, std::str
     for (const auto& h : headers) hdrs->add(h.key, h.value.data(), h.value.size());
   }
   // librdkafka copies payload and key (RK_MSG_COPY) and owns hdrs on success.
-  const auto err = producer_->produce(std::string(topic), partition, RdKafka::Producer::RK_MSG_COPY,
-                                      const_cast<char*>(payload.data()), payload.size(), key.data(), key.size(), 0,
-                                      hdrs, opaque);
+  const auto err =
+      producer_->produce(std::string(topic), partition, RdKafka::Producer::RK_MSG_COPY,
+                         const_cast<char*>(payload.data()), payload.size(), key.data(), key.size(), 0, hdrs, opaque);
   if (err == RdKafka::ERR_NO_ERROR) {
     produced_->Increment();
     return Enqueue::kOk;
@@ -174,12 +175,9 @@ std::unique_ptr<RdKafka::Message> Consumer::poll(int timeout_ms) {
   std::unique_ptr<RdKafka::Message> m(consumer_->consume(timeout_ms));
   if (!m) return nullptr;
   switch (m->err()) {
-    case RdKafka::ERR_NO_ERROR:
-      consumed_->Increment();
-      return m;
+    case RdKafka::ERR_NO_ERROR: consumed_->Increment(); return m;
     case RdKafka::ERR__TIMED_OUT:
-    case RdKafka::ERR__PARTITION_EOF:
-      return nullptr;
+    case RdKafka::ERR__PARTITION_EOF: return nullptr;
     default:
       consume_errors_->Increment();
       VENUE_LOG_KV(warning, "kafka consume error", {{"error", m->errstr()}});

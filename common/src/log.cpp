@@ -24,7 +24,7 @@ namespace {
 namespace bl = boost::log;
 using Sink = bl::sinks::synchronous_sink<bl::sinks::text_ostream_backend>;
 
-std::string g_component;          // set once in init(), read by the formatter
+std::string g_component;  // set once in init(), read by the formatter
 std::string g_file;
 boost::shared_ptr<Sink> g_sink;
 boost::shared_ptr<std::ostream> g_stream;
@@ -124,9 +124,9 @@ void shutdown() {
 }
 
 bool parse_level(std::string_view text, Level& out) {
-  static constexpr std::pair<std::string_view, Level> kLevels[] = {
-      {"trace", Level::trace}, {"debug", Level::debug}, {"info", Level::info},
-      {"warning", Level::warning}, {"error", Level::error}, {"fatal", Level::fatal}};
+  static constexpr std::pair<std::string_view, Level> kLevels[] = {{"trace", Level::trace}, {"debug", Level::debug},
+                                                                   {"info", Level::info},   {"warning", Level::warning},
+                                                                   {"error", Level::error}, {"fatal", Level::fatal}};
   for (const auto& [name, level] : kLevels) {
     if (name == text) {
       out = level;

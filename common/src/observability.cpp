@@ -1,7 +1,7 @@
 #include "venue/common/observability.h"
 
-#include <nlohmann/json.hpp>
 #include <prometheus/text_serializer.h>
+#include <nlohmann/json.hpp>
 
 namespace venue {
 

@@ -1,11 +1,11 @@
 #include "venue/common/shutdown.h"
 
-#include <atomic>
-#include <csignal>
-#include <cstdlib>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
 
 namespace venue {
 namespace {

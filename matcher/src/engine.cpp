@@ -42,17 +42,17 @@ struct Book {
   std::vector<LevelRef> asks;  // descending price
   // Stop orders waiting for their trigger, in trigger order: buy stops fire when the last trade price
   // rises to their stop price (lowest first), sell stops when it falls to theirs (highest first).
-  std::map<std::pair<std::int64_t, std::uint64_t>, std::uint32_t> buy_stops;   // (stop, arrival)
-  std::map<std::pair<std::int64_t, std::uint64_t>, std::uint32_t> sell_stops;  // (-stop, arrival)
-  std::int64_t last_trade = 0;  // 0: no trade yet
+  // A multimap keeps insertion order among equal keys: that is the time priority of equal stops.
+  std::multimap<std::int64_t, std::uint32_t> buy_stops;   // stop price
+  std::multimap<std::int64_t, std::uint32_t> sell_stops;  // -stop price
+  std::int64_t last_trade = 0;                            // 0: no trade yet
   std::int64_t band_lo = kMinPrice;
   std::int64_t band_hi = kMaxPrice;
   std::size_t resting = 0;
 
   void update_band() {
-    const std::int64_t ref = spec.band_reference == BandReference::kLastTrade && last_trade > 0
-                                 ? last_trade
-                                 : spec.reference_price.count();
+    const std::int64_t ref =
+        spec.band_reference == BandReference::kLastTrade && last_trade > 0 ? last_trade : spec.reference_price.count();
     if (spec.band_bps <= 0 || ref <= 0) {
       band_lo = kMinPrice;
       band_hi = kMaxPrice;
@@ -105,8 +105,8 @@ constexpr std::uint32_t kSnapshotVersion = 1;
 // The fields of an order a snapshot keeps (everything but links and slots).
 struct SavedOrder {
   std::int64_t price, leaves, visible;
-  std::uint64_t id, client_ref, arrival;
-  std::int64_t qty, cum_qty, display_qty, min_qty, stop_price, expire_ns;
+  std::uint64_t id, client_ref;
+  std::int64_t qty, cum_qty, display_qty, stop_price, expire_ns;
   std::uint64_t cum_value_lo;
   std::int64_t cum_value_hi;
   std::uint32_t session, firm, account;
@@ -120,6 +120,7 @@ class EngineState {
   EngineState(const EngineSettings& settings, std::span<const InstrumentSpec> instruments, EventListener& listener)
       : settings_(settings), listener_(listener) {
     id_base_ = static_cast<std::uint64_t>(settings.shard) << 48;
+    if (instruments.size() > 0xFFFF) throw std::invalid_argument("an engine shard holds at most 65535 instruments");
     for (const auto& spec : instruments) {
       Book b;
       b.spec = spec;
@@ -160,7 +161,10 @@ class EngineState {
     if (c.side != Side::kBuy && c.side != Side::kSell) return RejectCode::kUnsupportedOrder;
     if (c.type < OrdType::kMarket || c.type > OrdType::kStopLimit) return RejectCode::kUnsupportedOrder;
     switch (c.tif) {
-      case TimeInForce::kDay: case TimeInForce::kIoc: case TimeInForce::kFok: case TimeInForce::kGtc:
+      case TimeInForce::kDay:
+      case TimeInForce::kIoc:
+      case TimeInForce::kFok:
+      case TimeInForce::kGtc:
       case TimeInForce::kGtd: break;
       default: return RejectCode::kUnsupportedOrder;
     }
@@ -185,7 +189,7 @@ class EngineState {
         (c.display_qty.count() < 0 || c.display_qty > c.qty || immediate || c.type == OrdType::kMarket)) {
       return RejectCode::kDisplayQtyInvalid;
     }
-    if (c.min_qty.count() != 0 && (c.min_qty.count() < 0 || c.tif != TimeInForce::kIoc || c.min_qty > c.qty)) {
+    if (c.min_qty.count() != 0 && (c.min_qty.count() < 0 || c.tif != TimeInForce::kIoc || c.min_qty > c.qty || stop)) {
       return RejectCode::kMinQtyInvalid;
     }
     if (c.post_only && (c.type != OrdType::kLimit || immediate)) return RejectCode::kPostOnlyInvalid;
@@ -227,15 +231,12 @@ class EngineState {
     o.leaves = c.qty.count();
     o.visible = c.display_qty.count() > 0 ? c.display_qty.count() : o.leaves;
     o.prev = o.next = o.level = kNil;
-    o.stp_key = settings_.stp_scope == StpScope::kFirm ? c.owner.firm.value() : c.owner.account.value();
-    o.book = static_cast<std::uint32_t>(b - books_.data());
+    o.book = static_cast<std::uint16_t>(b - books_.data());
     o.id = id;
     o.client_ref = c.client_ref;
-    o.arrival = next_arrival_++;
     o.qty = c.qty.count();
     o.cum_qty = 0;
     o.display_qty = c.display_qty.count();
-    o.min_qty = c.min_qty.count();
     o.stop_price = c.stop_price.count();
     o.expire_ns = c.expire_time_ns;
     o.set_cum_value(0);
@@ -261,7 +262,7 @@ class EngineState {
       cancel_order(slot, CancelReason::kPostOnly, 0);
       return;
     }
-    enter(*b, slot);
+    enter(*b, slot, c.min_qty.count());
     fire_stops(*b);
   }
 
@@ -283,19 +284,19 @@ class EngineState {
     v.stop_price = c.stop_price;
     v.qty = c.qty;
     v.display_qty = c.display_qty;
-    v.min_qty = c.min_qty;
     v.expire_time_ns = c.expire_time_ns;
     listener_.on_rejected(RejectedEvent{hdr_, next_exec(), code, v});
   }
 
   // An order (new, triggered or re-priced) takes liquidity if it can, then rests or is cancelled.
-  void enter(Book& b, std::uint32_t slot) {
+  // min_qty: an IOC's MinQty (0: none); only new orders carry one.
+  void enter(Book& b, std::uint32_t slot, std::int64_t min_qty) {
     Order& o = pool_[slot];
     const bool market = o.type == OrdType::kMarket || o.type == OrdType::kStop;
     const std::int64_t limit = market ? (o.side == Side::kBuy ? b.band_hi : b.band_lo) : o.price;
 
-    if (o.tif == TimeInForce::kFok || o.min_qty > 0) {
-      const std::int64_t need = o.tif == TimeInForce::kFok ? o.leaves : o.min_qty;
+    if (o.tif == TimeInForce::kFok || min_qty > 0) {
+      const std::int64_t need = o.tif == TimeInForce::kFok ? o.leaves : min_qty;
       if (available(b, o, limit, need) < need) {
         cancel_order(slot, o.tif == TimeInForce::kFok ? CancelReason::kFokUnfilled : CancelReason::kMinQtyUnmet, 0);
         return;
@@ -326,9 +327,10 @@ class EngineState {
         sum += lvl.total;
         continue;
       }
+      const std::uint32_t key = stp_key(o);
       for (std::uint32_t r = lvl.head; r != kNil; r = pool_[r].next) {
         const Order& ro = pool_[r];
-        if (ro.stp_key == o.stp_key) {
+        if (stp_key(ro) == key) {
           if (o.stp == StpMode::kCancelOldest) continue;
           return sum;
         }
@@ -336,6 +338,11 @@ class EngineState {
       }
     }
     return sum;
+  }
+
+  // The self-trade-prevention identity of an order: its account or its firm, per the settings.
+  std::uint32_t stp_key(const Order& o) const {
+    return settings_.stp_scope == StpScope::kFirm ? o.owner.firm.value() : o.owner.account.value();
   }
 
   static bool crosses(Side aggressor, std::int64_t level_price, std::int64_t limit) {
@@ -361,15 +368,13 @@ class EngineState {
       while (r != kNil && a.leaves > 0) {
         Order& ro = pool_[r];
         std::uint32_t next = ro.next;
-        if (a.stp != StpMode::kNone && ro.stp_key == a.stp_key) {
+        if (a.stp != StpMode::kNone && stp_key(ro) == stp_key(a)) {
           switch (a.stp) {
             case StpMode::kCancelNewest:
               if (traded) after_trades(b);
               cancel_order(agg_slot, CancelReason::kSelfTrade, 0);
               return false;
-            case StpMode::kCancelOldest:
-              cancel_order(r, CancelReason::kSelfTrade, 0);
-              break;
+            case StpMode::kCancelOldest: cancel_order(r, CancelReason::kSelfTrade, 0); break;
             case StpMode::kCancelBoth:
               cancel_order(r, CancelReason::kSelfTrade, 0);
               if (traded) after_trades(b);
@@ -577,10 +582,13 @@ class EngineState {
     if (o.level != kNil) {
       unlink(b, levels_[o.level], slot);
     } else if (!o.triggered) {
-      if (o.side == Side::kBuy) {
-        b.buy_stops.erase({o.stop_price, o.arrival});
-      } else {
-        b.sell_stops.erase({-o.stop_price, o.arrival});
+      auto& stops = o.side == Side::kBuy ? b.buy_stops : b.sell_stops;
+      auto [from, to] = stops.equal_range(o.side == Side::kBuy ? o.stop_price : -o.stop_price);
+      for (auto it = from; it != to; ++it) {
+        if (it->second == slot) {
+          stops.erase(it);
+          break;
+        }
       }
     }
   }
@@ -622,10 +630,11 @@ class EngineState {
 
   void add_stop(Book& b, std::uint32_t slot) {
     const Order& o = pool_[slot];
+    // Inserted after the equal ones already waiting: time priority among equal stop prices.
     if (o.side == Side::kBuy) {
-      b.buy_stops.emplace(std::pair{o.stop_price, o.arrival}, slot);
+      b.buy_stops.emplace(o.stop_price, slot);
     } else {
-      b.sell_stops.emplace(std::pair{-o.stop_price, o.arrival}, slot);
+      b.sell_stops.emplace(-o.stop_price, slot);
     }
     if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
   }
@@ -636,10 +645,10 @@ class EngineState {
     for (;;) {
       if (b.last_trade <= 0) return;
       std::uint32_t slot = kNil;
-      if (!b.buy_stops.empty() && b.buy_stops.begin()->first.first <= b.last_trade) {
+      if (!b.buy_stops.empty() && b.buy_stops.begin()->first <= b.last_trade) {
         slot = b.buy_stops.begin()->second;
         b.buy_stops.erase(b.buy_stops.begin());
-      } else if (!b.sell_stops.empty() && -b.sell_stops.begin()->first.first >= b.last_trade) {
+      } else if (!b.sell_stops.empty() && -b.sell_stops.begin()->first >= b.last_trade) {
         slot = b.sell_stops.begin()->second;
         b.sell_stops.erase(b.sell_stops.begin());
       } else {
@@ -647,13 +656,12 @@ class EngineState {
       }
       Order& o = pool_[slot];
       o.triggered = true;
-      o.arrival = next_arrival_++;
       listener_.on_triggered(TriggeredEvent{hdr_, next_exec(), Price(b.last_trade), view(o)});
       if (o.type == OrdType::kStop && b.spec.band_bps > 0 && !b.has_band()) {
         cancel_order(slot, CancelReason::kIocRemainder, 0);
         continue;
       }
-      enter(b, slot);
+      enter(b, slot, 0);
     }
   }
 
@@ -754,13 +762,12 @@ class EngineState {
     o.leaves = o.qty - o.cum_qty;
     o.display_qty = c.display_qty.count();
     o.visible = o.display_qty > 0 ? std::min(o.display_qty, o.leaves) : o.leaves;
-    o.arrival = next_arrival_++;
     listener_.on_replaced(ReplacedEvent{hdr_, next_exec(), previous_ref, false, view(o)});
     if (!o.triggered) {
       add_stop(b, slot);
       return;
     }
-    enter(b, slot);
+    enter(b, slot, 0);
     fire_stops(b);
   }
 
@@ -904,7 +911,6 @@ class EngineState {
     v.cum_qty = Qty(o.cum_qty);
     v.leaves_qty = Qty(o.leaves);
     v.display_qty = Qty(o.display_qty);
-    v.min_qty = Qty(o.min_qty);
     v.expire_time_ns = o.expire_ns;
     v.cum_value = o.cum_value();
     return v;
@@ -912,9 +918,7 @@ class EngineState {
 
   ExecId next_exec() { return ExecId(id_base_ | next_exec_++); }
 
-  Book* find_book(InstrumentId id) {
-    return const_cast<Book*>(static_cast<const EngineState*>(this)->find_book(id));
-  }
+  Book* find_book(InstrumentId id) { return const_cast<Book*>(static_cast<const EngineState*>(this)->find_book(id)); }
   const Book* find_book(InstrumentId id) const {
     const auto v = id.value();
     if (v < book_of_.size()) return book_of_[v] == kNil ? nullptr : &books_[book_of_[v]];
@@ -932,7 +936,6 @@ class EngineState {
     w.put(next_order_);
     w.put(next_trade_);
     w.put(next_exec_);
-    w.put(next_arrival_);
     w.put(static_cast<std::uint32_t>(books_.size()));
     for (const Book& b : books_) {
       w.put(b.spec.id.value());
@@ -954,11 +957,9 @@ class EngineState {
     s.visible = o.visible;
     s.id = o.id;
     s.client_ref = o.client_ref;
-    s.arrival = o.arrival;
     s.qty = o.qty;
     s.cum_qty = o.cum_qty;
     s.display_qty = o.display_qty;
-    s.min_qty = o.min_qty;
     s.stop_price = o.stop_price;
     s.expire_ns = o.expire_ns;
     s.cum_value_lo = o.cum_value_lo;
@@ -983,8 +984,8 @@ class EngineState {
     if (!r.get(magic) || magic != kSnapshotMagic) return fail(error, "not an engine snapshot");
     if (!r.get(version) || version != kSnapshotVersion) return fail(error, "unsupported snapshot version");
     if (!r.get(shard) || shard != settings_.shard) return fail(error, "snapshot belongs to another shard");
-    std::uint64_t next_order = 0, next_trade = 0, next_exec = 0, next_arrival = 0;
-    if (!r.get(next_order) || !r.get(next_trade) || !r.get(next_exec) || !r.get(next_arrival) || !r.get(nbooks)) {
+    std::uint64_t next_order = 0, next_trade = 0, next_exec = 0;
+    if (!r.get(next_order) || !r.get(next_trade) || !r.get(next_exec) || !r.get(nbooks)) {
       return fail(error, "snapshot truncated");
     }
     // Build into a fresh state first so a bad snapshot leaves this one untouched.
@@ -992,7 +993,6 @@ class EngineState {
     fresh.next_order_ = next_order;
     fresh.next_trade_ = next_trade;
     fresh.next_exec_ = next_exec;
-    fresh.next_arrival_ = next_arrival;
     for (std::uint32_t i = 0; i < nbooks; ++i) {
       std::uint32_t id = 0;
       TradingStatus status{};
@@ -1002,7 +1002,8 @@ class EngineState {
         return fail(error, "snapshot truncated");
       }
       Book* b = fresh.find_book(InstrumentId(id));
-      if (b == nullptr) return fail(error, "snapshot has orders for instrument " + std::to_string(id) + ", not configured");
+      if (b == nullptr)
+        return fail(error, "snapshot has orders for instrument " + std::to_string(id) + ", not configured");
       b->spec.status = status;
       b->spec.reference_price = Price(reference);
       b->last_trade = last;
@@ -1029,20 +1030,17 @@ class EngineState {
     o.leaves = s.leaves;
     o.visible = s.visible;
     o.prev = o.next = o.level = kNil;
-    o.book = static_cast<std::uint32_t>(&b - books_.data());
+    o.book = static_cast<std::uint16_t>(&b - books_.data());
     o.id = s.id;
     o.client_ref = s.client_ref;
-    o.arrival = s.arrival;
     o.qty = s.qty;
     o.cum_qty = s.cum_qty;
     o.display_qty = s.display_qty;
-    o.min_qty = s.min_qty;
     o.stop_price = s.stop_price;
     o.expire_ns = s.expire_ns;
     o.cum_value_lo = s.cum_value_lo;
     o.cum_value_hi = s.cum_value_hi;
     o.owner = Owner{SessionId(s.session), FirmId(s.firm), AccountId(s.account)};
-    o.stp_key = settings_.stp_scope == StpScope::kFirm ? s.firm : s.account;
     o.side = static_cast<Side>(s.side);
     o.type = static_cast<OrdType>(s.type);
     o.tif = static_cast<TimeInForce>(s.tif);
@@ -1094,7 +1092,6 @@ class EngineState {
     std::swap(next_order_, other.next_order_);
     std::swap(next_trade_, other.next_trade_);
     std::swap(next_exec_, other.next_exec_);
-    std::swap(next_arrival_, other.next_arrival_);
   }
 
   // ----- invariants -----
@@ -1128,7 +1125,8 @@ class EngineState {
             if (o.leaves <= 0 || o.visible <= 0 || o.visible > o.leaves) return oname + "bad leaves/visible";
             if (o.display_qty == 0 && o.visible != o.leaves) return oname + "hidden quantity on a plain order";
             if (o.cum_qty + o.leaves != o.qty) return oname + "cum + leaves != qty";
-            if (o.state != (o.cum_qty > 0 ? OrderState::kPartiallyFilled : OrderState::kNew)) return oname + "bad state";
+            if (o.state != (o.cum_qty > 0 ? OrderState::kPartiallyFilled : OrderState::kNew))
+              return oname + "bad state";
             if (!o.triggered) return oname + "untriggered stop in a level";
             if (index_.find(o.id & kCounterMask) != r) return oname + "index mismatch";
             total += o.leaves;
@@ -1141,7 +1139,8 @@ class EngineState {
           if (l.total != total || l.count != count) return name + "level totals wrong";
         }
       }
-      if (!b.bids.empty() && !b.asks.empty() && b.bids.back().price >= b.asks.back().price) return name + "book crossed";
+      if (!b.bids.empty() && !b.asks.empty() && b.bids.back().price >= b.asks.back().price)
+        return name + "book crossed";
       if (resting != b.resting) return name + "resting count wrong";
       seen += resting;
       for (const auto* stops : {&b.buy_stops, &b.sell_stops}) {
@@ -1153,8 +1152,9 @@ class EngineState {
         }
       }
     }
-    if (seen != pool_.live()) return "live orders in the pool (" + std::to_string(pool_.live()) +
-                                      ") != orders in the books (" + std::to_string(seen) + ")";
+    if (seen != pool_.live())
+      return "live orders in the pool (" + std::to_string(pool_.live()) + ") != orders in the books (" +
+             std::to_string(seen) + ")";
     return {};
   }
 
@@ -1185,7 +1185,6 @@ class EngineState {
   std::uint64_t next_order_ = 1;
   std::uint64_t next_trade_ = 1;
   std::uint64_t next_exec_ = 1;
-  std::uint64_t next_arrival_ = 1;
   EngineCounters counters_;
   EventHeader hdr_{};
 };
@@ -1250,6 +1249,14 @@ bool Engine::load(std::span<const std::uint8_t> bytes, std::string& error) { ret
 std::uint64_t Engine::state_hash() const {
   const auto bytes = s_->save();
   return detail::hash64(bytes.data(), bytes.size());
+}
+
+std::uint64_t Engine::state_hash_of(std::span<const std::uint8_t> saved) {
+  return detail::hash64(saved.data(), saved.size());
+}
+
+std::int64_t Engine::next_expiry_ns() const {
+  return s_->gtd_.empty() ? std::numeric_limits<std::int64_t>::max() : s_->gtd_.top().first;
 }
 
 std::string Engine::check_invariants() const { return s_->check_invariants(); }

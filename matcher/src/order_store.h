@@ -16,37 +16,36 @@ namespace venue::matcher::detail {
 
 inline constexpr std::uint32_t kNil = 0xFFFF'FFFFU;
 
-struct Order {
-  // Matching touches these first.
-  std::int64_t price;     // limit price in ticks (0 for market and stop orders)
-  std::int64_t leaves;    // lots still open
-  std::int64_t visible;   // lots showing in the book (== leaves unless an iceberg)
-  std::uint32_t prev;     // FIFO links within the price level
+// 128 bytes, two cache lines: the first holds what matching and queue maintenance touch, the second
+// what reports and fills update.
+struct alignas(64) Order {
+  // line 1
+  std::int64_t price;    // limit price in ticks (0 for market and stop orders)
+  std::int64_t leaves;   // lots still open
+  std::int64_t visible;  // lots showing in the book (== leaves unless an iceberg)
+  std::uint32_t prev;    // FIFO links within the price level; `next` also links the free list
   std::uint32_t next;
-  std::uint32_t level;    // level slot while resting in a book, else kNil
-  std::uint32_t stp_key;  // account or firm id, per the engine's STP scope
-  std::uint32_t book;     // instrument slot
-  std::uint32_t next_free;
-  std::uint64_t id;       // OrderId value
-  std::uint64_t client_ref;
-  std::uint64_t arrival;  // time priority (for stop books; every re-entry takes a new one)
-  std::int64_t qty;
-  std::int64_t cum_qty;
-  std::int64_t display_qty;
-  std::int64_t min_qty;
-  std::int64_t stop_price;
-  std::int64_t expire_ns;
-  std::uint64_t cum_value_lo;  // __int128 split in two so the struct keeps 8-byte alignment
-  std::int64_t cum_value_hi;
-  Owner owner;
+  std::uint32_t level;  // level slot while resting in a book, else kNil
+  std::uint16_t book;   // instrument slot
   Side side;
   OrdType type;
+  std::uint64_t id;  // OrderId value
+  std::uint64_t client_ref;
+  std::int64_t qty;
+  // line 2
+  std::int64_t cum_qty;
+  std::int64_t display_qty;
+  std::int64_t stop_price;
+  std::int64_t expire_ns;
+  std::uint64_t cum_value_lo;  // __int128 split in two so the struct keeps 8-byte alignment inside
+  std::int64_t cum_value_hi;
+  Owner owner;
   TimeInForce tif;
   StpMode stp;
-  bool post_only;
-  bool triggered;
   OrderState state;
-  bool live;
+  bool post_only : 1;
+  bool triggered : 1;
+  bool live : 1;
 
   __int128 cum_value() const {
     return static_cast<__int128>(static_cast<unsigned __int128>(cum_value_hi) << 64 | cum_value_lo);
@@ -56,6 +55,8 @@ struct Order {
     cum_value_hi = static_cast<std::int64_t>(v >> 64);
   }
 };
+
+static_assert(sizeof(Order) == 128, "an order is two cache lines");
 
 class OrderPool {
  public:
@@ -68,7 +69,7 @@ class OrderPool {
   std::uint32_t allocate() {
     if (free_head_ != kNil) {
       const std::uint32_t slot = free_head_;
-      free_head_ = (*this)[slot].next_free;
+      free_head_ = (*this)[slot].next;
       ++live_;
       return slot;
     }
@@ -82,7 +83,7 @@ class OrderPool {
   void release(std::uint32_t slot) {
     Order& o = (*this)[slot];
     o.live = false;
-    o.next_free = free_head_;
+    o.next = free_head_;
     free_head_ = slot;
     --live_;
   }

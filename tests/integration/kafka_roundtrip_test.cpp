@@ -14,8 +14,9 @@ namespace {
 
 std::string brokers() {
   const char* b = std::getenv("VENUE_KAFKA_BROKERS");
-  BOOST_REQUIRE_MESSAGE(b != nullptr && *b != '\0',
-                        "VENUE_KAFKA_BROKERS is not set: run under deploy/local/with-services --kafka");
+  if (b == nullptr || *b == '\0') {
+    throw std::runtime_error("VENUE_KAFKA_BROKERS is not set: run under deploy/local/with-services --kafka");
+  }
   return b;
 }
 
@@ -42,7 +43,8 @@ BOOST_AUTO_TEST_CASE(messages_produced_arrive_in_order_with_their_keys_and_heade
   }
   BOOST_REQUIRE_EQUAL(delivered_ok, kCount);
 
-  kafka::Consumer consumer({.brokers = brokers(), .group_id = unique("it-group"), .client_id = "it-consumer"}, registry);
+  kafka::Consumer consumer({.brokers = brokers(), .group_id = unique("it-group"), .client_id = "it-consumer"},
+                           registry);
   consumer.subscribe({topic});
   std::vector<std::string> got;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -66,7 +68,8 @@ BOOST_AUTO_TEST_CASE(a_consumer_group_resumes_after_its_committed_offset) {
   const auto group = unique("it-resume");
   {
     kafka::Producer producer({.brokers = brokers(), .client_id = "it-producer2"}, registry, nullptr);
-    for (int i = 0; i < 10; ++i) BOOST_REQUIRE(producer.produce(topic, "k", std::to_string(i), {}) == kafka::Enqueue::kOk);
+    for (int i = 0; i < 10; ++i)
+      BOOST_REQUIRE(producer.produce(topic, "k", std::to_string(i), {}) == kafka::Enqueue::kOk);
     BOOST_REQUIRE(producer.flush(30'000));
   }
   auto read_n = [&](int n) {

@@ -9,7 +9,9 @@ namespace {
 
 std::string url() {
   const char* u = std::getenv("VENUE_PG_URL");
-  BOOST_REQUIRE_MESSAGE(u != nullptr && *u != '\0', "VENUE_PG_URL is not set: run under deploy/local/with-services --pg");
+  if (u == nullptr || *u == '\0') {
+    throw std::runtime_error("VENUE_PG_URL is not set: run under deploy/local/with-services --pg");
+  }
   return u;
 }
 
@@ -49,11 +51,12 @@ BOOST_AUTO_TEST_CASE(a_failed_statement_rolls_back_and_is_counted) {
     tx.exec0("truncate it_unique");
   });
   BOOST_CHECK_THROW(db.transaction([](pqxx::work& tx) {
-                      tx.exec0("insert into it_unique values (1)");
-                      tx.exec0("insert into it_unique values (1)");
-                    }),
+    tx.exec0("insert into it_unique values (1)");
+    tx.exec0("insert into it_unique values (1)");
+  }),
                     pqxx::unique_violation);
-  BOOST_TEST(db.transaction([](pqxx::work& tx) { return tx.exec1("select count(*) from it_unique")[0].as<long>(); }) == 0);
+  BOOST_TEST(db.transaction([](pqxx::work& tx) { return tx.exec1("select count(*) from it_unique")[0].as<long>(); }) ==
+             0);
   BOOST_TEST(metric(registry, "venue_pg_errors_total") == 1.0);
 }
 

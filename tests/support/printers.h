@@ -11,7 +11,9 @@
 namespace venue {
 
 inline std::ostream& operator<<(std::ostream& o, NumError e) { return o << to_string(e); }
-inline std::ostream& operator<<(std::ostream& o, RejectCode c) { return o << to_string(c) << '(' << static_cast<int>(c) << ')'; }
+inline std::ostream& operator<<(std::ostream& o, RejectCode c) {
+  return o << to_string(c) << '(' << static_cast<int>(c) << ')';
+}
 inline std::ostream& operator<<(std::ostream& o, Side s) { return o << to_string(s); }
 inline std::ostream& operator<<(std::ostream& o, TimeInForce t) { return o << to_string(t); }
 inline std::ostream& operator<<(std::ostream& o, OrdType t) { return o << to_string(t); }

@@ -51,9 +51,10 @@ bool any_contains(const std::vector<std::string>& v, const std::string& needle) 
 
 BOOST_AUTO_TEST_CASE(a_valid_file_loads_with_defaults_filled_in) {
   Sample s;
-  cfg::load("[instrument]\nsymbol = \"XYZ\"\ntick_size = \"0.01\"\naccounts = [\"A1\", \"A2\"]\n"
-            "[[session]]\nsender = \"BRK1\"\n[[session]]\nsender = \"BRK2\"\n",
-            "venue.toml", [&](cfg::Table& t) { read_sample(t, s); });
+  cfg::load(
+      "[instrument]\nsymbol = \"XYZ\"\ntick_size = \"0.01\"\naccounts = [\"A1\", \"A2\"]\n"
+      "[[session]]\nsender = \"BRK1\"\n[[session]]\nsender = \"BRK2\"\n",
+      "venue.toml", [&](cfg::Table& t) { read_sample(t, s); });
   BOOST_TEST(s.port == 9878);
   BOOST_TEST(s.mode == "block");
   BOOST_TEST(s.name == "XYZ");

@@ -2,8 +2,8 @@
 #include <boost/test/unit_test.hpp>
 #include <limits>
 
-#include "venue/common/fixed_point.h"
 #include "support/printers.h"
+#include "venue/common/fixed_point.h"
 
 using venue::Decimal;
 using venue::NumError;

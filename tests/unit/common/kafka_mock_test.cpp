@@ -1,11 +1,11 @@
 #define BOOST_TEST_MODULE kafka_mock
 // The Kafka wrapper against librdkafka's in-process mock cluster, with injected broker errors. The real
 // broker is exercised by tests/integration/kafka_roundtrip_test.cpp.
-#include <boost/test/unit_test.hpp>
-#include <chrono>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <prometheus/text_serializer.h>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
 
 #include "venue/common/kafka.h"
 

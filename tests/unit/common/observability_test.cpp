@@ -1,10 +1,10 @@
 #define BOOST_TEST_MODULE observability
+#include <prometheus/counter.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/test/unit_test.hpp>
-#include <prometheus/counter.h>
 
 #include "venue/common/observability.h"
 

@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 
-#include "venue/common/reject_code.h"
 #include "support/printers.h"
+#include "venue/common/reject_code.h"
 
 namespace {
 

@@ -113,8 +113,8 @@ class Runner : public m::EventListener {
       std::ostringstream want, got;
       for (const auto& e : expected) want << "\n    " << e;
       for (const auto& e : events_) got << "\n    " << e;
-      BOOST_TEST(want.str() == got.str(), where() << "\"" << text << "\" produced:" << got.str()
-                                                  << "\n  expected:" << want.str());
+      BOOST_TEST(want.str() == got.str(),
+                 where() << "\"" << text << "\" produced:" << got.str() << "\n  expected:" << want.str());
     }
   }
 
@@ -134,19 +134,23 @@ class Runner : public m::EventListener {
     BOOST_TEST(e.aggressor.exec_id != e.resting.exec_id);
   }
   void on_cancelled(const m::CancelledEvent& e) override {
-    emit("cancelled " + label(e.order.client_ref) + " " + reason_name(e.reason) + " qty=" +
-         std::to_string(e.cancelled_qty.count()));
+    emit("cancelled " + label(e.order.client_ref) + " " + reason_name(e.reason) +
+         " qty=" + std::to_string(e.cancelled_qty.count()));
   }
   void on_expired(const m::ExpiredEvent& e) override {
     emit("expired " + label(e.order.client_ref) + " qty=" + std::to_string(e.expired_qty.count()));
   }
   void on_replaced(const m::ReplacedEvent& e) override {
-    emit("replaced " + label(e.previous_ref) + "->" + label(e.order.client_ref) + (e.kept_priority ? " kept" : " moved") +
-         " " + state_name(e.order.state) + " leaves=" + std::to_string(e.order.leaves_qty.count()));
+    emit("replaced " + label(e.previous_ref) + "->" + label(e.order.client_ref) +
+         (e.kept_priority ? " kept" : " moved") + " " + state_name(e.order.state) +
+         " leaves=" + std::to_string(e.order.leaves_qty.count()));
   }
   void on_cancel_rejected(const m::CancelRejectedEvent& e) override {
-    const char* what = e.request == m::CommandType::kCancel ? "cancel" : e.request == m::CommandType::kReplace ? "replace" : "status";
-    emit(std::string("cancel_rejected ") + what + " " + label(e.client_ref) + " " + std::string(venue::to_string(e.code)));
+    const char* what = e.request == m::CommandType::kCancel    ? "cancel"
+                       : e.request == m::CommandType::kReplace ? "replace"
+                                                               : "status";
+    emit(std::string("cancel_rejected ") + what + " " + label(e.client_ref) + " " +
+         std::string(venue::to_string(e.code)));
   }
   void on_restated(const m::RestatedEvent& e) override {
     emit("restated " + label(e.order.client_ref) + " by=" + std::to_string(e.reduced_qty.count()) +
@@ -234,15 +238,18 @@ class Runner : public m::EventListener {
       m::InstrumentSpec s;
       s.symbol = w.at(1);
       auto o = options(w, 2);
-      s.id = venue::InstrumentId(static_cast<std::uint32_t>(num(o, "id", static_cast<std::int64_t>(specs_.size()) + 1)));
+      s.id =
+          venue::InstrumentId(static_cast<std::uint32_t>(num(o, "id", static_cast<std::int64_t>(specs_.size()) + 1)));
       s.min_qty = Qty(num(o, "min", 1));
       s.max_qty = Qty(num(o, "max", 1'000'000));
       s.band_bps = num(o, "band_bps", 0);
       s.reference_price = Price(num(o, "ref", 0));
-      if (o.contains("band_ref")) s.band_reference = o["band_ref"] == "last" ? m::BandReference::kLastTrade : m::BandReference::kStatic;
+      if (o.contains("band_ref"))
+        s.band_reference = o["band_ref"] == "last" ? m::BandReference::kLastTrade : m::BandReference::kStatic;
       if (o.contains("status")) {
-        s.status = o["status"] == "halted" ? venue::TradingStatus::kHalted
-                   : o["status"] == "closed" ? venue::TradingStatus::kClosed : venue::TradingStatus::kOpen;
+        s.status = o["status"] == "halted"   ? venue::TradingStatus::kHalted
+                   : o["status"] == "closed" ? venue::TradingStatus::kClosed
+                                             : venue::TradingStatus::kOpen;
       }
       specs_.push_back(s);
       return true;
@@ -250,9 +257,11 @@ class Runner : public m::EventListener {
     if (w[0] == "settings") {
       if (engine_) fail("settings after the first command");
       auto o = options(w, 1);
-      if (o.contains("stp_scope")) settings_.stp_scope = o["stp_scope"] == "firm" ? m::StpScope::kFirm : m::StpScope::kAccount;
+      if (o.contains("stp_scope"))
+        settings_.stp_scope = o["stp_scope"] == "firm" ? m::StpScope::kFirm : m::StpScope::kAccount;
       if (o.contains("post_only")) {
-        settings_.post_only_policy = o["post_only"] == "cancel" ? m::PostOnlyPolicy::kCancel : m::PostOnlyPolicy::kReject;
+        settings_.post_only_policy =
+            o["post_only"] == "cancel" ? m::PostOnlyPolicy::kCancel : m::PostOnlyPolicy::kReject;
       }
       return true;
     }
@@ -298,7 +307,8 @@ class Runner : public m::EventListener {
       expect("leaves", v.leaves_qty.count());
       expect("price", v.price.count());
       expect("stop", v.stop_price.count());
-      if (o.contains("state")) BOOST_TEST(state_name(v.state) == o["state"], where() << w[1] << " state " << state_name(v.state));
+      if (o.contains("state"))
+        BOOST_TEST(state_name(v.state) == o["state"], where() << w[1] << " state " << state_name(v.state));
       if (o.contains("avg_ticks_x1000")) {
         const auto avg = v.cum_qty.count() == 0 ? 0 : static_cast<std::int64_t>(v.cum_value * 1000 / v.cum_qty.count());
         BOOST_TEST(avg == std::stoll(o["avg_ticks_x1000"]), where() << w[1] << " avg " << avg);
@@ -344,10 +354,11 @@ class Runner : public m::EventListener {
       n.qty = Qty(q);
       n.price = Price(p);
       auto o = options(w, 5);
-      n.tif = o.contains("ioc") ? venue::TimeInForce::kIoc
+      n.tif = o.contains("ioc")   ? venue::TimeInForce::kIoc
               : o.contains("fok") ? venue::TimeInForce::kFok
               : o.contains("gtc") ? venue::TimeInForce::kGtc
-              : o.contains("gtd") ? venue::TimeInForce::kGtd : venue::TimeInForce::kDay;
+              : o.contains("gtd") ? venue::TimeInForce::kGtd
+                                  : venue::TimeInForce::kDay;
       n.stop_price = Price(num(o, "stop", 0));
       n.type = n.stop_price.count() != 0 ? (market ? venue::OrdType::kStop : venue::OrdType::kStopLimit)
                                          : (market ? venue::OrdType::kMarket : venue::OrdType::kLimit);
@@ -364,9 +375,10 @@ class Runner : public m::EventListener {
       c = m::Command::make(n);
     } else if (verb == "cancel") {
       auto o = options(w, 2);
-      static const std::map<std::string, m::CancelReason> kReasons = {
-          {"user", m::CancelReason::kUser}, {"disconnect", m::CancelReason::kDisconnect},
-          {"kill", m::CancelReason::kKillSwitch}, {"operator", m::CancelReason::kOperator}};
+      static const std::map<std::string, m::CancelReason> kReasons = {{"user", m::CancelReason::kUser},
+                                                                      {"disconnect", m::CancelReason::kDisconnect},
+                                                                      {"kill", m::CancelReason::kKillSwitch},
+                                                                      {"operator", m::CancelReason::kOperator}};
       c = m::Command::make(m::CancelCmd{ref(o.contains("as") ? o["as"] : w.at(1) + ".cxl"), order_id(w.at(1)),
                                         venue::FirmId(static_cast<std::uint32_t>(num(o, "firm", 1))),
                                         o.contains("reason") ? kReasons.at(o["reason"]) : m::CancelReason::kUser});
@@ -391,16 +403,18 @@ class Runner : public m::EventListener {
       mc.firm = venue::FirmId(static_cast<std::uint32_t>(num(o, "firm", 0)));
       mc.account = venue::AccountId(static_cast<std::uint32_t>(num(o, "acct", 0)));
       if (o.contains("instrument")) mc.instrument = instrument(o["instrument"]);
-      if (o.contains("side")) mc.side = static_cast<std::uint8_t>(o["side"] == "buy" ? venue::Side::kBuy : venue::Side::kSell);
+      if (o.contains("side"))
+        mc.side = static_cast<std::uint8_t>(o["side"] == "buy" ? venue::Side::kBuy : venue::Side::kSell);
       mc.reason = o.contains("kill") ? m::CancelReason::kKillSwitch : m::CancelReason::kMassCancel;
       c = m::Command::make(mc);
     } else if (verb == "status") {
       auto o = options(w, 2);
-      c = m::Command::make(m::StatusCmd{ref(w.at(1)), order_id(w.at(1)),
-                                        venue::FirmId(static_cast<std::uint32_t>(num(o, "firm", 1)))});
+      c = m::Command::make(
+          m::StatusCmd{ref(w.at(1)), order_id(w.at(1)), venue::FirmId(static_cast<std::uint32_t>(num(o, "firm", 1)))});
     } else if (verb == "halt" || verb == "open" || verb == "close") {
-      const auto st = verb == "halt" ? venue::TradingStatus::kHalted
-                      : verb == "close" ? venue::TradingStatus::kClosed : venue::TradingStatus::kOpen;
+      const auto st = verb == "halt"    ? venue::TradingStatus::kHalted
+                      : verb == "close" ? venue::TradingStatus::kClosed
+                                        : venue::TradingStatus::kOpen;
       c = m::Command::make(m::TradingStatusCmd{w.size() > 1 ? instrument(w[1]) : venue::InstrumentId(), st});
     } else if (verb == "ref") {
       c = m::Command::make(m::ReferencePriceCmd{instrument(w.at(1)), Price(std::stoll(w.at(2)))});

@@ -38,10 +38,10 @@ enum class OrdType : std::uint8_t {
 // The aggressor's mode decides.
 enum class StpMode : std::uint8_t {
   kNone = 0,
-  kCancelNewest,         // the incoming (aggressing) order's remainder is cancelled
-  kCancelOldest,         // the resting order is cancelled, the aggressor continues
-  kCancelBoth,           // both are cancelled
-  kDecrementAndCancel,   // the larger is reduced by the smaller, the smaller is cancelled (both if equal)
+  kCancelNewest,        // the incoming (aggressing) order's remainder is cancelled
+  kCancelOldest,        // the resting order is cancelled, the aggressor continues
+  kCancelBoth,          // both are cancelled
+  kDecrementAndCancel,  // the larger is reduced by the smaller, the smaller is cancelled (both if equal)
 };
 
 enum class TradingStatus : std::uint8_t {
@@ -70,9 +70,9 @@ class StrongId {
   Rep value_ = 0;
 };
 
-using OrderId = StrongId<struct OrderIdTag, std::uint64_t>;          // venue order id, assigned by the engine
-using TradeId = StrongId<struct TradeIdTag, std::uint64_t>;          // one per matched pair
-using ExecId = StrongId<struct ExecIdTag, std::uint64_t>;            // one per execution report event
+using OrderId = StrongId<struct OrderIdTag, std::uint64_t>;  // venue order id, assigned by the engine
+using TradeId = StrongId<struct TradeIdTag, std::uint64_t>;  // one per matched pair
+using ExecId = StrongId<struct ExecIdTag, std::uint64_t>;    // one per execution report event
 using InstrumentId = StrongId<struct InstrumentIdTag, std::uint32_t>;
 using AccountId = StrongId<struct AccountIdTag, std::uint32_t>;
 using FirmId = StrongId<struct FirmIdTag, std::uint32_t>;

@@ -22,13 +22,13 @@
 // Thread rules: a Producer may be shared (librdkafka is thread-safe) but its delivery callback runs on
 // whichever thread calls poll(); a Consumer belongs to one thread.
 
-#include <cstdint>
-#include <functional>
 #include <librdkafka/rdkafkacpp.h>
-#include <memory>
-#include <optional>
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>

@@ -64,4 +64,5 @@ void write(Level level, std::string_view message, const Fields& fields);
 }  // namespace venue::log
 
 #define VENUE_LOG(sev) BOOST_LOG_SEV(::venue::log::logger::get(), ::boost::log::trivial::sev)
-#define VENUE_LOG_KV(sev, msg, ...) ::venue::log::write(::boost::log::trivial::sev, msg, ::venue::log::Fields(__VA_ARGS__))
+#define VENUE_LOG_KV(sev, msg, ...) \
+  ::venue::log::write(::boost::log::trivial::sev, msg, ::venue::log::Fields(__VA_ARGS__))

@@ -14,9 +14,9 @@
 // Thread rules: add_readiness_check() and http().route() before start(); checks run on the HTTP thread
 // and must be thread-safe and quick; the registry is thread-safe.
 
+#include <prometheus/registry.h>
 #include <functional>
 #include <memory>
-#include <prometheus/registry.h>
 #include <string>
 #include <utility>
 #include <vector>

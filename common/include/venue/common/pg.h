@@ -13,12 +13,12 @@
 //
 // Thread rules: one Client per thread.
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <pqxx/pqxx>
-#include <prometheus/counter.h>
-#include <prometheus/registry.h>
 #include <string>
 #include <thread>
 #include <type_traits>

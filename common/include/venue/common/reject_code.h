@@ -15,7 +15,7 @@ namespace venue {
 
 enum class RejectCode : std::uint16_t {
   kNone = 0,
-#define VENUE_REJECT(name, code, ord, cxl, biz, text) k##name = code,
+#define VENUE_REJECT(name, code, ord, cxl, biz, text) k##name = code,  // NOLINT(bugprone-macro-parentheses)
 #include "venue/common/reject_codes.def"
 #undef VENUE_REJECT
 };
@@ -23,8 +23,8 @@ enum class RejectCode : std::uint16_t {
 struct RejectInfo {
   RejectCode code;
   std::string_view name;
-  int ord_rej_reason;        // -1: not used in ExecutionReport rejects
-  int cxl_rej_reason;        // -1: not used in OrderCancelReject
+  int ord_rej_reason;          // -1: not used in ExecutionReport rejects
+  int cxl_rej_reason;          // -1: not used in OrderCancelReject
   int business_reject_reason;  // -1: not used in BusinessMessageReject
   std::string_view text;
 };

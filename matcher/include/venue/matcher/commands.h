@@ -25,17 +25,17 @@ struct Owner {
 
 // Why an order left the book other than by a fill or an expiry.
 enum class CancelReason : std::uint8_t {
-  kUser = 1,            // OrderCancelRequest
-  kIocRemainder,        // IOC remainder, or a market order's remainder
-  kFokUnfilled,         // FOK that could not fill in full
-  kMinQtyUnmet,         // IOC with MinQty that could not fill MinQty at once
-  kSelfTrade,           // self-trade prevention
-  kPostOnly,            // post-only that would have taken liquidity (policy "cancel")
-  kMassCancel,          // OrderMassCancelRequest
-  kKillSwitch,          // risk or operations kill switch
-  kDisconnect,          // cancel-on-disconnect
-  kOperator,            // operations console
-  kReplacedToZero,      // replace to a quantity at or below the filled quantity
+  kUser = 1,        // OrderCancelRequest
+  kIocRemainder,    // IOC remainder, or a market order's remainder
+  kFokUnfilled,     // FOK that could not fill in full
+  kMinQtyUnmet,     // IOC with MinQty that could not fill MinQty at once
+  kSelfTrade,       // self-trade prevention
+  kPostOnly,        // post-only that would have taken liquidity (policy "cancel")
+  kMassCancel,      // OrderMassCancelRequest
+  kKillSwitch,      // risk or operations kill switch
+  kDisconnect,      // cancel-on-disconnect
+  kOperator,        // operations console
+  kReplacedToZero,  // replace to a quantity at or below the filled quantity
 };
 
 enum class CommandType : std::uint8_t {
@@ -46,8 +46,8 @@ enum class CommandType : std::uint8_t {
   kStatus,
   kSetTradingStatus,
   kSetReferencePrice,
-  kTimer,      // expire GTD orders whose expire time is at or before now_ns
-  kEndOfDay,   // expire Day orders
+  kTimer,     // expire GTD orders whose expire time is at or before now_ns
+  kEndOfDay,  // expire Day orders
 };
 
 struct NewOrderCmd {
@@ -59,18 +59,18 @@ struct NewOrderCmd {
   TimeInForce tif;
   StpMode stp;
   bool post_only;
-  Price price;        // limit price (Limit, StopLimit)
-  Price stop_price;   // trigger (Stop, StopLimit)
+  Price price;       // limit price (Limit, StopLimit)
+  Price stop_price;  // trigger (Stop, StopLimit)
   Qty qty;
-  Qty display_qty;    // iceberg peak; 0 = fully visible
-  Qty min_qty;        // IOC only; 0 = none
+  Qty display_qty;              // iceberg peak; 0 = fully visible
+  Qty min_qty;                  // IOC only; 0 = none
   std::int64_t expire_time_ns;  // GTD only
 };
 
 struct CancelCmd {
   std::uint64_t client_ref;  // the cancel request's handle
   OrderId order;
-  FirmId requester_firm;     // must own the order; 0 = operations (any order)
+  FirmId requester_firm;  // must own the order; 0 = operations (any order)
   CancelReason reason;
 };
 
@@ -133,14 +133,54 @@ struct Command {
   };
 
   Command() : type(CommandType::kTimer), seq(0), now_ns(0), new_order{} {}
-  static Command make(const NewOrderCmd& c) { Command x; x.type = CommandType::kNewOrder; x.new_order = c; return x; }
-  static Command make(const CancelCmd& c) { Command x; x.type = CommandType::kCancel; x.cancel = c; return x; }
-  static Command make(const ReplaceCmd& c) { Command x; x.type = CommandType::kReplace; x.replace = c; return x; }
-  static Command make(const MassCancelCmd& c) { Command x; x.type = CommandType::kMassCancel; x.mass_cancel = c; return x; }
-  static Command make(const StatusCmd& c) { Command x; x.type = CommandType::kStatus; x.status = c; return x; }
-  static Command make(const TradingStatusCmd& c) { Command x; x.type = CommandType::kSetTradingStatus; x.trading_status = c; return x; }
-  static Command make(const ReferencePriceCmd& c) { Command x; x.type = CommandType::kSetReferencePrice; x.reference_price = c; return x; }
-  static Command make(const EndOfDayCmd& c) { Command x; x.type = CommandType::kEndOfDay; x.end_of_day = c; return x; }
+  static Command make(const NewOrderCmd& c) {
+    Command x;
+    x.type = CommandType::kNewOrder;
+    x.new_order = c;
+    return x;
+  }
+  static Command make(const CancelCmd& c) {
+    Command x;
+    x.type = CommandType::kCancel;
+    x.cancel = c;
+    return x;
+  }
+  static Command make(const ReplaceCmd& c) {
+    Command x;
+    x.type = CommandType::kReplace;
+    x.replace = c;
+    return x;
+  }
+  static Command make(const MassCancelCmd& c) {
+    Command x;
+    x.type = CommandType::kMassCancel;
+    x.mass_cancel = c;
+    return x;
+  }
+  static Command make(const StatusCmd& c) {
+    Command x;
+    x.type = CommandType::kStatus;
+    x.status = c;
+    return x;
+  }
+  static Command make(const TradingStatusCmd& c) {
+    Command x;
+    x.type = CommandType::kSetTradingStatus;
+    x.trading_status = c;
+    return x;
+  }
+  static Command make(const ReferencePriceCmd& c) {
+    Command x;
+    x.type = CommandType::kSetReferencePrice;
+    x.reference_price = c;
+    return x;
+  }
+  static Command make(const EndOfDayCmd& c) {
+    Command x;
+    x.type = CommandType::kEndOfDay;
+    x.end_of_day = c;
+    return x;
+  }
   static Command timer() { return Command(); }
 };
 

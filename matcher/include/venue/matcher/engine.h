@@ -43,10 +43,10 @@ class EngineState;  // private: books, order pool, id index
 
 struct EngineCounters {
   std::uint64_t commands = 0;
-  std::uint64_t rejects = 0;        // new orders rejected
-  std::uint64_t cancel_rejects = 0; // cancel / replace / status refused
+  std::uint64_t rejects = 0;         // new orders rejected
+  std::uint64_t cancel_rejects = 0;  // cancel / replace / status refused
   std::uint64_t trades = 0;
-  std::int64_t traded_qty = 0;      // lots
+  std::int64_t traded_qty = 0;  // lots
 };
 
 class Engine {
@@ -94,6 +94,12 @@ class Engine {
   bool load(std::span<const std::uint8_t> bytes, std::string& error);
   // A 64-bit hash of the canonical state; equal states give equal hashes.
   std::uint64_t state_hash() const;
+  // The same hash of bytes save() returned (to hash and snapshot with one serialization).
+  static std::uint64_t state_hash_of(std::span<const std::uint8_t> saved);
+
+  // The earliest GTD expiry among resting orders (possibly of one that already left: a kTimer command
+  // then does nothing); INT64_MAX when there is none. The runtime sends kTimer when it is due.
+  std::int64_t next_expiry_ns() const;
 
   // Checks the books' invariants (never crossed, quantities add up, links and indexes consistent).
   // Returns an empty string when all hold, else what is broken. O(orders): for tests and tools.

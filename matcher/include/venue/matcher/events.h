@@ -21,7 +21,7 @@
 namespace venue::matcher {
 
 enum class OrderState : std::uint8_t {
-  kNew = 0,             // resting or waiting for its stop trigger, nothing filled
+  kNew = 0,  // resting or waiting for its stop trigger, nothing filled
   kPartiallyFilled,
   kFilled,
   kCancelled,
@@ -40,17 +40,16 @@ struct OrderView {
   TimeInForce tif;
   StpMode stp;
   bool post_only;
-  bool triggered;       // a stop order whose trigger fired (or any non-stop order)
+  bool triggered;  // a stop order whose trigger fired (or any non-stop order)
   OrderState state;
-  Price price;          // limit price; for market orders the band limit applied (0 without a band)
+  Price price;  // limit price; for market orders the band limit applied (0 without a band)
   Price stop_price;
-  Qty qty;              // total order quantity
+  Qty qty;  // total order quantity
   Qty cum_qty;
   Qty leaves_qty;
   Qty display_qty;
-  Qty min_qty;
   std::int64_t expire_time_ns;
-  __int128 cum_value;   // sum over fills of price ticks x lots; AvgPx = cum_value / cum_qty ticks
+  __int128 cum_value;  // sum over fills of price ticks x lots; AvgPx = cum_value / cum_qty ticks
 };
 
 struct EventHeader {
@@ -80,7 +79,7 @@ struct TradeEvent {
   EventHeader header;
   TradeId trade_id;
   InstrumentId instrument;
-  Price price;      // always the resting order's price
+  Price price;  // always the resting order's price
   Qty qty;
   Side aggressor_side;
   Fill aggressor;
@@ -108,17 +107,17 @@ struct ReplacedEvent {
   ExecId exec_id;
   std::uint64_t previous_ref;  // the order's client_ref before the replace
   bool kept_priority;
-  OrderView order;             // after the replace (and before any fill the replace causes)
+  OrderView order;  // after the replace (and before any fill the replace causes)
 };
 
 // A cancel, replace or status request that could not be honoured.
 struct CancelRejectedEvent {
   EventHeader header;
-  CommandType request;     // kCancel, kReplace or kStatus
+  CommandType request;  // kCancel, kReplace or kStatus
   std::uint64_t client_ref;
   OrderId order_id;
   RejectCode code;
-  bool order_known;        // true when `order` holds the order's current state
+  bool order_known;  // true when `order` holds the order's current state
   OrderView order;
 };
 

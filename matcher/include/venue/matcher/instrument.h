@@ -14,8 +14,8 @@
 namespace venue::matcher {
 
 enum class BandReference : std::uint8_t {
-  kStatic = 0,   // the band is centred on the configured (or operator-set) reference price
-  kLastTrade,    // the band follows the last trade price once there is one
+  kStatic = 0,  // the band is centred on the configured (or operator-set) reference price
+  kLastTrade,   // the band follows the last trade price once there is one
 };
 
 struct InstrumentSpec {
@@ -31,13 +31,15 @@ struct InstrumentSpec {
   Price reference_price{0};  // 0 = none yet
   BandReference band_reference = BandReference::kStatic;
   TradingStatus status = TradingStatus::kOpen;
+  std::string currency = "USD";  // informational
+  std::string description;       // informational
 };
 
 enum class StpScope : std::uint8_t { kAccount = 0, kFirm };
 enum class PostOnlyPolicy : std::uint8_t { kReject = 0, kCancel };
 
 struct EngineSettings {
-  std::uint16_t shard = 0;            // high bits of every id the engine assigns
+  std::uint16_t shard = 0;  // high bits of every id the engine assigns
   StpScope stp_scope = StpScope::kAccount;
   PostOnlyPolicy post_only_policy = PostOnlyPolicy::kReject;
 };

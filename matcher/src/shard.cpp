@@ -1,0 +1,288 @@
+#include "venue/matcher/shard.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <chrono>
+
+namespace venue::matcher {
+
+// Turns engine events into records in the event ring (or the spill queue when the ring is full).
+// During recovery it forwards to the replay listener instead.
+struct Shard::Publisher final : EventListener {
+  Shard& shard;
+  bool replaying = false;
+  EventRecord scratch;
+  explicit Publisher(Shard& s) : shard(s) {}
+
+  struct Sink {
+    Publisher* p;
+    EventRecord* target = nullptr;
+    EventRecord& slot() {
+      Shard& s = p->shard;
+      target = p->replaying || !s.spill_.empty() ? nullptr : s.events_.claim();
+      if (target == nullptr) target = &p->scratch;
+      return *target;
+    }
+    void commit() {
+      Shard& s = p->shard;
+      if (p->replaying) {
+        if (s.settings_.replay_listener != nullptr) dispatch(*target, *s.settings_.replay_listener);
+        return;
+      }
+      s.stats_.events.fetch_add(1, std::memory_order_relaxed);
+      if (target == &p->scratch) {
+        s.spill_.push_back(p->scratch);
+        s.stats_.spilled.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  };
+
+  // Each callback records through the template in event_record.h.
+  RecordingListener<Sink> recorder{0, Sink{this}};
+  void on_accepted(const AcceptedEvent& e) override { recorder.on_accepted(e); }
+  void on_rejected(const RejectedEvent& e) override { recorder.on_rejected(e); }
+  void on_trade(const TradeEvent& e) override { recorder.on_trade(e); }
+  void on_cancelled(const CancelledEvent& e) override { recorder.on_cancelled(e); }
+  void on_expired(const ExpiredEvent& e) override { recorder.on_expired(e); }
+  void on_replaced(const ReplacedEvent& e) override { recorder.on_replaced(e); }
+  void on_cancel_rejected(const CancelRejectedEvent& e) override { recorder.on_cancel_rejected(e); }
+  void on_restated(const RestatedEvent& e) override { recorder.on_restated(e); }
+  void on_triggered(const TriggeredEvent& e) override { recorder.on_triggered(e); }
+  void on_status(const StatusEvent& e) override { recorder.on_status(e); }
+  void on_mass_cancel_done(const MassCancelDoneEvent& e) override { recorder.on_mass_cancel_done(e); }
+  void on_trading_status(const TradingStatusEvent& e) override { recorder.on_trading_status(e); }
+};
+
+Shard::Shard(ShardSettings settings)
+    : settings_(std::move(settings)),
+      commands_(settings_.command_capacity),
+      events_(settings_.event_capacity),
+      publisher_(std::make_unique<Publisher>(*this)) {
+  publisher_->recorder = RecordingListener<Publisher::Sink>(settings_.engine.shard, Publisher::Sink{publisher_.get()});
+  engine_ = std::make_unique<Engine>(settings_.engine, settings_.instruments, *publisher_);
+  batch_.resize(settings_.batch);
+  if (settings_.journal) settings_.journal->shard = settings_.engine.shard;
+}
+
+Shard::~Shard() { stop(); }
+
+std::int64_t Shard::now() const {
+  if (settings_.clock) return settings_.clock();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+RecoveryInfo Shard::recover() {
+  RecoveryInfo info;
+  recovered_ = true;
+  if (!settings_.journal) return info;
+  const JournalSettings& js = *settings_.journal;
+  publisher_->replaying = true;
+  for (const auto& snap : list_snapshots(js)) {
+    std::vector<std::uint8_t> state;
+    std::uint64_t hash = 0;
+    std::string error;
+    if (!read_snapshot(snap, js, state, hash, error)) {
+      info.notes.push_back(snap.file.string() + " skipped: " + error);
+      continue;
+    }
+    if (Engine::state_hash_of(state) != hash) {
+      info.notes.push_back(snap.file.string() + " skipped: state hash mismatch");
+      continue;
+    }
+    if (!engine_->load(state, error)) {
+      info.notes.push_back(snap.file.string() + " skipped: " + error);
+      continue;
+    }
+    if (engine_->state_hash() != hash) {
+      // Loading must reproduce the state exactly; if not, the snapshot cannot be trusted.
+      info.notes.push_back(snap.file.string() + " skipped: state after loading differs from the snapshot");
+      engine_ = std::make_unique<Engine>(settings_.engine, settings_.instruments, *publisher_);
+      continue;
+    }
+    info.snapshot_seq = snap.seq;
+    break;
+  }
+  const auto result = replay_journal(
+      js, info.snapshot_seq, [&](const Command& c) { engine_->apply(c); },
+      [&](std::uint64_t seq, std::uint64_t hash) {
+        const auto actual = engine_->state_hash();
+        if (actual != hash) {
+          throw JournalError("journal replay diverged at seq " + std::to_string(seq) + ": the state hash is " +
+                             std::to_string(actual) + ", the journal's checkpoint says " + std::to_string(hash));
+        }
+      },
+      true);
+  publisher_->replaying = false;
+  info.replayed = result.replayed;
+  info.last_seq = std::max(result.last_seq, info.snapshot_seq);
+  info.checkpoints_verified = result.checkpoints;
+  info.tail_truncated = result.tail_truncated;
+  info.truncated_bytes = result.truncated_bytes;
+  next_seq_ = info.last_seq + 1;
+  stats_.last_seq.store(info.last_seq);
+  journal_ = std::make_unique<JournalWriter>(js, next_seq_);
+  return info;
+}
+
+void Shard::start() {
+  if (!recovered_) recover();
+  running_.store(true, std::memory_order_release);
+  thread_running_.store(true, std::memory_order_release);
+  thread_ = std::thread([this] { run(); });
+}
+
+bool Shard::submit(const Command& c) {
+  if (!running_.load(std::memory_order_acquire) || stopping_.load(std::memory_order_acquire) ||
+      !commands_.try_push(c)) {
+    stats_.submit_refused.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  commands_.waker().wake();
+  return true;
+}
+
+std::size_t Shard::poll(EventListener& listener, std::size_t max) {
+  std::size_t n = events_.drain([&](const EventRecord& r) { dispatch(r, listener); }, max);
+  if (n == 0 && !thread_running_.load(std::memory_order_acquire)) {
+    // The engine thread has ended: what it spilled is this thread's to deliver now.
+    while (n < max && !spill_.empty()) {
+      dispatch(spill_.front(), listener);
+      spill_.pop_front();
+      ++n;
+    }
+  }
+  return n;
+}
+
+void Shard::fail(const std::string& why) {
+  if (!failure_set_.exchange(true)) failure_ = why;
+  failed_.store(true, std::memory_order_release);
+}
+
+std::string Shard::failure() const { return failure_set_.load() ? failure_ : std::string(); }
+
+void Shard::run() {
+  if (settings_.cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(settings_.cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  }
+  pthread_setname_np(pthread_self(), ("engine-" + std::to_string(settings_.engine.shard)).c_str());
+  IdleStrategy idle(settings_.idle);
+  std::int64_t next_expiry = engine_->next_expiry_ns();
+  while (!failed()) {
+    if (!spill_.empty()) flush_spill();
+    const bool stopping = stopping_.load(std::memory_order_acquire);
+    std::size_t n = 0;
+    if (spill_.size() < settings_.spill_limit) {
+      while (n < batch_.size() && commands_.try_pop(batch_[n])) ++n;
+    } else {
+      stats_.intake_stalls.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (n == 0 && next_expiry != std::numeric_limits<std::int64_t>::max() && now() >= next_expiry) {
+      batch_[0] = Command::timer();
+      n = 1;
+    }
+    if (n > 0) {
+      idle.reset();
+      process_batch(n);
+      next_expiry = engine_->next_expiry_ns();
+      continue;
+    }
+    // Events still spilled at the end are handed over by poll() once this thread is gone.
+    if (stopping && commands_.empty()) break;
+    idle.idle(commands_.waker(), [&] { return !commands_.empty() || !spill_.empty(); });
+  }
+  running_.store(false, std::memory_order_release);
+  thread_running_.store(false, std::memory_order_release);
+}
+
+void Shard::process_batch(std::size_t n) {
+  const std::int64_t t = now();
+  try {
+    for (std::size_t i = 0; i < n; ++i) {
+      Command& c = batch_[i];
+      c.now_ns = t;
+      if (is_journaled(c.type)) {
+        c.seq = next_seq_++;
+        if (journal_) journal_->append(c);
+      } else {
+        c.seq = next_seq_ - 1;
+      }
+    }
+    if (journal_) {
+      journal_->flush();
+      stats_.journal_bytes.store(journal_->bytes_written(), std::memory_order_relaxed);
+    }
+  } catch (const JournalError& e) {
+    // Nothing of this batch is applied: none of it is durable.
+    fail(e.what());
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) engine_->apply(batch_[i]);
+  events_.publish();
+  events_.waker().wake();
+  stats_.commands.fetch_add(n, std::memory_order_relaxed);
+  stats_.batches.fetch_add(1, std::memory_order_relaxed);
+  stats_.last_seq.store(next_seq_ - 1, std::memory_order_relaxed);
+  stats_.live_orders.store(engine_->live_orders(), std::memory_order_relaxed);
+  since_snapshot_ += n;
+  if (settings_.snapshot_every > 0 && since_snapshot_ >= settings_.snapshot_every) snapshot();
+}
+
+void Shard::flush_spill() {
+  bool moved = false;
+  while (!spill_.empty()) {
+    EventRecord* slot = events_.claim();
+    if (slot == nullptr) break;
+    *slot = spill_.front();
+    spill_.pop_front();
+    moved = true;
+  }
+  if (moved) {
+    events_.publish();
+    events_.waker().wake();
+  }
+}
+
+void Shard::snapshot() {
+  since_snapshot_ = 0;
+  if (!settings_.journal) return;
+  try {
+    const auto state = engine_->save();
+    write_snapshot(*settings_.journal, next_seq_ - 1, state, Engine::state_hash_of(state));
+    prune_journal(*settings_.journal, settings_.snapshots_kept);
+    stats_.snapshots.fetch_add(1, std::memory_order_relaxed);
+  } catch (const std::exception& e) {
+    // A failed snapshot costs replay time, not data: the journal still holds everything.
+    stats_.snapshot_failures.fetch_add(1, std::memory_order_relaxed);
+    last_snapshot_error_ = e.what();
+  }
+}
+
+void Shard::stop() {
+  if (!thread_.joinable()) return;
+  stopping_.store(true, std::memory_order_release);
+  commands_.waker().wake();
+  // Events still in the spill queue must reach the consumer; the engine thread keeps flushing them,
+  // the consumer keeps draining. Give up waiting only if nobody drains.
+  thread_.join();
+  if (!failed() && journal_ && settings_.journal) {
+    try {
+      const auto state = engine_->save();
+      const auto hash = Engine::state_hash_of(state);
+      journal_->append_checkpoint(hash);
+      journal_->flush();
+      write_snapshot(*settings_.journal, next_seq_ - 1, state, hash);
+      prune_journal(*settings_.journal, settings_.snapshots_kept);
+      stats_.snapshots.fetch_add(1, std::memory_order_relaxed);
+    } catch (const JournalError& e) {
+      fail(e.what());
+    }
+  }
+  journal_.reset();
+}
+
+}  // namespace venue::matcher
