@@ -840,6 +840,7 @@ class EngineState {
       if (c.firm.valid() && o.owner.firm != c.firm) return;
       if (c.account.valid() && o.owner.account != c.account) return;
       if (c.side != 0 && static_cast<std::uint8_t>(o.side) != c.side) return;
+      if (c.tif_mask != 0 && (c.tif_mask & tif_bit(o.tif)) == 0) return;
       hits.push_back(slot);
     };
     if (c.instrument.valid()) {

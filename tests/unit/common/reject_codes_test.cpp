@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "support/printers.h"
+#include "support/source_dir.h"
 #include "venue/common/reject_code.h"
 
 namespace {
@@ -30,9 +31,7 @@ std::string reason(int r) { return r < 0 ? "-" : std::to_string(r); }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(the_published_catalogue_lists_exactly_the_codes_the_venue_sends) {
-  const char* src = std::getenv("VENUE_SOURCE_DIR");
-  BOOST_REQUIRE(src != nullptr);
-  std::ifstream in(std::string(src) + "/spec/reject-codes.md");
+  std::ifstream in(venue::test::source_dir() + "/spec/reject-codes.md");
   BOOST_REQUIRE_MESSAGE(in, "spec/reject-codes.md is missing");
   std::map<int, std::vector<std::string>> published;
   std::string line;

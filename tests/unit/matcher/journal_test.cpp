@@ -80,7 +80,7 @@ std::vector<m::Command> commands(std::uint64_t seed, int n) {
       out.push_back(
           m::Command::make(m::MassCancelCmd{static_cast<std::uint64_t>(i) + 1, venue::SessionId(), venue::FirmId(),
                                             venue::AccountId(1 + static_cast<std::uint32_t>(rng() % 3)),
-                                            venue::InstrumentId(), 0, m::CancelReason::kMassCancel}));
+                                            venue::InstrumentId(), 0, m::CancelReason::kMassCancel, 0}));
     }
   }
   return out;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "support/printers.h"
+#include "support/source_dir.h"
 #include "venue/matcher/reference_data.h"
 
 namespace m = venue::matcher;
@@ -96,7 +97,7 @@ BOOST_AUTO_TEST_CASE(the_published_format_documents_every_key) {
     std::vector<m::InstrumentSpec> out;
     m::read_reference_data(t, out);
   });
-  std::ifstream in(std::string(std::getenv("VENUE_SOURCE_DIR")) + "/spec/reference-data.md");
+  std::ifstream in(venue::test::source_dir() + "/spec/reference-data.md");
   std::stringstream doc;
   doc << in.rdbuf();
   BOOST_TEST(doc.str().find(table) != std::string::npos, "spec/reference-data.md must contain this table exactly:\n"

@@ -93,9 +93,12 @@ struct MassCancelCmd {
   FirmId firm;
   AccountId account;
   InstrumentId instrument;
-  std::uint8_t side;  // 0 any, else Side
+  std::uint8_t side;      // 0 any, else Side
   CancelReason reason;
+  std::uint8_t tif_mask;  // 0 any, else bit (1 << TimeInForce value) set for each TIF to cancel
 };
+
+constexpr std::uint8_t tif_bit(TimeInForce t) { return static_cast<std::uint8_t>(1U << static_cast<unsigned>(t)); }
 
 struct StatusCmd {
   std::uint64_t client_ref;
