@@ -8,12 +8,12 @@
 #include <cerrno>
 #include <cstring>
 
-#include "crc32c.h"
+#include "venue/common/crc32c.h"
 
 namespace venue::matcher {
 
 namespace fs = std::filesystem;
-using detail::crc32c;
+using venue::crc32c;
 
 namespace {
 

@@ -1,9 +1,9 @@
-#include "crc32c.h"
+#include "venue/common/crc32c.h"
 
 #include <array>
 #include <cstring>
 
-namespace venue::matcher::detail {
+namespace venue {
 namespace {
 
 constexpr std::uint32_t kPoly = 0x82F6'3B78U;  // reflected Castagnoli polynomial
@@ -54,4 +54,4 @@ std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc) {
   return ~crc;
 }
 
-}  // namespace venue::matcher::detail
+}  // namespace venue

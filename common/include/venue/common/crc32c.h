@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace venue::matcher::detail {
+namespace venue {
 
 std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc = 0);
 
-}  // namespace venue::matcher::detail
+}  // namespace venue

@@ -1,0 +1,108 @@
+#pragma once
+// VenueAcceptor: the venue's FIX acceptor. It is a QuickFIX Acceptor (sessions, message stores,
+// dictionary validation, the whole session layer are QuickFIX's) with the venue's own socket layer
+// instead of QuickFIX's SocketAcceptor, because the venue must do things SocketAcceptor cannot:
+//
+//   - refuse a Logon before QuickFIX sees it: unknown CompIDs, a source address not on the session's
+//     allow-list, the wrong listener (plain vs TLS), a wrong Username(553)/Password(554) or a session
+//     already connected. A refused Logon gets a Logout with the reason and never touches the session,
+//     so it moves no sequence number (QuickFIX would apply ResetSeqNumFlag before authenticating);
+//   - check passwords (slow on purpose) on another thread while the FIX thread keeps serving;
+//   - serve plain and TLS (OpenSSL) listeners side by side from one thread;
+//   - batch output: messages a loop turn produces for a connection leave in one write;
+//   - bound everything a client can make the venue hold: message size, unsent output (a reader too slow
+//     is disconnected; its messages stay in the store for resend);
+//   - be woken through an eventfd, so the gateway loop can block in poll() without adding latency.
+//
+// Use: construct, then poll(timeout) from one thread (the gateway thread), send through QuickFIX
+// sessions as usual, flush() after sending, stop(true) at the end.
+//
+// Thread rules: everything on the thread that calls poll(); wake() from any thread.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "venue/fix_gateway/quickfix.h"
+
+namespace venue::fix_gateway {
+
+class PasswordChecker;
+
+struct AcceptorSettings {
+  std::uint16_t plain_port = 0;  // 0: no plain listener
+  std::uint16_t tls_port = 0;    // 0: no TLS listener
+  std::string tls_certificate;
+  std::string tls_private_key;
+  std::size_t max_message_bytes = 64 * 1024;
+  std::size_t max_output_bytes = 64 * 1024 * 1024;
+  std::string comp_id;  // ours, for Logouts to refused logons
+  // Application message types the venue handles. Any other FIX 4.4 application type is answered with
+  // a BusinessMessageReject(380=3) instead of QuickFIX's session Reject (the dictionary does not know it).
+  std::vector<std::string> supported_app_types;
+};
+
+// The gateway's say on a Logon, asked before QuickFIX sees it.
+class LogonGate {
+ public:
+  virtual ~LogonGate() = default;
+  struct Verdict {
+    bool ok = false;
+    std::string reason;         // for the Logout's Text when refused
+    std::string password_hash;  // to check the password against when ok
+  };
+  virtual Verdict admit(const FIX::SessionID& id, std::string_view address, bool tls, std::string_view username,
+                        bool has_password) = 0;
+  virtual void refused(const FIX::SessionID* id, std::string_view address, std::string_view reason) = 0;
+  virtual void authenticated(const FIX::SessionID& id, std::string_view address, bool tls) = 0;
+};
+
+struct AcceptorCounters {
+  std::uint64_t connections = 0;
+  std::uint64_t logons_refused = 0;
+  std::uint64_t framing_errors = 0;
+  std::uint64_t oversized = 0;
+  std::uint64_t slow_consumers = 0;
+  std::uint64_t tls_handshake_failures = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::uint64_t writes = 0;
+  std::uint64_t unsupported_messages = 0;
+};
+
+class VenueAcceptor final : public FIX::Acceptor {
+ public:
+  VenueAcceptor(FIX::Application& app, FIX::MessageStoreFactory& stores, const FIX::SessionSettings& settings,
+                FIX::LogFactory& logs, AcceptorSettings acceptor, LogonGate& gate);
+  ~VenueAcceptor() override;
+
+  // Writes what sessions sent since the last flush. poll() flushes too.
+  void flush();
+  // Wakes a poll() blocked waiting (any thread).
+  void wake();
+  const AcceptorCounters& counters() const { return counters_; }
+  std::uint16_t plain_port() const;
+  std::uint16_t tls_port() const;
+  // The peer address of a session's live connection, "" when none.
+  std::string peer_address(const FIX::SessionID& id) const;
+
+ private:
+  struct Connection;
+  struct Impl;
+
+  void onConfigure(const FIX::SessionSettings&) QF_THROW(FIX::ConfigError) override;
+  void onInitialize(const FIX::SessionSettings&) QF_THROW(FIX::RuntimeError) override;
+  void onStart() override;
+  bool onPoll(double timeout) override;
+  void onStop() override;
+
+  std::unique_ptr<Impl> impl_;
+  LogonGate& gate_;
+  AcceptorCounters counters_;
+};
+
+}  // namespace venue::fix_gateway

@@ -1,0 +1,129 @@
+#pragma once
+// The venue process's configuration: one TOML file (every key documented in
+// spec/venue-config.md, generated from read_config). Firms, accounts and FIX sessions, their
+// credentials, entitlements, throttles and cancel-on-disconnect; risk limits; the engine (instrument
+// file, journal, shards); listeners (plain and TLS) and observability.
+//
+//   auto cfg = venue::fix_gateway::load_config("deploy/local/venue.toml");  // throws config::ConfigError
+//
+// Relative paths in the file are relative to the file's folder.
+//
+// Thread rules: plain values.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "venue/common/config.h"
+#include "venue/common/domain.h"
+#include "venue/common/fixed_point.h"
+#include "venue/matcher/instrument.h"
+#include "venue/matcher/journal.h"
+#include "venue/matcher/ring.h"
+
+namespace venue::fix_gateway {
+
+enum class SessionRole : std::uint8_t { kOrderEntry, kReadOnly };
+enum class CancelOnDisconnect : std::uint8_t { kOff, kDayOnly, kAll };
+enum class Transport : std::uint8_t { kPlain, kTls };
+
+// Pre-trade limits; an account's limits default to the [risk] section's.
+struct RiskLimits {
+  std::int64_t max_order_qty_lots = 0;        // 0: no limit
+  std::optional<Decimal> max_order_notional;  // currency units
+  std::optional<Decimal> credit_limit;        // open notional of live orders, currency units
+};
+
+struct AccountConfig {
+  AccountId id;
+  std::string name;  // Account(1) as brokers send it
+  FirmId firm;
+  RiskLimits limits;
+};
+
+struct FirmConfig {
+  FirmId id;
+  std::string name;
+};
+
+struct ThrottleConfig {
+  std::int64_t orders_per_second = 0;     // new orders and replaces; 0: unlimited
+  std::int64_t burst = 0;                 // bucket depth; 0: one second's worth
+  std::int64_t cancels_per_second = 0;    // cancels (and status requests); 0: twice the order rate
+  std::int64_t logout_after_seconds = 5;  // consecutive seconds throttled before the session is logged out
+};
+
+struct SessionConfig {
+  SessionId id;                // 1.. in file order
+  std::string sender_comp_id;  // the client's CompID (its SenderCompID, our TargetCompID)
+  FirmId firm;
+  SessionRole role = SessionRole::kOrderEntry;
+  std::string username;
+  std::string password_hash;  // see auth.h
+  Transport transport = Transport::kPlain;
+  std::vector<std::string> allow_from;  // CIDR blocks; empty: any address
+  std::vector<AccountId> accounts;      // the first is the default when Account(1) is absent
+  CancelOnDisconnect cancel_on_disconnect = CancelOnDisconnect::kOff;
+  StpMode default_stp = StpMode::kNone;
+  ThrottleConfig throttle;
+  std::int64_t heartbeat_seconds_max = 120;
+};
+
+struct ShardConfig {
+  std::uint16_t id = 0;
+  int cpu = -1;
+  std::vector<std::string> symbols;  // empty in a single-shard setup: every instrument
+};
+
+struct EngineConfig {
+  std::filesystem::path instruments_file;
+  std::filesystem::path journal_dir;
+  matcher::SyncPolicy sync = matcher::SyncPolicy::kWrite;
+  matcher::IdleMode idle = matcher::IdleMode::kBackoff;
+  matcher::StpScope stp_scope = matcher::StpScope::kAccount;
+  matcher::PostOnlyPolicy post_only = matcher::PostOnlyPolicy::kReject;
+  std::uint64_t snapshot_every = 1'000'000;
+  std::vector<ShardConfig> shards;
+};
+
+struct ListenerConfig {
+  std::uint16_t fix_port = 9878;
+  std::uint16_t tls_port = 0;  // 0: no TLS listener
+  std::filesystem::path tls_certificate;
+  std::filesystem::path tls_private_key;
+};
+
+struct GatewayConfig {
+  std::string comp_id = "VENUE";  // our SenderCompID
+  ListenerConfig listen;
+  std::filesystem::path store_dir;  // FIX FileStore per session
+  std::filesystem::path state_dir;  // order identity log
+  std::filesystem::path data_dictionary;
+  std::string session_start_time = "00:00:00";  // UTC; sequence numbers reset when a new session day starts
+  std::string session_end_time = "00:00:00";
+  std::string metrics_bind = "127.0.0.1";
+  std::uint16_t metrics_port = 0;  // 0: no metrics endpoint
+  std::string log_level = "info";
+  std::string log_file;
+  std::int64_t price_collar_bps = 0;  // 0: no collar
+  RiskLimits default_limits;
+  EngineConfig engine;
+  std::vector<FirmConfig> firms;
+  std::vector<AccountConfig> accounts;
+  std::vector<SessionConfig> sessions;
+
+  const AccountConfig* account(std::string_view name) const;
+  const AccountConfig* account(AccountId id) const;
+  const FirmConfig* firm(FirmId id) const;
+  const SessionConfig* session_by_comp_id(std::string_view sender_comp_id) const;
+};
+
+void read_config(config::Table& root, GatewayConfig& out, const std::filesystem::path& base_dir);
+GatewayConfig load_config(const std::filesystem::path& file);
+GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
+std::string config_reference();
+
+}  // namespace venue::fix_gateway

@@ -1,0 +1,23 @@
+#pragma once
+// FIX text helpers: UTCTimestamp formatting and parsing, and field access that does not throw.
+//
+// Thread rules: pure functions.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "venue/fix_gateway/quickfix.h"
+
+namespace venue::fix_gateway {
+
+// "YYYYMMDD-HH:MM:SS.sss" (UTC) of nanoseconds since the epoch.
+std::string utc_timestamp(std::int64_t ns);
+// Parses "YYYYMMDD-HH:MM:SS" with an optional fraction of 1 to 9 digits; nullopt when malformed.
+std::optional<std::int64_t> parse_utc_timestamp(std::string_view text);
+
+// The field's value, or nullopt when absent.
+std::optional<std::string> get_field(const FIX::FieldMap& m, int tag);
+
+}  // namespace venue::fix_gateway

@@ -1,0 +1,289 @@
+#include "venue/fix_gateway/config.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "venue/fix_gateway/auth.h"
+
+namespace venue::fix_gateway {
+
+namespace cfg = venue::config;
+
+namespace {
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+  if (p.empty()) return {};
+  const std::filesystem::path path(p);
+  return path.is_absolute() ? path : base / path;
+}
+
+void read_limits(cfg::Table& t, RiskLimits& l, const RiskLimits& defaults, bool documenting_defaults) {
+  l.max_order_qty_lots = t.integer("max_order_qty", "Largest order quantity in lots; 0: no limit",
+                                   defaults.max_order_qty_lots, {0, 1'000'000'000'000});
+  auto notional = t.optional_decimal("max_order_notional",
+                                     "Largest notional of one order (price x quantity), currency units", true);
+  l.max_order_notional = notional ? notional : defaults.max_order_notional;
+  auto credit = t.optional_decimal(
+      "credit_limit", "Largest open notional of the account's live orders (both sides), currency units", true);
+  l.credit_limit = credit ? credit : defaults.credit_limit;
+  (void)documenting_defaults;
+}
+
+bool valid_comp_id(const std::string& s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s) {
+    if (c <= ' ' || c == '=' || c == '\x7f') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const AccountConfig* GatewayConfig::account(std::string_view name) const {
+  for (const auto& a : accounts) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const AccountConfig* GatewayConfig::account(AccountId id) const {
+  for (const auto& a : accounts) {
+    if (a.id == id) return &a;
+  }
+  return nullptr;
+}
+
+const FirmConfig* GatewayConfig::firm(FirmId id) const {
+  for (const auto& f : firms) {
+    if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+const SessionConfig* GatewayConfig::session_by_comp_id(std::string_view sender_comp_id) const {
+  for (const auto& s : sessions) {
+    if (s.sender_comp_id == sender_comp_id) return &s;
+  }
+  return nullptr;
+}
+
+void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path& base) {
+  auto venue = root.table("venue", "The venue process: its FIX identity, listeners, files and observability");
+  c.comp_id = venue.string("comp_id", "The venue's SenderCompID(49) on every session", "VENUE");
+  if (!valid_comp_id(c.comp_id)) venue.fail("comp_id", "must be 1 to 32 printable characters without spaces or '='");
+  c.listen.fix_port = static_cast<std::uint16_t>(
+      venue.integer("fix_port", "TCP port of the plain FIX listener (IPv4, all addresses)", 9878, {1, 65535}));
+  c.listen.tls_port =
+      static_cast<std::uint16_t>(venue.integer("tls_port", "TCP port of the TLS FIX listener; 0: none", 0, {0, 65535}));
+  c.listen.tls_certificate =
+      resolve(base, venue.string("tls_certificate", "PEM certificate (chain) of the TLS listener", ""));
+  c.listen.tls_private_key = resolve(base, venue.string("tls_private_key", "PEM private key of the TLS listener", ""));
+  if (c.listen.tls_port != 0 && (c.listen.tls_certificate.empty() || c.listen.tls_private_key.empty())) {
+    venue.fail("tls_port", "a TLS listener needs tls_certificate and tls_private_key");
+  }
+  if (c.listen.tls_port != 0 && c.listen.tls_port == c.listen.fix_port) {
+    venue.fail("tls_port", "must differ from fix_port");
+  }
+  c.store_dir = resolve(
+      base, venue.string("store_dir", "Folder of the FIX message stores (one FileStore per session)", cfg::kRequired));
+  c.state_dir = resolve(base, venue.string("state_dir", "Folder of the gateway's order-identity log", cfg::kRequired));
+  c.data_dictionary =
+      resolve(base, venue.string("data_dictionary", "The venue's FIX 4.4 data dictionary (spec/fix/)", cfg::kRequired));
+  c.session_start_time = venue.string(
+      "session_start_time", "UTC time (HH:MM:SS) a FIX session day starts; sequence numbers reset then", "00:00:00");
+  c.session_end_time = venue.string(
+      "session_end_time", "UTC time (HH:MM:SS) a FIX session day ends; equal to the start: 24 hours", "00:00:00");
+  for (const auto* key : {"session_start_time", "session_end_time"}) {
+    const std::string& v = std::string(key) == "session_start_time" ? c.session_start_time : c.session_end_time;
+    const bool ok = v.size() == 8 && v[2] == ':' && v[5] == ':' && std::isdigit(static_cast<unsigned char>(v[0])) &&
+                    std::isdigit(static_cast<unsigned char>(v[1])) && std::isdigit(static_cast<unsigned char>(v[3])) &&
+                    std::isdigit(static_cast<unsigned char>(v[4])) && std::isdigit(static_cast<unsigned char>(v[6])) &&
+                    std::isdigit(static_cast<unsigned char>(v[7])) && std::stoi(v.substr(0, 2)) < 24 &&
+                    std::stoi(v.substr(3, 2)) < 60 && std::stoi(v.substr(6, 2)) < 60;
+    if (!ok) venue.fail(key, "must be a time HH:MM:SS");
+  }
+  c.metrics_bind = venue.string("metrics_bind", "Address of the metrics, health and admin HTTP endpoint", "127.0.0.1");
+  c.metrics_port = static_cast<std::uint16_t>(
+      venue.integer("metrics_port", "Port of /metrics, /healthz, /readyz and /admin/...; 0: none", 0, {0, 65535}));
+  c.log_level = venue.choice("log_level", "Least severe log level written",
+                             {"trace", "debug", "info", "warning", "error"}, "info");
+  c.log_file = venue.string("log_file", "JSON-lines log file (reopened on SIGHUP); empty: standard error", "");
+  if (!c.log_file.empty()) c.log_file = resolve(base, c.log_file).string();
+
+  auto risk = root.table("risk", "Pre-trade risk checks and the defaults of every account's limits");
+  c.price_collar_bps = risk.integer(
+      "price_collar_bps", "Refuse limit prices further than this from the last trade (else reference) price; 0: off", 0,
+      {0, 100'000});
+  read_limits(risk, c.default_limits, RiskLimits{}, true);
+
+  auto engine = root.table("engine", "The matching engine: instruments, journal, threads");
+  c.engine.instruments_file = resolve(
+      base, engine.string("instruments", "Instrument reference data file (spec/reference-data.md)", cfg::kRequired));
+  c.engine.journal_dir =
+      resolve(base, engine.string("journal_dir", "Folder of the engine journal and snapshots", cfg::kRequired));
+  c.engine.sync = engine.choice("sync",
+                                "write: in the kernel before the ack (survives a crash of the process); "
+                                "fdatasync: on disk before the ack (survives power loss)",
+                                {"write", "fdatasync"}, "write") == "fdatasync"
+                      ? matcher::SyncPolicy::kFdatasync
+                      : matcher::SyncPolicy::kWrite;
+  const auto idle = engine.choice("idle",
+                                  "How an idle engine thread waits: spin (lowest latency, burns a core), "
+                                  "yield, backoff (spins, then parks)",
+                                  {"spin", "yield", "backoff"}, "backoff");
+  c.engine.idle = idle == "spin"    ? matcher::IdleMode::kBusySpin
+                  : idle == "yield" ? matcher::IdleMode::kYield
+                                    : matcher::IdleMode::kBackoff;
+  c.engine.stp_scope =
+      engine.choice("stp_scope", "Self-trade prevention identity", {"account", "firm"}, "account") == "firm"
+          ? matcher::StpScope::kFirm
+          : matcher::StpScope::kAccount;
+  c.engine.post_only =
+      engine.choice("post_only", "A post-only order that would take liquidity is rejected or cancelled",
+                    {"reject", "cancel"}, "reject") == "cancel"
+          ? matcher::PostOnlyPolicy::kCancel
+          : matcher::PostOnlyPolicy::kReject;
+  c.engine.snapshot_every = static_cast<std::uint64_t>(
+      engine.integer("snapshot_every", "Commands between snapshots (bounds replay time at start); 0: at shutdown only",
+                     1'000'000, {0, 1'000'000'000'000}));
+  const auto cpu = engine.integer("cpu", "Core the engine thread is pinned to (single-shard setups); -1: not pinned",
+                                  -1, {-1, 1023});
+  for (auto& s :
+       engine.tables("shard", "Instrument shards, each on its own pinned engine thread; none: one shard", false)) {
+    ShardConfig sc;
+    sc.id = static_cast<std::uint16_t>(
+        s.integer("id", "Shard number, 0..255, unique (it is part of every venue id)", cfg::kRequired, {0, 255}));
+    sc.cpu = static_cast<int>(s.integer("cpu", "Core of the shard's engine thread; -1: not pinned", -1, {-1, 1023}));
+    sc.symbols = s.strings("symbols", "Symbols this shard trades (every instrument belongs to exactly one shard)");
+    c.engine.shards.push_back(std::move(sc));
+  }
+  if (c.engine.shards.empty()) c.engine.shards.push_back(ShardConfig{0, static_cast<int>(cpu), {}});
+
+  std::set<std::string> names;
+  std::uint32_t next_firm = 1;
+  for (auto& f : root.tables("firm", "A member firm", true)) {
+    FirmConfig fc;
+    fc.id = FirmId(next_firm++);
+    fc.name = f.string("name", "Firm name as operations and drop copy know it", cfg::kRequired);
+    if (!names.insert("firm:" + fc.name).second) f.fail("name", "is used by another firm");
+    c.firms.push_back(std::move(fc));
+  }
+  auto firm_id = [&](const std::string& name) -> FirmId {
+    for (const auto& f : c.firms) {
+      if (f.name == name) return f.id;
+    }
+    return FirmId();
+  };
+
+  std::uint32_t next_account = 1;
+  for (auto& a : root.tables("account", "A trading account of a firm, with its limits", true)) {
+    AccountConfig ac;
+    ac.id = AccountId(next_account++);
+    ac.name = a.string("name", "Account(1) value brokers send; unique", cfg::kRequired);
+    const auto firm_name = a.string("firm", "The firm the account belongs to", cfg::kRequired);
+    ac.firm = firm_id(firm_name);
+    if (!ac.firm.valid()) a.fail("firm", "names no [[firm]]");
+    if (ac.name.empty() || ac.name.size() > 32 || ac.name.find('\x01') != std::string::npos) {
+      a.fail("name", "must be 1 to 32 characters");
+    }
+    if (!names.insert("account:" + ac.name).second) a.fail("name", "is used by another account");
+    read_limits(a, ac.limits, c.default_limits, false);
+    c.accounts.push_back(std::move(ac));
+  }
+
+  std::uint32_t next_session = 1;
+  for (auto& s : root.tables("session", "A FIX session a broker (or a read-only client) logs on to", true)) {
+    SessionConfig sc;
+    sc.id = SessionId(next_session++);
+    sc.sender_comp_id = s.string("sender_comp_id", "The client's SenderCompID(49)", cfg::kRequired);
+    if (!valid_comp_id(sc.sender_comp_id))
+      s.fail("sender_comp_id", "must be 1 to 32 printable characters without spaces or '='");
+    if (sc.sender_comp_id == c.comp_id) s.fail("sender_comp_id", "must differ from the venue's comp_id");
+    if (!names.insert("session:" + sc.sender_comp_id).second) s.fail("sender_comp_id", "is used by another session");
+    const auto firm_name = s.string("firm", "The firm the session trades for", cfg::kRequired);
+    sc.firm = firm_id(firm_name);
+    if (!sc.firm.valid()) s.fail("firm", "names no [[firm]]");
+    sc.role = s.choice("role", "order_entry: may trade; read_only: logs on, application messages refused",
+                       {"order_entry", "read_only"}, "order_entry") == "read_only"
+                  ? SessionRole::kReadOnly
+                  : SessionRole::kOrderEntry;
+    sc.username = s.string("username", "Username(553) the Logon must carry", cfg::kRequired);
+    sc.password_hash =
+        s.string("password_hash", "Salted hash of Password(554) (build/bin/venue-passwd makes one)", cfg::kRequired);
+    std::string why;
+    if (!sc.password_hash.empty() && !valid_password_hash(sc.password_hash, &why)) s.fail("password_hash", why);
+    sc.transport =
+        s.choice("transport", "Which listener the session must connect to", {"plain", "tls"}, "plain") == "tls"
+            ? Transport::kTls
+            : Transport::kPlain;
+    if (sc.transport == Transport::kTls && c.listen.tls_port == 0) s.fail("transport", "tls needs [venue] tls_port");
+    sc.allow_from = s.strings("allow_from", "Source addresses allowed to log on (IPv4 CIDR); empty: any");
+    for (const auto& cidr : sc.allow_from) {
+      if (!parse_cidr(cidr)) s.fail("allow_from", "\"" + cidr + "\" is not an IPv4 address or CIDR block");
+    }
+    for (const auto& name : s.strings("accounts",
+                                      "Accounts the session may trade for (its firm's); the first is the "
+                                      "default when Account(1) is absent")) {
+      const AccountConfig* a = c.account(name);
+      if (a == nullptr) {
+        s.fail("accounts", "\"" + name + "\" names no [[account]]");
+      } else if (a->firm != sc.firm) {
+        s.fail("accounts", "\"" + name + "\" belongs to another firm");
+      } else {
+        sc.accounts.push_back(a->id);
+      }
+    }
+    if (sc.role == SessionRole::kOrderEntry && sc.accounts.empty()) {
+      s.fail("accounts", "an order-entry session needs at least one account");
+    }
+    const auto cod = s.choice("cancel_on_disconnect", "Cancel the session's orders when it logs out or disconnects",
+                              {"off", "day", "all"}, "off");
+    sc.cancel_on_disconnect = cod == "all"   ? CancelOnDisconnect::kAll
+                              : cod == "day" ? CancelOnDisconnect::kDayOnly
+                                             : CancelOnDisconnect::kOff;
+    const auto stp =
+        s.choice("self_trade_prevention", "Mode applied when an order carries no tag 8000",
+                 {"none", "cancel_newest", "cancel_oldest", "cancel_both", "decrement_and_cancel"}, "none");
+    sc.default_stp = stp == "cancel_newest"          ? StpMode::kCancelNewest
+                     : stp == "cancel_oldest"        ? StpMode::kCancelOldest
+                     : stp == "cancel_both"          ? StpMode::kCancelBoth
+                     : stp == "decrement_and_cancel" ? StpMode::kDecrementAndCancel
+                                                     : StpMode::kNone;
+    sc.throttle.orders_per_second =
+        s.integer("orders_per_second", "New orders and replaces per second; 0: unlimited", 0, {0, 10'000'000});
+    sc.throttle.burst = s.integer(
+        "burst", "Orders allowed at once above the rate (bucket depth); 0: one second's worth", 0, {0, 10'000'000});
+    sc.throttle.cancels_per_second =
+        s.integer("cancels_per_second", "Cancels and status requests per second; 0: twice orders_per_second (headroom)",
+                  0, {0, 10'000'000});
+    sc.throttle.logout_after_seconds =
+        s.integer("throttle_logout_after_seconds",
+                  "Consecutive seconds with throttled messages before the session is logged out", 5, {1, 3600});
+    sc.heartbeat_seconds_max =
+        s.integer("max_heartbeat_seconds", "Largest HeartBtInt(108) accepted at logon", 120, {1, 3600});
+    c.sessions.push_back(std::move(sc));
+  }
+}
+
+GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
+  GatewayConfig c;
+  cfg::load(text, name, [&](cfg::Table& t) { read_config(t, c, base_dir); });
+  return c;
+}
+
+GatewayConfig load_config(const std::filesystem::path& file) {
+  GatewayConfig c;
+  const auto base = std::filesystem::absolute(file).parent_path();
+  cfg::load_file(file, [&](cfg::Table& t) { read_config(t, c, base); });
+  return c;
+}
+
+std::string config_reference() {
+  return cfg::reference_markdown([](cfg::Table& t) {
+    GatewayConfig c;
+    read_config(t, c, {});
+  });
+}
+
+}  // namespace venue::fix_gateway

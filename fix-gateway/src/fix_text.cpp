@@ -1,0 +1,58 @@
+#include "venue/fix_gateway/fix_text.h"
+
+#include <ctime>
+
+namespace venue::fix_gateway {
+
+std::string utc_timestamp(std::int64_t ns) {
+  const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns / 1'000'000) % 1000));
+  return buf;
+}
+
+std::optional<std::int64_t> parse_utc_timestamp(std::string_view t) {
+  if (t.size() < 17 || t[8] != '-' || t[11] != ':' || t[14] != ':') return std::nullopt;
+  auto num = [&](std::size_t at, std::size_t len) -> int {
+    int v = 0;
+    for (std::size_t i = at; i < at + len; ++i) {
+      if (t[i] < '0' || t[i] > '9') return -1;
+      v = v * 10 + (t[i] - '0');
+    }
+    return v;
+  };
+  std::tm tm{};
+  tm.tm_year = num(0, 4) - 1900;
+  tm.tm_mon = num(4, 2) - 1;
+  tm.tm_mday = num(6, 2);
+  tm.tm_hour = num(9, 2);
+  tm.tm_min = num(12, 2);
+  tm.tm_sec = num(15, 2);
+  if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
+      tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  std::int64_t frac_ns = 0;
+  if (t.size() > 17) {
+    if (t[17] != '.' || t.size() < 19 || t.size() > 27) return std::nullopt;
+    std::int64_t scale = 100'000'000;
+    for (std::size_t i = 18; i < t.size(); ++i) {
+      if (t[i] < '0' || t[i] > '9') return std::nullopt;
+      frac_ns += (t[i] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  const std::time_t secs = timegm(&tm);
+  if (secs < 0) return std::nullopt;
+  return static_cast<std::int64_t>(secs) * 1'000'000'000 + frac_ns;
+}
+
+std::optional<std::string> get_field(const FIX::FieldMap& m, int tag) {
+  if (!m.isSetField(tag)) return std::nullopt;
+  return m.getField(tag);
+}
+
+}  // namespace venue::fix_gateway

@@ -1,0 +1,151 @@
+#include "venue/fix_gateway/identity_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "venue/common/crc32c.h"
+
+namespace venue::fix_gateway {
+namespace {
+
+void put_u32(std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
+void put_u64(std::string& s, std::uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
+void put_str(std::string& s, const std::string& v) {
+  const auto n = static_cast<std::uint16_t>(std::min<std::size_t>(v.size(), 0xFFFF));
+  s.append(reinterpret_cast<const char*>(&n), 2);
+  s.append(v.data(), n);
+}
+
+struct Cursor {
+  const char* p;
+  const char* end;
+  template <class T>
+  bool get(T& v) {
+    if (end - p < static_cast<std::ptrdiff_t>(sizeof(T))) return false;
+    std::memcpy(&v, p, sizeof(T));
+    p += sizeof(T);
+    return true;
+  }
+  bool get_str(std::string& v) {
+    std::uint16_t n = 0;
+    if (!get(n) || end - p < n) return false;
+    v.assign(p, n);
+    p += n;
+    return true;
+  }
+};
+
+std::string encode(const Identity& id) {
+  std::string payload;
+  put_u64(payload, id.ref);
+  payload += static_cast<char>(id.kind);
+  put_u32(payload, id.session);
+  put_u32(payload, id.account);
+  payload += id.capacity;
+  payload += id.stp;
+  payload += static_cast<char>(id.post_only ? 1 : 0);
+  put_str(payload, id.clordid);
+  put_str(payload, id.orig_clordid);
+  put_str(payload, id.expire_time);
+  std::string rec;
+  put_u32(rec, static_cast<std::uint32_t>(payload.size()));
+  put_u32(rec, crc32c(payload.data(), payload.size()));
+  return rec + payload;
+}
+
+bool decode(const char* p, std::size_t n, Identity& id) {
+  Cursor c{p, p + n};
+  std::uint8_t post_only = 0;
+  std::uint8_t kind = 0;
+  return c.get(id.ref) && c.get(kind) && (id.kind = kind, true) && c.get(id.session) && c.get(id.account) &&
+         c.get(id.capacity) && c.get(id.stp) && c.get(post_only) && (id.post_only = post_only != 0, true) &&
+         c.get_str(id.clordid) && c.get_str(id.orig_clordid) && c.get_str(id.expire_time) && c.p == c.end;
+}
+
+void write_all(int fd, const std::string& data, const std::string& what) {
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t w = ::write(fd, data.data() + off, data.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) throw std::runtime_error(what + ": write failed: " + std::strerror(errno));
+    off += static_cast<std::size_t>(w);
+  }
+}
+
+}  // namespace
+
+IdentityLog::IdentityLog(std::filesystem::path dir) : dir_(std::move(dir)), file_(dir_ / "identity.log") {
+  std::filesystem::create_directories(dir_);
+  std::ifstream in(file_, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string data = buf.str();
+  std::size_t off = 0;
+  while (data.size() - off >= 8) {
+    std::uint32_t len = 0;
+    std::uint32_t crc = 0;
+    std::memcpy(&len, data.data() + off, 4);
+    std::memcpy(&crc, data.data() + off + 4, 4);
+    if (len > 1 << 20 || data.size() - off - 8 < len) break;  // torn tail
+    const char* p = data.data() + off + 8;
+    if (crc32c(p, len) != crc) break;
+    Identity id;
+    if (!decode(p, len, id)) break;
+    loaded_[id.ref] = std::move(id);
+    off += 8 + len;
+  }
+  open_for_append();
+}
+
+IdentityLog::~IdentityLog() {
+  if (fd_ >= 0) {
+    try {
+      flush();
+    } catch (const std::exception&) {
+      // The owner flushes and reports; nothing more can be done here.
+    }
+    ::close(fd_);
+  }
+}
+
+void IdentityLog::open_for_append() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("identity log " + file_.string() + ": " + std::strerror(errno));
+}
+
+void IdentityLog::compact(const std::function<bool(const Identity&)>& keep) {
+  const auto tmp = dir_ / "identity.log.tmp";
+  std::string data;
+  for (auto it = loaded_.begin(); it != loaded_.end();) {
+    if (keep(it->second)) {
+      data += encode(it->second);
+      ++it;
+    } else {
+      it = loaded_.erase(it);
+    }
+  }
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("identity log: cannot write " + tmp.string() + ": " + std::strerror(errno));
+  write_all(fd, data, "identity log");
+  ::fsync(fd);
+  ::close(fd);
+  std::filesystem::rename(tmp, file_);
+  open_for_append();
+}
+
+void IdentityLog::append(const Identity& id) { buffer_ += encode(id); }
+
+void IdentityLog::flush() {
+  if (buffer_.empty()) return;
+  write_all(fd_, buffer_, "identity log");
+  bytes_ += buffer_.size();
+  buffer_.clear();
+}
+
+}  // namespace venue::fix_gateway

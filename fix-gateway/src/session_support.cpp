@@ -1,0 +1,38 @@
+#include "venue/fix_gateway/session_support.h"
+
+#include "venue/common/log.h"
+
+namespace venue::fix_gateway {
+
+VenueStore::VenueStore(std::string path, const FIX::SessionID& id)
+    : path_(std::move(path)), id_(id), inner_(std::make_unique<FIX::FileStore>(path_, id_)) {}
+
+void VenueStore::reset() QF_THROW(FIX::IOException) {
+  inner_->reset();
+  // A new FileStore reads the just-truncated files: no offsets survive the reset.
+  inner_ = std::make_unique<FIX::FileStore>(path_, id_);
+}
+
+namespace {
+
+class JsonLog final : public FIX::Log {
+ public:
+  explicit JsonLog(std::string session) : session_(std::move(session)) {}
+  void clear() override {}
+  void backup() override {}
+  void onIncoming(const std::string&) override {}
+  void onOutgoing(const std::string&) override {}
+  void onEvent(const std::string& text) override {
+    VENUE_LOG_KV(info, "fix session event", {{"session", session_}, {"event", text}});
+  }
+
+ private:
+  std::string session_;
+};
+
+}  // namespace
+
+FIX::Log* JsonLogFactory::create() { return new JsonLog("acceptor"); }
+FIX::Log* JsonLogFactory::create(const FIX::SessionID& id) { return new JsonLog(id.toString()); }
+
+}  // namespace venue::fix_gateway
