@@ -10,6 +10,11 @@ function(venue_set_warnings target)
 endfunction()
 
 function(venue_set_sanitizers target)
+  if(VENUE_FUZZ)
+    # Coverage for libFuzzer in everything the fuzz targets link; only they get the fuzzer's main.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+    target_link_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
   if(VENUE_SANITIZE)
     # vptr is off: QuickFIX's MessageCracker downcasts through an uninstrumented library.
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize=vptr

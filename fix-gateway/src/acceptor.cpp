@@ -18,6 +18,7 @@
 
 #include "venue/common/log.h"
 #include "venue/fix_gateway/auth.h"
+#include "venue/fix_gateway/fix_framer.h"
 
 namespace venue::fix_gateway {
 
@@ -120,7 +121,7 @@ struct VenueAcceptor::Connection final : FIX::Responder {
   SSL* ssl = nullptr;
   std::string peer;
   State state = State::kAwaitLogon;
-  std::string in;
+  FixFramer framer{64 * 1024};
   std::string out;
   std::size_t out_sent = 0;
   bool want_write = false;  // EPOLLOUT registered
@@ -143,7 +144,10 @@ struct VenueAcceptor::Impl {
   int plain_fd = -1;
   int tls_fd = -1;
   SSL_CTX* ssl_ctx = nullptr;
-  std::unordered_map<int, std::unique_ptr<Connection>> connections;
+  // Keyed by a connection number, not the socket: the kernel reuses a closed socket's number at once,
+  // while the closed connection is still here until the end of the loop turn.
+  std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> connections;
+  std::uint64_t next_connection = 1;
   std::vector<Connection*> dirty;
   std::vector<Connection*> closing;
   std::unique_ptr<PasswordChecker> checker;
@@ -190,6 +194,7 @@ struct VenueAcceptor::Impl {
       char ip[INET_ADDRSTRLEN] = {};
       ::inet_ntop(AF_INET, &addr.sin_addr, ip, sizeof ip);
       c->peer = ip;
+      c->framer = FixFramer(settings.max_message_bytes);
       if (tls) {
         c->ssl = SSL_new(ssl_ctx);
         SSL_set_fd(c->ssl, fd);
@@ -198,7 +203,7 @@ struct VenueAcceptor::Impl {
       add(fd, c.get(), EPOLLIN | EPOLLRDHUP);
       ++self->counters_.connections;
       VENUE_LOG_KV(info, "connection accepted", {{"peer", c->peer}, {"tls", tls}});
-      connections.emplace(fd, std::move(c));
+      connections.emplace(next_connection++, std::move(c));
     }
   }
 
@@ -235,84 +240,25 @@ struct VenueAcceptor::Impl {
         }
       }
       self->counters_.bytes_in += static_cast<std::uint64_t>(n);
-      c.in.append(buf, static_cast<std::size_t>(n));
-      if (!frame(c)) return false;
+      if (!frame(c, buf, static_cast<std::size_t>(n))) return false;
       if (c.state == Connection::State::kClosing) return true;
     }
   }
 
   // Cuts complete FIX messages off the input and hands them on. False: drop the connection.
-  bool frame(Connection& c) {
-    std::size_t pos = 0;
-    for (;;) {
+  bool frame(Connection& c, const char* data, std::size_t size) {
+    std::vector<std::string> messages;
+    const auto errors_before = c.framer.errors();
+    const auto status = c.framer.push(data, size, messages);
+    self->counters_.framing_errors += c.framer.errors() - errors_before;
+    for (auto& m : messages) {
       if (c.state == Connection::State::kClosing) break;
-      const std::string_view rest(c.in.data() + pos, c.in.size() - pos);
-      if (rest.size() < 2) break;
-      if (rest.compare(0, 2, "8=") != 0) {
-        // Garbage before a message: skip to the next plausible start.
-        ++self->counters_.framing_errors;
-        const std::size_t next = rest.find("8=FIX", 1);
-        pos = next == std::string_view::npos ? c.in.size() : pos + next;
-        continue;
-      }
-      const std::size_t soh1 = rest.find(kSoh);
-      if (soh1 == std::string_view::npos) {
-        if (rest.size() > 32) {
-          ++self->counters_.framing_errors;
-          pos += 1;
-          continue;
-        }
-        break;
-      }
-      if (rest.size() < soh1 + 3) break;
-      if (rest.compare(soh1 + 1, 2, "9=") != 0) {
-        ++self->counters_.framing_errors;
-        pos += 1;
-        continue;
-      }
-      const std::size_t soh2 = rest.find(kSoh, soh1 + 3);
-      if (soh2 == std::string_view::npos) {
-        if (rest.size() > soh1 + 16) {
-          ++self->counters_.framing_errors;
-          pos += 1;
-          continue;
-        }
-        break;
-      }
-      std::size_t body = 0;
-      bool digits = soh2 > soh1 + 3;
-      for (std::size_t i = soh1 + 3; i < soh2 && digits; ++i) {
-        const char ch = rest[i];
-        digits = ch >= '0' && ch <= '9' && body < settings.max_message_bytes * 10;
-        body = body * 10 + static_cast<std::size_t>(ch - '0');
-      }
-      if (!digits) {
-        ++self->counters_.framing_errors;
-        pos += 1;
-        continue;
-      }
-      if (body > settings.max_message_bytes) {
-        ++self->counters_.oversized;
-        VENUE_LOG_KV(warning, "message too large, disconnecting",
-                     {{"peer", c.peer}, {"body_length", body}, {"limit", settings.max_message_bytes}});
-        return false;
-      }
-      const std::size_t trailer = soh2 + 1 + body;
-      if (rest.size() < trailer + 7) break;
-      if (rest.compare(trailer, 3, "10=") != 0 || rest[trailer + 6] != kSoh) {
-        // BodyLength does not lead to a CheckSum: a garbled message, ignored as FIX asks.
-        ++self->counters_.framing_errors;
-        pos += 1;
-        continue;
-      }
-      std::string msg(rest.substr(0, trailer + 7));
-      pos += trailer + 7;
-      deliver(c, std::move(msg));
+      deliver(c, std::move(m));
     }
-    c.in.erase(0, pos);
-    if (c.in.size() > settings.max_message_bytes + 64) {
+    if (status == FixFramer::Status::kOversized) {
       ++self->counters_.oversized;
-      VENUE_LOG_KV(warning, "unframeable input too large, disconnecting", {{"peer", c.peer}});
+      VENUE_LOG_KV(warning, "message too large, disconnecting",
+                   {{"peer", c.peer}, {"limit", settings.max_message_bytes}});
       return false;
     }
     return true;
@@ -609,7 +555,7 @@ VenueAcceptor::VenueAcceptor(FIX::Application& app, FIX::MessageStoreFactory& st
 
 VenueAcceptor::~VenueAcceptor() {
   stop(true);
-  for (auto& [fd, c] : impl_->connections) impl_->drop(*c);
+  for (auto& [id, c] : impl_->connections) impl_->drop(*c);
   impl_->connections.clear();
   impl_->checker.reset();
   for (int fd : {impl_->plain_fd, impl_->tls_fd, impl_->wake_fd, impl_->epoll_fd}) {
@@ -652,7 +598,7 @@ bool VenueAcceptor::onPoll(double timeout) {
   if (isStopped()) return false;
   // Password checks that finished.
   for (const auto& r : m.checker->poll()) {
-    for (auto& [fd, c] : m.connections) {
+    for (auto& [id, c] : m.connections) {
       if (c->state == Connection::State::kAuthenticating && c->ticket == r.ticket) {
         m.password_checked(*c, r.ok);
         break;
@@ -704,7 +650,7 @@ bool VenueAcceptor::onPoll(double timeout) {
 }
 
 void VenueAcceptor::onStop() {
-  for (auto& [fd, c] : impl_->connections) {
+  for (auto& [id, c] : impl_->connections) {
     impl_->write_out(*c);
     impl_->drop(*c);
   }
@@ -727,7 +673,7 @@ std::uint16_t VenueAcceptor::plain_port() const { return impl_->plain_fd >= 0 ? 
 std::uint16_t VenueAcceptor::tls_port() const { return impl_->tls_fd >= 0 ? local_port(impl_->tls_fd) : 0; }
 
 std::string VenueAcceptor::peer_address(const FIX::SessionID& id) const {
-  for (const auto& [fd, c] : impl_->connections) {
+  for (const auto& [key, c] : impl_->connections) {
     if (c->fd >= 0 && c->state == Connection::State::kActive && c->session_id == id) return c->peer;
   }
   return {};

@@ -18,7 +18,7 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
   return path.is_absolute() ? path : base / path;
 }
 
-void read_limits(cfg::Table& t, RiskLimits& l, const RiskLimits& defaults, bool documenting_defaults) {
+void read_limits(cfg::Table& t, RiskLimits& l, const RiskLimits& defaults) {
   l.max_order_qty_lots = t.integer("max_order_qty", "Largest order quantity in lots; 0: no limit",
                                    defaults.max_order_qty_lots, {0, 1'000'000'000'000});
   auto notional = t.optional_decimal("max_order_notional",
@@ -27,8 +27,20 @@ void read_limits(cfg::Table& t, RiskLimits& l, const RiskLimits& defaults, bool 
   auto credit = t.optional_decimal(
       "credit_limit", "Largest open notional of the account's live orders (both sides), currency units", true);
   l.credit_limit = credit ? credit : defaults.credit_limit;
-  (void)documenting_defaults;
 }
+
+}  // namespace
+
+bool valid_time_of_day(const std::string& v) {
+  auto digits = [&](std::size_t at) {
+    return std::isdigit(static_cast<unsigned char>(v[at])) != 0 &&
+           std::isdigit(static_cast<unsigned char>(v[at + 1])) != 0;
+  };
+  if (v.size() != 8 || v[2] != ':' || v[5] != ':' || !digits(0) || !digits(3) || !digits(6)) return false;
+  return std::stoi(v.substr(0, 2)) < 24 && std::stoi(v.substr(3, 2)) < 60 && std::stoi(v.substr(6, 2)) < 60;
+}
+
+namespace {
 
 bool valid_comp_id(const std::string& s) {
   if (s.empty() || s.size() > 32) return false;
@@ -96,12 +108,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       "session_end_time", "UTC time (HH:MM:SS) a FIX session day ends; equal to the start: 24 hours", "00:00:00");
   for (const auto* key : {"session_start_time", "session_end_time"}) {
     const std::string& v = std::string(key) == "session_start_time" ? c.session_start_time : c.session_end_time;
-    const bool ok = v.size() == 8 && v[2] == ':' && v[5] == ':' && std::isdigit(static_cast<unsigned char>(v[0])) &&
-                    std::isdigit(static_cast<unsigned char>(v[1])) && std::isdigit(static_cast<unsigned char>(v[3])) &&
-                    std::isdigit(static_cast<unsigned char>(v[4])) && std::isdigit(static_cast<unsigned char>(v[6])) &&
-                    std::isdigit(static_cast<unsigned char>(v[7])) && std::stoi(v.substr(0, 2)) < 24 &&
-                    std::stoi(v.substr(3, 2)) < 60 && std::stoi(v.substr(6, 2)) < 60;
-    if (!ok) venue.fail(key, "must be a time HH:MM:SS");
+    if (!valid_time_of_day(v)) venue.fail(key, "must be a time HH:MM:SS");
   }
   c.metrics_bind = venue.string("metrics_bind", "Address of the metrics, health and admin HTTP endpoint", "127.0.0.1");
   c.metrics_port = static_cast<std::uint16_t>(
@@ -115,7 +122,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.price_collar_bps = risk.integer(
       "price_collar_bps", "Refuse limit prices further than this from the last trade (else reference) price; 0: off", 0,
       {0, 100'000});
-  read_limits(risk, c.default_limits, RiskLimits{}, true);
+  read_limits(risk, c.default_limits, RiskLimits{});
 
   auto engine = root.table("engine", "The matching engine: instruments, journal, threads");
   c.engine.instruments_file = resolve(
@@ -147,6 +154,11 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.engine.snapshot_every = static_cast<std::uint64_t>(
       engine.integer("snapshot_every", "Commands between snapshots (bounds replay time at start); 0: at shutdown only",
                      1'000'000, {0, 1'000'000'000'000}));
+  c.engine.end_of_day_time = engine.string(
+      "end_of_day_time", "UTC time (HH:MM:SS) Day orders expire every day; empty: they expire only by operations", "");
+  if (!c.engine.end_of_day_time.empty() && !valid_time_of_day(c.engine.end_of_day_time)) {
+    engine.fail("end_of_day_time", "must be a time HH:MM:SS or empty");
+  }
   const auto cpu = engine.integer("cpu", "Core the engine thread is pinned to (single-shard setups); -1: not pinned",
                                   -1, {-1, 1023});
   for (auto& s :
@@ -188,7 +200,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       a.fail("name", "must be 1 to 32 characters");
     }
     if (!names.insert("account:" + ac.name).second) a.fail("name", "is used by another account");
-    read_limits(a, ac.limits, c.default_limits, false);
+    read_limits(a, ac.limits, c.default_limits);
     c.accounts.push_back(std::move(ac));
   }
 

@@ -511,10 +511,29 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       if (now >= next_metrics) {
         next_metrics = now + 1'000'000'000;
         publish_metrics();
+        end_of_day_if_due();
       }
       if (ShutdownSignal::take_reopen_request()) log::reopen();
     }
     shutdown();
+  }
+
+  // Day orders expire once a day at [engine] end_of_day_time (UTC).
+  std::int64_t last_eod_day = -1;
+  void end_of_day_if_due() {
+    if (cfg.engine.end_of_day_time.empty()) return;
+    const std::int64_t now = wall_ns() / 1'000'000'000;
+    const std::int64_t day = now / 86'400;
+    const auto& t = cfg.engine.end_of_day_time;
+    const std::int64_t at =
+        std::stoi(t.substr(0, 2)) * 3600 + std::stoi(t.substr(3, 2)) * 60 + std::stoi(t.substr(6, 2));
+    if (last_eod_day < 0) last_eod_day = now % 86'400 >= at ? day : day - 1;  // not at start-up for a past time
+    if (day > last_eod_day && now % 86'400 >= at) {
+      last_eod_day = day;
+      VENUE_LOG(info) << "end of day: Day orders expire";
+      for (std::size_t i = 0; i < shards.size(); ++i) submit(i, m::Command::make(m::EndOfDayCmd{InstrumentId()}));
+      flush_outbox();
+    }
   }
 
   void publish_metrics() {

@@ -178,6 +178,19 @@ bool decode_command(const Parsed& r, Command& c) {
   return true;
 }
 
+// Whether a segment file holds at least one command record (checkpoints do not count).
+bool segment_has_commands(const fs::path& file) {
+  MappedFile f(file);
+  std::size_t off = kSegmentHeader;
+  while (off < f.size()) {
+    Parsed r = parse_record(f.data(), f.size(), off);
+    if (!r.ok) return false;  // the rest is a torn tail
+    if (r.kind == kKindCommand) return true;
+    off += r.size;
+  }
+  return false;
+}
+
 }  // namespace
 
 // ----- writer -----
@@ -214,13 +227,13 @@ void JournalWriter::open_segment() {
   const fs::path file = settings_.dir / seq_name("journal-", next_seq_, ".log");
   fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0 && errno == EEXIST) {
-    // A segment starting at this seq exists: it can only hold a torn tail recovery cut to nothing.
-    struct stat st {};
-    if (::stat(file.c_str(), &st) == 0 && static_cast<std::size_t>(st.st_size) <= kSegmentHeader) {
-      fd_ = ::open(file.c_str(), O_WRONLY | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    } else {
+    // A segment starting at this seq exists: a run that applied no command left it behind (only its
+    // header, or a shutdown checkpoint that recovery has verified). Anything with a command in it is
+    // never overwritten.
+    if (segment_has_commands(file)) {
       throw JournalError("journal: " + file.string() + " already exists with records: refusing to overwrite");
     }
+    fd_ = ::open(file.c_str(), O_WRONLY | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   }
   if (fd_ < 0) throw JournalError("journal: cannot create " + file.string() + ": " + errno_text(errno));
   std::uint8_t header[kSegmentHeader] = {};

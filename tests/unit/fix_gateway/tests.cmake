@@ -2,3 +2,7 @@
 
 venue_test(NAME fix_gateway_dictionary_test LABELS unit SOURCES unit/fix_gateway/dictionary_test.cpp
            DEPS venue::quickfix)
+venue_test(NAME fix_gateway_config_test LABELS unit SOURCES unit/fix_gateway/config_test.cpp DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_auth_throttle_test LABELS unit SOURCES unit/fix_gateway/auth_throttle_test.cpp
+           DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_framer_test LABELS unit SOURCES unit/fix_gateway/framer_test.cpp DEPS venue::fix_gateway)

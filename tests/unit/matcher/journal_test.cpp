@@ -386,3 +386,27 @@ BOOST_AUTO_TEST_CASE(a_journal_of_another_shard_is_refused) {
     return std::string(e.what()).find("belongs to shard 5") != std::string::npos;
   });
 }
+
+BOOST_AUTO_TEST_CASE(starting_and_stopping_without_any_command_twice_is_fine) {
+  TempDir dir;
+  Recorder sink;
+  std::uint64_t hash_before = 0;
+  {
+    m::Shard shard(settings(dir.path));
+    shard.recover();
+    shard.start();
+    run_through(shard, commands(8, 50), sink);
+    shard.stop();
+    hash_before = live_hash(shard);
+  }
+  for (int run = 0; run < 3; ++run) {  // runs that apply nothing leave a segment holding only a checkpoint
+    m::Shard idle(settings(dir.path));
+    idle.recover();
+    idle.start();
+    idle.stop();
+    BOOST_TEST(idle.engine().state_hash() == hash_before);
+  }
+  m::Shard again(settings(dir.path));
+  BOOST_REQUIRE_NO_THROW(again.recover());
+  BOOST_TEST(again.engine().state_hash() == hash_before);
+}

@@ -407,8 +407,9 @@ class Runner : public m::EventListener {
         mc.side = static_cast<std::uint8_t>(o["side"] == "buy" ? venue::Side::kBuy : venue::Side::kSell);
       mc.reason = o.contains("kill") ? m::CancelReason::kKillSwitch : m::CancelReason::kMassCancel;
       if (o.contains("tif")) {
-        mc.tif_mask = m::tif_bit(o["tif"] == "day" ? venue::TimeInForce::kDay : o["tif"] == "gtc" ? venue::TimeInForce::kGtc
-                                                                                                     : venue::TimeInForce::kGtd);
+        mc.tif_mask = m::tif_bit(o["tif"] == "day"   ? venue::TimeInForce::kDay
+                                 : o["tif"] == "gtc" ? venue::TimeInForce::kGtc
+                                                     : venue::TimeInForce::kGtd);
       }
       c = m::Command::make(mc);
     } else if (verb == "status") {

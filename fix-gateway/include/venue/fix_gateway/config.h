@@ -86,6 +86,7 @@ struct EngineConfig {
   matcher::StpScope stp_scope = matcher::StpScope::kAccount;
   matcher::PostOnlyPolicy post_only = matcher::PostOnlyPolicy::kReject;
   std::uint64_t snapshot_every = 1'000'000;
+  std::string end_of_day_time;  // UTC HH:MM:SS when Day orders expire; empty: never by the clock
   std::vector<ShardConfig> shards;
 };
 
@@ -121,6 +122,7 @@ struct GatewayConfig {
   const SessionConfig* session_by_comp_id(std::string_view sender_comp_id) const;
 };
 
+bool valid_time_of_day(const std::string& hh_mm_ss);
 void read_config(config::Table& root, GatewayConfig& out, const std::filesystem::path& base_dir);
 GatewayConfig load_config(const std::filesystem::path& file);
 GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);

@@ -1,0 +1,108 @@
+#define BOOST_TEST_MODULE fix_gateway_config
+// The venue's configuration: a good file loads, every mistake is reported with its line, and the
+// published reference (spec/venue-config.md) lists every key the reader knows.
+#include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "support/source_dir.h"
+#include "venue/fix_gateway/auth.h"
+#include "venue/fix_gateway/config.h"
+
+namespace fg = venue::fix_gateway;
+
+namespace {
+
+const std::string kHash = fg::hash_password("secret", 1000);
+
+std::string base_config() {
+  return "[venue]\nstore_dir = \"s\"\nstate_dir = \"t\"\ndata_dictionary = \"d.xml\"\n"
+         "[risk]\n"
+         "[engine]\ninstruments = \"i.toml\"\njournal_dir = \"j\"\n"
+         "[[firm]]\nname = \"ALPHA\"\n[[firm]]\nname = \"BETA\"\n"
+         "[[account]]\nname = \"A-1\"\nfirm = \"ALPHA\"\nmax_order_qty = 10\n"
+         "[[account]]\nname = \"B-1\"\nfirm = \"BETA\"\n";
+}
+
+std::string session(const std::string& extra) {
+  return "[[session]]\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\npassword_hash = \"" + kHash +
+         "\"\naccounts = [\"A-1\"]\n" + extra;
+}
+
+std::vector<std::string> problems(const std::string& text) {
+  try {
+    fg::parse_config(text, "venue.toml", "/etc/venue");
+  } catch (const venue::config::ConfigError& e) {
+    return e.problems();
+  }
+  return {};
+}
+
+bool has(const std::vector<std::string>& v, const std::string& needle) {
+  for (const auto& p : v) {
+    if (p.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_valid_configuration_resolves_paths_and_entitlements) {
+  const auto c = fg::parse_config(base_config() + session("cancel_on_disconnect = \"day\"\norders_per_second = 50\n"),
+                                  "venue.toml", "/etc/venue");
+  BOOST_TEST(c.store_dir == "/etc/venue/s");
+  BOOST_TEST(c.engine.instruments_file == "/etc/venue/i.toml");
+  BOOST_REQUIRE_EQUAL(c.sessions.size(), 1U);
+  const auto& s = c.sessions[0];
+  BOOST_TEST(s.id.value() == 1U);
+  BOOST_TEST((s.cancel_on_disconnect == fg::CancelOnDisconnect::kDayOnly));
+  BOOST_TEST(s.throttle.orders_per_second == 50);
+  BOOST_REQUIRE_EQUAL(s.accounts.size(), 1U);
+  BOOST_TEST(c.account(s.accounts[0])->name == "A-1");
+  BOOST_TEST(c.account("A-1")->limits.max_order_qty_lots == 10);
+  BOOST_REQUIRE_EQUAL(c.engine.shards.size(), 1U);  // one shard when none is configured
+}
+
+BOOST_AUTO_TEST_CASE(an_account_of_another_firm_and_a_bad_allow_list_are_refused) {
+  auto q = problems(base_config() +
+                    "[[session]]\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
+                    "password_hash = \"" +
+                    kHash +
+                    "\"\naccounts = [\"B-1\", \"NOPE\"]\n"
+                    "allow_from = [\"10.0.0.0/33\"]\n");
+  BOOST_TEST(has(q, "\"B-1\" belongs to another firm"));
+  BOOST_TEST(has(q, "\"NOPE\" names no [[account]]"));
+  BOOST_TEST(has(q, "\"10.0.0.0/33\" is not an IPv4 address or CIDR block"));
+}
+
+BOOST_AUTO_TEST_CASE(a_plain_password_instead_of_a_hash_is_refused) {
+  auto p = problems(base_config() +
+                    "[[session]]\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
+                    "password_hash = \"hunter2\"\naccounts = [\"A-1\"]\n");
+  BOOST_TEST(has(p, "venue.toml:24:17: \"session[].password_hash\": not a pbkdf2-sha256"));
+}
+
+BOOST_AUTO_TEST_CASE(duplicates_typos_and_tls_without_a_listener_are_reported_together) {
+  auto p = problems(base_config() + session("transport = \"tls\"\ncancel_on_disconect = \"all\"\n") + session(""));
+  BOOST_TEST(has(p, "tls needs [venue] tls_port"));
+  BOOST_TEST(has(p, "unknown key \"session[].cancel_on_disconect\""));
+  BOOST_TEST(has(p, "\"session[].sender_comp_id\": is used by another session"));
+}
+
+BOOST_AUTO_TEST_CASE(an_order_entry_session_needs_an_account) {
+  auto p = problems(base_config() +
+                    "[[session]]\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
+                    "password_hash = \"" +
+                    kHash + "\"\n");
+  BOOST_TEST(has(p, "an order-entry session needs at least one account"));
+}
+
+BOOST_AUTO_TEST_CASE(the_published_reference_lists_every_key) {
+  std::ifstream in(venue::test::source_dir() + "/spec/venue-config.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  const auto table = fg::config_reference();
+  BOOST_TEST(doc.str().find(table) != std::string::npos,
+             "spec/venue-config.md must contain `build/bin/venue --print-config-reference` exactly:\n"
+                 << table);
+}
