@@ -196,6 +196,37 @@ bool Consumer::commit(const RdKafka::Message& message) {
   return false;
 }
 
+bool Consumer::commit(const std::vector<Position>& positions) {
+  if (positions.empty()) return true;
+  std::vector<RdKafka::TopicPartition*> offsets;
+  offsets.reserve(positions.size());
+  for (const auto& p : positions) offsets.push_back(RdKafka::TopicPartition::create(p.topic, p.partition, p.next_offset));
+  const auto err = consumer_->commitSync(offsets);
+  RdKafka::TopicPartition::destroy(offsets);
+  if (err == RdKafka::ERR_NO_ERROR) return true;
+  commit_errors_->Increment();
+  VENUE_LOG_KV(warning, "kafka commit failed", {{"error", RdKafka::err2str(err)}});
+  return false;
+}
+
+std::vector<std::pair<std::int32_t, std::int64_t>> Consumer::lag(int timeout_ms) {
+  std::vector<std::pair<std::int32_t, std::int64_t>> out;
+  std::vector<RdKafka::TopicPartition*> assigned;
+  if (consumer_->assignment(assigned) != RdKafka::ERR_NO_ERROR) return out;
+  consumer_->position(assigned);
+  for (auto* tp : assigned) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) != RdKafka::ERR_NO_ERROR) {
+      consumer_->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high, timeout_ms);
+    }
+    const std::int64_t pos = tp->offset() >= 0 ? tp->offset() : low;
+    out.emplace_back(tp->partition(), std::max<std::int64_t>(0, high - pos));
+  }
+  RdKafka::TopicPartition::destroy(assigned);
+  return out;
+}
+
 void Consumer::close() {
   if (closed_ || !consumer_) return;
   closed_ = true;

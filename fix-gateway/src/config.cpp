@@ -100,6 +100,8 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.store_dir = resolve(
       base, venue.string("store_dir", "Folder of the FIX message stores (one FileStore per session)", cfg::kRequired));
   c.state_dir = resolve(base, venue.string("state_dir", "Folder of the gateway's order-identity log", cfg::kRequired));
+  c.report_dir = venue.string("report_dir", "Folder of the report log (what Kafka gets); empty: <state_dir>/reports", "");
+  c.report_dir = c.report_dir.empty() ? c.state_dir / "reports" : resolve(base, c.report_dir.string());
   c.data_dictionary =
       resolve(base, venue.string("data_dictionary", "The venue's FIX 4.4 data dictionary (spec/fix/)", cfg::kRequired));
   c.session_start_time = venue.string(
@@ -117,6 +119,25 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                              {"trace", "debug", "info", "warning", "error"}, "info");
   c.log_file = venue.string("log_file", "JSON-lines log file (reopened on SIGHUP); empty: standard error", "");
   if (!c.log_file.empty()) c.log_file = resolve(base, c.log_file).string();
+
+  if (auto k = root.optional_table("kafka", "Publishing of every report to Kafka (absent: not published)")) {
+    KafkaConfig kc;
+    kc.brokers = k->string("brokers", "Bootstrap brokers host:port[,host:port]; \"$NAME\" reads environment variable NAME",
+                           cfg::kRequired);
+    if (!kc.brokers.empty() && kc.brokers[0] == '$') {
+      const char* env = std::getenv(kc.brokers.c_str() + 1);
+      if (env == nullptr || *env == '\0') {
+        k->fail("brokers", "environment variable " + kc.brokers.substr(1) + " is not set");
+      } else {
+        kc.brokers = env;
+      }
+    }
+    kc.topic = k->string("topic", "Topic of the execution reports (spec/kafka-topics.md)", "venue.execution-reports");
+    kc.client_id = k->string("client_id", "Kafka client.id of the venue's producer", "venue");
+    kc.max_in_flight = k->integer("max_in_flight", "Reports held in memory while Kafka has not acknowledged them; the rest wait on disk",
+                                  100'000, {1, 10'000'000});
+    c.kafka = kc;
+  }
 
   auto risk = root.table("risk", "Pre-trade risk checks and the defaults of every account's limits");
   c.price_collar_bps = risk.integer(

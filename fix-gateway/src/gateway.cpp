@@ -19,6 +19,8 @@
 #include "venue/fix_gateway/auth.h"
 #include "venue/fix_gateway/fix_text.h"
 #include "venue/fix_gateway/identity_log.h"
+#include "venue/fix_gateway/kafka_publisher.h"
+#include "venue/fix_gateway/report_log.h"
 #include "venue/fix_gateway/session_support.h"
 #include "venue/fix_gateway/throttle.h"
 #include "venue/matcher/reference_data.h"
@@ -210,6 +212,14 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   std::mutex admin_mutex;
   std::deque<std::function<void()>> admin_jobs;
 
+  // Reports: the log every sent message goes to, and its Kafka publisher (absent without [kafka]).
+  std::unique_ptr<ReportLog> reports;
+  std::unique_ptr<KafkaPublisher> publisher;
+  static constexpr std::size_t kNoShard = SIZE_MAX;
+  std::size_t event_shard_ = kNoShard;  // the shard whose events are being handled
+  std::uint64_t event_seq_ = 0;         // the engine seq of the event being handled
+  bool replaying_ = false;              // handling events replayed from the journal after a crash
+
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> is_ready{false};
 
@@ -276,6 +286,11 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     it->second->Increment();
   }
 
+  std::uint64_t reports_for(std::uint16_t shard_id) {
+    if (!reports) reports = std::make_unique<ReportLog>(cfg.report_dir);
+    return reports->fresh() ? UINT64_MAX : reports->reported_up_to(shard_id);
+  }
+
   void start() {
     // Instruments and shards.
     auto specs = m::load_reference_data(cfg.engine.instruments_file);
@@ -313,8 +328,23 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       ss.journal = m::JournalSettings{cfg.engine.journal_dir / ("shard-" + std::to_string(sc.id)), sc.id,
                                       cfg.engine.sync, 256ULL << 20};
       ss.snapshot_every = cfg.engine.snapshot_every;
+      // Up to the last engine seq already reported; the rest is replayed through the gateway below. A new
+      // report log knows nothing of what was reported: then nothing is reported again.
+      const std::uint64_t reported = reports_for(sc.id);
+      const m::ShardSettings keep = ss;
       auto shard = std::make_unique<m::Shard>(std::move(ss));
-      const auto info = shard->recover();
+      m::RecoveryInfo info;
+      try {
+        info = shard->recover(reported);
+      } catch (const m::JournalError& e) {
+        if (reported == UINT64_MAX) throw;
+        // The journal no longer reaches back that far (pruned behind snapshots): recover fully; what
+        // was not reported in that stretch cannot be reported again.
+        VENUE_LOG_KV(error, "cannot report again what the journal no longer holds",
+                     {{"shard", sc.id}, {"reported_up_to", reported}, {"error", e.what()}});
+        shard = std::make_unique<m::Shard>(keep);
+        info = shard->recover();
+      }
       for (const auto& note : info.notes) VENUE_LOG_KV(warning, "snapshot skipped", {{"shard", sc.id}, {"note", note}});
       VENUE_LOG_KV(info, "engine recovered",
                    {{"shard", sc.id},
@@ -338,8 +368,19 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
 
     build_fix();
     restore_orders();
+    replay_unreported();
 
     for (auto& s : shards) s->start();
+    if (cfg.kafka) {
+      PublisherSettings ps;
+      ps.brokers = cfg.kafka->brokers;
+      ps.topic = cfg.kafka->topic;
+      ps.client_id = cfg.kafka->client_id;
+      ps.report_dir = cfg.report_dir;
+      ps.max_in_flight = static_cast<std::size_t>(cfg.kafka->max_in_flight);
+      publisher = std::make_unique<KafkaPublisher>(ps, *registry);
+      publisher->start();
+    }
     acceptor->poll(0);  // opens the listeners
     is_ready = true;
     VENUE_LOG_KV(info, "venue ready",
@@ -425,53 +466,99 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   // After a restart: every live order in the engines gets its FIX identity back from the log.
   void restore_orders() {
     identities = std::make_unique<IdentityLog>(cfg.state_dir);
-    const auto& loaded = identities->loaded();
-    std::set<std::uint64_t> live_refs;
     std::uint64_t max_ref = 0;
-    for (const auto& [ref, id] : loaded) max_ref = std::max(max_ref, ref);
+    for (const auto& [ref, id] : identities->loaded()) max_ref = std::max(max_ref, ref);
     for (auto& shard : shards) {
       shard->engine().for_each_order([&](const m::OrderView& v) {
         max_ref = std::max(max_ref, v.client_ref);
-        auto it = loaded.find(v.client_ref);
-        if (it == loaded.end()) {
-          VENUE_LOG_KV(error, "live order without an identity: it can only be cancelled by operations",
-                       {{"order_id", v.id.value()}, {"client_ref", v.client_ref}});
-          return;
-        }
-        const Identity& idn = it->second;
-        auto inst = instrument_by_id.find(v.instrument.value());
-        if (idn.session == 0 || idn.session > sessions.size() || inst == instrument_by_id.end()) return;
-        Order o;
-        o.key = v.client_ref;
-        o.ref = v.client_ref;
-        o.id = v.id;
-        o.session = SessionId(idn.session);
-        o.account = AccountId(idn.account);
-        o.instrument = inst->second;
-        o.side = v.side;
-        o.type = v.type;
-        o.tif = v.tif;
-        o.clordid = idn.clordid;
-        o.expire_text = idn.expire_time;
-        o.capacity = idn.capacity;
-        o.stp = idn.stp;
-        o.post_only = idn.post_only;
-        o.price = v.price.count();
-        o.stop = v.stop_price.count();
-        o.qty = v.qty.count();
-        o.display = v.display_qty.count();
-        o.open_units = open_units(instruments[o.instrument], v.leaves_qty.count(), o.price != 0 ? o.price : o.stop);
-        open_units_by_account[o.account.value()] += o.open_units;
-        sessions[idn.session - 1].clordids[o.clordid] = o.key;
-        key_of[v.id.value()] = o.key;
-        live_refs.insert(v.client_ref);
-        orders.emplace(o.key, std::move(o));
+        adopt(v);
       });
     }
     next_ref = max_ref + 1;
-    identities->compact([&](const Identity& id) { return live_refs.contains(id.ref); });
     live_orders_gauge->Set(static_cast<double>(orders.size()));
     VENUE_LOG_KV(info, "order identities restored", {{"live_orders", orders.size()}, {"next_ref", next_ref}});
+  }
+
+  // Rebuilds the gateway's record of an order the engine knows, from the identity log. Null when the
+  // identity is missing (the order can then only be cancelled by operations).
+  Order* adopt(const m::OrderView& v) {
+    const auto& loaded = identities->loaded();
+    auto it = loaded.find(v.client_ref);
+    if (it == loaded.end()) {
+      VENUE_LOG_KV(error, "order without an identity: it can only be cancelled by operations",
+                   {{"order_id", v.id.value()}, {"client_ref", v.client_ref}});
+      return nullptr;
+    }
+    const Identity& idn = it->second;
+    auto inst = instrument_by_id.find(v.instrument.value());
+    if (idn.session == 0 || idn.session > sessions.size() || inst == instrument_by_id.end()) return nullptr;
+    Order o;
+    o.key = v.client_ref;
+    o.ref = v.client_ref;
+    o.id = v.id;
+    o.session = SessionId(idn.session);
+    o.account = AccountId(idn.account);
+    o.instrument = inst->second;
+    o.side = v.side;
+    o.type = v.type;
+    o.tif = v.tif;
+    o.clordid = idn.clordid;
+    o.expire_text = idn.expire_time;
+    o.capacity = idn.capacity;
+    o.stp = idn.stp;
+    o.post_only = idn.post_only;
+    o.price = v.price.count();
+    o.stop = v.stop_price.count();
+    o.qty = v.qty.count();
+    o.display = v.display_qty.count();
+    o.open_units = open_units(instruments[o.instrument], v.leaves_qty.count(), o.price != 0 ? o.price : o.stop);
+    open_units_by_account[o.account.value()] += o.open_units;
+    sessions[idn.session - 1].clordids[o.clordid] = o.key;
+    if (v.id.valid()) key_of[v.id.value()] = o.key;
+    const std::uint64_t key = o.key;
+    return &orders.emplace(key, std::move(o)).first->second;
+  }
+
+  // A cancel, replace, status or mass-cancel request: in flight, or (replaying after a crash) rebuilt
+  // from the identity log.
+  Request* request_for(std::uint64_t ref, OrderId order) {
+    auto it = requests.find(ref);
+    if (it != requests.end()) return &it->second;
+    if (!replaying_) return nullptr;
+    const auto& loaded = identities->loaded();
+    auto id = loaded.find(ref);
+    if (id == loaded.end() || id->second.session == 0 || id->second.session > sessions.size()) return nullptr;
+    Request r;
+    r.kind = static_cast<char>(id->second.kind);
+    r.session = id->second.session - 1;
+    r.clordid = id->second.clordid;
+    r.orig_clordid = id->second.orig_clordid;
+    r.pending_reports = 1;
+    r.mass_type = r.kind == 'q' ? '7' : 0;
+    if (Order* o = order_by_id(order)) r.order_key = o->key;
+    return &requests.emplace(ref, std::move(r)).first->second;
+  }
+
+  // Events the engine journaled but the venue never reported (it stopped before it could): replayed
+  // through the gateway now, so the brokers get them (PossResend=Y) and so does Kafka.
+  void replay_unreported() {
+    replaying_ = true;
+    std::uint64_t replayed = 0;
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      event_shard_ = i;
+      const auto info = shards[i]->finish_recovery(this);
+      replayed += info.replayed;
+      flush_outbox();
+    }
+    event_shard_ = kNoShard;
+    replaying_ = false;
+    reports->flush();
+    // The identity log keeps only what live orders need from now on.
+    std::set<std::uint64_t> live_refs;
+    for (const auto& [key, o] : orders) live_refs.insert(o.ref);
+    identities->compact([&](const Identity& id) { return live_refs.contains(id.ref); });
+    requests.clear();
+    if (replayed > 0) VENUE_LOG_KV(warning, "reported journaled events again after a restart", {{"commands", replayed}});
   }
 
   // =================================================================================================
@@ -489,7 +576,9 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
         if (shards[i]->stats().ring_commands.load(std::memory_order_acquire) < submitted[i]) {
           busy = true;  // answers are on their way: do not block
         }
+        event_shard_ = i;
         if (shards[i]->poll(*this, 512) > 0) busy = true;
+        event_shard_ = kNoShard;
         if (shards[i]->failed()) {
           VENUE_LOG_KV(fatal, "engine stopped: the venue shuts down",
                        {{"shard", shards[i]->shard()}, {"error", shards[i]->failure()}});
@@ -497,6 +586,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
         }
       }
       flush_outbox();
+      flush_reports();
       acceptor->flush();
       const std::int64_t now = steady_ns();
       if (busy) idle_since = now;
@@ -508,6 +598,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       if (!busy && quiet >= 50'000 && quiet < 5'000'000) sched_yield();
       acceptor->poll(busy || quiet < 5'000'000 ? 0.0 : 0.002);
       flush_outbox();
+      flush_reports();
       if (now >= next_metrics) {
         next_metrics = now + 1'000'000'000;
         publish_metrics();
@@ -536,7 +627,17 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     }
   }
 
+  void flush_reports() {
+    try {
+      reports->flush();
+    } catch (const std::exception& e) {
+      VENUE_LOG_KV(fatal, "report log write failed: the venue stops", {{"error", e.what()}});
+      stop_requested = true;
+    }
+  }
+
   void publish_metrics() {
+    if (publisher) reports->prune(publisher->acknowledged());
     for (std::size_t i = 0; i < shards.size(); ++i) {
       const auto& st = shards[i]->stats();
       shard_gauges[i].commands->Set(static_cast<double>(st.commands.load()));
@@ -568,11 +669,15 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       acceptor->flush();
     }
     acceptor->stop(true);
-    for (auto& sh : shards) {
-      sh->stop();
-      while (sh->poll(*this, 512) > 0) {
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      shards[i]->stop();
+      event_shard_ = i;
+      while (shards[i]->poll(*this, 512) > 0) {
       }
+      event_shard_ = kNoShard;
     }
+    flush_reports();
+    if (publisher) publisher->stop(3000);
     try {
       identities->flush();
     } catch (const std::exception& e) {
@@ -1281,13 +1386,30 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     return d ? d->to_string() : "0";
   }
 
+  // Sends to the broker's session (stored there for resend) and records the message in the report log
+  // (for Kafka). Reports made again while replaying the journal after a crash carry PossResend(97)=Y.
   void send(Session& s, FIX::Message& msg) {
     if (s.fix == nullptr) return;
+    if (replaying_) msg.getHeader().setField(FIX::FIELD::PossResend, "Y");
     try {
       s.fix->send(msg);
     } catch (const std::exception& e) {
       VENUE_LOG_KV(error, "sending to a session failed", {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
     }
+    Report r;
+    if (event_shard_ != kNoShard) {
+      r.shard = static_cast<std::uint16_t>(cfg.engine.shards[event_shard_].id);
+      r.engine_seq = event_seq_;
+    }
+    const auto order_id = get_field(msg, FIX::FIELD::OrderID).value_or("");
+    r.order_id = std::strtoull(order_id.c_str(), nullptr, 10);
+    r.msg_type = msg.getHeader().getField(FIX::FIELD::MsgType)[0];
+    r.exec_type = get_field(msg, FIX::FIELD::ExecType).value_or(std::string(1, '\0'))[0];
+    r.session = s.cfg->sender_comp_id;
+    if (const FirmConfig* f = cfg.firm(s.cfg->firm)) r.firm = f->name;
+    r.account = get_field(msg, FIX::FIELD::Account).value_or("");
+    r.payload = msg.toString();
+    reports->append(r);
   }
 
   void count_reject(Session& s, RejectCode code) {
@@ -1453,10 +1575,19 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     orders.erase(o.key);
   }
 
+  // The gateway's record of the order an event is about; while replaying after a crash, rebuilt.
+  Order* order_for(const m::OrderView& v) {
+    if (Order* o = order_by_id(v.id)) return o;
+    auto it = orders.find(v.client_ref);
+    if (it != orders.end()) return &it->second;
+    return replaying_ ? adopt(v) : nullptr;
+  }
+
   void on_accepted(const m::AcceptedEvent& e) override {
-    auto it = orders.find(e.order.client_ref);
-    if (it == orders.end()) return;
-    Order& o = it->second;
+    event_seq_ = e.header.seq;
+    Order* op = order_for(e.order);
+    if (op == nullptr) return;
+    Order& o = *op;
     o.id = e.order.id;
     key_of[o.id.value()] = o.key;
     Session& s = sessions[o.session.value() - 1];
@@ -1471,9 +1602,10 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_rejected(const m::RejectedEvent& e) override {
-    auto it = orders.find(e.order.client_ref);
-    if (it == orders.end()) return;
-    Order& o = it->second;
+    event_seq_ = e.header.seq;
+    Order* op = order_for(e.order);
+    if (op == nullptr) return;
+    Order& o = *op;
     o.id = e.order.id;
     Session& s = sessions[o.session.value() - 1];
     count_reject(s, e.code);
@@ -1499,9 +1631,10 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_trade(const m::TradeEvent& e) override {
+    event_seq_ = e.header.seq;
     instruments[instrument_by_id[e.instrument.value()]].last_trade = e.price.count();
     for (const m::Fill* f : {&e.aggressor, &e.resting}) {
-      Order* o = order_by_id(f->order.id);
+      Order* o = order_for(f->order);
       if (o == nullptr) continue;
       Session& s = sessions[o->session.value() - 1];
       FIX::Message er =
@@ -1520,18 +1653,18 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_cancelled(const m::CancelledEvent& e) override {
-    Order* o = order_by_id(e.order.id);
+    event_seq_ = e.header.seq;
+    Order* o = order_for(e.order);
     if (o == nullptr) return;
     Session& s = sessions[o->session.value() - 1];
     FIX::Message er = execution_report(*o, '4', '4', std::to_string(e.exec_id.value()), e.header.now_ns);
     set_quantities(er, *o, e.order);
     er.setField(FIX::FIELD::Text, cancel_text(e.reason));
     if (e.reason == m::CancelReason::kUser) {
-      auto rq = requests.find(e.request_ref);
-      if (rq != requests.end()) {
-        er.setField(FIX::FIELD::ClOrdID, rq->second.clordid);
+      if (Request* rq = request_for(e.request_ref, e.order.id)) {
+        er.setField(FIX::FIELD::ClOrdID, rq->clordid);
         er.setField(FIX::FIELD::OrigClOrdID, o->clordid);
-        requests.erase(rq);
+        requests.erase(e.request_ref);
       }
     }
     count_report('4');
@@ -1540,7 +1673,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_expired(const m::ExpiredEvent& e) override {
-    Order* o = order_by_id(e.order.id);
+    event_seq_ = e.header.seq;
+    Order* o = order_for(e.order);
     if (o == nullptr) return;
     Session& s = sessions[o->session.value() - 1];
     FIX::Message er = execution_report(*o, 'C', 'C', std::to_string(e.exec_id.value()), e.header.now_ns);
@@ -1552,21 +1686,21 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_replaced(const m::ReplacedEvent& e) override {
-    Order* o = order_by_id(e.order.id);
+    event_seq_ = e.header.seq;
+    Order* o = order_for(e.order);
     if (o == nullptr) return;
     Session& s = sessions[o->session.value() - 1];
-    auto rq = requests.find(e.order.client_ref);
     const std::string previous = o->clordid;
-    if (rq != requests.end()) {
+    if (Request* rq = request_for(e.order.client_ref, e.order.id)) {
       // The replace takes effect: the order answers to the new ClOrdID from now on.
       s.clordids.erase(o->clordid);
-      o->clordid = rq->second.clordid;
+      o->clordid = rq->clordid;
       s.clordids[o->clordid] = o->key;
-      o->price = rq->second.price;
-      o->stop = rq->second.stop;
-      o->display = rq->second.display;
-      requests.erase(rq);
+      requests.erase(e.order.client_ref);
     }
+    o->price = e.order.price.count();
+    o->stop = e.order.stop_price.count();
+    o->display = e.order.display_qty.count();
     o->ref = e.order.client_ref;
     o->qty = e.order.qty.count();
     FIX::Message er =
@@ -1580,10 +1714,11 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_cancel_rejected(const m::CancelRejectedEvent& e) override {
-    auto rq = requests.find(e.client_ref);
-    if (rq == requests.end()) return;
-    Request r = std::move(rq->second);
-    requests.erase(rq);
+    event_seq_ = e.header.seq;
+    Request* rq = request_for(e.client_ref, e.order_id);
+    if (rq == nullptr) return;
+    Request r = std::move(*rq);
+    requests.erase(e.client_ref);
     Session& s = sessions[r.session];
     if (r.kind == 'H') {
       count_reject(s, e.code);
@@ -1619,7 +1754,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_restated(const m::RestatedEvent& e) override {
-    Order* o = order_by_id(e.order.id);
+    event_seq_ = e.header.seq;
+    Order* o = order_for(e.order);
     if (o == nullptr) return;
     Session& s = sessions[o->session.value() - 1];
     o->qty = e.order.qty.count();
@@ -1634,7 +1770,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_triggered(const m::TriggeredEvent& e) override {
-    Order* o = order_by_id(e.order.id);
+    event_seq_ = e.header.seq;
+    Order* o = order_for(e.order);
     if (o == nullptr) return;
     Session& s = sessions[o->session.value() - 1];
     FIX::Message er =
@@ -1648,11 +1785,12 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_status(const m::StatusEvent& e) override {
-    auto rq = requests.find(e.request_ref);
-    Order* o = order_by_id(e.order.id);
-    if (rq == requests.end() || o == nullptr) return;
-    Request r = std::move(rq->second);
-    requests.erase(rq);
+    event_seq_ = e.header.seq;
+    Request* rq = request_for(e.request_ref, e.order.id);
+    Order* o = order_for(e.order);
+    if (rq == nullptr || o == nullptr) return;
+    Request r = std::move(*rq);
+    requests.erase(e.request_ref);
     Session& s = sessions[r.session];
     FIX::Message er = execution_report(*o, 'I', ord_status(e.order.state),
                                        local_exec_prefix + std::to_string(++local_exec), e.header.now_ns);
@@ -1663,9 +1801,10 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void on_mass_cancel_done(const m::MassCancelDoneEvent& e) override {
-    auto rq = requests.find(e.request.client_ref);
-    if (rq == requests.end()) return;
-    Request& r = rq->second;
+    event_seq_ = e.header.seq;
+    Request* rq = request_for(e.request.client_ref, OrderId());
+    if (rq == nullptr) return;
+    Request& r = *rq;
     r.affected += e.cancelled_count;
     if (--r.pending_reports > 0) return;  // more shards to report
     Session& s = sessions[r.session];
@@ -1673,10 +1812,11 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
                             r.symbol.empty() ? std::nullopt : std::optional<std::string>(r.symbol),
                             r.side != 0 ? std::optional<std::string>(std::string(1, r.side)) : std::nullopt,
                             RejectCode::kNone, "");
-    requests.erase(rq);
+    requests.erase(e.request.client_ref);
   }
 
   void on_trading_status(const m::TradingStatusEvent& e) override {
+    event_seq_ = e.header.seq;
     auto it = instrument_by_id.find(e.instrument.value());
     if (it != instrument_by_id.end()) instruments[it->second].status = e.status;
     VENUE_LOG_KV(info, "trading status",

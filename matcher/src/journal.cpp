@@ -321,7 +321,8 @@ void JournalWriter::flush() {
 
 ReplayResult replay_journal(const JournalSettings& settings, std::uint64_t after_seq,
                             const std::function<void(const Command&)>& on_command,
-                            const std::function<void(std::uint64_t, std::uint64_t)>& on_checkpoint, bool repair_tail) {
+                            const std::function<void(std::uint64_t, std::uint64_t)>& on_checkpoint, bool repair_tail,
+                            std::uint64_t up_to) {
   ReplayResult result;
   result.last_seq = after_seq;
   const auto segments = list_segments(settings.dir);
@@ -368,6 +369,7 @@ ReplayResult replay_journal(const JournalSettings& settings, std::uint64_t after
 
     std::size_t off = kSegmentHeader;
     while (off < f.size()) {
+      if (expected > up_to) return result;  // the caller asked to stop here
       Parsed r = parse_record(f.data(), f.size(), off);
       std::string why = r.why;
       Command c;

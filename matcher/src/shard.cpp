@@ -72,13 +72,17 @@ std::int64_t Shard::now() const {
       .count();
 }
 
-RecoveryInfo Shard::recover() {
+RecoveryInfo Shard::recover(std::uint64_t up_to) {
   RecoveryInfo info;
   recovered_ = true;
   if (!settings_.journal) return info;
   const JournalSettings& js = *settings_.journal;
   publisher_->replaying = true;
   for (const auto& snap : list_snapshots(js)) {
+    if (snap.seq > up_to) {
+      info.notes.push_back(snap.file.string() + " skipped: beyond the requested point " + std::to_string(up_to));
+      continue;
+    }
     std::vector<std::uint8_t> state;
     std::uint64_t hash = 0;
     std::string error;
@@ -105,28 +109,62 @@ RecoveryInfo Shard::recover() {
   }
   const auto result = replay_journal(
       js, info.snapshot_seq, [&](const Command& c) { engine_->apply(c); },
-      [&](std::uint64_t seq, std::uint64_t hash) {
-        const auto actual = engine_->state_hash();
-        if (actual != hash) {
-          throw JournalError("journal replay diverged at seq " + std::to_string(seq) + ": the state hash is " +
-                             std::to_string(actual) + ", the journal's checkpoint says " + std::to_string(hash));
-        }
-      },
-      true);
+      [&](std::uint64_t seq, std::uint64_t hash) { verify_checkpoint(seq, hash); }, up_to == UINT64_MAX, up_to);
   publisher_->replaying = false;
   info.replayed = result.replayed;
   info.last_seq = std::max(result.last_seq, info.snapshot_seq);
   info.checkpoints_verified = result.checkpoints;
   info.tail_truncated = result.tail_truncated;
   info.truncated_bytes = result.truncated_bytes;
-  next_seq_ = info.last_seq + 1;
-  stats_.last_seq.store(info.last_seq);
-  journal_ = std::make_unique<JournalWriter>(js, next_seq_);
+  replayed_to_ = info.last_seq;
+  if (up_to == UINT64_MAX) open_journal(info.last_seq);
   return info;
+}
+
+RecoveryInfo Shard::finish_recovery(EventListener* listener) {
+  RecoveryInfo info;
+  if (!settings_.journal || journal_) return info;
+  EventListener* saved = settings_.replay_listener;
+  settings_.replay_listener = listener;
+  publisher_->replaying = true;
+  ReplayResult result;
+  try {
+    result = replay_journal(
+        *settings_.journal, replayed_to_, [&](const Command& c) { engine_->apply(c); },
+        [&](std::uint64_t seq, std::uint64_t hash) { verify_checkpoint(seq, hash); }, true);
+  } catch (...) {
+    publisher_->replaying = false;
+    settings_.replay_listener = saved;
+    throw;
+  }
+  publisher_->replaying = false;
+  settings_.replay_listener = saved;
+  info.replayed = result.replayed;
+  info.last_seq = std::max(result.last_seq, replayed_to_);
+  info.checkpoints_verified = result.checkpoints;
+  info.tail_truncated = result.tail_truncated;
+  info.truncated_bytes = result.truncated_bytes;
+  open_journal(info.last_seq);
+  return info;
+}
+
+void Shard::verify_checkpoint(std::uint64_t seq, std::uint64_t hash) const {
+  const auto actual = engine_->state_hash();
+  if (actual != hash) {
+    throw JournalError("journal replay diverged at seq " + std::to_string(seq) + ": the state hash is " +
+                       std::to_string(actual) + ", the journal's checkpoint says " + std::to_string(hash));
+  }
+}
+
+void Shard::open_journal(std::uint64_t last_seq) {
+  next_seq_ = last_seq + 1;
+  stats_.last_seq.store(last_seq);
+  journal_ = std::make_unique<JournalWriter>(*settings_.journal, next_seq_);
 }
 
 void Shard::start() {
   if (!recovered_) recover();
+  if (settings_.journal && !journal_) finish_recovery(settings_.replay_listener);
   running_.store(true, std::memory_order_release);
   thread_running_.store(true, std::memory_order_release);
   thread_ = std::thread([this] { run(); });

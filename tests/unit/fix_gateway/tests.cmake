@@ -6,3 +6,5 @@ venue_test(NAME fix_gateway_config_test LABELS unit SOURCES unit/fix_gateway/con
 venue_test(NAME fix_gateway_auth_throttle_test LABELS unit SOURCES unit/fix_gateway/auth_throttle_test.cpp
            DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_framer_test LABELS unit SOURCES unit/fix_gateway/framer_test.cpp DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_report_log_test LABELS unit SOURCES unit/fix_gateway/report_log_test.cpp
+           DEPS venue::fix_gateway)

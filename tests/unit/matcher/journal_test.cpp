@@ -410,3 +410,43 @@ BOOST_AUTO_TEST_CASE(starting_and_stopping_without_any_command_twice_is_fine) {
   BOOST_REQUIRE_NO_THROW(again.recover());
   BOOST_TEST(again.engine().state_hash() == hash_before);
 }
+
+BOOST_AUTO_TEST_CASE(recovery_in_two_steps_stops_where_asked_and_reports_the_rest) {
+  TempDir dir;
+  const auto cmds = commands(9, 1200);
+  Recorder live;
+  std::uint64_t hash_before = 0;
+  {
+    m::Shard shard(settings(dir.path));
+    shard.recover();
+    shard.start();
+    run_through(shard, cmds, live);
+    shard.stop();
+    while (shard.poll(live, 1024) > 0) {
+    }
+    hash_before = live_hash(shard);
+  }
+  for (const auto& s : m::list_snapshots(m::JournalSettings{dir.path})) fs::remove(s.file);
+  // The reference: an engine that saw only the first 500 commands.
+  Recorder first_part;
+  m::Engine reference(m::EngineSettings{}, instruments(), first_part);
+  for (std::size_t i = 0; i < 500; ++i) {
+    m::Command c = cmds[i];
+    c.seq = i + 1;
+    c.now_ns = 1'000'000'000 + static_cast<std::int64_t>(i + 1) * 1000;
+    reference.apply(c);
+  }
+  m::Shard again(settings(dir.path));
+  const auto first = again.recover(500);
+  BOOST_TEST(first.last_seq == 500U);
+  BOOST_TEST(again.engine().live_orders() == reference.live_orders());
+  Recorder rest;
+  const auto second = again.finish_recovery(&rest);
+  BOOST_TEST(second.replayed == cmds.size() - 500);
+  BOOST_TEST(again.engine().state_hash() == hash_before);
+  // The events reported in the second step are exactly the live run's events after command 500.
+  const std::vector<std::pair<int, std::uint64_t>> tail(live.seen.end() - static_cast<std::ptrdiff_t>(rest.seen.size()),
+                                                        live.seen.end());
+  BOOST_TEST(rest.seen == tail);
+  BOOST_TEST(!rest.seen.empty());
+}

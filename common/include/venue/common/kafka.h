@@ -118,6 +118,15 @@ class Consumer {
   std::unique_ptr<RdKafka::Message> poll(int timeout_ms);
   // Commits the offset after `message` (synchronously). False on failure (counted and logged).
   bool commit(const RdKafka::Message& message);
+  struct Position {
+    std::string topic;
+    std::int32_t partition;
+    std::int64_t next_offset;  // the offset of the next message to read
+  };
+  // Commits several partitions' positions at once (synchronously).
+  bool commit(const std::vector<Position>& positions);
+  // For each assigned partition: the high watermark minus the position (messages not yet read).
+  std::vector<std::pair<std::int32_t, std::int64_t>> lag(int timeout_ms);
   void close();
   RdKafka::KafkaConsumer& handle() { return *consumer_; }
 

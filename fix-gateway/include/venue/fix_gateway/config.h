@@ -90,6 +90,13 @@ struct EngineConfig {
   std::vector<ShardConfig> shards;
 };
 
+struct KafkaConfig {
+  std::string brokers;
+  std::string topic = "venue.execution-reports";
+  std::string client_id = "venue";
+  std::int64_t max_in_flight = 100'000;
+};
+
 struct ListenerConfig {
   std::uint16_t fix_port = 9878;
   std::uint16_t tls_port = 0;  // 0: no TLS listener
@@ -101,7 +108,9 @@ struct GatewayConfig {
   std::string comp_id = "VENUE";  // our SenderCompID
   ListenerConfig listen;
   std::filesystem::path store_dir;  // FIX FileStore per session
-  std::filesystem::path state_dir;  // order identity log
+  std::filesystem::path state_dir;   // order identity log
+  std::filesystem::path report_dir;  // report log and Kafka publish cursor
+  std::optional<KafkaConfig> kafka;  // absent: reports are logged, not published
   std::filesystem::path data_dictionary;
   std::string session_start_time = "00:00:00";  // UTC; sequence numbers reset when a new session day starts
   std::string session_end_time = "00:00:00";

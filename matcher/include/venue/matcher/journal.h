@@ -98,12 +98,13 @@ struct ReplayResult {
   std::string truncated_file;
 };
 
-// Replays every command with seq > after_seq, in order. Checkpoints at or after after_seq go to
-// on_checkpoint (which may throw to stop). With repair_tail, a torn tail is truncated on disk.
+// Replays every command with after_seq < seq <= up_to, in order. Checkpoints in that range go to
+// on_checkpoint (which may throw to stop). With repair_tail, a torn tail is truncated on disk (only when
+// the replay reads to the end).
 ReplayResult replay_journal(const JournalSettings& settings, std::uint64_t after_seq,
                             const std::function<void(const Command&)>& on_command,
                             const std::function<void(std::uint64_t seq, std::uint64_t state_hash)>& on_checkpoint,
-                            bool repair_tail);
+                            bool repair_tail, std::uint64_t up_to = UINT64_MAX);
 
 struct SnapshotInfo {
   std::filesystem::path file;

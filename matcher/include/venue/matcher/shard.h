@@ -95,7 +95,12 @@ class Shard {
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
-  RecoveryInfo recover();
+  // Loads the newest valid snapshot at or before up_to and replays the journal up to up_to (events to
+  // settings.replay_listener). With up_to left at its default, recovery is complete; otherwise
+  // finish_recovery() replays the rest.
+  RecoveryInfo recover(std::uint64_t up_to = UINT64_MAX);
+  // Replays what recover(up_to) left, its events to `listener` (may be null), and opens the journal.
+  RecoveryInfo finish_recovery(EventListener* listener);
   void start();
   bool submit(const Command& c);
   // Delivers up to max events to the listener; after stop(), also the events that were still waiting.
@@ -123,6 +128,8 @@ class Shard {
   void flush_spill();
   void snapshot();
   void fail(const std::string& why);
+  void verify_checkpoint(std::uint64_t seq, std::uint64_t hash) const;
+  void open_journal(std::uint64_t last_seq);
   std::int64_t now() const;
 
   ShardSettings settings_;
@@ -145,6 +152,7 @@ class Shard {
   mutable std::atomic<bool> failure_set_{false};
   ShardStats stats_;
   bool recovered_ = false;
+  std::uint64_t replayed_to_ = 0;
 };
 
 }  // namespace venue::matcher

@@ -1,0 +1,385 @@
+#include "venue/dropcopy/service.h"
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <set>
+#include <unordered_set>
+
+#include "venue/common/kafka.h"
+#include "venue/common/log.h"
+#include "venue/common/shutdown.h"
+#include "venue/fix_gateway/acceptor.h"
+#include "venue/fix_gateway/auth.h"
+#include "venue/fix_gateway/fix_text.h"
+#include "venue/fix_gateway/session_support.h"
+
+namespace venue::dropcopy {
+
+namespace fg = venue::fix_gateway;
+
+namespace {
+
+constexpr int kVenueSequenceTag = 8001;
+constexpr int kCopyMsgIndicatorTag = 797;
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct Service::Impl final : FIX::Application, fg::LogonGate {
+  Config cfg;
+  std::shared_ptr<prometheus::Registry> registry;
+
+  struct Session {
+    const SessionConfig* cfg = nullptr;
+    FIX::SessionID id;
+    FIX::Session* fix = nullptr;
+    std::vector<fg::Cidr> allow;
+    std::set<std::string> firms;
+    std::set<std::string> accounts;
+    // Venue seqs of the copies last stored before a restart: not copied again.
+    std::unordered_set<std::uint64_t> already_stored;
+    std::uint64_t last_seq = 0;
+    prometheus::Counter* delivered = nullptr;
+    prometheus::Counter* skipped_duplicates = nullptr;
+    prometheus::Gauge* last_seq_gauge = nullptr;
+    prometheus::Gauge* delay_gauge = nullptr;
+  };
+  std::vector<Session> sessions;
+  std::map<FIX::SessionID, std::size_t> index;
+
+  std::unique_ptr<fg::VenueStoreFactory> stores;
+  std::unique_ptr<fg::JsonLogFactory> logs;
+  std::unique_ptr<FIX::SessionSettings> settings;
+  std::unique_ptr<fg::VenueAcceptor> acceptor;
+  std::unique_ptr<kafka::Consumer> consumer;
+
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> is_ready{false};
+
+  prometheus::Counter* consumed = nullptr;
+  prometheus::Counter* malformed = nullptr;
+  prometheus::Counter* refused_app = nullptr;
+  prometheus::Family<prometheus::Gauge>* lag_family = nullptr;
+  std::map<std::int32_t, prometheus::Gauge*> lag_by_partition;
+
+  Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std::move(c)), registry(std::move(r)) {
+    auto& reg = *registry;
+    consumed = &prometheus::BuildCounter().Name("dropcopy_reports_consumed_total").Help("Reports read from Kafka").Register(reg).Add({});
+    malformed = &prometheus::BuildCounter()
+                     .Name("dropcopy_reports_malformed_total")
+                     .Help("Kafka records that were not a FIX message (logged and skipped)")
+                     .Register(reg)
+                     .Add({});
+    refused_app = &prometheus::BuildCounter()
+                       .Name("dropcopy_application_messages_refused_total")
+                       .Help("Application messages from drop-copy clients, refused")
+                       .Register(reg)
+                       .Add({});
+    lag_family = &prometheus::BuildGauge().Name("dropcopy_consumer_lag").Help("Reports on Kafka not yet read, per partition").Register(reg);
+  }
+
+  void start() {
+    std::filesystem::create_directories(cfg.store_dir);
+    settings = std::make_unique<FIX::SessionSettings>();
+    FIX::Dictionary defaults;
+    defaults.setString("ConnectionType", "acceptor");
+    defaults.setString("BeginString", "FIX.4.4");
+    defaults.setString("SenderCompID", cfg.comp_id);
+    defaults.setString("StartTime", cfg.session_start_time);
+    defaults.setString("EndTime", cfg.session_end_time);
+    defaults.setString("UseDataDictionary", "Y");
+    defaults.setString("DataDictionary", cfg.data_dictionary.string());
+    defaults.setString("ValidateUserDefinedFields", "Y");
+    defaults.setString("AllowUnknownMsgFields", "N");
+    defaults.setString("PersistMessages", "Y");
+    defaults.setString("FileStorePath", cfg.store_dir.string());
+    defaults.setString("ResetOnLogon", "N");
+    defaults.setString("ResetOnLogout", "N");
+    defaults.setString("ResetOnDisconnect", "N");
+    defaults.setString("TimeStampPrecision", "3");
+    settings->set(defaults);
+    sessions.resize(cfg.sessions.size());
+    auto& reg = *registry;
+    auto& delivered_family = prometheus::BuildCounter().Name("dropcopy_copies_delivered_total").Help("Copies stored for a session (sent when it is logged on)").Register(reg);
+    auto& dup_family = prometheus::BuildCounter().Name("dropcopy_duplicates_skipped_total").Help("Reports a session already had (after a restart)").Register(reg);
+    auto& seq_family = prometheus::BuildGauge().Name("dropcopy_session_last_venue_seq").Help("Venue seq of the last copy a session got").Register(reg);
+    auto& delay_family = prometheus::BuildGauge().Name("dropcopy_session_delay_seconds").Help("Venue TransactTime to copy, last copy").Register(reg);
+    for (std::size_t i = 0; i < cfg.sessions.size(); ++i) {
+      const auto& sc = cfg.sessions[i];
+      FIX::SessionID id("FIX.4.4", cfg.comp_id, sc.sender_comp_id);
+      FIX::Dictionary d;
+      d.setString("TargetCompID", sc.sender_comp_id);
+      settings->set(id, d);
+      Session& s = sessions[i];
+      s.cfg = &sc;
+      s.id = id;
+      for (const auto& a : sc.allow_from) {
+        if (auto cidr = fg::parse_cidr(a)) s.allow.push_back(*cidr);
+      }
+      s.firms.insert(sc.firms.begin(), sc.firms.end());
+      s.accounts.insert(sc.accounts.begin(), sc.accounts.end());
+      const std::map<std::string, std::string> labels{{"session", sc.sender_comp_id}};
+      s.delivered = &delivered_family.Add(labels);
+      s.skipped_duplicates = &dup_family.Add(labels);
+      s.last_seq_gauge = &seq_family.Add(labels);
+      s.delay_gauge = &delay_family.Add(labels);
+      index[id] = i;
+    }
+    stores = std::make_unique<fg::VenueStoreFactory>(cfg.store_dir.string());
+    logs = std::make_unique<fg::JsonLogFactory>();
+    fg::AcceptorSettings as;
+    as.plain_port = cfg.fix_port;
+    as.tls_port = cfg.tls_port;
+    as.tls_certificate = cfg.tls_certificate.string();
+    as.tls_private_key = cfg.tls_private_key.string();
+    as.comp_id = cfg.comp_id;
+    as.supported_app_types = {"D", "F", "G", "H", "q"};  // refused with 380=6 rather than 380=3
+    acceptor = std::make_unique<fg::VenueAcceptor>(*this, *stores, *settings, *logs, as, *this);
+    for (auto& s : sessions) {
+      s.fix = acceptor->getSession(s.id);
+      remember_stored(s);
+    }
+    consumer = std::make_unique<kafka::Consumer>(
+        kafka::ConsumerSettings{.brokers = cfg.brokers,
+                                .group_id = cfg.group_id,
+                                .client_id = cfg.client_id,
+                                .properties = {{"fetch.wait.max.ms", "5"}, {"fetch.min.bytes", "1"}}},
+        *registry);
+    consumer->subscribe({cfg.topic});
+    acceptor->poll(0);
+    is_ready = true;
+    VENUE_LOG_KV(info, "drop copy ready", {{"fix_port", acceptor->plain_port()}, {"topic", cfg.topic},
+                                           {"group", cfg.group_id}, {"sessions", sessions.size()}});
+  }
+
+  // The venue seqs of a session's most recent copies, read back from its store: a restart does not copy
+  // them again. Anything older was committed to Kafka before and is not read again.
+  void remember_stored(Session& s) {
+    if (s.fix == nullptr) return;
+    const FIX::MessageStore* store = s.fix->getStore();
+    const int last = store->getNextSenderMsgSeqNum() - 1;
+    if (last < 1) return;
+    const int first = std::max(1, last - static_cast<int>(cfg.max_batch) * 2 - 100);
+    std::vector<std::string> stored;
+    try {
+      store->get(first, last, stored);
+    } catch (const std::exception& e) {
+      VENUE_LOG_KV(warning, "cannot read back a session's store", {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
+      return;
+    }
+    for (const auto& raw : stored) {
+      const auto at = raw.find("\x01" "8001=");
+      if (at == std::string::npos) continue;
+      const auto end = raw.find('\x01', at + 6);
+      const std::uint64_t seq = std::strtoull(raw.substr(at + 6, end - at - 6).c_str(), nullptr, 10);
+      s.already_stored.insert(seq);
+      s.last_seq = std::max(s.last_seq, seq);
+    }
+    if (!s.already_stored.empty()) {
+      VENUE_LOG_KV(info, "copies already stored will not be copied again",
+                   {{"session", s.cfg->sender_comp_id}, {"count", s.already_stored.size()}, {"last_venue_seq", s.last_seq}});
+    }
+  }
+
+  void run() {
+    std::int64_t next_lag = 0;
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions;
+    while (!stop_requested.load() && !ShutdownSignal::requested()) {
+      int copied = 0;
+      positions.clear();
+      for (std::int64_t i = 0; i < cfg.max_batch; ++i) {
+        auto m = consumer->poll(i == 0 ? 1 : 0);
+        if (!m) break;
+        consumed->Increment();
+        deliver(*m);
+        positions[{m->topic_name(), m->partition()}] = m->offset() + 1;
+        ++copied;
+      }
+      if (copied > 0) {
+        // QuickFIX stored every copy (FileStore) when it was sent: now the offsets may move past them.
+        acceptor->flush();
+        std::vector<kafka::Consumer::Position> commit;
+        for (const auto& [tp, next] : positions) commit.push_back({tp.first, tp.second, next});
+        consumer->commit(commit);
+      }
+      acceptor->poll(copied > 0 ? 0.0 : 0.001);
+      const auto now = steady_ns();
+      if (now >= next_lag) {
+        next_lag = now + 1'000'000'000;
+        for (const auto& [partition, lag] : consumer->lag(100)) {
+          auto it = lag_by_partition.find(partition);
+          if (it == lag_by_partition.end()) {
+            it = lag_by_partition.emplace(partition, &lag_family->Add({{"partition", std::to_string(partition)}})).first;
+          }
+          it->second->Set(static_cast<double>(lag));
+        }
+      }
+      if (ShutdownSignal::take_reopen_request()) log::reopen();
+    }
+    shutdown();
+  }
+
+  void deliver(RdKafka::Message& m) {
+    const auto seq_text = kafka::Consumer::header(m, "venue-seq");
+    const auto type = kafka::Consumer::header(m, "msg-type").value_or("");
+    if (!seq_text) {
+      malformed->Increment();
+      VENUE_LOG_KV(error, "report without a venue-seq header skipped", {{"partition", m.partition()}, {"offset", m.offset()}});
+      return;
+    }
+    if (type != "8") return;  // drop copy carries ExecutionReports
+    const std::uint64_t seq = std::strtoull(seq_text->c_str(), nullptr, 10);
+    const std::string payload(static_cast<const char*>(m.payload()), m.len());
+    FIX::Message report;
+    try {
+      report = FIX::Message(payload, false);
+    } catch (const std::exception& e) {
+      malformed->Increment();
+      VENUE_LOG_KV(error, "report is not a FIX message: skipped", {{"venue_seq", seq}, {"error", e.what()}});
+      return;
+    }
+    const auto firm = kafka::Consumer::header(m, "firm").value_or("");
+    const auto account = kafka::Consumer::header(m, "account").value_or("");
+    const auto exec_type = kafka::Consumer::header(m, "exec-type").value_or("");
+    const bool poss_resend = report.getHeader().isSetField(FIX::FIELD::PossResend) &&
+                             report.getHeader().getField(FIX::FIELD::PossResend) == "Y";
+    const auto transact = fg::get_field(report, FIX::FIELD::TransactTime);
+    for (auto& s : sessions) {
+      if (!wants(s, firm, account, exec_type)) continue;
+      if (s.already_stored.erase(seq) > 0) {
+        s.skipped_duplicates->Increment();
+        continue;
+      }
+      FIX::Message copy;
+      copy.getHeader().setField(FIX::FIELD::MsgType, "8");
+      if (poss_resend) copy.getHeader().setField(FIX::FIELD::PossResend, "Y");
+      for (auto it = report.begin(); it != report.end(); ++it) copy.setField(it->getTag(), it->getString());
+      copy.setField(kCopyMsgIndicatorTag, "Y");
+      copy.setField(kVenueSequenceTag, std::to_string(seq));
+      try {
+        s.fix->send(copy);
+      } catch (const std::exception& e) {
+        // The store could not take it: stop before the offset moves past it (start-up re-reads it).
+        VENUE_LOG_KV(fatal, "cannot store a copy: stopping", {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
+        stop_requested = true;
+        return;
+      }
+      s.delivered->Increment();
+      s.last_seq = std::max(s.last_seq, seq);
+      s.last_seq_gauge->Set(static_cast<double>(s.last_seq));
+      if (transact) {
+        if (auto t = fg::parse_utc_timestamp(*transact)) {
+          const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+          s.delay_gauge->Set(static_cast<double>(now - *t) / 1e9);
+        }
+      }
+    }
+  }
+
+  static bool wants(const Session& s, const std::string& firm, const std::string& account, const std::string& exec_type) {
+    if (s.cfg->level == Level::kFills && exec_type != "F") return false;
+    switch (s.cfg->scope) {
+      case Scope::kAll: return true;
+      case Scope::kFirms: return s.firms.contains(firm);
+      case Scope::kAccounts: return s.accounts.contains(account);
+    }
+    return false;
+  }
+
+  void shutdown() {
+    is_ready = false;
+    for (auto& s : sessions) {
+      if (s.fix != nullptr && s.fix->isLoggedOn()) s.fix->logout("drop copy shutting down");
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+      bool any = false;
+      for (auto& s : sessions) any = any || (s.fix != nullptr && s.fix->isLoggedOn());
+      if (!any) break;
+      acceptor->poll(0.01);
+    }
+    acceptor->stop(true);
+    consumer->close();
+    VENUE_LOG(info) << "drop copy stopped";
+  }
+
+  // ----- LogonGate -----
+
+  Verdict admit(const FIX::SessionID& id, std::string_view address, bool tls, std::string_view username,
+                bool has_password) override {
+    auto it = index.find(id);
+    if (it == index.end()) return {false, "unknown session", {}};
+    const Session& s = sessions[it->second];
+    if (!fg::address_allowed(s.allow, address)) return {false, "logon from " + std::string(address) + " is not allowed", {}};
+    if (tls != s.cfg->tls) {
+      return {false, tls ? "this session must connect to the plain listener" : "this session must connect over TLS", {}};
+    }
+    if (username.empty() || !has_password) return {false, "Logon must carry Username(553) and Password(554)", {}};
+    if (username != s.cfg->username) return {false, "authentication failed: wrong Username(553) or Password(554)", {}};
+    return {true, {}, s.cfg->password_hash};
+  }
+  void refused(const FIX::SessionID*, std::string_view, std::string_view) override {}
+  void authenticated(const FIX::SessionID& id, std::string_view address, bool tls) override {
+    VENUE_LOG_KV(info, "drop-copy logon authenticated", {{"session", id.toString()}, {"peer", std::string(address)}, {"tls", tls}});
+  }
+
+  // ----- FIX::Application -----
+
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID& id) override { VENUE_LOG_KV(info, "drop-copy session logged on", {{"session", id.toString()}}); }
+  void onLogout(const FIX::SessionID& id) override {
+    auto it = index.find(id);
+    if (it != index.end() && sessions[it->second].fix != nullptr && !stop_requested && !ShutdownSignal::requested()) {
+      sessions[it->second].fix->logon();
+    }
+  }
+  void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
+  void toApp(FIX::Message&, const FIX::SessionID&) QF_THROW(FIX::DoNotSend) override {}
+  void fromAdmin(const FIX::Message& msg, const FIX::SessionID& id)
+      QF_THROW(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override {
+    if (msg.getHeader().getField(FIX::FIELD::MsgType) != "A") return;
+    auto it = index.find(id);
+    if (it == index.end()) throw FIX::RejectLogon("unknown session");
+    const auto hb = fg::get_field(msg, 108);
+    const long heartbeat = hb ? std::strtol(hb->c_str(), nullptr, 10) : -1;
+    if (heartbeat < 1 || heartbeat > sessions[it->second].cfg->heartbeat_seconds_max) {
+      throw FIX::RejectLogon("HeartBtInt(108) out of range");
+    }
+  }
+  void fromApp(const FIX::Message& msg, const FIX::SessionID& id)
+      QF_THROW(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) override {
+    auto it = index.find(id);
+    if (it == index.end() || sessions[it->second].fix == nullptr) return;
+    refused_app->Increment();
+    FIX::Message r;
+    r.getHeader().setField(FIX::FIELD::MsgType, "j");
+    r.setField(FIX::FIELD::RefSeqNum, msg.getHeader().getField(FIX::FIELD::MsgSeqNum));
+    r.setField(FIX::FIELD::RefMsgType, msg.getHeader().getField(FIX::FIELD::MsgType));
+    r.setField(FIX::FIELD::BusinessRejectReason, "6");
+    r.setField(FIX::FIELD::Text, "2001 NotAuthorized: drop-copy sessions are read-only");
+    sessions[it->second].fix->send(r);
+  }
+};
+
+Service::Service(Config config, std::shared_ptr<prometheus::Registry> registry)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(registry))) {}
+Service::~Service() = default;
+void Service::start() { impl_->start(); }
+void Service::run() { impl_->run(); }
+void Service::request_stop() {
+  impl_->stop_requested = true;
+  if (impl_->acceptor) impl_->acceptor->wake();
+}
+bool Service::ready() const { return impl_->is_ready.load(); }
+std::uint16_t Service::fix_port() const { return impl_->acceptor ? impl_->acceptor->plain_port() : 0; }
+
+}  // namespace venue::dropcopy

@@ -1,0 +1,98 @@
+#pragma once
+// The report log: every application message the venue sends to a broker (ExecutionReports,
+// OrderCancelRejects, mass-cancel reports, business rejects), in the order sent, each with a venue
+// sequence number (1, 2, 3, ... with no gap, never reused). It is what the Kafka publisher reads, so a
+// Kafka outage costs disk, not memory, and nothing is lost: the publisher resumes from its cursor.
+//
+// It also records, per engine shard, the last engine sequence number whose events have been turned into
+// reports (report_state). After a crash the venue replays the engine journal past that point and
+// reports those events again (with PossResend), so an outcome the engine journaled is always reported.
+//
+// Files: reports-<first venue seq>.log segments (u32 length, u32 crc32c, record) and report.state.
+//
+// Thread rules: ReportLog belongs to the gateway thread; a ReportReader to one reader thread (it reads
+// what the writer flushed, never more).
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace venue::fix_gateway {
+
+struct Report {
+  std::uint64_t venue_seq = 0;   // assigned by ReportLog::append
+  std::uint16_t shard = 0xFFFF;  // 0xFFFF: made by the gateway, not from an engine event
+  std::uint64_t engine_seq = 0;  // the engine command it reports (0 for gateway-made reports)
+  std::uint64_t order_id = 0;    // the Kafka key: all reports of an order in one partition
+  char msg_type = 0;             // '8', '9', 'r', 'j'
+  char exec_type = 0;            // ExecType(150) of an ExecutionReport
+  std::string session;           // the broker's CompID
+  std::string firm;
+  std::string account;
+  std::string payload;           // the FIX message as sent
+};
+
+class ReportLog {
+ public:
+  explicit ReportLog(std::filesystem::path dir, std::uint64_t segment_bytes = 64ULL << 20);
+  ~ReportLog();
+  ReportLog(const ReportLog&) = delete;
+  ReportLog& operator=(const ReportLog&) = delete;
+
+  std::uint64_t last_venue_seq() const { return next_seq_ - 1; }
+  // True when the folder held no report log before: nothing is known about what was reported.
+  bool fresh() const { return fresh_; }
+  // The last engine seq of `shard` whose events were reported (0 when none).
+  std::uint64_t reported_up_to(std::uint16_t shard) const;
+
+  // Buffers a report and gives it the next venue sequence number.
+  std::uint64_t append(Report& r);
+  // Writes what was appended (one write) and the state; throws std::runtime_error on I/O failure.
+  void flush();
+  // Deletes segments whose reports all have venue seq <= published (keeping the newest two).
+  void prune(std::uint64_t published);
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  void open_segment();
+  void write_state();
+  std::filesystem::path dir_;
+  std::uint64_t segment_bytes_;
+  int fd_ = -1;
+  int state_fd_ = -1;
+  std::uint64_t segment_size_ = 0;
+  std::uint64_t next_seq_ = 1;
+  std::map<std::uint16_t, std::uint64_t> reported_;
+  bool state_dirty_ = false;
+  bool fresh_ = false;
+  std::string buffer_;
+};
+
+class ReportReader {
+ public:
+  // Positions after `after_seq` (the first report read is after_seq + 1).
+  ReportReader(std::filesystem::path dir, std::uint64_t after_seq);
+  ~ReportReader();
+  ReportReader(const ReportReader&) = delete;
+  ReportReader& operator=(const ReportReader&) = delete;
+
+  // The next report, or nullopt when none is complete yet. Throws std::runtime_error when the log is
+  // damaged or reports are missing.
+  std::optional<Report> next();
+
+ private:
+  bool open_segment_for(std::uint64_t seq);
+  std::filesystem::path dir_;
+  std::uint64_t want_ = 1;
+  int fd_ = -1;
+  std::uint64_t segment_first_ = 0;
+  std::string buffer_;
+};
+
+std::string encode_report(const Report& r);
+bool decode_report(const char* data, std::size_t size, Report& out);
+
+}  // namespace venue::fix_gateway

@@ -1,0 +1,221 @@
+#include "venue/fix_gateway/kafka_publisher.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <fstream>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <unistd.h>
+#include <unordered_map>
+
+#include "venue/common/crc32c.h"
+#include "venue/common/log.h"
+#include "venue/fix_gateway/report_log.h"
+
+namespace venue::fix_gateway {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::filesystem::path cursor_path(const std::filesystem::path& dir) { return dir / "publish.cursor"; }
+
+}  // namespace
+
+std::uint64_t KafkaPublisher::read_cursor(const std::filesystem::path& report_dir) {
+  std::ifstream in(cursor_path(report_dir), std::ios::binary);
+  char buf[12];
+  if (!in.read(buf, sizeof buf)) return 0;
+  std::uint64_t seq = 0;
+  std::uint32_t crc = 0;
+  std::memcpy(&seq, buf, 8);
+  std::memcpy(&crc, buf + 8, 4);
+  return crc == crc32c(buf, 8) ? seq : 0;
+}
+
+struct KafkaPublisher::Impl {
+  PublisherSettings s;
+  prometheus::Registry& registry;
+  std::unique_ptr<kafka::Producer> producer;
+  std::unique_ptr<ReportReader> reader;
+  std::uint64_t start_cursor = 0;
+  std::uint64_t cursor = 0;          // everything up to here is acknowledged
+  std::deque<bool> window;           // acknowledged flags of cursor+1, cursor+2, ...
+  std::unordered_map<std::uint64_t, Report> pending;  // produced, not yet acknowledged
+  std::deque<std::uint64_t> retry;   // failed deliveries to produce again
+  Clock::time_point retry_at{};
+  std::optional<Report> held;        // read from the log, not yet accepted by the producer
+  int cursor_fd = -1;
+  std::uint64_t persisted = 0;
+  Clock::time_point next_persist{};
+
+  prometheus::Counter* published;
+  prometheus::Counter* republished;
+  prometheus::Counter* failures;
+  prometheus::Gauge* in_flight;
+  prometheus::Gauge* acked_gauge;
+  prometheus::Gauge* read_gauge;
+
+  Impl(PublisherSettings settings, prometheus::Registry& r) : s(std::move(settings)), registry(r) {
+    published = &prometheus::BuildCounter()
+                     .Name("venue_reports_published_total")
+                     .Help("Reports acknowledged by Kafka")
+                     .Register(r)
+                     .Add({});
+    republished = &prometheus::BuildCounter()
+                       .Name("venue_reports_republished_total")
+                       .Help("Reports published again after a restart (consumers de-duplicate by venue-seq)")
+                       .Register(r)
+                       .Add({});
+    failures = &prometheus::BuildCounter()
+                    .Name("venue_reports_publish_failures_total")
+                    .Help("Reports Kafka refused for good (produced again after a pause)")
+                    .Register(r)
+                    .Add({});
+    in_flight = &prometheus::BuildGauge().Name("venue_reports_in_flight").Help("Reports produced, not yet acknowledged").Register(r).Add({});
+    acked_gauge = &prometheus::BuildGauge().Name("venue_reports_published_seq").Help("Last venue seq acknowledged without gaps").Register(r).Add({});
+    read_gauge = &prometheus::BuildGauge().Name("venue_reports_read_seq").Help("Last venue seq read from the report log").Register(r).Add({});
+  }
+
+  void open() {
+    start_cursor = read_cursor(s.report_dir);
+    cursor = start_cursor;
+    persisted = cursor;
+    reader = std::make_unique<ReportReader>(s.report_dir, cursor);
+    cursor_fd = ::open(cursor_path(s.report_dir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (cursor_fd < 0) throw std::runtime_error("publisher: cannot open publish.cursor: " + std::string(std::strerror(errno)));
+    producer = std::make_unique<kafka::Producer>(
+        kafka::ProducerSettings{.brokers = s.brokers, .client_id = s.client_id, .properties = s.properties,
+                                .close_timeout_ms = 1000},
+        registry, [this](const kafka::Delivery& d) { delivered(d); });
+    VENUE_LOG_KV(info, "publisher starts", {{"topic", s.topic}, {"cursor", cursor}});
+  }
+
+  void delivered(const kafka::Delivery& d) {
+    const auto seq = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(d.opaque));
+    if (!d.ok) {
+      failures->Increment();
+      VENUE_LOG_KV(error, "Kafka refused a report; it is produced again shortly", {{"venue_seq", seq}, {"error", d.error}});
+      retry.push_back(seq);
+      retry_at = Clock::now() + std::chrono::milliseconds(500);
+      return;
+    }
+    pending.erase(seq);
+    published->Increment();
+    if (seq <= start_cursor) return;
+    if (seq <= cursor) return;
+    const std::size_t at = seq - cursor - 1;
+    if (at >= window.size()) window.resize(at + 1, false);
+    window[at] = true;
+    while (!window.empty() && window.front()) {
+      window.pop_front();
+      ++cursor;
+    }
+  }
+
+  // Produces one report; false when the producer's queue is full (try again later).
+  bool produce(const Report& r) {
+    const std::string key = r.order_id != 0 ? std::to_string(r.order_id) : "session:" + r.session;
+    std::vector<kafka::Header> headers{{"venue-seq", std::to_string(r.venue_seq)},
+                                       {"shard", std::to_string(r.shard)},
+                                       {"engine-seq", std::to_string(r.engine_seq)},
+                                       {"msg-type", std::string(1, r.msg_type)},
+                                       {"session", r.session},
+                                       {"firm", r.firm},
+                                       {"account", r.account}};
+    if (r.exec_type != 0) headers.push_back({"exec-type", std::string(1, r.exec_type)});
+    const auto result = producer->produce(s.topic, key, r.payload, headers,
+                                          reinterpret_cast<void*>(static_cast<std::uintptr_t>(r.venue_seq)));
+    if (result != kafka::Enqueue::kOk) return false;
+    if (r.venue_seq <= start_cursor) republished->Increment();
+    return true;
+  }
+
+  void persist(bool force) {
+    const auto now = Clock::now();
+    if (cursor == persisted || (!force && now < next_persist)) return;
+    next_persist = now + std::chrono::milliseconds(100);
+    char buf[12];
+    std::memcpy(buf, &cursor, 8);
+    const std::uint32_t crc = crc32c(buf, 8);
+    std::memcpy(buf + 8, &crc, 4);
+    if (::pwrite(cursor_fd, buf, sizeof buf, 0) == static_cast<ssize_t>(sizeof buf)) persisted = cursor;
+  }
+
+  // One turn of the loop; true when it did something.
+  bool step() {
+    bool busy = producer->poll(0) > 0;
+    if (!retry.empty() && Clock::now() >= retry_at) {
+      while (!retry.empty()) {
+        auto it = pending.find(retry.front());
+        if (it == pending.end() || !produce(it->second)) break;
+        retry.pop_front();
+        busy = true;
+      }
+    }
+    while (pending.size() < s.max_in_flight) {
+      if (!held) {
+        held = reader->next();
+        if (!held) break;
+        read_gauge->Set(static_cast<double>(held->venue_seq));
+      }
+      if (!produce(*held)) break;
+      const auto seq = held->venue_seq;
+      pending.emplace(seq, std::move(*held));
+      held.reset();
+      busy = true;
+    }
+    in_flight->Set(static_cast<double>(pending.size()));
+    acked_gauge->Set(static_cast<double>(cursor));
+    persist(false);
+    return busy;
+  }
+};
+
+KafkaPublisher::KafkaPublisher(PublisherSettings settings, prometheus::Registry& registry)
+    : impl_(std::make_unique<Impl>(std::move(settings), registry)) {}
+
+KafkaPublisher::~KafkaPublisher() { stop(1000); }
+
+void KafkaPublisher::start() {
+  impl_->open();
+  acked_ = impl_->cursor;
+  thread_ = std::thread([this] { run(); });
+}
+
+void KafkaPublisher::run() {
+  pthread_setname_np(pthread_self(), "kafka-publish");
+  try {
+    while (!stop_.load(std::memory_order_acquire)) {
+      if (!impl_->step()) impl_->producer->poll(1);  // waits up to 1 ms for acknowledgements
+      acked_.store(impl_->cursor, std::memory_order_release);
+    }
+    // Drain: what was produced gets its chance to be acknowledged.
+    const auto deadline = Clock::now() + std::chrono::milliseconds(drain_ms_.load());
+    while (!impl_->pending.empty() && Clock::now() < deadline) {
+      impl_->producer->poll(10);
+      impl_->step();
+    }
+    impl_->persist(true);
+    acked_.store(impl_->cursor, std::memory_order_release);
+  } catch (const std::exception& e) {
+    failed_ = true;
+    VENUE_LOG_KV(error, "publisher stopped: reports wait in the report log", {{"error", e.what()}});
+    impl_->persist(true);
+  }
+}
+
+void KafkaPublisher::stop(int drain_ms) {
+  if (!thread_.joinable()) return;
+  drain_ms_ = drain_ms;
+  stop_ = true;
+  thread_.join();
+  if (impl_->cursor_fd >= 0) ::close(impl_->cursor_fd);
+  impl_->cursor_fd = -1;
+  VENUE_LOG_KV(info, "publisher stopped", {{"cursor", impl_->cursor}, {"unacknowledged", impl_->pending.size()}});
+}
+
+}  // namespace venue::fix_gateway

@@ -1,0 +1,321 @@
+#include "venue/fix_gateway/report_log.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "venue/common/crc32c.h"
+
+namespace venue::fix_gateway {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kMagic[8] = {'V', 'E', 'N', 'U', 'E', 'R', 'P', 'T'};
+constexpr std::size_t kHeader = 16;
+constexpr std::uint32_t kMaxRecord = 1U << 20;
+
+void put_u16(std::string& s, std::uint16_t v) { s.append(reinterpret_cast<const char*>(&v), 2); }
+void put_u32(std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
+void put_u64(std::string& s, std::uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
+void put_str(std::string& s, const std::string& v) {
+  put_u32(s, static_cast<std::uint32_t>(v.size()));
+  s.append(v);
+}
+
+struct Cursor {
+  const char* p;
+  const char* end;
+  template <class T>
+  bool get(T& v) {
+    if (end - p < static_cast<std::ptrdiff_t>(sizeof(T))) return false;
+    std::memcpy(&v, p, sizeof(T));
+    p += sizeof(T);
+    return true;
+  }
+  bool get_str(std::string& v) {
+    std::uint32_t n = 0;
+    if (!get(n) || end - p < static_cast<std::ptrdiff_t>(n)) return false;
+    v.assign(p, n);
+    p += n;
+    return true;
+  }
+};
+
+std::string seg_name(std::uint64_t first) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "reports-%020llu.log", static_cast<unsigned long long>(first));
+  return buf;
+}
+
+std::vector<std::pair<std::uint64_t, fs::path>> segments(const fs::path& dir) {
+  std::vector<std::pair<std::uint64_t, fs::path>> out;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const auto name = e.path().filename().string();
+    if (name.size() == 32 && name.rfind("reports-", 0) == 0 && name.compare(28, 4, ".log") == 0) {
+      out.emplace_back(std::stoull(name.substr(8, 20)), e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream b;
+  b << in.rdbuf();
+  return b.str();
+}
+
+void write_all(int fd, const std::string& data) {
+  std::size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t w = ::write(fd, data.data() + off, data.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) throw std::runtime_error(std::string("report log: write failed: ") + std::strerror(errno));
+    off += static_cast<std::size_t>(w);
+  }
+}
+
+}  // namespace
+
+std::string encode_report(const Report& r) {
+  std::string p;
+  put_u64(p, r.venue_seq);
+  put_u16(p, r.shard);
+  put_u64(p, r.engine_seq);
+  put_u64(p, r.order_id);
+  p += r.msg_type;
+  p += r.exec_type;
+  put_str(p, r.session);
+  put_str(p, r.firm);
+  put_str(p, r.account);
+  put_str(p, r.payload);
+  std::string rec;
+  put_u32(rec, static_cast<std::uint32_t>(p.size()));
+  put_u32(rec, crc32c(p.data(), p.size()));
+  return rec + p;
+}
+
+bool decode_report(const char* data, std::size_t size, Report& r) {
+  Cursor c{data, data + size};
+  return c.get(r.venue_seq) && c.get(r.shard) && c.get(r.engine_seq) && c.get(r.order_id) && c.get(r.msg_type) &&
+         c.get(r.exec_type) && c.get_str(r.session) && c.get_str(r.firm) && c.get_str(r.account) &&
+         c.get_str(r.payload) && c.p == c.end;
+}
+
+// ----- writer -----
+
+ReportLog::ReportLog(fs::path dir, std::uint64_t segment_bytes) : dir_(std::move(dir)), segment_bytes_(segment_bytes) {
+  fs::create_directories(dir_);
+  // What was reported, per shard (possibly a little behind the log after a crash: that only repeats).
+  {
+    const std::string st = read_file(dir_ / "report.state");
+    Cursor c{st.data(), st.data() + st.size()};
+    std::uint32_t n = 0;
+    std::uint32_t crc = 0;
+    if (st.size() >= 8 && c.get(n) && n < 4096) {
+      std::map<std::uint16_t, std::uint64_t> m;
+      bool ok = true;
+      for (std::uint32_t i = 0; i < n && ok; ++i) {
+        std::uint16_t shard = 0;
+        std::uint64_t seq = 0;
+        ok = c.get(shard) && c.get(seq);
+        m[shard] = seq;
+      }
+      if (ok && c.get(crc) && crc == crc32c(st.data(), st.size() - 4)) reported_ = std::move(m);
+    }
+  }
+  // The next venue seq comes from the log itself; a torn last record is cut off.
+  const auto segs = segments(dir_);
+  if (!segs.empty()) {
+    const auto& [first, path] = segs.back();
+    const std::string data = read_file(path);
+    if (data.size() < kHeader || std::memcmp(data.data(), kMagic, 8) != 0) {
+      throw std::runtime_error("report log: " + path.string() + " is not a report log segment");
+    }
+    next_seq_ = first;
+    std::size_t off = kHeader;
+    while (data.size() - off >= 8) {
+      std::uint32_t len = 0;
+      std::uint32_t crc = 0;
+      std::memcpy(&len, data.data() + off, 4);
+      std::memcpy(&crc, data.data() + off + 4, 4);
+      if (len > kMaxRecord || data.size() - off - 8 < len || crc32c(data.data() + off + 8, len) != crc) break;
+      Report r;
+      if (!decode_report(data.data() + off + 8, len, r) || r.venue_seq != next_seq_) break;
+      ++next_seq_;
+      if (r.shard != 0xFFFF) reported_[r.shard] = std::max(reported_[r.shard], r.engine_seq);
+      off += 8 + len;
+    }
+    if (off < data.size() && ::truncate(path.c_str(), static_cast<off_t>(off)) != 0) {
+      throw std::runtime_error("report log: cannot cut the torn tail of " + path.string());
+    }
+    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error("report log: cannot open " + path.string() + ": " + std::strerror(errno));
+    segment_size_ = off;
+  } else {
+    fresh_ = true;
+    open_segment();
+  }
+  state_fd_ = ::open((dir_ / "report.state").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (state_fd_ < 0) throw std::runtime_error("report log: cannot open report.state: " + std::string(std::strerror(errno)));
+}
+
+ReportLog::~ReportLog() {
+  try {
+    flush();
+  } catch (const std::exception&) {
+    // The owner flushes and reports errors; a destructor cannot.
+  }
+  if (fd_ >= 0) ::close(fd_);
+  if (state_fd_ >= 0) ::close(state_fd_);
+}
+
+std::uint64_t ReportLog::reported_up_to(std::uint16_t shard) const {
+  auto it = reported_.find(shard);
+  return it == reported_.end() ? 0 : it->second;
+}
+
+void ReportLog::open_segment() {
+  if (fd_ >= 0) ::close(fd_);
+  const fs::path path = dir_ / seg_name(next_seq_);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("report log: cannot create " + path.string() + ": " + std::strerror(errno));
+  std::string header(kMagic, 8);
+  put_u64(header, next_seq_);
+  write_all(fd_, header);
+  segment_size_ = header.size();
+}
+
+std::uint64_t ReportLog::append(Report& r) {
+  r.venue_seq = next_seq_++;
+  if (r.shard != 0xFFFF && r.engine_seq > reported_[r.shard]) {
+    reported_[r.shard] = r.engine_seq;
+    state_dirty_ = true;
+  }
+  buffer_ += encode_report(r);
+  return r.venue_seq;
+}
+
+void ReportLog::flush() {
+  if (!buffer_.empty()) {
+    write_all(fd_, buffer_);
+    segment_size_ += buffer_.size();
+    buffer_.clear();
+    if (segment_size_ >= segment_bytes_) open_segment();
+  }
+  if (state_dirty_) write_state();
+}
+
+void ReportLog::write_state() {
+  std::string st;
+  put_u32(st, static_cast<std::uint32_t>(reported_.size()));
+  for (const auto& [shard, seq] : reported_) {
+    put_u16(st, shard);
+    put_u64(st, seq);
+  }
+  put_u32(st, crc32c(st.data(), st.size()));
+  if (::pwrite(state_fd_, st.data(), st.size(), 0) != static_cast<ssize_t>(st.size())) {
+    throw std::runtime_error(std::string("report log: cannot write report.state: ") + std::strerror(errno));
+  }
+  state_dirty_ = false;
+}
+
+void ReportLog::prune(std::uint64_t published) {
+  const auto segs = segments(dir_);
+  // A segment's reports all precede the next segment's first seq.
+  for (std::size_t i = 0; i + 2 < segs.size(); ++i) {
+    if (segs[i + 1].first - 1 <= published) fs::remove(segs[i].second);
+  }
+}
+
+// ----- reader -----
+
+ReportReader::ReportReader(fs::path dir, std::uint64_t after_seq) : dir_(std::move(dir)), want_(after_seq + 1) {}
+
+ReportReader::~ReportReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool ReportReader::open_segment_for(std::uint64_t seq) {
+  const auto segs = segments(dir_);
+  const fs::path* best = nullptr;
+  std::uint64_t best_first = 0;
+  for (const auto& [first, path] : segs) {
+    if (first <= seq) {
+      best = &path;
+      best_first = first;
+    }
+  }
+  if (best == nullptr) {
+    if (!segs.empty() && segs.front().first > seq) {
+      throw std::runtime_error("report log: reports from " + std::to_string(seq) + " are no longer on disk");
+    }
+    return false;
+  }
+  if (fd_ >= 0 && segment_first_ == best_first) return true;
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = ::open(best->c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) return false;
+  segment_first_ = best_first;
+  buffer_.clear();
+  char header[kHeader];
+  if (::read(fd_, header, kHeader) != static_cast<ssize_t>(kHeader) || std::memcmp(header, kMagic, 8) != 0) {
+    throw std::runtime_error("report log: " + best->string() + " has no valid header");
+  }
+  return true;
+}
+
+std::optional<Report> ReportReader::next() {
+  for (;;) {
+    if (fd_ < 0 && !open_segment_for(want_)) return std::nullopt;
+    // A complete record in the buffer?
+    if (buffer_.size() >= 8) {
+      std::uint32_t len = 0;
+      std::uint32_t crc = 0;
+      std::memcpy(&len, buffer_.data(), 4);
+      std::memcpy(&crc, buffer_.data() + 4, 4);
+      if (len > kMaxRecord) throw std::runtime_error("report log: damaged record length");
+      if (buffer_.size() >= 8 + len) {
+        if (crc32c(buffer_.data() + 8, len) != crc) throw std::runtime_error("report log: checksum mismatch");
+        Report r;
+        if (!decode_report(buffer_.data() + 8, len, r)) throw std::runtime_error("report log: undecodable record");
+        buffer_.erase(0, 8 + len);
+        if (r.venue_seq < want_) continue;
+        if (r.venue_seq != want_) {
+          throw std::runtime_error("report log: expected report " + std::to_string(want_) + ", found " +
+                                   std::to_string(r.venue_seq));
+        }
+        ++want_;
+        return r;
+      }
+    }
+    char buf[64 * 1024];
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n > 0) {
+      buffer_.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    // End of this segment for now: has the writer moved on to a newer one?
+    if (buffer_.empty()) {
+      const auto segs = segments(dir_);
+      if (!segs.empty() && segs.back().first == want_ && segs.back().first != segment_first_) {
+        ::close(fd_);
+        fd_ = -1;
+        continue;
+      }
+    }
+    return std::nullopt;
+  }
+}
+
+}  // namespace venue::fix_gateway
