@@ -1,10 +1,12 @@
 #include "venue/dropcopy/service.h"
 
-#include <atomic>
-#include <chrono>
-#include <map>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <map>
 #include <set>
 #include <unordered_set>
 
@@ -58,6 +60,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   std::unique_ptr<fg::JsonLogFactory> logs;
   std::unique_ptr<FIX::SessionSettings> settings;
   std::unique_ptr<fg::VenueAcceptor> acceptor;
+  std::unique_ptr<fg::AcceptorMetrics> acceptor_metrics;
   std::unique_ptr<kafka::Consumer> consumer;
 
   std::atomic<bool> stop_requested{false};
@@ -66,12 +69,23 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   prometheus::Counter* consumed = nullptr;
   prometheus::Counter* malformed = nullptr;
   prometheus::Counter* refused_app = nullptr;
+  prometheus::Counter* commit_retries = nullptr;
+  prometheus::Counter* reread = nullptr;
+  // VENUE_DROPCOPY_KILL_AFTER_COPIES=N (tests only): SIGKILL itself right after storing the N-th copy,
+  // in the middle of a batch, before its offsets are committed. 0: never.
+  long kill_after_copies = 0;
+  // Per topic and partition: the offset after the last record this process copied.
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> copied_up_to;
   prometheus::Family<prometheus::Gauge>* lag_family = nullptr;
   std::map<std::int32_t, prometheus::Gauge*> lag_by_partition;
 
   Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std::move(c)), registry(std::move(r)) {
     auto& reg = *registry;
-    consumed = &prometheus::BuildCounter().Name("dropcopy_reports_consumed_total").Help("Reports read from Kafka").Register(reg).Add({});
+    consumed = &prometheus::BuildCounter()
+                    .Name("dropcopy_reports_consumed_total")
+                    .Help("Reports read from Kafka")
+                    .Register(reg)
+                    .Add({});
     malformed = &prometheus::BuildCounter()
                      .Name("dropcopy_reports_malformed_total")
                      .Help("Kafka records that were not a FIX message (logged and skipped)")
@@ -82,10 +96,25 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
                        .Help("Application messages from drop-copy clients, refused")
                        .Register(reg)
                        .Add({});
-    lag_family = &prometheus::BuildGauge().Name("dropcopy_consumer_lag").Help("Reports on Kafka not yet read, per partition").Register(reg);
+    commit_retries = &prometheus::BuildCounter()
+                          .Name("dropcopy_commit_retries_total")
+                          .Help("Offset commits tried again (reading waits until the commit succeeds)")
+                          .Register(reg)
+                          .Add({});
+    reread = &prometheus::BuildCounter()
+                  .Name("dropcopy_reports_reread_total")
+                  .Help("Records read again after a rebalance, already copied (skipped)")
+                  .Register(reg)
+                  .Add({});
+    lag_family = &prometheus::BuildGauge()
+                      .Name("dropcopy_consumer_lag")
+                      .Help("Reports on Kafka not yet read, per partition")
+                      .Register(reg);
   }
 
   void start() {
+    if (const char* k = std::getenv("VENUE_DROPCOPY_KILL_AFTER_COPIES"))
+      kill_after_copies = std::strtol(k, nullptr, 10);
     std::filesystem::create_directories(cfg.store_dir);
     settings = std::make_unique<FIX::SessionSettings>();
     FIX::Dictionary defaults;
@@ -107,10 +136,22 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     settings->set(defaults);
     sessions.resize(cfg.sessions.size());
     auto& reg = *registry;
-    auto& delivered_family = prometheus::BuildCounter().Name("dropcopy_copies_delivered_total").Help("Copies stored for a session (sent when it is logged on)").Register(reg);
-    auto& dup_family = prometheus::BuildCounter().Name("dropcopy_duplicates_skipped_total").Help("Reports a session already had (after a restart)").Register(reg);
-    auto& seq_family = prometheus::BuildGauge().Name("dropcopy_session_last_venue_seq").Help("Venue seq of the last copy a session got").Register(reg);
-    auto& delay_family = prometheus::BuildGauge().Name("dropcopy_session_delay_seconds").Help("Venue TransactTime to copy, last copy").Register(reg);
+    auto& delivered_family = prometheus::BuildCounter()
+                                 .Name("dropcopy_copies_delivered_total")
+                                 .Help("Copies stored for a session (sent when it is logged on)")
+                                 .Register(reg);
+    auto& dup_family = prometheus::BuildCounter()
+                           .Name("dropcopy_duplicates_skipped_total")
+                           .Help("Reports a session already had (after a restart)")
+                           .Register(reg);
+    auto& seq_family = prometheus::BuildGauge()
+                           .Name("dropcopy_session_last_venue_seq")
+                           .Help("Venue seq of the last copy a session got")
+                           .Register(reg);
+    auto& delay_family = prometheus::BuildGauge()
+                             .Name("dropcopy_session_delay_seconds")
+                             .Help("Venue TransactTime to copy, last copy")
+                             .Register(reg);
     for (std::size_t i = 0; i < cfg.sessions.size(); ++i) {
       const auto& sc = cfg.sessions[i];
       FIX::SessionID id("FIX.4.4", cfg.comp_id, sc.sender_comp_id);
@@ -142,6 +183,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     as.comp_id = cfg.comp_id;
     as.supported_app_types = {"D", "F", "G", "H", "q"};  // refused with 380=6 rather than 380=3
     acceptor = std::make_unique<fg::VenueAcceptor>(*this, *stores, *settings, *logs, as, *this);
+    acceptor_metrics = std::make_unique<fg::AcceptorMetrics>(*registry, "dropcopy");
     for (auto& s : sessions) {
       s.fix = acceptor->getSession(s.id);
       remember_stored(s);
@@ -150,13 +192,21 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         kafka::ConsumerSettings{.brokers = cfg.brokers,
                                 .group_id = cfg.group_id,
                                 .client_id = cfg.client_id,
-                                .properties = {{"fetch.wait.max.ms", "5"}, {"fetch.min.bytes", "1"}}},
+                                // Static membership: a restarted instance takes its place in the
+                                // group at once instead of waiting for the old member's session to
+                                // time out (45 s), so a crash does not hold the copies back.
+                                .properties = {{"fetch.wait.max.ms", "5"},
+                                               {"fetch.min.bytes", "1"},
+                                               {"group.instance.id", cfg.group_id + "/" + cfg.client_id}}},
         *registry);
     consumer->subscribe({cfg.topic});
     acceptor->poll(0);
     is_ready = true;
-    VENUE_LOG_KV(info, "drop copy ready", {{"fix_port", acceptor->plain_port()}, {"topic", cfg.topic},
-                                           {"group", cfg.group_id}, {"sessions", sessions.size()}});
+    VENUE_LOG_KV(info, "drop copy ready",
+                 {{"fix_port", acceptor->plain_port()},
+                  {"topic", cfg.topic},
+                  {"group", cfg.group_id},
+                  {"sessions", sessions.size()}});
   }
 
   // The venue seqs of a session's most recent copies, read back from its store: a restart does not copy
@@ -171,11 +221,14 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     try {
       store->get(first, last, stored);
     } catch (const std::exception& e) {
-      VENUE_LOG_KV(warning, "cannot read back a session's store", {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
+      VENUE_LOG_KV(warning, "cannot read back a session's store",
+                   {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
       return;
     }
     for (const auto& raw : stored) {
-      const auto at = raw.find("\x01" "8001=");
+      const auto at = raw.find(
+          "\x01"
+          "8001=");
       if (at == std::string::npos) continue;
       const auto end = raw.find('\x01', at + 6);
       const std::uint64_t seq = std::strtoull(raw.substr(at + 6, end - at - 6).c_str(), nullptr, 10);
@@ -183,22 +236,52 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       s.last_seq = std::max(s.last_seq, seq);
     }
     if (!s.already_stored.empty()) {
-      VENUE_LOG_KV(info, "copies already stored will not be copied again",
-                   {{"session", s.cfg->sender_comp_id}, {"count", s.already_stored.size()}, {"last_venue_seq", s.last_seq}});
+      VENUE_LOG_KV(
+          info, "copies already stored will not be copied again",
+          {{"session", s.cfg->sender_comp_id}, {"count", s.already_stored.size()}, {"last_venue_seq", s.last_seq}});
     }
   }
 
   void run() {
     std::int64_t next_lag = 0;
     std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions;
+    // Offsets of stored copies whose commit failed (Kafka unreachable). Nothing more is read until they
+    // are committed, so at most one batch is ever stored but uncommitted: the window remember_stored()
+    // reads back at start-up covers it.
+    std::vector<kafka::Consumer::Position> pending;
+    std::int64_t next_commit_try = 0;
     while (!stop_requested.load() && !ShutdownSignal::requested()) {
+      if (!pending.empty()) {
+        const auto now = steady_ns();
+        if (now >= next_commit_try) {
+          if (consumer->commit(pending)) {
+            pending.clear();
+          } else {
+            commit_retries->Increment();
+            next_commit_try = now + 200'000'000;
+          }
+        }
+        if (!pending.empty()) {
+          acceptor->poll(0.01);
+          if (ShutdownSignal::take_reopen_request()) log::reopen();
+          continue;
+        }
+      }
       int copied = 0;
       positions.clear();
       for (std::int64_t i = 0; i < cfg.max_batch; ++i) {
         auto m = consumer->poll(i == 0 ? 1 : 0);
         if (!m) break;
         consumed->Increment();
-        deliver(*m);
+        // A group rebalance (e.g. after Kafka was unreachable) rewinds a partition to its committed
+        // offset: what this process already copied from it is not copied again.
+        auto& next = copied_up_to[{m->topic_name(), m->partition()}];
+        if (m->offset() >= next) {
+          deliver(*m);
+          next = m->offset() + 1;
+        } else {
+          reread->Increment();
+        }
         positions[{m->topic_name(), m->partition()}] = m->offset() + 1;
         ++copied;
       }
@@ -207,16 +290,21 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         acceptor->flush();
         std::vector<kafka::Consumer::Position> commit;
         for (const auto& [tp, next] : positions) commit.push_back({tp.first, tp.second, next});
-        consumer->commit(commit);
+        if (!consumer->commit(commit)) {
+          pending = std::move(commit);
+          next_commit_try = steady_ns() + 200'000'000;
+        }
       }
       acceptor->poll(copied > 0 ? 0.0 : 0.001);
       const auto now = steady_ns();
       if (now >= next_lag) {
         next_lag = now + 1'000'000'000;
+        acceptor_metrics->update(acceptor->counters());
         for (const auto& [partition, lag] : consumer->lag(100)) {
           auto it = lag_by_partition.find(partition);
           if (it == lag_by_partition.end()) {
-            it = lag_by_partition.emplace(partition, &lag_family->Add({{"partition", std::to_string(partition)}})).first;
+            it =
+                lag_by_partition.emplace(partition, &lag_family->Add({{"partition", std::to_string(partition)}})).first;
           }
           it->second->Set(static_cast<double>(lag));
         }
@@ -231,7 +319,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     const auto type = kafka::Consumer::header(m, "msg-type").value_or("");
     if (!seq_text) {
       malformed->Increment();
-      VENUE_LOG_KV(error, "report without a venue-seq header skipped", {{"partition", m.partition()}, {"offset", m.offset()}});
+      VENUE_LOG_KV(error, "report without a venue-seq header skipped",
+                   {{"partition", m.partition()}, {"offset", m.offset()}});
       return;
     }
     if (type != "8") return;  // drop copy carries ExecutionReports
@@ -272,20 +361,27 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         return;
       }
       s.delivered->Increment();
+      if (kill_after_copies > 0 && --kill_after_copies == 0) {
+        // Fault injection for the crash tests: die like a SIGKILL would, copies stored, offsets not
+        // committed.
+        VENUE_LOG(warning) << "VENUE_DROPCOPY_KILL_AFTER_COPIES reached: killing myself";
+        std::raise(SIGKILL);
+      }
       s.last_seq = std::max(s.last_seq, seq);
       s.last_seq_gauge->Set(static_cast<double>(s.last_seq));
       if (transact) {
         if (auto t = fg::parse_utc_timestamp(*transact)) {
-          const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+          const auto now =
+              std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
           s.delay_gauge->Set(static_cast<double>(now - *t) / 1e9);
         }
       }
     }
   }
 
-  static bool wants(const Session& s, const std::string& firm, const std::string& account, const std::string& exec_type) {
+  static bool wants(const Session& s, const std::string& firm, const std::string& account,
+                    const std::string& exec_type) {
     if (s.cfg->level == Level::kFills && exec_type != "F") return false;
     switch (s.cfg->scope) {
       case Scope::kAll: return true;
@@ -319,9 +415,11 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     auto it = index.find(id);
     if (it == index.end()) return {false, "unknown session", {}};
     const Session& s = sessions[it->second];
-    if (!fg::address_allowed(s.allow, address)) return {false, "logon from " + std::string(address) + " is not allowed", {}};
+    if (!fg::address_allowed(s.allow, address))
+      return {false, "logon from " + std::string(address) + " is not allowed", {}};
     if (tls != s.cfg->tls) {
-      return {false, tls ? "this session must connect to the plain listener" : "this session must connect over TLS", {}};
+      return {
+          false, tls ? "this session must connect to the plain listener" : "this session must connect over TLS", {}};
     }
     if (username.empty() || !has_password) return {false, "Logon must carry Username(553) and Password(554)", {}};
     if (username != s.cfg->username) return {false, "authentication failed: wrong Username(553) or Password(554)", {}};
@@ -329,13 +427,16 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   }
   void refused(const FIX::SessionID*, std::string_view, std::string_view) override {}
   void authenticated(const FIX::SessionID& id, std::string_view address, bool tls) override {
-    VENUE_LOG_KV(info, "drop-copy logon authenticated", {{"session", id.toString()}, {"peer", std::string(address)}, {"tls", tls}});
+    VENUE_LOG_KV(info, "drop-copy logon authenticated",
+                 {{"session", id.toString()}, {"peer", std::string(address)}, {"tls", tls}});
   }
 
   // ----- FIX::Application -----
 
   void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID& id) override { VENUE_LOG_KV(info, "drop-copy session logged on", {{"session", id.toString()}}); }
+  void onLogon(const FIX::SessionID& id) override {
+    VENUE_LOG_KV(info, "drop-copy session logged on", {{"session", id.toString()}});
+  }
   void onLogout(const FIX::SessionID& id) override {
     auto it = index.find(id);
     if (it != index.end() && sessions[it->second].fix != nullptr && !stop_requested && !ShutdownSignal::requested()) {
@@ -356,7 +457,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     }
   }
   void fromApp(const FIX::Message& msg, const FIX::SessionID& id)
-      QF_THROW(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::UnsupportedMessageType) override {
+      QF_THROW(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
+               FIX::UnsupportedMessageType) override {
     auto it = index.find(id);
     if (it == index.end() || sessions[it->second].fix == nullptr) return;
     refused_app->Increment();

@@ -121,6 +121,7 @@ struct VenueAcceptor::Connection final : FIX::Responder {
   SSL* ssl = nullptr;
   std::string peer;
   State state = State::kAwaitLogon;
+  std::chrono::steady_clock::time_point accepted_at = std::chrono::steady_clock::now();
   FixFramer framer{64 * 1024};
   std::string out;
   std::size_t out_sent = 0;
@@ -289,17 +290,54 @@ struct VenueAcceptor::Impl {
 
   // A valid FIX application message the venue does not support, arriving in sequence, is answered with
   // a BusinessMessageReject(380=3); anything else goes to QuickFIX.
+  // The session checks QuickFIX would make before anything else, made here for the messages it never
+  // sees: a garbled message (CheckSum wrong) is ignored; one with the wrong CompIDs is answered with a
+  // session Reject (373=9) and a Logout, and the connection is closed.
+  static bool checksum_ok(std::string_view msg) {
+    constexpr std::size_t kTrailer = 7;  // 10=ccc<SOH>
+    if (msg.size() < kTrailer + 1 || msg.compare(msg.size() - kTrailer, 3, "10=") != 0) return false;
+    unsigned sum = 0;
+    for (std::size_t i = 0; i < msg.size() - kTrailer; ++i) sum += static_cast<unsigned char>(msg[i]);
+    unsigned stated = 0;
+    if (std::from_chars(msg.data() + msg.size() - 4, msg.data() + msg.size() - 1, stated).ec != std::errc())
+      return false;
+    return (sum & 0xFFU) == stated;
+  }
+
   bool unsupported(Connection& c, const std::string& msg) {
     const auto type = field(msg, "35");
     if (!type || !c.session->isLoggedOn() || !is_fix44_app_type(*type)) return false;
     for (const auto& t : settings.supported_app_types) {
       if (t == *type) return false;
     }
+    if (!checksum_ok(msg)) {
+      ++self->counters_.framing_errors;
+      VENUE_LOG_KV(warning, "garbled message ignored (CheckSum)", {{"peer", c.peer}, {"msg_type", std::string(*type)}});
+      return true;
+    }
     const auto seq_text = field(msg, "34");
     int seq = 0;
     if (!seq_text || std::from_chars(seq_text->data(), seq_text->data() + seq_text->size(), seq).ec != std::errc() ||
         seq != c.session->getExpectedTargetNum()) {
       return false;  // out of sequence: the session layer deals with it first
+    }
+    const FIX::SessionID& id = c.session->getSessionID();
+    if (field(msg, "49") != id.getTargetCompID().getString() || field(msg, "56") != id.getSenderCompID().getString()) {
+      FIX::Message reject;
+      reject.getHeader().setField(FIX::FIELD::MsgType, "3");
+      reject.setField(FIX::FIELD::RefSeqNum, std::string(*seq_text));
+      reject.setField(FIX::FIELD::RefMsgType, std::string(*type));
+      reject.setField(FIX::FIELD::SessionRejectReason, "9");
+      reject.setField(FIX::FIELD::Text, "CompID problem");
+      c.session->setNextTargetMsgSeqNum(seq + 1);
+      c.session->send(reject);
+      FIX::Message logout;
+      logout.getHeader().setField(FIX::FIELD::MsgType, "5");
+      logout.setField(FIX::FIELD::Text, "CompID problem");
+      c.session->send(logout);
+      VENUE_LOG_KV(warning, "wrong CompIDs: rejected and logged out", {{"peer", c.peer}, {"session", id.toString()}});
+      close_later(c);
+      return true;
     }
     ++self->counters_.unsupported_messages;
     FIX::Message reject;
@@ -394,9 +432,14 @@ struct VenueAcceptor::Impl {
     }
   }
 
+  // The refusal's Logout carries the venue's next sequence number and uses it up (nothing is stored under
+  // it: a resend gap-fills it), so a client that counts the Logout and one that does not both stay in
+  // step. While the session is logged on from another connection, its numbers are left alone.
   void refuse(Connection& c, const FIX::SessionID& id, FIX::Session& s, const std::string& reason) {
+    const int seq = s.getExpectedSenderNum();
     refuse_with_logout(c, id.getBeginString().getString(), id.getSenderCompID().getString(),
-                       id.getTargetCompID().getString(), s.getExpectedSenderNum(), reason);
+                       id.getTargetCompID().getString(), seq, reason);
+    if (!FIX::Session::isSessionRegistered(id)) s.setNextSenderMsgSeqNum(seq + 1);
     self->gate_.refused(&id, c.peer, reason);
   }
 
@@ -634,6 +677,14 @@ bool VenueAcceptor::onPoll(double timeout) {
   const auto now = std::chrono::steady_clock::now();
   if (now >= m.next_timer) {
     m.next_timer = now + std::chrono::seconds(1);
+    for (auto& [number, c] : m.connections) {
+      if ((c->state == Connection::State::kAwaitLogon || c->state == Connection::State::kAuthenticating) &&
+          now - c->accepted_at >= m.settings.logon_timeout) {
+        ++m.self->counters_.logon_timeouts;
+        VENUE_LOG_KV(warning, "no Logon in time: connection closed", {{"peer", c->peer}});
+        m.close_later(*c);
+      }
+    }
     for (const auto& id : getSessions()) {
       if (FIX::Session* s = getSession(id)) {
         try {
@@ -677,6 +728,38 @@ std::string VenueAcceptor::peer_address(const FIX::SessionID& id) const {
     if (c->fd >= 0 && c->state == Connection::State::kActive && c->session_id == id) return c->peer;
   }
   return {};
+}
+
+AcceptorMetrics::AcceptorMetrics(prometheus::Registry& registry, const std::string& prefix) {
+  auto& events = prometheus::BuildCounter()
+                     .Name(prefix + "_acceptor_events_total")
+                     .Help("FIX acceptor events: connections, refusals, timeouts, framing and TLS errors")
+                     .Register(registry);
+  auto& bytes = prometheus::BuildCounter()
+                    .Name(prefix + "_acceptor_bytes_total")
+                    .Help("Bytes read from and written to FIX connections")
+                    .Register(registry);
+  const std::pair<std::uint64_t AcceptorCounters::*, const char*> kEvents[] = {
+      {&AcceptorCounters::connections, "connection"},
+      {&AcceptorCounters::logons_refused, "logon_refused"},
+      {&AcceptorCounters::logon_timeouts, "logon_timeout"},
+      {&AcceptorCounters::framing_errors, "framing_error"},
+      {&AcceptorCounters::oversized, "oversized_message"},
+      {&AcceptorCounters::slow_consumers, "slow_consumer"},
+      {&AcceptorCounters::tls_handshake_failures, "tls_handshake_failure"},
+      {&AcceptorCounters::unsupported_messages, "unsupported_message"},
+      {&AcceptorCounters::writes, "write"}};
+  for (const auto& [member, name] : kEvents) counters_.emplace_back(member, &events.Add({{"event", name}}));
+  counters_.emplace_back(&AcceptorCounters::bytes_in, &bytes.Add({{"direction", "in"}}));
+  counters_.emplace_back(&AcceptorCounters::bytes_out, &bytes.Add({{"direction", "out"}}));
+}
+
+void AcceptorMetrics::update(const AcceptorCounters& now) {
+  for (const auto& [member, counter] : counters_) {
+    const std::uint64_t delta = now.*member - last_.*member;
+    if (delta > 0) counter->Increment(static_cast<double>(delta));
+  }
+  last_ = now;
 }
 
 }  // namespace venue::fix_gateway

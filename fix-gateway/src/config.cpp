@@ -100,7 +100,8 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.store_dir = resolve(
       base, venue.string("store_dir", "Folder of the FIX message stores (one FileStore per session)", cfg::kRequired));
   c.state_dir = resolve(base, venue.string("state_dir", "Folder of the gateway's order-identity log", cfg::kRequired));
-  c.report_dir = venue.string("report_dir", "Folder of the report log (what Kafka gets); empty: <state_dir>/reports", "");
+  c.report_dir =
+      venue.string("report_dir", "Folder of the report log (what Kafka gets); empty: <state_dir>/reports", "");
   c.report_dir = c.report_dir.empty() ? c.state_dir / "reports" : resolve(base, c.report_dir.string());
   c.data_dictionary =
       resolve(base, venue.string("data_dictionary", "The venue's FIX 4.4 data dictionary (spec/fix/)", cfg::kRequired));
@@ -122,8 +123,9 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
 
   if (auto k = root.optional_table("kafka", "Publishing of every report to Kafka (absent: not published)")) {
     KafkaConfig kc;
-    kc.brokers = k->string("brokers", "Bootstrap brokers host:port[,host:port]; \"$NAME\" reads environment variable NAME",
-                           cfg::kRequired);
+    kc.brokers =
+        k->string("brokers", "Bootstrap brokers host:port[,host:port]; \"$NAME\" reads environment variable NAME",
+                  cfg::kRequired);
     if (!kc.brokers.empty() && kc.brokers[0] == '$') {
       const char* env = std::getenv(kc.brokers.c_str() + 1);
       if (env == nullptr || *env == '\0') {
@@ -134,7 +136,8 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     }
     kc.topic = k->string("topic", "Topic of the execution reports (spec/kafka-topics.md)", "venue.execution-reports");
     kc.client_id = k->string("client_id", "Kafka client.id of the venue's producer", "venue");
-    kc.max_in_flight = k->integer("max_in_flight", "Reports held in memory while Kafka has not acknowledged them; the rest wait on disk",
+    kc.max_in_flight = k->integer("max_in_flight",
+                                  "Reports held in memory while Kafka has not acknowledged them; the rest wait on disk",
                                   100'000, {1, 10'000'000});
     c.kafka = kc;
   }
@@ -290,9 +293,9 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     sc.throttle.cancels_per_second =
         s.integer("cancels_per_second", "Cancels and status requests per second; 0: twice orders_per_second (headroom)",
                   0, {0, 10'000'000});
-    sc.throttle.logout_after_seconds =
-        s.integer("throttle_logout_after_seconds",
-                  "Consecutive seconds with throttled messages before the session is logged out", 5, {1, 3600});
+    sc.throttle.logout_after_seconds = s.integer(
+        "throttle_logout_after_seconds",
+        "Seconds of continuous refusals (each within 1 s of the last) before the session is logged out", 5, {1, 3600});
     sc.heartbeat_seconds_max =
         s.integer("max_heartbeat_seconds", "Largest HeartBtInt(108) accepted at logon", 120, {1, 3600});
     c.sessions.push_back(std::move(sc));

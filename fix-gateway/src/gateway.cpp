@@ -105,7 +105,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     m::InstrumentSpec spec;
     std::size_t shard = 0;
     TradingStatus status = TradingStatus::kOpen;
-    std::int64_t last_trade = 0;  // ticks; 0: none
+    std::int64_t last_trade = 0;     // ticks; 0: none
+    std::size_t price_decimals = 0;  // the tick size's decimals: prices are written with at least these
   };
   std::vector<Instrument> instruments;
   std::unordered_map<std::string, std::size_t> instrument_by_symbol;
@@ -118,6 +119,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   std::unique_ptr<VenueStoreFactory> store_factory;
   std::unique_ptr<JsonLogFactory> log_factory;
   std::unique_ptr<VenueAcceptor> acceptor;
+  std::unique_ptr<AcceptorMetrics> acceptor_metrics;
   std::unique_ptr<IdentityLog> identities;
 
   // ----- sessions -----
@@ -127,6 +129,15 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     FIX::Session* fix = nullptr;
     SessionThrottle throttle;
     std::unordered_map<std::string, std::uint64_t> clordids;  // ClOrdID of a live order -> order key
+    // Orders of this session that ended recently, by their last ClOrdID: a cancel or replace of one is
+    // answered "too late" with its final status rather than "unknown". The oldest are forgotten first.
+    struct Ended {
+      std::uint64_t order_id = 0;
+      char status = 0;
+      AccountId account;
+    };
+    std::unordered_map<std::string, Ended> ended;
+    std::deque<std::string> ended_fifo;
     bool logged_on = false;
     std::vector<Cidr> allow;
     std::uint64_t failed_logons = 0;
@@ -192,6 +203,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   std::unordered_map<std::uint64_t, char> final_status;  // OrderId value -> OrdStatus
   std::deque<std::uint64_t> final_order;
   static constexpr std::size_t kFinalStatusKept = 100'000;
+  static constexpr std::size_t kEndedKeptPerSession = 100'000;
 
   std::unordered_map<std::uint32_t, __int128> open_units_by_account;
   std::set<std::uint32_t> blocked_firms;
@@ -311,6 +323,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       in.spec = s;
       in.shard = shard;
       in.status = s.status;
+      const std::string tick = s.tick_size.to_string();
+      if (const auto point = tick.find('.'); point != std::string::npos) in.price_decimals = tick.size() - point - 1;
       instrument_by_symbol[s.symbol] = instruments.size();
       instrument_by_id[s.id.value()] = instruments.size();
       instruments.push_back(in);
@@ -460,6 +474,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     as.comp_id = cfg.comp_id;
     as.supported_app_types = {"D", "F", "G", "H", "q"};
     acceptor = std::make_unique<VenueAcceptor>(*this, *store_factory, *fix_settings, *log_factory, as, *this);
+    acceptor_metrics = std::make_unique<AcceptorMetrics>(*registry, "venue");
     for (auto& s : sessions) s.fix = acceptor->getSession(s.id);
   }
 
@@ -558,7 +573,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     for (const auto& [key, o] : orders) live_refs.insert(o.ref);
     identities->compact([&](const Identity& id) { return live_refs.contains(id.ref); });
     requests.clear();
-    if (replayed > 0) VENUE_LOG_KV(warning, "reported journaled events again after a restart", {{"commands", replayed}});
+    if (replayed > 0)
+      VENUE_LOG_KV(warning, "reported journaled events again after a restart", {{"commands", replayed}});
   }
 
   // =================================================================================================
@@ -647,6 +663,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       shard_gauges[i].live->Set(static_cast<double>(st.live_orders.load()));
     }
     live_orders_gauge->Set(static_cast<double>(orders.size()));
+    if (acceptor_metrics && acceptor) acceptor_metrics->update(acceptor->counters());
     std::size_t on = 0;
     for (const auto& s : sessions) on += s.logged_on ? 1 : 0;
     logged_on_gauge->Set(static_cast<double>(on));
@@ -1095,8 +1112,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   void throttle_logout(Session& s) {
     VENUE_LOG_KV(warning, "session logged out for sustained throttle excess", {{"session", s.cfg->sender_comp_id}});
     if (s.fix != nullptr) {
-      s.fix->logout("throttle exceeded for " + std::to_string(s.cfg->throttle.logout_after_seconds) +
-                    " consecutive seconds");
+      s.fix->logout("throttle exceeded continuously for " + std::to_string(s.cfg->throttle.logout_after_seconds) +
+                    " seconds");
     }
   }
 
@@ -1104,7 +1121,9 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   // Inbound: cancel, replace, status, mass cancel
 
   // The live order an OrigClOrdID names, or nullptr with the code.
-  Order* find_order(Session& s, const FIX::Message& msg, RejectCode& code) {
+  // The live order a cancel or replace names by OrigClOrdID(41) (and OrderID(37), Side(54), Symbol(55)
+  // when given). A replace that names it but changes Side or Symbol is refused as such (2013).
+  Order* find_order(Session& s, const FIX::Message& msg, RejectCode& code, bool replace = false) {
     const auto orig = msg.getField(FIX::FIELD::OrigClOrdID);
     auto it = s.clordids.find(orig);
     if (it == s.clordids.end()) {
@@ -1123,12 +1142,11 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       return nullptr;
     }
     const std::string side = msg.getField(FIX::FIELD::Side);
-    if (side != std::string(1, static_cast<char>('0' + static_cast<int>(o.side)))) {
-      code = RejectCode::kUnknownClOrdID;
-      return nullptr;
-    }
-    if (auto sym = get_field(msg, FIX::FIELD::Symbol); sym && *sym != instruments[o.instrument].spec.symbol) {
-      code = RejectCode::kUnknownClOrdID;
+    const bool side_differs = side != std::string(1, static_cast<char>('0' + static_cast<int>(o.side)));
+    const auto sym = get_field(msg, FIX::FIELD::Symbol);
+    const bool symbol_differs = sym && *sym != instruments[o.instrument].spec.symbol;
+    if (side_differs || symbol_differs) {
+      code = replace ? RejectCode::kReplaceChangesImmutable : RejectCode::kUnknownClOrdID;
       return nullptr;
     }
     return &o;
@@ -1151,7 +1169,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     }
     Order* o = find_order(s, msg, code);
     if (o == nullptr) {
-      send_cancel_reject(s, clordid, orig, nullptr, false, code, "");
+      refuse_missing_order(s, clordid, orig, false, code);
       return;
     }
     if (s.clordids.contains(clordid)) {
@@ -1198,9 +1216,9 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       if (verdict == SessionThrottle::Verdict::kRefuseAndLogout) throttle_logout(s);
       return;
     }
-    Order* o = find_order(s, msg, code);
+    Order* o = find_order(s, msg, code, true);
     if (o == nullptr) {
-      send_cancel_reject(s, clordid, orig, nullptr, true, code, "");
+      refuse_missing_order(s, clordid, orig, true, code);
       return;
     }
     auto refuse = [&](RejectCode c, const std::string& detail) {
@@ -1310,13 +1328,13 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     if (account_text) {
       const AccountConfig* a = cfg.account(*account_text);
       if (a == nullptr || std::find(s.cfg->accounts.begin(), s.cfg->accounts.end(), a->id) == s.cfg->accounts.end()) {
-        return refuse(RejectCode::kAccountNotPermitted, 99, "");
+        return refuse(RejectCode::kAccountNotPermitted, 0, "");
       }
       mc.account = a->id;
     }
     std::vector<std::size_t> target_shards;
     if (type == '1') {
-      if (!symbol) return refuse(RejectCode::kConditionalFieldMissing, 99, "Symbol(55)");
+      if (!symbol) return refuse(RejectCode::kConditionalFieldMissing, 1, "Symbol(55)");
       auto it = instrument_by_symbol.find(*symbol);
       if (it == instrument_by_symbol.end()) return refuse(RejectCode::kUnknownInstrument, 1, *symbol);
       mc.instrument = instruments[it->second].spec.id;
@@ -1377,9 +1395,20 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     er.setField(FIX::FIELD::AvgPx, avg ? avg->to_string() : "0");
   }
 
+  // A price as brokers write it: with the tick size's decimals ("101.50" for a 0.01 tick), more only
+  // when the value has them.
   static std::string ticks_text(const Instrument& in, std::int64_t ticks) {
     auto d = to_decimal(Price(ticks), in.spec.tick_size);
-    return d ? d->to_string() : "0";
+    std::string text = d ? d->to_string() : "0";
+    if (in.price_decimals == 0) return text;
+    auto point = text.find('.');
+    if (point == std::string::npos) {
+      point = text.size();
+      text.push_back('.');
+    }
+    const std::size_t have = text.size() - point - 1;
+    if (have < in.price_decimals) text.append(in.price_decimals - have, '0');
+    return text;
   }
   static std::string lots_text(const Instrument& in, std::int64_t lots) {
     auto d = to_decimal(Qty(lots), in.spec.lot_size);
@@ -1457,17 +1486,36 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     send(s, er);
   }
 
+  // A cancel or replace whose OrigClOrdID names no live order: if it names an order of the session that
+  // has ended, "too late" (1051) with that order's final status; otherwise `code`.
+  void refuse_missing_order(Session& s, const std::string& clordid, const std::string& orig, bool replace,
+                            RejectCode code) {
+    if (code == RejectCode::kUnknownClOrdID) {
+      if (auto it = s.ended.find(orig); it != s.ended.end()) {
+        send_cancel_reject(s, clordid, orig, nullptr, replace, RejectCode::kOrderNotActive, "", it->second.status,
+                           &it->second);
+        return;
+      }
+    }
+    send_cancel_reject(s, clordid, orig, nullptr, replace, code, "");
+  }
+
   void send_cancel_reject(Session& s, const std::string& clordid, const std::string& orig, const Order* o, bool replace,
-                          RejectCode code, const std::string& detail, char status = 0) {
+                          RejectCode code, const std::string& detail, char status = 0,
+                          const Session::Ended* ended = nullptr) {
     count_reject(s, code);
     FIX::Message r;
     r.getHeader().setField(FIX::FIELD::MsgType, "9");
-    r.setField(FIX::FIELD::OrderID, o != nullptr && o->id.valid() ? std::to_string(o->id.value()) : "NONE");
+    std::string order_id = "NONE";
+    if (o != nullptr && o->id.valid()) order_id = std::to_string(o->id.value());
+    if (ended != nullptr) order_id = std::to_string(ended->order_id);
+    r.setField(FIX::FIELD::OrderID, order_id);
     r.setField(FIX::FIELD::ClOrdID, clordid);
     r.setField(FIX::FIELD::OrigClOrdID, orig);
     r.setField(FIX::FIELD::OrdStatus, std::string(1, status != 0 ? status : (o != nullptr ? '0' : '8')));
-    if (o != nullptr) {
-      if (const AccountConfig* a = cfg.account(o->account)) r.setField(FIX::FIELD::Account, a->name);
+    const AccountId account = o != nullptr ? o->account : ended != nullptr ? ended->account : AccountId{};
+    if (account.valid()) {
+      if (const AccountConfig* a = cfg.account(account)) r.setField(FIX::FIELD::Account, a->name);
     }
     r.setField(FIX::FIELD::CxlRejResponseTo, replace ? "2" : "1");
     r.setField(FIX::FIELD::CxlRejReason, std::to_string(cxl_rej_reason(code)));
@@ -1571,6 +1619,15 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     Session& s = sessions[o.session.value() - 1];
     auto it = s.clordids.find(o.clordid);
     if (it != s.clordids.end() && it->second == o.key) s.clordids.erase(it);
+    if (o.id.valid() && status != 0) {
+      if (s.ended.insert_or_assign(o.clordid, Session::Ended{o.id.value(), status, o.account}).second) {
+        s.ended_fifo.push_back(o.clordid);
+        if (s.ended_fifo.size() > kEndedKeptPerSession) {
+          s.ended.erase(s.ended_fifo.front());
+          s.ended_fifo.pop_front();
+        }
+      }
+    }
     if (o.id.valid()) key_of.erase(o.id.value());
     orders.erase(o.key);
   }

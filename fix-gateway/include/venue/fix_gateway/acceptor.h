@@ -19,6 +19,7 @@
 //
 // Thread rules: everything on the thread that calls poll(); wake() from any thread.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,6 +27,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include "venue/fix_gateway/quickfix.h"
 
@@ -41,6 +45,9 @@ struct AcceptorSettings {
   std::size_t max_message_bytes = 64 * 1024;
   std::size_t max_output_bytes = 64 * 1024 * 1024;
   std::string comp_id;  // ours, for Logouts to refused logons
+  // A connection that has not completed a Logon this long after it was accepted is closed (silent
+  // clients, TLS to the plain port, port scanners).
+  std::chrono::milliseconds logon_timeout{10'000};
   // Application message types the venue handles. Any other FIX 4.4 application type is answered with
   // a BusinessMessageReject(380=3) instead of QuickFIX's session Reject (the dictionary does not know it).
   std::vector<std::string> supported_app_types;
@@ -72,6 +79,21 @@ struct AcceptorCounters {
   std::uint64_t bytes_out = 0;
   std::uint64_t writes = 0;
   std::uint64_t unsupported_messages = 0;
+  std::uint64_t logon_timeouts = 0;
+};
+
+// The acceptor's counters on /metrics, as `<prefix>_acceptor_events_total{event="..."}` (connections,
+// refused logons, logon timeouts, framing errors, oversized messages, slow consumers, TLS handshake
+// failures, unsupported messages) and `<prefix>_acceptor_bytes_total{direction="in"|"out"}`. update()
+// adds what changed since the last call; call it from the acceptor's thread.
+class AcceptorMetrics {
+ public:
+  AcceptorMetrics(prometheus::Registry& registry, const std::string& prefix);
+  void update(const AcceptorCounters& now);
+
+ private:
+  std::vector<std::pair<std::uint64_t AcceptorCounters::*, prometheus::Counter*>> counters_;
+  AcceptorCounters last_;
 };
 
 class VenueAcceptor final : public FIX::Acceptor {

@@ -1,8 +1,9 @@
 #pragma once
 // A session's message throttle (the CME model): new orders and replaces draw from one token bucket,
 // cancels and status requests from a second, larger one, so a session that hits its order limit can
-// still cancel. A message over the limit is refused with code 2020; a session throttled in
-// `logout_after_seconds` consecutive seconds is logged out.
+// still cancel. A message over the limit is refused with code 2020; a session that keeps being refused
+// for `logout_after_seconds` (each refusal less than a second after the one before) is logged out. A
+// short burst over the limit is only refused, however it falls across clock seconds.
 //
 // Time is a parameter (nanoseconds, monotonic), so the throttle is deterministic in tests.
 //
@@ -62,27 +63,22 @@ class SessionThrottle {
   Verdict order(std::int64_t now_ns) { return judge(orders_.take(now_ns), now_ns); }
   Verdict cancel(std::int64_t now_ns) { return judge(cancels_.take(now_ns), now_ns); }
   std::uint64_t refused() const { return refused_; }
-  void reset_streak() {
-    streak_ = 0;
-    last_second_ = -1;
-  }
+  void reset_streak() { streak_start_ = last_refusal_ = -1; }
 
  private:
+  static constexpr std::int64_t kSecond = 1'000'000'000;
   Verdict judge(bool ok, std::int64_t now_ns) {
     if (ok) return Verdict::kPass;
     ++refused_;
-    const std::int64_t second = now_ns / 1'000'000'000;
-    if (second != last_second_) {
-      streak_ = second == last_second_ + 1 ? streak_ + 1 : 1;
-      last_second_ = second;
-    }
-    return streak_ >= logout_after_ ? Verdict::kRefuseAndLogout : Verdict::kRefuse;
+    if (last_refusal_ < 0 || now_ns - last_refusal_ >= kSecond) streak_start_ = now_ns;
+    last_refusal_ = now_ns;
+    return now_ns - streak_start_ >= logout_after_ * kSecond ? Verdict::kRefuseAndLogout : Verdict::kRefuse;
   }
   TokenBucket orders_;
   TokenBucket cancels_;
   std::int64_t logout_after_ = 5;
-  std::int64_t last_second_ = -1;
-  std::int64_t streak_ = 0;
+  std::int64_t streak_start_ = -1;  // first refusal of the current run of refusals
+  std::int64_t last_refusal_ = -1;
   std::uint64_t refused_ = 0;
 };
 

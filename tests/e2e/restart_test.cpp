@@ -1,0 +1,166 @@
+#define BOOST_TEST_MODULE e2e_restart
+// A venue restart as brokers live through it: the venue is stopped with SIGTERM (it logs every session
+// out and exits 0) and started again on the same journal, stores and identity log. Resting orders are
+// still there, answer to their ClOrdIDs, trade, and can be cancelled; sequence numbers carry on; no
+// ExecID is used twice.
+//
+// Sessions: BRK3 (cancel_on_disconnect "off") owns the resting orders, BRK2 trades against them.
+#include <boost/test/unit_test.hpp>
+#include <set>
+#include <string>
+
+#include "e2e/support/suite.h"
+
+using namespace venue::e2e;
+using namespace std::chrono_literals;
+
+BOOST_TEST_GLOBAL_FIXTURE(SuiteVenueFixture);
+
+namespace {
+
+TestVenue& the_venue() { return suite_venue(); }
+std::string id(const std::string& hint = "o") { return the_venue().id(hint); }
+double num(const FIX::Message& m, int tag) { return std::stod("0" + field(m, tag)); }
+
+FIX::Message place(FixClient& c, const OrderFields& o) {
+  c.send(new_order(o));
+  return c.expect(er(o.clordid, "0"));
+}
+
+// State carried from one test case to the next (they run in order).
+struct Before {
+  std::string sym;
+  OrderFields gtc_sell;
+  OrderFields day_buy;
+  std::string gtc_order_id;
+  int brk3_next_out = 0;
+} before;
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(restart)
+
+BOOST_AUTO_TEST_CASE(orders_rest_before_the_restart) {
+  FixClient& owner = the_venue().client("BRK3");
+  FixClient& other = the_venue().client("BRK2");
+  before.sym = the_venue().symbol();
+  before.gtc_sell = {.clordid = id("gtc-sell"),
+                     .symbol = before.sym,
+                     .side = kSell,
+                     .price = "100.00",
+                     .qty = "10",
+                     .tif = kGtc,
+                     .account = "GAMMA-1"};
+  before.day_buy = {.clordid = id("day-buy"),
+                    .symbol = before.sym,
+                    .side = kBuy,
+                    .price = "99.00",
+                    .qty = "5",
+                    .tif = kDay,
+                    .account = "GAMMA-1"};
+  before.gtc_order_id = field(place(owner, before.gtc_sell), FIX::FIELD::OrderID);
+  place(owner, before.day_buy);
+  // Some trading before the restart, so ExecIDs exist on both sides of it.
+  const OrderFields buy{
+      .clordid = id("pre-buy"), .symbol = before.sym, .side = kBuy, .price = "100.00", .qty = "2", .account = "BETA-1"};
+  other.send(new_order(buy));
+  other.expect(er(buy.clordid, "F"));
+  owner.expect(er(before.gtc_sell.clordid, "F"));
+  BOOST_TEST(the_venue().session("BRK3").value("live_orders", 0) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_logs_sessions_out_and_exits_0) {
+  FixClient& owner = the_venue().client_object("BRK3");
+  const std::size_t from = owner.count();
+  const int code = the_venue().process().stop();
+  BOOST_TEST(code == 0, "exit code " << code << "; log:\n" << the_venue().process().log_tail());
+  const auto logout = owner.expect(of_type("5"), 1s, from);
+  BOOST_TEST(field(logout, FIX::FIELD::Text).find("shutting down") != std::string::npos, printable(logout));
+  before.brk3_next_out = std::stoi(field(logout, FIX::FIELD::MsgSeqNum)) + 1;
+  for (const char* comp : {"BRK2", "BRK3"}) the_venue().client_object(comp).close();
+}
+
+BOOST_AUTO_TEST_CASE(after_the_restart_sessions_carry_on_with_their_sequence_numbers) {
+  the_venue().start();
+  FixClient& owner = the_venue().client_object("BRK3");
+  const std::size_t from = owner.count();
+  const std::size_t from_sent = owner.sent().size();
+  owner.logon();
+  const auto logon = owner.expect(of_type("A"), 5s, from);
+  BOOST_TEST(field(logon, FIX::FIELD::MsgSeqNum) == std::to_string(before.brk3_next_out), printable(logon));
+  const auto sent = owner.sent();
+  for (std::size_t i = from_sent; i < sent.size(); ++i) {
+    BOOST_TEST(msg_type(sent[i]) != "2", "no gap, no ResendRequest: " << printable(sent[i]));
+  }
+  BOOST_TEST(the_venue().session("BRK3").value("live_orders", 0) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(resting_orders_survive_and_answer_to_their_clordids) {
+  FixClient& owner = the_venue().client("BRK3");
+  const std::string req = id("sr");
+  owner.send(status_request(before.gtc_sell.clordid, kSell, before.sym, req));
+  const auto st = owner.expect(Match{"8", {{FIX::FIELD::OrdStatusReqID, req}}});
+  BOOST_TEST_CONTEXT(printable(st)) {
+    BOOST_TEST(field(st, FIX::FIELD::ExecType) == "I");
+    BOOST_TEST(field(st, FIX::FIELD::OrdStatus) == "1");
+    BOOST_TEST(field(st, FIX::FIELD::OrderID) == before.gtc_order_id);
+    BOOST_TEST(num(st, FIX::FIELD::CumQty) == 2.0);
+    BOOST_TEST(num(st, FIX::FIELD::LeavesQty) == 8.0);
+    BOOST_TEST(field(st, FIX::FIELD::Account) == "GAMMA-1");
+    BOOST_TEST(field(st, FIX::FIELD::TimeInForce) == "1");
+  }
+  // Its ClOrdID is still in use.
+  auto dup = before.gtc_sell;
+  dup.price = "100.50";
+  owner.send(new_order(dup));
+  const auto rej = owner.expect(Match{"8", {{FIX::FIELD::ClOrdID, dup.clordid}, {FIX::FIELD::ExecType, "8"}}});
+  check_order_reject(rej, 2010);
+}
+
+BOOST_AUTO_TEST_CASE(a_crossing_order_fills_against_an_order_from_before_the_restart) {
+  FixClient& owner = the_venue().client("BRK3");
+  FixClient& other = the_venue().client("BRK2");
+  const OrderFields buy{.clordid = id("post-buy"),
+                        .symbol = before.sym,
+                        .side = kBuy,
+                        .price = "100.00",
+                        .qty = "3",
+                        .account = "BETA-1"};
+  other.send(new_order(buy));
+  const auto taker = other.expect(er(buy.clordid, "F"));
+  BOOST_TEST(num(taker, FIX::FIELD::LastPx) == 100.0, printable(taker));
+  const auto maker = owner.expect(er(before.gtc_sell.clordid, "F").with(FIX::FIELD::CumQty, "5"));
+  BOOST_TEST_CONTEXT(printable(maker)) {
+    BOOST_TEST(field(maker, FIX::FIELD::OrderID) == before.gtc_order_id);
+    BOOST_TEST(num(maker, FIX::FIELD::LeavesQty) == 5.0);
+    BOOST_TEST(field(maker, FIX::FIELD::Account) == "GAMMA-1");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_owner_cancels_an_order_from_before_the_restart_by_origclordid) {
+  FixClient& owner = the_venue().client("BRK3");
+  const std::string cxl = id("cxl");
+  owner.send(
+      cancel_request({.clordid = cxl, .orig_clordid = before.day_buy.clordid, .side = kBuy, .symbol = before.sym}));
+  const auto done = owner.expect(er(cxl, "4"));
+  BOOST_TEST(field(done, FIX::FIELD::OrigClOrdID) == before.day_buy.clordid, printable(done));
+  BOOST_TEST(field(done, FIX::FIELD::OrdStatus) == "4", printable(done));
+}
+
+BOOST_AUTO_TEST_CASE(no_exec_id_is_used_twice_across_the_restart) {
+  std::set<std::string> seen;
+  std::size_t reports = 0;
+  for (const char* comp : {"BRK2", "BRK3"}) {
+    for (const auto& m : the_venue().client_object(comp).all(of_type("8"))) {
+      if (field(m, FIX::FIELD::PossDupFlag) == "Y") continue;  // a resend repeats its ExecID on purpose
+      ++reports;
+      const std::string exec_id = field(m, FIX::FIELD::ExecID);
+      BOOST_TEST(seen.insert(exec_id).second, "ExecID " << exec_id << " used twice: " << printable(m));
+    }
+  }
+  BOOST_TEST(reports >= 10u);
+}
+
+BOOST_AUTO_TEST_CASE(venue_shuts_down_cleanly_again) { BOOST_TEST(the_venue().stop() == 0); }
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,98 @@
+#pragma once
+// The real venue process (build/bin/venue) for the end-to-end tests: started as a child with its
+// output in a log file, ready when GET /readyz answers 200, stopped with SIGTERM (a clean shutdown exits
+// 0). It can be started again on the same files (the restart test). Plus the bits around it: a temporary
+// folder, free loopback ports, a tiny HTTP client for the admin API, the binaries' paths.
+//
+//   TempDir dir("venue-e2e");
+//   VenueProcess venue(dir.path() / "venue.toml", dir.path() / "venue.log", metrics_port);
+//   venue.start();                          // throws (with the log's tail) if it does not get ready
+//   auto r = venue.http("POST", "/admin/kill-switch", R"({"account":"X"})");
+//   int code = venue.stop();                // SIGTERM, waits up to 10 s; -1 if it had to be killed
+//
+// Thread rules: one thread (the test's).
+
+#include <sys/types.h>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace venue::e2e {
+
+// VENUE_BIN_DIR (ctest sets it): where venue and venue-passwd are.
+std::filesystem::path bin_dir();
+// VENUE_SOURCE_DIR (ctest sets it): the repository root.
+std::filesystem::path source_dir();
+
+// A fresh folder under $TMPDIR (or /tmp), removed at destruction unless keep() was called.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  void keep() { keep_ = true; }
+
+ private:
+  std::filesystem::path path_;
+  bool keep_ = false;
+};
+
+// A TCP port nobody listens on now (bind to port 0, read it, close).
+std::uint16_t free_port();
+
+// Runs a command through /bin/sh, returns its standard output; throws when it exits non-zero.
+std::string run_command(const std::string& command);
+
+struct HttpResponse {
+  int status = 0;  // 0: no answer (connection refused, timeout)
+  std::string body;
+};
+// One HTTP/1.1 request to 127.0.0.1:port (Connection: close).
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                          const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+class VenueProcess {
+ public:
+  // `program`: the executable in bin_dir() ("venue", or another venue process such as "dropcopy" that
+  // takes --config and serves /readyz on metrics_port).
+  VenueProcess(std::filesystem::path config, std::filesystem::path log, std::uint16_t metrics_port,
+               std::string program = "venue");
+  ~VenueProcess();  // kills it if still running
+  VenueProcess(const VenueProcess&) = delete;
+  VenueProcess& operator=(const VenueProcess&) = delete;
+
+  // Starts the process and waits until /readyz answers 200. Throws std::runtime_error (with the tail of
+  // the log) if it exits or is not ready in time.
+  void start(std::chrono::milliseconds ready_timeout = std::chrono::seconds(30));
+  // SIGTERM, then waits up to `timeout`. Returns the exit code (128 + signal if killed by one), or -1 if
+  // it did not stop in time (it is then killed with SIGKILL).
+  int stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool running();
+  pid_t pid() const { return pid_; }
+  // An environment variable for the next start() (on top of the test's environment); an empty value
+  // removes it again.
+  void set_environment(const std::string& name, const std::string& value);
+  // Waits up to `timeout` for the process to end by itself; its exit code (128 + signal), or -1 if it
+  // still runs.
+  int wait_exit(std::chrono::milliseconds timeout);
+
+  HttpResponse http(const std::string& method, const std::string& target, const std::string& body = "") const;
+  // The last `lines` lines of the venue's log.
+  std::string log_tail(std::size_t lines = 40) const;
+  const std::filesystem::path& log_file() const { return log_; }
+
+ private:
+  std::filesystem::path config_;
+  std::filesystem::path log_;
+  std::uint16_t metrics_port_;
+  std::string program_;
+  std::map<std::string, std::string> environment_;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+}  // namespace venue::e2e

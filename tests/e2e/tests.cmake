@@ -1,0 +1,36 @@
+# End-to-end tests: the real venue process (build/bin/venue) driven over loopback by QuickFIX initiators
+# and a raw FIX client. Label e2e; ci/test runs them with the integration tests. They need no Kafka or
+# PostgreSQL. See e2e/README.md.
+
+add_library(venue_e2e_support STATIC
+  e2e/support/catalogue.cpp
+  e2e/support/dictionary_check.cpp
+  e2e/support/fix_client.cpp
+  e2e/support/messages.cpp
+  e2e/support/raw_fix.cpp
+  e2e/support/raw_session.cpp
+  e2e/support/test_venue.cpp
+  e2e/support/venue_process.cpp)
+target_include_directories(venue_e2e_support PUBLIC ${PROJECT_SOURCE_DIR}/tests)
+target_link_libraries(venue_e2e_support PUBLIC venue::quickfix nlohmann_json::nlohmann_json Threads::Threads)
+venue_set_warnings(venue_e2e_support)
+venue_set_sanitizers(venue_e2e_support)
+
+set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart)
+add_custom_target(e2e_tests)
+foreach(suite IN LISTS VENUE_E2E_SUITES)
+  venue_test(NAME e2e_${suite}_test LABELS e2e SOURCES e2e/${suite}_test.cpp
+             DEPS venue_e2e_support venue::quickfix venue::common
+             ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+  # The tests start the venue binary and make password hashes with venue-passwd.
+  add_dependencies(e2e_${suite}_test venue venue-passwd)
+  add_dependencies(e2e_tests e2e_${suite}_test)
+endforeach()
+
+# Drop copy end to end: the venue, the real Kafka broker and the dropcopy process (label integration:
+# it needs deploy/local/with-services --kafka).
+venue_test(NAME e2e_dropcopy_test LABELS integration SOURCES e2e/dropcopy_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
+add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
+add_dependencies(e2e_tests e2e_dropcopy_test)
