@@ -200,7 +200,8 @@ bool Consumer::commit(const std::vector<Position>& positions) {
   if (positions.empty()) return true;
   std::vector<RdKafka::TopicPartition*> offsets;
   offsets.reserve(positions.size());
-  for (const auto& p : positions) offsets.push_back(RdKafka::TopicPartition::create(p.topic, p.partition, p.next_offset));
+  for (const auto& p : positions)
+    offsets.push_back(RdKafka::TopicPartition::create(p.topic, p.partition, p.next_offset));
   const auto err = consumer_->commitSync(offsets);
   RdKafka::TopicPartition::destroy(offsets);
   if (err == RdKafka::ERR_NO_ERROR) return true;

@@ -289,6 +289,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         // QuickFIX stored every copy (FileStore) when it was sent: now the offsets may move past them.
         acceptor->flush();
         std::vector<kafka::Consumer::Position> commit;
+        commit.reserve(positions.size());
         for (const auto& [tp, next] : positions) commit.push_back({tp.first, tp.second, next});
         if (!consumer->commit(commit)) {
           pending = std::move(commit);

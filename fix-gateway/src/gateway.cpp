@@ -1033,8 +1033,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
 
     RejectCode code =
         units(get_field(msg, FIX::FIELD::OrderQty), in.spec.lot_size, RejectCode::kQtyNotLotMultiple, o.qty);
-    if (code != RejectCode::kNone)
-      return refuse(code, code == RejectCode::kConditionalFieldMissing ? "OrderQty(38)" : "OrderQty(38)");
+    if (code != RejectCode::kNone) return refuse(code, "OrderQty(38)");
     const bool priced = o.type == OrdType::kLimit || o.type == OrdType::kStopLimit;
     const bool stop = o.type == OrdType::kStop || o.type == OrdType::kStopLimit;
     const auto price_text = get_field(msg, FIX::FIELD::Price);
@@ -1124,7 +1123,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   // The live order a cancel or replace names by OrigClOrdID(41) (and OrderID(37), Side(54), Symbol(55)
   // when given). A replace that names it but changes Side or Symbol is refused as such (2013).
   Order* find_order(Session& s, const FIX::Message& msg, RejectCode& code, bool replace = false) {
-    const auto orig = msg.getField(FIX::FIELD::OrigClOrdID);
+    const auto& orig = msg.getField(FIX::FIELD::OrigClOrdID);
     auto it = s.clordids.find(orig);
     if (it == s.clordids.end()) {
       code = RejectCode::kUnknownClOrdID;
@@ -1141,7 +1140,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       code = RejectCode::kOrderIDMismatch;
       return nullptr;
     }
-    const std::string side = msg.getField(FIX::FIELD::Side);
+    const std::string& side = msg.getField(FIX::FIELD::Side);
     const bool side_differs = side != std::string(1, static_cast<char>('0' + static_cast<int>(o.side)));
     const auto sym = get_field(msg, FIX::FIELD::Symbol);
     const bool symbol_differs = sym && *sym != instruments[o.instrument].spec.symbol;
@@ -1153,8 +1152,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void cancel_request(Session& s, const FIX::Message& msg) {
-    const std::string clordid = msg.getField(FIX::FIELD::ClOrdID);
-    const std::string orig = msg.getField(FIX::FIELD::OrigClOrdID);
+    const std::string& clordid = msg.getField(FIX::FIELD::ClOrdID);
+    const std::string& orig = msg.getField(FIX::FIELD::OrigClOrdID);
     RejectCode code = RejectCode::kNone;
     if (clordid.size() > kMaxClOrdIDLength) {
       send_cancel_reject(s, clordid, orig, nullptr, false, RejectCode::kClOrdIDTooLong, "");
@@ -1202,8 +1201,8 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void replace_request(Session& s, const FIX::Message& msg) {
-    const std::string clordid = msg.getField(FIX::FIELD::ClOrdID);
-    const std::string orig = msg.getField(FIX::FIELD::OrigClOrdID);
+    const std::string& clordid = msg.getField(FIX::FIELD::ClOrdID);
+    const std::string& orig = msg.getField(FIX::FIELD::OrigClOrdID);
     RejectCode code = RejectCode::kNone;
     if (clordid.size() > kMaxClOrdIDLength) {
       send_cancel_reject(s, clordid, orig, nullptr, true, RejectCode::kClOrdIDTooLong, "");
@@ -1275,7 +1274,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void status_request(Session& s, const FIX::Message& msg) {
-    const std::string clordid = msg.getField(FIX::FIELD::ClOrdID);
+    const std::string& clordid = msg.getField(FIX::FIELD::ClOrdID);
     const auto req_id = get_field(msg, FIX::FIELD::OrdStatusReqID).value_or("");
     const auto verdict = s.throttle.cancel(steady_ns());
     if (verdict != SessionThrottle::Verdict::kPass) {
@@ -1306,7 +1305,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void mass_cancel_request(Session& s, const FIX::Message& msg) {
-    const std::string clordid = msg.getField(FIX::FIELD::ClOrdID);
+    const std::string& clordid = msg.getField(FIX::FIELD::ClOrdID);
     const char type = msg.getField(FIX::FIELD::MassCancelRequestType)[0];
     const auto symbol = get_field(msg, FIX::FIELD::Symbol);
     const auto side = get_field(msg, FIX::FIELD::Side);

@@ -1,14 +1,14 @@
 #include "venue/fix_gateway/kafka_publisher.h"
 
+#include <fcntl.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <deque>
-#include <fcntl.h>
 #include <fstream>
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <unistd.h>
 #include <unordered_map>
 
 #include "venue/common/crc32c.h"
@@ -42,12 +42,12 @@ struct KafkaPublisher::Impl {
   std::unique_ptr<kafka::Producer> producer;
   std::unique_ptr<ReportReader> reader;
   std::uint64_t start_cursor = 0;
-  std::uint64_t cursor = 0;          // everything up to here is acknowledged
-  std::deque<bool> window;           // acknowledged flags of cursor+1, cursor+2, ...
+  std::uint64_t cursor = 0;                           // everything up to here is acknowledged
+  std::deque<bool> window;                            // acknowledged flags of cursor+1, cursor+2, ...
   std::unordered_map<std::uint64_t, Report> pending;  // produced, not yet acknowledged
-  std::deque<std::uint64_t> retry;   // failed deliveries to produce again
+  std::deque<std::uint64_t> retry;                    // failed deliveries to produce again
   Clock::time_point retry_at{};
-  std::optional<Report> held;        // read from the log, not yet accepted by the producer
+  std::optional<Report> held;  // read from the log, not yet accepted by the producer
   int cursor_fd = -1;
   std::uint64_t persisted = 0;
   Clock::time_point next_persist{};
@@ -75,9 +75,21 @@ struct KafkaPublisher::Impl {
                     .Help("Reports Kafka refused for good (produced again after a pause)")
                     .Register(r)
                     .Add({});
-    in_flight = &prometheus::BuildGauge().Name("venue_reports_in_flight").Help("Reports produced, not yet acknowledged").Register(r).Add({});
-    acked_gauge = &prometheus::BuildGauge().Name("venue_reports_published_seq").Help("Last venue seq acknowledged without gaps").Register(r).Add({});
-    read_gauge = &prometheus::BuildGauge().Name("venue_reports_read_seq").Help("Last venue seq read from the report log").Register(r).Add({});
+    in_flight = &prometheus::BuildGauge()
+                     .Name("venue_reports_in_flight")
+                     .Help("Reports produced, not yet acknowledged")
+                     .Register(r)
+                     .Add({});
+    acked_gauge = &prometheus::BuildGauge()
+                       .Name("venue_reports_published_seq")
+                       .Help("Last venue seq acknowledged without gaps")
+                       .Register(r)
+                       .Add({});
+    read_gauge = &prometheus::BuildGauge()
+                      .Name("venue_reports_read_seq")
+                      .Help("Last venue seq read from the report log")
+                      .Register(r)
+                      .Add({});
   }
 
   void open() {
@@ -86,10 +98,11 @@ struct KafkaPublisher::Impl {
     persisted = cursor;
     reader = std::make_unique<ReportReader>(s.report_dir, cursor);
     cursor_fd = ::open(cursor_path(s.report_dir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (cursor_fd < 0) throw std::runtime_error("publisher: cannot open publish.cursor: " + std::string(std::strerror(errno)));
+    if (cursor_fd < 0)
+      throw std::runtime_error("publisher: cannot open publish.cursor: " + std::string(std::strerror(errno)));
     producer = std::make_unique<kafka::Producer>(
-        kafka::ProducerSettings{.brokers = s.brokers, .client_id = s.client_id, .properties = s.properties,
-                                .close_timeout_ms = 1000},
+        kafka::ProducerSettings{
+            .brokers = s.brokers, .client_id = s.client_id, .properties = s.properties, .close_timeout_ms = 1000},
         registry, [this](const kafka::Delivery& d) { delivered(d); });
     VENUE_LOG_KV(info, "publisher starts", {{"topic", s.topic}, {"cursor", cursor}});
   }
@@ -98,7 +111,8 @@ struct KafkaPublisher::Impl {
     const auto seq = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(d.opaque));
     if (!d.ok) {
       failures->Increment();
-      VENUE_LOG_KV(error, "Kafka refused a report; it is produced again shortly", {{"venue_seq", seq}, {"error", d.error}});
+      VENUE_LOG_KV(error, "Kafka refused a report; it is produced again shortly",
+                   {{"venue_seq", seq}, {"error", d.error}});
       retry.push_back(seq);
       retry_at = Clock::now() + std::chrono::milliseconds(500);
       return;
@@ -127,8 +141,10 @@ struct KafkaPublisher::Impl {
                                        {"firm", r.firm},
                                        {"account", r.account}};
     if (r.exec_type != 0) headers.push_back({"exec-type", std::string(1, r.exec_type)});
-    const auto result = producer->produce(s.topic, key, r.payload, headers,
-                                          reinterpret_cast<void*>(static_cast<std::uintptr_t>(r.venue_seq)));
+    // librdkafka's per-message opaque carries the venue seq back to the delivery report; never dereferenced.
+    void* opaque =
+        reinterpret_cast<void*>(static_cast<std::uintptr_t>(r.venue_seq));  // NOLINT(performance-no-int-to-ptr)
+    const auto result = producer->produce(s.topic, key, r.payload, headers, opaque);
     if (result != kafka::Enqueue::kOk) return false;
     if (r.venue_seq <= start_cursor) republished->Increment();
     return true;

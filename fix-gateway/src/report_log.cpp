@@ -1,13 +1,13 @@
 #include "venue/fix_gateway/report_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "venue/common/crc32c.h"
 
@@ -167,7 +167,8 @@ ReportLog::ReportLog(fs::path dir, std::uint64_t segment_bytes) : dir_(std::move
     open_segment();
   }
   state_fd_ = ::open((dir_ / "report.state").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (state_fd_ < 0) throw std::runtime_error("report log: cannot open report.state: " + std::string(std::strerror(errno)));
+  if (state_fd_ < 0)
+    throw std::runtime_error("report log: cannot open report.state: " + std::string(std::strerror(errno)));
 }
 
 ReportLog::~ReportLog() {

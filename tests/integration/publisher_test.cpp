@@ -2,6 +2,7 @@
 // The venue's Kafka publisher against the real broker: every report arrives, in order per order, with
 // its headers; a restart resumes from the persisted cursor without a gap; while Kafka is down the venue's
 // side keeps taking reports (memory bounded, the rest on disk) and everything arrives once Kafka is back.
+#include <unistd.h>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -10,7 +11,6 @@
 #include <random>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
 #include "support/source_dir.h"
 #include "venue/common/kafka.h"
@@ -25,7 +25,8 @@ namespace {
 
 std::string env(const char* name) {
   const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(name) + " is not set: run under deploy/local/with-services");
+  if (v == nullptr || *v == '\0')
+    throw std::runtime_error(std::string(name) + " is not set: run under deploy/local/with-services");
   return v;
 }
 
@@ -48,7 +49,12 @@ void write_reports(fg::ReportLog& log, int from, int count) {
     r.session = "BRK1";
     r.firm = "ALPHA";
     r.account = "ALPHA-1";
-    r.payload = "8=FIX.4.4\x01" "9=5\x01" "35=8\x01" "10=000\x01 report " + std::to_string(i);
+    r.payload =
+        "8=FIX.4.4\x01"
+        "9=5\x01"
+        "35=8\x01"
+        "10=000\x01 report " +
+        std::to_string(i);
     log.append(r);
   }
   log.flush();
@@ -56,14 +62,15 @@ void write_reports(fg::ReportLog& log, int from, int count) {
 
 // Reads the topic from the beginning until `want` distinct venue-seqs were seen (or the time is up).
 struct Seen {
-  std::map<std::uint64_t, int> count;                    // venue-seq -> times seen
+  std::map<std::uint64_t, int> count;                        // venue-seq -> times seen
   std::map<std::string, std::vector<std::uint64_t>> by_key;  // order -> venue-seqs in arrival order
   std::string firm, session, msg_type;
 };
 
 Seen consume(const std::string& topic, std::size_t want, int seconds) {
   prometheus::Registry registry;
-  kafka::Consumer c({.brokers = env("VENUE_KAFKA_BROKERS"), .group_id = unique("it-pub"), .client_id = "it-pub"}, registry);
+  kafka::Consumer c({.brokers = env("VENUE_KAFKA_BROKERS"), .group_id = unique("it-pub"), .client_id = "it-pub"},
+                    registry);
   c.subscribe({topic});
   Seen seen;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -101,8 +108,12 @@ BOOST_AUTO_TEST_CASE(every_report_arrives_in_order_per_order_with_its_headers_an
   const std::string topic = unique("venue.test.reports");
   fg::ReportLog log(dir.path);
   prometheus::Registry registry;
-  fg::PublisherSettings ps{.brokers = env("VENUE_KAFKA_BROKERS"), .topic = topic, .client_id = "it-venue",
-                           .properties = {}, .report_dir = dir.path, .max_in_flight = 1000};
+  fg::PublisherSettings ps{.brokers = env("VENUE_KAFKA_BROKERS"),
+                           .topic = topic,
+                           .client_id = "it-venue",
+                           .properties = {},
+                           .report_dir = dir.path,
+                           .max_in_flight = 1000};
   write_reports(log, 1, 500);
   {
     fg::KafkaPublisher pub(ps, registry);
@@ -143,8 +154,12 @@ BOOST_AUTO_TEST_CASE(kafka_down_mid_stream_delays_reports_but_loses_none) {
   const std::string topic = unique("venue.test.outage");
   fg::ReportLog log(dir.path);
   prometheus::Registry registry;
-  fg::PublisherSettings ps{.brokers = env("VENUE_KAFKA_BROKERS"), .topic = topic, .client_id = "it-venue2",
-                           .properties = {}, .report_dir = dir.path, .max_in_flight = 200};
+  fg::PublisherSettings ps{.brokers = env("VENUE_KAFKA_BROKERS"),
+                           .topic = topic,
+                           .client_id = "it-venue2",
+                           .properties = {},
+                           .report_dir = dir.path,
+                           .max_in_flight = 200};
   fg::KafkaPublisher pub(ps, registry);
   pub.start();
   write_reports(log, 1, 300);

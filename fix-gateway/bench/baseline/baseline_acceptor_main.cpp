@@ -163,7 +163,7 @@ void wake_acceptor(int port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
+  (void)::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));  // only to wake accept()
   ::close(fd);
 }
 

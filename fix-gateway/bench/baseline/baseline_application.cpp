@@ -86,7 +86,7 @@ void BaselineApplication::onMessage(const FIX44::NewOrderSingle& message, const 
     return reject_order(message, session, kOrdRejOther, "OrderQty must be a positive whole number");
   }
 
-  const std::string symbol = message.getField(FIX::FIELD::Symbol);
+  const std::string& symbol = message.getField(FIX::FIELD::Symbol);
   OrderBook& book = books_[symbol];
   if (book.is_live(session.getTargetCompID().getValue(), cl_ord_id.getValue())) {
     return reject_order(message, session, FIX::OrdRejReason_DUPLICATE_ORDER, "ClOrdID of a live order");

@@ -131,7 +131,7 @@ void FieldWriter::add(int tag, std::uint64_t value) {
 
 void FieldWriter::add_raw(std::string_view fields) { put(fields); }
 
-FixEncoder::FixEncoder(std::string sender_comp_id, std::string target_comp_id)
+FixEncoder::FixEncoder(const std::string& sender_comp_id, const std::string& target_comp_id)
     : sender_field_("\00149=" + sender_comp_id + "\00152="), target_field_("\00156=" + target_comp_id + "\001") {}
 
 std::size_t FixEncoder::append(std::string& out, std::string_view msg_type, std::uint64_t seq,

@@ -51,7 +51,7 @@ class FieldWriter {
 
 class FixEncoder {
  public:
-  FixEncoder(std::string sender_comp_id, std::string target_comp_id);
+  FixEncoder(const std::string& sender_comp_id, const std::string& target_comp_id);
 
   // Appends one complete message. `extra_header` holds further header fields (43, 122) already
   // encoded; `body` the message's own fields. Returns the bytes appended.

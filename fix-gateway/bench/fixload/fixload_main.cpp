@@ -103,9 +103,11 @@ int main(int argc, char** argv) {
                opt.tls ? ", TLS" : "");
 
   std::vector<std::unique_ptr<LoadWorker>> workers;
+  workers.reserve(static_cast<std::size_t>(opt.threads));
   for (int w = 0; w < opt.threads; ++w) workers.push_back(std::make_unique<LoadWorker>(w, run, tls.get(), start));
   std::atomic<int> finished{0};
   std::vector<std::thread> threads;
+  threads.reserve(workers.size());
   for (auto& w : workers) {
     threads.emplace_back([&finished, worker = w.get()] {
       worker->run();

@@ -14,6 +14,7 @@ std::optional<bench::LoadOptions> parse(std::initializer_list<std::string> args)
   std::vector<std::string> storage{"fixload"};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(storage.size());
   for (auto& s : storage) argv.push_back(s.data());
   return bench::parse_load_options(static_cast<int>(argv.size()), argv.data());
 }

@@ -38,9 +38,10 @@ bool has(const std::vector<std::string>& v, const std::string& needle) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(scopes_and_levels_are_read_as_written) {
-  const auto c = dc::parse_config(base() + "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" +
-                                      kHash + "\"\nscope = \"firms\"\nfirms = [\"ALPHA\"]\nlevel = \"fills\"\n",
-                                  "dropcopy.toml", "/etc/dc");
+  const auto c =
+      dc::parse_config(base() + "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" + kHash +
+                           "\"\nscope = \"firms\"\nfirms = [\"ALPHA\"]\nlevel = \"fills\"\n",
+                       "dropcopy.toml", "/etc/dc");
   BOOST_REQUIRE_EQUAL(c.sessions.size(), 1U);
   BOOST_TEST((c.sessions[0].scope == dc::Scope::kFirms));
   BOOST_TEST((c.sessions[0].level == dc::Level::kFills));
@@ -60,11 +61,14 @@ BOOST_AUTO_TEST_CASE(brokers_may_come_from_the_environment) {
   ::setenv("DC_TEST_BROKERS", "10.0.0.1:9092", 1);
   const auto c = dc::parse_config(
       "[dropcopy]\nstore_dir = \"s\"\ndata_dictionary = \"d.xml\"\n[kafka]\nbrokers = \"$DC_TEST_BROKERS\"\n"
-      "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" + kHash + "\"\n",
+      "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" +
+          kHash + "\"\n",
       "dropcopy.toml", "/etc/dc");
   BOOST_TEST(c.brokers == "10.0.0.1:9092");
-  auto p = problems("[dropcopy]\nstore_dir = \"s\"\ndata_dictionary = \"d.xml\"\n[kafka]\nbrokers = \"$DC_NOT_SET_ANYWHERE\"\n"
-                    "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" + kHash + "\"\n");
+  auto p = problems(
+      "[dropcopy]\nstore_dir = \"s\"\ndata_dictionary = \"d.xml\"\n[kafka]\nbrokers = \"$DC_NOT_SET_ANYWHERE\"\n"
+      "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" +
+      kHash + "\"\n");
   BOOST_TEST(has(p, "environment variable DC_NOT_SET_ANYWHERE is not set"));
 }
 

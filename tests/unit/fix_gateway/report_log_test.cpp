@@ -1,11 +1,11 @@
 #define BOOST_TEST_MODULE fix_gateway_report_log
 // The report log: what the venue sent, in order, with gap-free venue sequence numbers that survive a
 // restart, read back by the publisher as it is written.
+#include <unistd.h>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <unistd.h>
 
 #include "venue/fix_gateway/report_log.h"
 
@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(a_torn_record_at_the_end_is_cut_and_its_number_reused) {
   {
     fg::ReportLog log(dir.path);
     for (int i = 0; i < 3; ++i) {
-      auto r = report(0, static_cast<std::uint64_t>(i + 1), "x");
+      auto r = report(0, static_cast<std::uint64_t>(i) + 1, "x");
       log.append(r);
     }
     log.flush();
@@ -107,7 +107,8 @@ BOOST_AUTO_TEST_CASE(the_reader_follows_the_writer_across_segments) {
   std::uint64_t read = 0;
   for (int round = 0; round < 20; ++round) {
     for (int i = 0; i < 25; ++i) {
-      auto r = report(0, static_cast<std::uint64_t>(round * 25 + i + 1), std::string(100, static_cast<char>('a' + round)));
+      auto r = report(0, static_cast<std::uint64_t>(round) * 25 + static_cast<std::uint64_t>(i) + 1,
+                      std::string(100, static_cast<char>('a' + round)));
       log.append(r);
     }
     log.flush();
@@ -127,7 +128,7 @@ BOOST_AUTO_TEST_CASE(a_reader_starts_after_its_cursor_and_pruned_reports_are_rep
   {
     fg::ReportLog log(dir.path, 2048);
     for (int i = 0; i < 200; ++i) {
-      auto r = report(0, static_cast<std::uint64_t>(i + 1), std::string(64, 'p'));
+      auto r = report(0, static_cast<std::uint64_t>(i) + 1, std::string(64, 'p'));
       log.append(r);
       log.flush();  // segments rotate between flushes
     }

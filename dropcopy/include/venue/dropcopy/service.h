@@ -17,9 +17,9 @@
 //
 // Thread rules: construct, start(), run() from one thread; request_stop() from any thread.
 
+#include <prometheus/registry.h>
 #include <cstdint>
 #include <memory>
-#include <prometheus/registry.h>
 #include <string>
 
 #include "venue/dropcopy/config.h"

@@ -107,7 +107,7 @@ struct ListenerConfig {
 struct GatewayConfig {
   std::string comp_id = "VENUE";  // our SenderCompID
   ListenerConfig listen;
-  std::filesystem::path store_dir;  // FIX FileStore per session
+  std::filesystem::path store_dir;   // FIX FileStore per session
   std::filesystem::path state_dir;   // order identity log
   std::filesystem::path report_dir;  // report log and Kafka publish cursor
   std::optional<KafkaConfig> kafka;  // absent: reports are logged, not published

@@ -15,11 +15,11 @@
 //
 // Thread rules: start/stop from the owner; everything else on the publisher's thread.
 
+#include <prometheus/registry.h>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <prometheus/registry.h>
 #include <string>
 #include <thread>
 

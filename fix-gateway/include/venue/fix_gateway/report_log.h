@@ -32,7 +32,7 @@ struct Report {
   std::string session;           // the broker's CompID
   std::string firm;
   std::string account;
-  std::string payload;           // the FIX message as sent
+  std::string payload;  // the FIX message as sent
 };
 
 class ReportLog {

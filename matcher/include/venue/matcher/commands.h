@@ -93,7 +93,7 @@ struct MassCancelCmd {
   FirmId firm;
   AccountId account;
   InstrumentId instrument;
-  std::uint8_t side;      // 0 any, else Side
+  std::uint8_t side;  // 0 any, else Side
   CancelReason reason;
   std::uint8_t tif_mask;  // 0 any, else bit (1 << TimeInForce value) set for each TIF to cancel
 };

@@ -74,8 +74,8 @@ struct RecoveryInfo {
 };
 
 struct ShardStats {
-  std::atomic<std::uint64_t> commands{0};       // applied, timers included
-  std::atomic<std::uint64_t> ring_commands{0};  // taken from the command ring (and applied)
+  std::atomic<std::uint64_t> commands{0};        // applied, timers included
+  std::atomic<std::uint64_t> ring_commands{0};   // taken from the command ring (and applied)
   std::atomic<std::uint64_t> submit_refused{0};  // ring full or shard down
   std::atomic<std::uint64_t> batches{0};
   std::atomic<std::uint64_t> events{0};
