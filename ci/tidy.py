@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""clang-tidy over the venue's translation units, with a cache of clean results (ci/lint runs it).
+
+    python3 ci/tidy.py BUILD_DIR FILE...
+
+Each file is checked with `clang-tidy-16 -p BUILD_DIR` (the .clang-tidy files decide the checks), two
+at a time per core. A file that comes out clean is remembered under a key: the hash of its preprocessed
+text (the repository path replaced, so clones share it), the .clang-tidy files and clang-tidy's
+version. A later run skips a file whose key is remembered: same code, same checks, same verdict. Only
+clean verdicts are cached, so a finding is reported every time until it is fixed. The cache lives in
+$VENUE_CACHE/clang-tidy (default ~/.cache/venue/clang-tidy); VENUE_TIDY_NO_CACHE=1 ignores it.
+
+Exit 0 when every file is clean, 1 when clang-tidy reported anything, 2 for bad usage.
+"""
+import concurrent.futures
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+TIDY = "clang-tidy-16"
+
+
+def main() -> int:
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    build_dir, files = sys.argv[1], sys.argv[2:]
+    root = os.getcwd()
+    started = time.monotonic()
+    with open(os.path.join(build_dir, "compile_commands.json"), encoding="utf-8") as f:
+        commands = {os.path.realpath(e["file"]): e for e in json.load(f)}
+    cache_dir = os.path.join(os.environ.get("VENUE_CACHE", os.path.expanduser("~/.cache/venue")), "clang-tidy")
+    use_cache = os.environ.get("VENUE_TIDY_NO_CACHE") != "1"
+    os.makedirs(cache_dir, exist_ok=True)
+
+    base = hashlib.sha256()
+    base.update(subprocess.run([TIDY, "--version"], capture_output=True, text=True, check=True).stdout.encode())
+    for dirpath, _, names in os.walk(root):
+        if "/." in dirpath[len(root):] or dirpath.startswith(os.path.join(root, "build")):
+            continue
+        if ".clang-tidy" in names:
+            path = os.path.join(dirpath, ".clang-tidy")
+            base.update(os.path.relpath(path, root).encode())
+            with open(path, "rb") as f:
+                base.update(f.read())
+
+    def key(path: str):
+        entry = commands.get(os.path.realpath(path))
+        if entry is None:
+            return None  # not compiled in this build (e.g. the fuzz target): clang-tidy reports it
+        args = entry.get("arguments") or shlex.split(entry["command"])
+        out = []
+        skip = False
+        for a in args:
+            if skip:
+                skip = False
+                continue
+            if a in ("-o", "-MF", "-MT", "-MQ"):
+                skip = True
+                continue
+            if a in ("-c", "-MD", "-MMD"):
+                continue
+            out.append(a)
+        pre = subprocess.run(out + ["-E", "-o", "-"], cwd=entry["directory"], capture_output=True)
+        if pre.returncode != 0:
+            return None
+        h = base.copy()
+        h.update(os.path.relpath(path, root).encode())
+        h.update(pre.stdout.replace(root.encode(), b"@ROOT@"))
+        return h.hexdigest()
+
+    def check(path: str):
+        k = key(path) if use_cache else None
+        if k is not None and os.path.exists(os.path.join(cache_dir, k)):
+            return path, True, "", True
+        r = subprocess.run([TIDY, "-p", build_dir, "--quiet", os.path.join(root, path)], capture_output=True, text=True)
+        findings = [l for l in (r.stdout + r.stderr).splitlines() if ": warning:" in l or ": error:" in l]
+        clean = r.returncode == 0 and not findings
+        if clean and k is not None:
+            with open(os.path.join(cache_dir, k), "w", encoding="utf-8") as f:
+                f.write(path + "\n")
+        return path, clean, r.stdout + r.stderr, False
+
+    failed = []
+    cached = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for path, clean, output, from_cache in pool.map(check, files):
+            cached += from_cache
+            if not clean:
+                failed.append(path)
+                sys.stdout.write(output)
+    print(f"ci/tidy: {len(files)} files, {cached} clean from the cache, {len(failed)} with findings, "
+          f"{time.monotonic() - started:.0f}s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+// Runs the fuzz target's inputs without libFuzzer: each file named on the command line (or each file in
+// a folder named there) goes through LLVMFuzzerTestOneInput once. The release build uses it as a
+// regression test over the committed corpus (ctest fix_inbound_corpus_replay), which also keeps the
+// harness compiled, and checked by clang-tidy, in every build. A failing input aborts, as under libFuzzer.
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv);
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+
+int main(int argc, char** argv) {
+  std::vector<std::filesystem::path> inputs;
+  for (int i = 1; i < argc; ++i) {
+    const std::filesystem::path p(argv[i]);
+    if (std::filesystem::is_directory(p)) {
+      for (const auto& e : std::filesystem::directory_iterator(p)) {
+        if (e.is_regular_file()) inputs.push_back(e.path());
+      }
+    } else if (std::filesystem::is_regular_file(p)) {
+      inputs.push_back(p);
+    } else {
+      std::fprintf(stderr, "fix_inbound_replay: %s is neither a file nor a folder\n", argv[i]);
+      return 2;
+    }
+  }
+  if (inputs.empty()) {
+    std::fprintf(stderr, "usage: fix_inbound_replay FILE|FOLDER...\n");
+    return 2;
+  }
+  LLVMFuzzerInitialize(&argc, &argv);
+  for (const auto& p : inputs) {
+    std::ifstream in(p, std::ios::binary);
+    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+  }
+  std::printf("fix_inbound_replay: %zu inputs handled\n", inputs.size());
+  return 0;
+}
