@@ -250,6 +250,11 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     // reads back at start-up covers it.
     std::vector<kafka::Consumer::Position> pending;
     std::int64_t next_commit_try = 0;
+    // Copies stored since the last commit: committed together once there are max_batch of them or the
+    // oldest is 50 ms old, so a commit (a broker round trip) is not paid per poll. Never more than
+    // max_batch are stored but uncommitted, which is what remember_stored() reads back.
+    std::int64_t uncommitted = 0;
+    std::int64_t first_uncommitted_ns = 0;
     while (!stop_requested.load() && !ShutdownSignal::requested()) {
       if (!pending.empty()) {
         const auto now = steady_ns();
@@ -268,9 +273,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         }
       }
       int copied = 0;
-      positions.clear();
-      for (std::int64_t i = 0; i < cfg.max_batch; ++i) {
-        auto m = consumer->poll(i == 0 ? 1 : 0);
+      for (std::int64_t i = uncommitted; i < cfg.max_batch; ++i) {
+        auto m = consumer->poll(copied == 0 ? 1 : 0);
         if (!m) break;
         consumed->Increment();
         // A group rebalance (e.g. after Kafka was unreachable) rewinds a partition to its committed
@@ -286,17 +290,24 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         ++copied;
       }
       if (copied > 0) {
-        // QuickFIX stored every copy (FileStore) when it was sent: now the offsets may move past them.
+        // QuickFIX stored every copy (FileStore) when it was sent, and this sends what it queued: only
+        // now may the offsets move past them.
         acceptor->flush();
+        if (uncommitted == 0) first_uncommitted_ns = steady_ns();
+        uncommitted += copied;
+      }
+      if (uncommitted > 0 && (uncommitted >= cfg.max_batch || steady_ns() - first_uncommitted_ns >= 50'000'000)) {
         std::vector<kafka::Consumer::Position> commit;
         commit.reserve(positions.size());
         for (const auto& [tp, next] : positions) commit.push_back({tp.first, tp.second, next});
+        positions.clear();
+        uncommitted = 0;
         if (!consumer->commit(commit)) {
           pending = std::move(commit);
           next_commit_try = steady_ns() + 200'000'000;
         }
       }
-      acceptor->poll(copied > 0 ? 0.0 : 0.001);
+      acceptor->poll(0.0);  // waiting happens in consumer->poll
       const auto now = steady_ns();
       if (now >= next_lag) {
         next_lag = now + 1'000'000'000;
@@ -312,6 +323,11 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       }
       if (ShutdownSignal::take_reopen_request()) log::reopen();
     }
+    // A clean stop commits what it stored (best effort: what is not committed is read again and skipped).
+    if (pending.empty() && uncommitted > 0) {
+      for (const auto& [tp, next] : positions) pending.push_back({tp.first, tp.second, next});
+    }
+    if (!pending.empty()) consumer->commit(pending);
     shutdown();
   }
 

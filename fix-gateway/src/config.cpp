@@ -116,6 +116,10 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.metrics_bind = venue.string("metrics_bind", "Address of the metrics, health and admin HTTP endpoint", "127.0.0.1");
   c.metrics_port = static_cast<std::uint16_t>(
       venue.integer("metrics_port", "Port of /metrics, /healthz, /readyz and /admin/...; 0: none", 0, {0, 65535}));
+  c.poll_spin_us = venue.integer("poll_spin_us",
+                                 "Microseconds the main loop keeps polling without waiting after handing commands to "
+                                 "an engine or taking its answers; then it waits in the kernel until woken",
+                                 50, {0, 10'000});
   c.log_level = venue.choice("log_level", "Least severe log level written",
                              {"trace", "debug", "info", "warning", "error"}, "info");
   c.log_file = venue.string("log_file", "JSON-lines log file (reopened on SIGHUP); empty: standard error", "");
@@ -139,6 +143,10 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     kc.max_in_flight = k->integer("max_in_flight",
                                   "Reports held in memory while Kafka has not acknowledged them; the rest wait on disk",
                                   100'000, {1, 10'000'000});
+    kc.linger_ms = k->integer("linger_ms",
+                              "How long the producer gathers reports into one request (librdkafka linger.ms): larger "
+                              "batches cost the broker less CPU, each report waits up to this long",
+                              3, {0, 1000});
     c.kafka = kc;
   }
 
@@ -166,6 +174,10 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.engine.idle = idle == "spin"    ? matcher::IdleMode::kBusySpin
                   : idle == "yield" ? matcher::IdleMode::kYield
                                     : matcher::IdleMode::kBackoff;
+  c.engine.spin_us = engine.integer("spin_us",
+                                    "idle = backoff: microseconds an engine with nothing to do spins before it parks "
+                                    "(longer: faster answers to the next command, more CPU taken from other work)",
+                                    50, {0, 10'000});
   c.engine.stp_scope =
       engine.choice("stp_scope", "Self-trade prevention identity", {"account", "firm"}, "account") == "firm"
           ? matcher::StpScope::kFirm

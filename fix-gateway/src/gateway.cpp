@@ -113,7 +113,6 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   std::unordered_map<std::uint32_t, std::size_t> instrument_by_id;
 
   std::vector<std::unique_ptr<m::Shard>> shards;
-  std::vector<std::uint64_t> submitted;  // commands handed to each shard
 
   std::unique_ptr<FIX::SessionSettings> fix_settings;
   std::unique_ptr<VenueStoreFactory> store_factory;
@@ -303,6 +302,13 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     return reports->fresh() ? UINT64_MAX : reports->reported_up_to(shard_id);
   }
 
+  // The engines' output wakers call into the acceptor: they stop before it is destroyed.
+  ~Impl() override {
+    for (auto& s : shards) s->stop();
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
   void start() {
     // Instruments and shards.
     auto specs = m::load_reference_data(cfg.engine.instruments_file);
@@ -339,6 +345,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       ss.instruments = per_shard[i];
       ss.cpu = sc.cpu;
       ss.idle = cfg.engine.idle;
+      ss.backoff_spins = static_cast<std::uint32_t>(cfg.engine.spin_us * 40);  // a pause: ~25 ns
       ss.journal = m::JournalSettings{cfg.engine.journal_dir / ("shard-" + std::to_string(sc.id)), sc.id,
                                       cfg.engine.sync, 256ULL << 20};
       ss.snapshot_every = cfg.engine.snapshot_every;
@@ -368,7 +375,6 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
                     {"checkpoints_verified", info.checkpoints_verified},
                     {"torn_tail_bytes", info.truncated_bytes}});
       shards.push_back(std::move(shard));
-      submitted.push_back(0);
       auto gauge = [&](const char* name, const char* help) {
         return &prometheus::BuildGauge().Name(name).Help(help).Register(*registry).Add(
             {{"shard", std::to_string(sc.id)}});
@@ -384,7 +390,10 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     restore_orders();
     replay_unreported();
 
-    for (auto& s : shards) s->start();
+    for (auto& s : shards) {
+      s->output_waker().set_notify([](void* a) { static_cast<VenueAcceptor*>(a)->wake(); }, acceptor.get());
+      s->start();
+    }
     if (cfg.kafka) {
       PublisherSettings ps;
       ps.brokers = cfg.kafka->brokers;
@@ -392,6 +401,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       ps.client_id = cfg.kafka->client_id;
       ps.report_dir = cfg.report_dir;
       ps.max_in_flight = static_cast<std::size_t>(cfg.kafka->max_in_flight);
+      ps.properties.emplace_back("linger.ms", std::to_string(cfg.kafka->linger_ms));
       publisher = std::make_unique<KafkaPublisher>(ps, *registry);
       publisher->start();
     }
@@ -580,6 +590,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   // =================================================================================================
   // The loop
 
+  bool handed_over = false;  // commands went to an engine since the last look: answers are coming
   void run() {
     std::int64_t idle_since = 0;
     std::int64_t next_metrics = 0;
@@ -587,11 +598,6 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       run_admin_jobs();
       bool busy = false;
       for (std::size_t i = 0; i < shards.size(); ++i) {
-        // Read how far the engine got before draining: every event of those commands is in the ring
-        // by then (the engine publishes before it counts).
-        if (shards[i]->stats().ring_commands.load(std::memory_order_acquire) < submitted[i]) {
-          busy = true;  // answers are on their way: do not block
-        }
         event_shard_ = i;
         if (shards[i]->poll(*this, 512) > 0) busy = true;
         event_shard_ = kNoShard;
@@ -605,14 +611,25 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       flush_reports();
       acceptor->flush();
       const std::int64_t now = steady_ns();
-      if (busy) idle_since = now;
-      // After activity: poll without waiting for ~50 us (answers arrive within microseconds), then keep
-      // polling but yield the core between polls for ~5 ms (a client or the engine on the same 2 cores
-      // still runs), then block in the kernel: the acceptor wakes on network input, on admin requests
-      // and at least every 2 ms for timers.
+      if (busy || handed_over) idle_since = now;
+      handed_over = false;
+      // After handing commands to an engine or taking its answers: poll without waiting for
+      // [venue] poll_spin_us (answers usually follow within microseconds). Then wait in the kernel, for network input,
+      // admin requests, an engine (its output waker writes the acceptor's eventfd while this thread waits) or at most 2
+      // ms (timers). No spinning or yielding beyond that: on a 2-core machine the engine, the Kafka publisher and the
+      // clients need the cycles.
       const std::int64_t quiet = now - idle_since;
-      if (!busy && quiet >= 50'000 && quiet < 5'000'000) sched_yield();
-      acceptor->poll(busy || quiet < 5'000'000 ? 0.0 : 0.002);
+      if (busy || quiet < cfg.poll_spin_us * 1000) {
+        acceptor->poll(0.0);
+      } else {
+        bool answers = false;
+        for (auto& sh : shards) {
+          sh->output_waker().announce();
+          answers = answers || sh->has_output();
+        }
+        acceptor->poll(answers ? 0.0 : 0.002);
+        for (auto& sh : shards) sh->output_waker().retire();
+      }
       flush_outbox();
       flush_reports();
       if (now >= next_metrics) {
@@ -728,6 +745,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   // Commands leave after the identities they need are in the log.
   void flush_outbox() {
     if (outbox.empty()) return;
+    handed_over = true;
     try {
       identities->flush();
     } catch (const std::exception& e) {
@@ -740,9 +758,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
     auto list = std::move(outbox);
     outbox.clear();
     for (auto& p : list) {
-      if (shards[p.shard]->submit(p.command)) {
-        ++submitted[p.shard];
-      } else {
+      if (!shards[p.shard]->submit(p.command)) {
         engine_refused->Increment();
         engine_unavailable(p.command);
       }

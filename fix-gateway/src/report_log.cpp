@@ -1,6 +1,7 @@
 #include "venue/fix_gateway/report_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cerrno>
@@ -307,9 +308,11 @@ std::optional<Report> ReportReader::next() {
       continue;
     }
     // End of this segment for now: has the writer moved on to a newer one?
-    if (buffer_.empty()) {
-      const auto segs = segments(dir_);
-      if (!segs.empty() && segs.back().first == want_ && segs.back().first != segment_first_) {
+    // (The writer names a segment after its first report, so one stat answers: no directory listing on
+    // every poll of a tailing reader.)
+    if (buffer_.empty() && want_ != segment_first_) {
+      struct stat st {};
+      if (::stat((dir_ / seg_name(want_)).c_str(), &st) == 0) {
         ::close(fd_);
         fd_ = -1;
         continue;

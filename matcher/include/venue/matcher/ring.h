@@ -41,10 +41,23 @@ class Waker {
   // Producer side: wake the consumer if it is parked (cheap when it is not).
   void wake() {
     if (parked_.load(std::memory_order_seq_cst) != 0 && parked_.exchange(0, std::memory_order_seq_cst) != 0) {
-      ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&parked_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+      if (notify_ != nullptr) {
+        notify_(notify_context_);
+      } else {
+        ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&parked_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+      }
       wakeups_.fetch_add(1, std::memory_order_relaxed);
     }
   }
+  // A consumer that waits elsewhere (e.g. in epoll) is woken by `notify` instead of the futex: it
+  // announces its wait with announce(), checks for work once more, waits, then calls retire(). Set once,
+  // before the producer runs.
+  void set_notify(void (*notify)(void*), void* context) {
+    notify_ = notify;
+    notify_context_ = context;
+  }
+  void announce() { parked_.store(1, std::memory_order_seq_cst); }
+  void retire() { parked_.store(0, std::memory_order_relaxed); }
   // Consumer side: park unless `has_work` turns true after announcing; returns after a wake or timeout.
   template <class HasWork>
   void park(HasWork&& has_work, long timeout_ns) {
@@ -62,6 +75,8 @@ class Waker {
  private:
   alignas(kCacheLine) std::atomic<std::uint32_t> parked_{0};
   std::atomic<std::uint64_t> wakeups_{0};
+  void (*notify_)(void*) = nullptr;
+  void* notify_context_ = nullptr;
 };
 
 // Spin, then yield, then park. reset() after finding work.
