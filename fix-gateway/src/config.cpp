@@ -120,6 +120,11 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                                  "Microseconds the main loop keeps polling without waiting after handing commands to "
                                  "an engine or taking its answers; then it waits in the kernel until woken",
                                  50, {0, 10'000});
+  c.poll_yield_us = venue.integer("poll_yield_us",
+                                  "Microseconds the main loop then keeps polling with sched_yield() between polls "
+                                  "before it waits in the kernel (0: wait at once; a wait costs a wake-up of tens of "
+                                  "microseconds on the next message, yielding takes CPU from other processes)",
+                                  0, {0, 1'000'000});
   c.log_level = venue.choice("log_level", "Least severe log level written",
                              {"trace", "debug", "info", "warning", "error"}, "info");
   c.log_file = venue.string("log_file", "JSON-lines log file (reopened on SIGHUP); empty: standard error", "");
@@ -178,6 +183,11 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                                     "idle = backoff: microseconds an engine with nothing to do spins before it parks "
                                     "(longer: faster answers to the next command, more CPU taken from other work)",
                                     50, {0, 10'000});
+  c.engine.yield_us = engine.integer("yield_us",
+                                     "idle = backoff: microseconds it then keeps polling with sched_yield() between "
+                                     "polls before it parks (0: park at once; parking costs a wake-up of tens of "
+                                     "microseconds on the next command, yielding takes CPU from other processes)",
+                                     0, {0, 1'000'000});
   c.engine.stp_scope =
       engine.choice("stp_scope", "Self-trade prevention identity", {"account", "firm"}, "account") == "firm"
           ? matcher::StpScope::kFirm

@@ -346,6 +346,7 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       ss.cpu = sc.cpu;
       ss.idle = cfg.engine.idle;
       ss.backoff_spins = static_cast<std::uint32_t>(cfg.engine.spin_us * 40);  // a pause: ~25 ns
+      ss.backoff_yields = static_cast<std::uint32_t>(cfg.engine.yield_us);     // a yield: ~1 us
       ss.journal = m::JournalSettings{cfg.engine.journal_dir / ("shard-" + std::to_string(sc.id)), sc.id,
                                       cfg.engine.sync, 256ULL << 20};
       ss.snapshot_every = cfg.engine.snapshot_every;
@@ -614,12 +615,15 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
       if (busy || handed_over) idle_since = now;
       handed_over = false;
       // After handing commands to an engine or taking its answers: poll without waiting for
-      // [venue] poll_spin_us (answers usually follow within microseconds). Then wait in the kernel, for network input,
-      // admin requests, an engine (its output waker writes the acceptor's eventfd while this thread waits) or at most 2
-      // ms (timers). No spinning or yielding beyond that: on a 2-core machine the engine, the Kafka publisher and the
-      // clients need the cycles.
+      // [venue] poll_spin_us (answers usually follow within microseconds), then poll and yield the CPU
+      // between polls for poll_yield_us (the next message is taken without a wake-up, which costs tens
+      // of microseconds here), then wait in the kernel for network input, admin requests, an engine (its
+      // output waker writes the acceptor's eventfd while this thread waits) or at most 2 ms (timers).
       const std::int64_t quiet = now - idle_since;
       if (busy || quiet < cfg.poll_spin_us * 1000) {
+        acceptor->poll(0.0);
+      } else if (quiet < (cfg.poll_spin_us + cfg.poll_yield_us) * 1000) {
+        sched_yield();
         acceptor->poll(0.0);
       } else {
         bool answers = false;

@@ -189,12 +189,18 @@ std::uint64_t ReportLog::reported_up_to(std::uint16_t shard) const {
 
 void ReportLog::open_segment() {
   if (fd_ >= 0) ::close(fd_);
+  // The header is written under a temporary name and the file renamed into place: a reader tailing the
+  // log (the Kafka publisher) never finds a segment without its header.
   const fs::path path = dir_ / seg_name(next_seq_);
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw std::runtime_error("report log: cannot create " + path.string() + ": " + std::strerror(errno));
+  const fs::path temp = dir_ / (seg_name(next_seq_) + ".new");
+  fd_ = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("report log: cannot create " + temp.string() + ": " + std::strerror(errno));
   std::string header(kMagic, 8);
   put_u64(header, next_seq_);
   write_all(fd_, header);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    throw std::runtime_error("report log: cannot rename " + temp.string() + ": " + std::strerror(errno));
+  }
   segment_size_ = header.size();
 }
 

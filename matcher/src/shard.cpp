@@ -208,10 +208,9 @@ void Shard::run() {
     pthread_setaffinity_np(pthread_self(), sizeof set, &set);
   }
   pthread_setname_np(pthread_self(), ("engine-" + std::to_string(settings_.engine.shard)).c_str());
-  // Backoff: spin for backoff_spins pauses (a command arriving meanwhile is taken at once), then park
-  // until a producer wakes it. No yielding phase: on a 2-core machine a yielding thread still takes its
-  // share of the CPU from the gateway, the Kafka broker and the clients.
-  IdleStrategy idle(settings_.idle, settings_.backoff_spins, 0, 1'000'000);
+  // Backoff: spin for backoff_spins pauses, yield backoff_yields times (a command arriving meanwhile is
+  // taken at once, without a wake-up), then park until a producer wakes it.
+  IdleStrategy idle(settings_.idle, settings_.backoff_spins, settings_.backoff_yields, 1'000'000);
   std::int64_t next_expiry = engine_->next_expiry_ns();
   while (!failed()) {
     if (!spill_.empty()) flush_spill();

@@ -2,10 +2,12 @@
 // The report log: what the venue sent, in order, with gap-free venue sequence numbers that survive a
 // restart, read back by the publisher as it is written.
 #include <unistd.h>
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "venue/fix_gateway/report_log.h"
 
@@ -121,6 +123,42 @@ BOOST_AUTO_TEST_CASE(the_reader_follows_the_writer_across_segments) {
   }
   BOOST_TEST(read == 500U);
   BOOST_TEST(!reader.next().has_value());  // nothing more until the writer writes
+}
+
+// The publisher tails the log on its own thread while the gateway writes and rolls segments: it must
+// never find a segment before its header is in it (that stopped the publisher once).
+BOOST_AUTO_TEST_CASE(a_reader_on_another_thread_never_sees_a_segment_without_its_header) {
+  TempDir dir;
+  constexpr std::uint64_t kReports = 4000;
+  fg::ReportLog log(dir.path, 1024);  // a roll every few reports
+  std::atomic<bool> done{false};
+  std::string failure;
+  std::uint64_t read = 0;
+  std::thread tail([&] {
+    try {
+      fg::ReportReader reader(dir.path, 0);
+      while (read < kReports) {
+        auto got = reader.next();
+        if (!got) {
+          if (done.load()) break;
+          continue;
+        }
+        if (got->venue_seq != read + 1) throw std::runtime_error("out of order: " + std::to_string(got->venue_seq));
+        ++read;
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  });
+  for (std::uint64_t i = 1; i <= kReports; ++i) {
+    auto r = report(0, i, std::string(200, 'x'));
+    log.append(r);
+    log.flush();
+  }
+  done = true;
+  tail.join();
+  BOOST_TEST(failure.empty(), "the reader failed: " << failure);
+  BOOST_TEST(read == kReports);
 }
 
 BOOST_AUTO_TEST_CASE(a_reader_starts_after_its_cursor_and_pruned_reports_are_reported_missing) {

@@ -83,7 +83,8 @@ struct EngineConfig {
   std::filesystem::path journal_dir;
   matcher::SyncPolicy sync = matcher::SyncPolicy::kWrite;
   matcher::IdleMode idle = matcher::IdleMode::kBackoff;
-  std::int64_t spin_us = 50;  // backoff: how long an engine with nothing to do spins before parking
+  std::int64_t spin_us = 50;  // backoff: how long an engine with nothing to do spins,
+  std::int64_t yield_us = 0;  // then yields, before parking
   matcher::StpScope stp_scope = matcher::StpScope::kAccount;
   matcher::PostOnlyPolicy post_only = matcher::PostOnlyPolicy::kReject;
   std::uint64_t snapshot_every = 1'000'000;
@@ -118,7 +119,8 @@ struct GatewayConfig {
   std::string session_end_time = "00:00:00";
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;  // 0: no metrics endpoint
-  std::int64_t poll_spin_us = 50;  // the main loop polls without waiting this long after engine traffic
+  std::int64_t poll_spin_us = 50;  // the main loop polls without waiting this long after engine traffic,
+  std::int64_t poll_yield_us = 0;  // then polls and yields the CPU between polls this long
   std::string log_level = "info";
   std::string log_file;
   std::int64_t price_collar_bps = 0;  // 0: no collar

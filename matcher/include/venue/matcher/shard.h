@@ -50,7 +50,8 @@ struct ShardSettings {
   std::vector<InstrumentSpec> instruments;
   int cpu = -1;  // core to pin the engine thread to; -1: no pinning
   IdleMode idle = IdleMode::kBackoff;
-  std::uint32_t backoff_spins = 2000;  // kBackoff: pause instructions (about 25 ns each here) before parking
+  std::uint32_t backoff_spins = 2000;  // kBackoff: pause instructions (about 25 ns each here), then
+  std::uint32_t backoff_yields = 0;    // sched_yield calls, then it parks
   std::size_t command_capacity = 1 << 16;
   std::size_t event_capacity = 1 << 16;
   std::size_t batch = 256;
