@@ -360,8 +360,13 @@ struct VenueAcceptor::Impl {
     } catch (const FIX::InvalidMessage& e) {
       // A garbled message (bad checksum, bad length): FIX says ignore it; the sequence gap it leaves is
       // caught by the session. Before logon there is nothing to keep.
+      // (The session may have let go of the connection while handling it: c.session is then null.)
       ++self->counters_.framing_errors;
-      if (!c.session->isLoggedOn()) refuse_and_close(c, nullptr, "invalid message before logon");
+      if (c.session == nullptr) {
+        close_later(c);
+      } else if (!c.session->isLoggedOn()) {
+        refuse_and_close(c, nullptr, "invalid message before logon");
+      }
     } catch (const std::exception& e) {
       VENUE_LOG_KV(error, "session failed on a message", {{"peer", c.peer}, {"error", e.what()}});
       c.disconnect();

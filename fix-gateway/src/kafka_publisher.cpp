@@ -47,7 +47,9 @@ struct KafkaPublisher::Impl {
   std::unordered_map<std::uint64_t, Report> pending;  // produced, not yet acknowledged
   std::deque<std::uint64_t> retry;                    // failed deliveries to produce again
   Clock::time_point retry_at{};
-  std::optional<Report> held;  // read from the log, not yet accepted by the producer
+  std::optional<Report> held;     // read from the log, not yet accepted by the producer
+  std::uint64_t last_read = 0;    // venue seq of the last report read from the log
+  Clock::time_point reopen_at{};  // after a read error: when to open the log again
   int cursor_fd = -1;
   std::uint64_t persisted = 0;
   Clock::time_point next_persist{};
@@ -58,6 +60,7 @@ struct KafkaPublisher::Impl {
   prometheus::Gauge* in_flight;
   prometheus::Gauge* acked_gauge;
   prometheus::Gauge* read_gauge;
+  prometheus::Counter* read_errors;
 
   Impl(PublisherSettings settings, prometheus::Registry& r) : s(std::move(settings)), registry(r) {
     published = &prometheus::BuildCounter()
@@ -90,6 +93,11 @@ struct KafkaPublisher::Impl {
                       .Help("Last venue seq read from the report log")
                       .Register(r)
                       .Add({});
+    read_errors = &prometheus::BuildCounter()
+                       .Name("venue_reports_read_errors_total")
+                       .Help("Failed reads of the report log by the publisher (it reopens the log 1 s later)")
+                       .Register(r)
+                       .Add({});
   }
 
   void open() {
@@ -97,6 +105,7 @@ struct KafkaPublisher::Impl {
     cursor = start_cursor;
     persisted = cursor;
     reader = std::make_unique<ReportReader>(s.report_dir, cursor);
+    last_read = cursor;
     cursor_fd = ::open(cursor_path(s.report_dir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (cursor_fd < 0)
       throw std::runtime_error("publisher: cannot open publish.cursor: " + std::string(std::strerror(errno)));
@@ -161,6 +170,26 @@ struct KafkaPublisher::Impl {
     if (::pwrite(cursor_fd, buf, sizeof buf, 0) == static_cast<ssize_t>(sizeof buf)) persisted = cursor;
   }
 
+  // The next report from the log, if any. A read error does not stop publishing for good: it is
+  // logged and counted, and the log is opened again after the last report read a second later (the
+  // reports wait on disk meanwhile; the venue keeps trading).
+  std::optional<Report> read_next() {
+    try {
+      if (!reader) {
+        if (Clock::now() < reopen_at) return std::nullopt;
+        reader = std::make_unique<ReportReader>(s.report_dir, last_read);
+      }
+      return reader->next();
+    } catch (const std::exception& e) {
+      read_errors->Increment();
+      VENUE_LOG_KV(error, "report log unreadable: publishing waits and tries again in 1 s",
+                   {{"after_venue_seq", last_read}, {"error", e.what()}});
+      reader.reset();
+      reopen_at = Clock::now() + std::chrono::seconds(1);
+      return std::nullopt;
+    }
+  }
+
   // One turn of the loop; true when it did something.
   bool step() {
     bool busy = producer->poll(0) > 0;
@@ -174,8 +203,9 @@ struct KafkaPublisher::Impl {
     }
     while (pending.size() < s.max_in_flight) {
       if (!held) {
-        held = reader->next();
+        held = read_next();
         if (!held) break;
+        last_read = held->venue_seq;
         read_gauge->Set(static_cast<double>(held->venue_seq));
       }
       if (!produce(*held)) break;

@@ -8,3 +8,5 @@ venue_test(NAME fix_gateway_auth_throttle_test LABELS unit SOURCES unit/fix_gate
 venue_test(NAME fix_gateway_framer_test LABELS unit SOURCES unit/fix_gateway/framer_test.cpp DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_report_log_test LABELS unit SOURCES unit/fix_gateway/report_log_test.cpp
            DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_publisher_read_error_test LABELS unit
+           SOURCES unit/fix_gateway/publisher_read_error_test.cpp DEPS venue::fix_gateway)
