@@ -1,6 +1,7 @@
 #include "venue/fix_gateway/fix_text.h"
 
 #include <ctime>
+#include <limits>
 
 namespace venue::fix_gateway {
 
@@ -46,7 +47,9 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view t) {
     }
   }
   const std::time_t secs = timegm(&tm);
-  if (secs < 0) return std::nullopt;
+  // Nanoseconds since 1970 in an int64 end in April 2262: later times are refused, not wrapped.
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
+  if (secs < 0 || static_cast<std::int64_t>(secs) > kMaxSeconds) return std::nullopt;
   return static_cast<std::int64_t>(secs) * 1'000'000'000 + frac_ns;
 }
 

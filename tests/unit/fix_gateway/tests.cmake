@@ -10,3 +10,5 @@ venue_test(NAME fix_gateway_report_log_test LABELS unit SOURCES unit/fix_gateway
            DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_publisher_read_error_test LABELS unit
            SOURCES unit/fix_gateway/publisher_read_error_test.cpp DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_fix_text_test LABELS unit SOURCES unit/fix_gateway/fix_text_test.cpp
+           DEPS venue::fix_gateway)

@@ -1,0 +1,29 @@
+#define BOOST_TEST_MODULE fix_gateway_fix_text
+// UTCTimestamp text as brokers send it (ExpireTime, TransactTime): parsed exactly, or refused.
+#include <boost/test/unit_test.hpp>
+
+#include "venue/fix_gateway/fix_text.h"
+
+namespace fg = venue::fix_gateway;
+
+BOOST_AUTO_TEST_CASE(timestamps_parse_to_nanoseconds_and_format_back) {
+  const auto t = fg::parse_utc_timestamp("20261127-12:34:56.789");
+  BOOST_REQUIRE(t.has_value());
+  BOOST_TEST(*t == 1'795'782'896'789'000'000LL);
+  BOOST_TEST(fg::utc_timestamp(*t) == "20261127-12:34:56.789");
+  BOOST_TEST(fg::parse_utc_timestamp("20261127-12:34:56").value() == 1'795'782'896'000'000'000LL);
+  BOOST_TEST(fg::parse_utc_timestamp("20261127-12:34:56.123456789").value() == 1'795'782'896'123'456'789LL);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_or_out_of_range_timestamps_are_refused) {
+  for (const char* bad :
+       {"", "20261127", "20261127 12:34:56", "20261327-12:34:56", "20261127-24:00:00", "20261127-12:34:56.",
+        "20261127-12:34:56.1234567890", "2026112a-12:34:56", "19691231-23:59:59"}) {
+    BOOST_TEST(!fg::parse_utc_timestamp(bad).has_value(), bad);
+  }
+  // Nanoseconds since 1970 in an int64 end on 2262-04-11: later dates are refused rather than wrapped
+  // into the past (a GTD order would otherwise expire at once). Found by the fuzzer.
+  BOOST_TEST(fg::parse_utc_timestamp("22620101-00:00:00").has_value());
+  BOOST_TEST(!fg::parse_utc_timestamp("28300101-00:00:00").has_value());
+  BOOST_TEST(!fg::parse_utc_timestamp("99991231-23:59:59").has_value());
+}
