@@ -255,6 +255,15 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     // max_batch are stored but uncommitted, which is what remember_stored() reads back.
     std::int64_t uncommitted = 0;
     std::int64_t first_uncommitted_ns = 0;
+    // The offsets past everything stored so far, as a commit wants them; starts a new batch.
+    const auto take_positions = [&] {
+      std::vector<kafka::Consumer::Position> out;
+      out.reserve(positions.size());
+      for (const auto& [tp, next] : positions) out.push_back({tp.first, tp.second, next});
+      positions.clear();
+      uncommitted = 0;
+      return out;
+    };
     while (!stop_requested.load() && !ShutdownSignal::requested()) {
       if (!pending.empty()) {
         const auto now = steady_ns();
@@ -289,26 +298,22 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         positions[{m->topic_name(), m->partition()}] = m->offset() + 1;
         ++copied;
       }
+      const std::int64_t now = steady_ns();
       if (copied > 0) {
         // QuickFIX stored every copy (FileStore) when it was sent, and this sends what it queued: only
         // now may the offsets move past them.
         acceptor->flush();
-        if (uncommitted == 0) first_uncommitted_ns = steady_ns();
+        if (uncommitted == 0) first_uncommitted_ns = now;
         uncommitted += copied;
       }
-      if (uncommitted > 0 && (uncommitted >= cfg.max_batch || steady_ns() - first_uncommitted_ns >= 50'000'000)) {
-        std::vector<kafka::Consumer::Position> commit;
-        commit.reserve(positions.size());
-        for (const auto& [tp, next] : positions) commit.push_back({tp.first, tp.second, next});
-        positions.clear();
-        uncommitted = 0;
+      if (uncommitted > 0 && (uncommitted >= cfg.max_batch || now - first_uncommitted_ns >= 50'000'000)) {
+        auto commit = take_positions();
         if (!consumer->commit(commit)) {
           pending = std::move(commit);
           next_commit_try = steady_ns() + 200'000'000;
         }
       }
       acceptor->poll(0.0);  // waiting happens in consumer->poll
-      const auto now = steady_ns();
       if (now >= next_lag) {
         next_lag = now + 1'000'000'000;
         acceptor_metrics->update(acceptor->counters());
@@ -324,9 +329,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       if (ShutdownSignal::take_reopen_request()) log::reopen();
     }
     // A clean stop commits what it stored (best effort: what is not committed is read again and skipped).
-    if (pending.empty() && uncommitted > 0) {
-      for (const auto& [tp, next] : positions) pending.push_back({tp.first, tp.second, next});
-    }
+    if (pending.empty() && uncommitted > 0) pending = take_positions();
     if (!pending.empty()) consumer->commit(pending);
     shutdown();
   }

@@ -104,8 +104,7 @@ struct KafkaPublisher::Impl {
     start_cursor = read_cursor(s.report_dir);
     cursor = start_cursor;
     persisted = cursor;
-    reader = std::make_unique<ReportReader>(s.report_dir, cursor);
-    last_read = cursor;
+    last_read = cursor;  // read_next() opens the log after it
     cursor_fd = ::open(cursor_path(s.report_dir).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (cursor_fd < 0)
       throw std::runtime_error("publisher: cannot open publish.cursor: " + std::string(std::strerror(errno)));

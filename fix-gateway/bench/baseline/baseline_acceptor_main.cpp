@@ -34,8 +34,11 @@
 #include <quickfix/fix44/TestRequest.h>
 
 #include "baseline_application.h"
+#include "split_commas.h"
 
 namespace {
+
+using venue::fix_gateway::bench::split_commas;
 
 struct AcceptorOptions {
   int port = 5001;
@@ -66,18 +69,6 @@ Stops on SIGINT/SIGTERM.
                         in the working directory or the source tree, else no dictionary)
   --help                this text
 )";
-
-std::vector<std::string> split_commas(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = s.find(',', start);
-    out.emplace_back(s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 void check_comp_id(std::string_view option, const std::string& id) {
   if (id.empty()) throw UsageError{std::string(option) + ": empty CompID"};

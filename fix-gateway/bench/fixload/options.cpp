@@ -4,6 +4,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "split_commas.h"
+
 namespace venue::fix_gateway::bench {
 namespace {
 
@@ -71,18 +73,6 @@ void check_text(std::string_view name, std::string_view text) {
   for (char c : text) {
     if (c == '\x01') throw UsageError(std::string(name) + ": contains SOH");
   }
-}
-
-std::vector<std::string> split_commas(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = s.find(',', start);
-    out.emplace_back(s.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
 }
 
 }  // namespace

@@ -61,14 +61,12 @@ class Waker {
   // Consumer side: park unless `has_work` turns true after announcing; returns after a wake or timeout.
   template <class HasWork>
   void park(HasWork&& has_work, long timeout_ns) {
-    parked_.store(1, std::memory_order_seq_cst);
-    if (has_work()) {
-      parked_.store(0, std::memory_order_relaxed);
-      return;
+    announce();
+    if (!has_work()) {
+      timespec ts{0, timeout_ns};
+      ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&parked_), FUTEX_WAIT_PRIVATE, 1, &ts, nullptr, 0);
     }
-    timespec ts{0, timeout_ns};
-    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&parked_), FUTEX_WAIT_PRIVATE, 1, &ts, nullptr, 0);
-    parked_.store(0, std::memory_order_relaxed);
+    retire();
   }
   std::uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
 
