@@ -2,6 +2,8 @@
 
 #include <prometheus/counter.h>
 
+#include <algorithm>
+
 #include "venue/common/log.h"
 
 namespace venue::kafka {
@@ -226,6 +228,92 @@ std::vector<std::pair<std::int32_t, std::int64_t>> Consumer::lag(int timeout_ms)
   }
   RdKafka::TopicPartition::destroy(assigned);
   return out;
+}
+
+std::vector<std::int32_t> Consumer::partitions(const std::string& topic, int timeout_ms) {
+  std::string err;
+  std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer_.get(), topic, nullptr, err));
+  if (!t) throw KafkaError("kafka: topic " + topic + ": " + err);
+  RdKafka::Metadata* raw = nullptr;
+  const auto code = consumer_->metadata(false, t.get(), &raw, timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> md(raw);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    throw KafkaError("kafka: metadata of " + topic + ": " + RdKafka::err2str(code));
+  }
+  std::vector<std::int32_t> out;
+  for (const auto* tm : *md->topics()) {
+    if (tm->topic() != topic) continue;
+    if (tm->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) return {};  // not created yet: no partitions
+    if (tm->err() != RdKafka::ERR_NO_ERROR) {
+      throw KafkaError("kafka: metadata of " + topic + ": " + RdKafka::err2str(tm->err()));
+    }
+    for (const auto* pm : *tm->partitions()) out.push_back(pm->id());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+std::vector<RdKafka::TopicPartition*> topic_partitions(const std::string& topic, const std::vector<std::int32_t>& ps,
+                                                       std::int64_t offset) {
+  std::vector<RdKafka::TopicPartition*> out;
+  out.reserve(ps.size());
+  for (auto p : ps) out.push_back(RdKafka::TopicPartition::create(topic, p, offset));
+  return out;
+}
+
+std::vector<Consumer::Position> positions_of(std::vector<RdKafka::TopicPartition*>& tps) {
+  std::vector<Consumer::Position> out;
+  out.reserve(tps.size());
+  for (auto* tp : tps) {
+    if (tp->err() != RdKafka::ERR_NO_ERROR) {
+      const auto why = RdKafka::err2str(tp->err());
+      RdKafka::TopicPartition::destroy(tps);
+      throw KafkaError("kafka: partition offset: " + why);
+    }
+    out.push_back({tp->topic(), tp->partition(), tp->offset()});
+  }
+  RdKafka::TopicPartition::destroy(tps);
+  return out;
+}
+
+}  // namespace
+
+std::vector<Consumer::Position> Consumer::committed(const std::string& topic, const std::vector<std::int32_t>& ps,
+                                                    int timeout_ms) {
+  auto tps = topic_partitions(topic, ps, kNoOffset);
+  const auto code = consumer_->committed(tps, timeout_ms);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    RdKafka::TopicPartition::destroy(tps);
+    throw KafkaError("kafka: committed offsets of " + topic + ": " + RdKafka::err2str(code));
+  }
+  return positions_of(tps);
+}
+
+std::vector<Consumer::Position> Consumer::offsets_for_time(const std::string& topic,
+                                                           const std::vector<std::int32_t>& ps,
+                                                           std::int64_t timestamp_ms, int timeout_ms) {
+  auto tps = topic_partitions(topic, ps, timestamp_ms);
+  const auto code = consumer_->offsetsForTimes(tps, timeout_ms);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    RdKafka::TopicPartition::destroy(tps);
+    throw KafkaError("kafka: offsets by time of " + topic + ": " + RdKafka::err2str(code));
+  }
+  auto out = positions_of(tps);
+  for (auto& p : out) {
+    if (p.next_offset < 0) p.next_offset = kNoOffset;  // librdkafka answers -1 (OFFSET_END) for "none"
+  }
+  return out;
+}
+
+void Consumer::assign(const std::vector<Position>& from) {
+  std::vector<RdKafka::TopicPartition*> tps;
+  tps.reserve(from.size());
+  for (const auto& p : from) tps.push_back(RdKafka::TopicPartition::create(p.topic, p.partition, p.next_offset));
+  const auto code = consumer_->assign(tps);
+  RdKafka::TopicPartition::destroy(tps);
+  if (code != RdKafka::ERR_NO_ERROR) throw KafkaError("kafka: assign failed: " + RdKafka::err2str(code));
 }
 
 void Consumer::close() {

@@ -63,6 +63,11 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
                "dropcopy");
   c.client_id = k.string("client_id", "Kafka client.id", "dropcopy");
   c.max_batch = k.integer("max_batch", "Reports copied between two offset commits", 1000, {1, 100'000});
+  c.catch_up_hours = k.integer("catch_up_hours",
+                               "A session with an empty store and no cursor (new, or its files lost) first gets "
+                               "the reports in its scope of this many hours back, as far as the topic holds them; "
+                               "0: none",
+                               24, {0, 24 * 366});
 
   for (auto& s : root.tables("session", "A drop-copy session (read-only FIX)", true)) {
     SessionConfig sc;

@@ -2,17 +2,21 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
 #include "venue/common/kafka.h"
 #include "venue/common/log.h"
 #include "venue/common/shutdown.h"
+#include "venue/dropcopy/cursor.h"
 #include "venue/fix_gateway/acceptor.h"
 #include "venue/fix_gateway/auth.h"
 #include "venue/fix_gateway/fix_text.h"
@@ -26,10 +30,32 @@ namespace {
 
 constexpr int kVenueSequenceTag = 8001;
 constexpr int kCopyMsgIndicatorTag = 797;
+// Kafka is read from this long before a catch-up mark's TransactTime (records carry their produce time,
+// which is later than the TransactTime, unless the clock stepped back).
+constexpr std::int64_t kCatchUpMarginMs = 5000;
 
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The value of `tag` in a raw FIX message, or empty.
+std::string_view raw_field(std::string_view raw, std::string_view tag_eq) {
+  std::size_t at = 0;
+  while ((at = raw.find(tag_eq, at)) != std::string_view::npos) {
+    if (at > 0 && raw[at - 1] == '\x01') {
+      const auto begin = at + tag_eq.size();
+      const auto end = raw.find('\x01', begin);
+      return raw.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
+    }
+    at += tag_eq.size();
+  }
+  return {};
 }
 
 }  // namespace
@@ -47,7 +73,17 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     std::set<std::string> accounts;
     // Venue seqs of the copies last stored before a restart: not copied again.
     std::unordered_set<std::uint64_t> already_stored;
-    std::uint64_t last_seq = 0;
+    std::uint64_t last_seq = 0;  // highest venue seq in the store
+    std::int64_t last_ns = 0;    // its TransactTime
+    Mark sent;                   // highest venue seq sent to the client while it was logged on
+    std::filesystem::path cursor_file;
+    bool cursor_dirty = true;
+    std::uint64_t store_resets = 0;
+    // Copies this session must get from Kafka before anything else: every report in its scope with a
+    // venue seq above this mark, up to what the other sessions already have (see catch_up()).
+    std::optional<Mark> catch_up_from;
+    std::string catch_up_reason;
+    prometheus::Counter* caught_up = nullptr;
     prometheus::Counter* delivered = nullptr;
     prometheus::Counter* skipped_duplicates = nullptr;
     prometheus::Gauge* last_seq_gauge = nullptr;
@@ -78,6 +114,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> copied_up_to;
   prometheus::Family<prometheus::Gauge>* lag_family = nullptr;
   std::map<std::int32_t, prometheus::Gauge*> lag_by_partition;
+  prometheus::Counter* catch_up_failures = nullptr;
+  std::int64_t next_catch_up_try = 0;
 
   Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std::move(c)), registry(std::move(r)) {
     auto& reg = *registry;
@@ -106,6 +144,11 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
                   .Help("Records read again after a rebalance, already copied (skipped)")
                   .Register(reg)
                   .Add({});
+    catch_up_failures = &prometheus::BuildCounter()
+                             .Name("dropcopy_catch_up_failures_total")
+                             .Help("Catch-up reads from Kafka that failed (Kafka unreachable; tried again)")
+                             .Register(reg)
+                             .Add({});
     lag_family = &prometheus::BuildGauge()
                       .Name("dropcopy_consumer_lag")
                       .Help("Reports on Kafka not yet read, per partition")
@@ -152,6 +195,11 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
                              .Name("dropcopy_session_delay_seconds")
                              .Help("Venue TransactTime to copy, last copy")
                              .Register(reg);
+    auto& caught_up_family =
+        prometheus::BuildCounter()
+            .Name("dropcopy_copies_caught_up_total")
+            .Help("Copies a session got from Kafka because its store was behind (marked PossResend)")
+            .Register(reg);
     for (std::size_t i = 0; i < cfg.sessions.size(); ++i) {
       const auto& sc = cfg.sessions[i];
       FIX::SessionID id("FIX.4.4", cfg.comp_id, sc.sender_comp_id);
@@ -171,6 +219,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       s.skipped_duplicates = &dup_family.Add(labels);
       s.last_seq_gauge = &seq_family.Add(labels);
       s.delay_gauge = &delay_family.Add(labels);
+      s.caught_up = &caught_up_family.Add(labels);
+      s.cursor_file = cfg.store_dir / ("FIX.4.4-" + cfg.comp_id + "-" + sc.sender_comp_id + ".cursor");
       index[id] = i;
     }
     stores = std::make_unique<fg::VenueStoreFactory>(cfg.store_dir.string());
@@ -187,6 +237,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     for (auto& s : sessions) {
       s.fix = acceptor->getSession(s.id);
       remember_stored(s);
+      check_store(s);
     }
     consumer = std::make_unique<kafka::Consumer>(
         kafka::ConsumerSettings{.brokers = cfg.brokers,
@@ -226,19 +277,212 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       return;
     }
     for (const auto& raw : stored) {
-      const auto at = raw.find(
-          "\x01"
-          "8001=");
-      if (at == std::string::npos) continue;
-      const auto end = raw.find('\x01', at + 6);
-      const std::uint64_t seq = std::strtoull(raw.substr(at + 6, end - at - 6).c_str(), nullptr, 10);
+      const auto seq_text = raw_field(raw, "8001=");
+      if (seq_text.empty()) continue;
+      const std::uint64_t seq = std::strtoull(std::string(seq_text).c_str(), nullptr, 10);
       s.already_stored.insert(seq);
-      s.last_seq = std::max(s.last_seq, seq);
+      if (seq >= s.last_seq) {
+        s.last_seq = seq;
+        if (auto t = fg::parse_utc_timestamp(std::string(raw_field(raw, "60=")))) s.last_ns = *t;
+      }
     }
     if (!s.already_stored.empty()) {
       VENUE_LOG_KV(
           info, "copies already stored will not be copied again",
           {{"session", s.cfg->sender_comp_id}, {"count", s.already_stored.size()}, {"last_venue_seq", s.last_seq}});
+    }
+  }
+
+  // Decides at start-up whether a session's store is behind: it holds less than its cursor says was
+  // stored (the store was lost, deleted or restored from an older copy), or there is no cursor at all
+  // (a new session, or the whole store folder was lost). Such a session is caught up from Kafka.
+  void check_store(Session& s) {
+    if (s.fix == nullptr) return;
+    if (const auto* vs = stores->find(s.id)) s.store_resets = vs->resets();
+    std::optional<Cursor> cursor;
+    if (std::filesystem::exists(s.cursor_file)) {
+      std::ifstream in(s.cursor_file);
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      cursor = parse_cursor(text);
+      if (!cursor) {
+        VENUE_LOG_KV(warning, "DC001 drop-copy cursor file unreadable: the store is checked against Kafka instead",
+                     {{"session", s.cfg->sender_comp_id}, {"file", s.cursor_file.string()}});
+      }
+    }
+    const Mark in_store{s.last_seq, s.last_ns};
+    if (cursor) {
+      s.sent = cursor->sent;
+      if (cursor->catch_up) request_catch_up(s, *cursor->catch_up, "catch-up not finished before the stop");
+      if (in_store.seq < cursor->stored.seq) {
+        request_catch_up(s, in_store, "store behind its cursor (lost or restored)");
+      }
+    } else {
+      // Nothing to compare with: everything in scope above what the store holds, which is cheap when
+      // the store is intact (Kafka is read from a few seconds before its last copy).
+      s.sent = in_store;
+      request_catch_up(s, in_store, in_store.seq == 0 ? "new or empty store" : "no cursor");
+    }
+  }
+
+  void request_catch_up(Session& s, Mark from, std::string reason) {
+    if (s.catch_up_from && s.catch_up_from->seq <= from.seq) return;
+    s.catch_up_from = from;
+    s.catch_up_reason = std::move(reason);
+    s.cursor_dirty = true;
+  }
+
+  void write_cursors() {
+    for (auto& s : sessions) {
+      if (!s.cursor_dirty || s.fix == nullptr) continue;
+      const auto tmp = s.cursor_file.string() + ".new";
+      {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << cursor_text({.stored = {s.last_seq, s.last_ns}, .sent = s.sent, .catch_up = s.catch_up_from});
+        if (!out.flush()) {
+          VENUE_LOG_KV(warning, "DC002 cannot write a drop-copy cursor",
+                       {{"session", s.cfg->sender_comp_id}, {"file", tmp}});
+          continue;
+        }
+      }
+      std::error_code ec;
+      std::filesystem::rename(tmp, s.cursor_file, ec);
+      if (ec) {
+        VENUE_LOG_KV(warning, "DC002 cannot write a drop-copy cursor",
+                     {{"session", s.cfg->sender_comp_id}, {"error", ec.message()}});
+        continue;
+      }
+      s.cursor_dirty = false;
+    }
+  }
+
+  // Copies every report in scope with a venue seq above each waiting session's mark, from the point in
+  // Kafka a few seconds before that mark's TransactTime (or catch_up_hours ago for an empty store) up to
+  // where the main consumer is (everything beyond it comes through the normal path). Records are read
+  // from all partitions, de-duplicated by venue seq and copied in venue-seq order, marked PossResend(97)=Y
+  // (the client may have had them before). Nothing else is copied meanwhile, so each order's reports stay
+  // in order. False when Kafka could not be read: tried again later; the main path waits.
+  bool catch_up() {
+    std::vector<Session*> waiting;
+    for (auto& s : sessions) {
+      if (s.catch_up_from && s.fix != nullptr) waiting.push_back(&s);
+    }
+    if (waiting.empty()) return true;
+    const auto started = steady_ns();
+    try {
+      const auto parts = consumer->partitions(cfg.topic, 5000);
+      std::map<std::int32_t, std::int64_t> end;
+      for (const auto& p : consumer->committed(cfg.topic, parts, 5000)) {
+        std::int64_t e = std::max<std::int64_t>(p.next_offset, 0);
+        const auto it = copied_up_to.find({cfg.topic, p.partition});
+        if (it != copied_up_to.end()) e = std::max(e, it->second);
+        end[p.partition] = e;
+      }
+      std::int64_t from_ms = wall_ns() / 1'000'000;
+      for (const auto* s : waiting) {
+        const auto& m = *s->catch_up_from;
+        const std::int64_t t = m.seq == 0 || m.ns <= 0 ? wall_ns() / 1'000'000 - cfg.catch_up_hours * 3'600'000
+                                                       : m.ns / 1'000'000 - kCatchUpMarginMs;
+        from_ms = std::min(from_ms, t);
+      }
+      std::vector<kafka::Consumer::Position> assign;
+      std::map<std::int32_t, std::int64_t> stop_at;
+      for (const auto& p : consumer->offsets_for_time(cfg.topic, parts, from_ms, 5000)) {
+        const std::int64_t e = end[p.partition];
+        const std::int64_t b = p.next_offset == kafka::Consumer::kNoOffset ? e : p.next_offset;
+        if (b < e) {
+          assign.push_back(p);
+          assign.back().next_offset = b;
+          stop_at[p.partition] = e;
+        }
+      }
+      struct Record {
+        std::uint64_t seq;
+        std::string payload;
+        std::string firm;
+        std::string account;
+        std::string exec_type;
+      };
+      std::vector<Record> records;
+      std::int64_t read = 0;
+      if (!assign.empty()) {
+        kafka::Consumer reader(kafka::ConsumerSettings{.brokers = cfg.brokers,
+                                                       .group_id = cfg.group_id + ".catch-up",
+                                                       .client_id = cfg.client_id + "-catch-up",
+                                                       .properties = {{"fetch.wait.max.ms", "10"}}},
+                               *registry);
+        reader.assign(assign);
+        std::int64_t last_progress = steady_ns();
+        while (!stop_at.empty()) {
+          if (stop_requested.load() || ShutdownSignal::requested()) return false;
+          auto m = reader.poll(100);
+          acceptor->poll(0.0);  // clients may log on meanwhile (nothing is sent to them until this ends)
+          if (!m) {
+            if (steady_ns() - last_progress > 30'000'000'000) throw kafka::KafkaError("no progress for 30 s");
+            continue;
+          }
+          last_progress = steady_ns();
+          const auto it = stop_at.find(m->partition());
+          if (it == stop_at.end() || m->offset() >= it->second) continue;
+          if (m->offset() + 1 >= it->second) stop_at.erase(it);
+          ++read;
+          const auto seq_text = kafka::Consumer::header(*m, "venue-seq");
+          if (!seq_text || kafka::Consumer::header(*m, "msg-type").value_or("") != "8") continue;
+          Record r{std::strtoull(seq_text->c_str(), nullptr, 10),
+                   {},
+                   kafka::Consumer::header(*m, "firm").value_or(""),
+                   kafka::Consumer::header(*m, "account").value_or(""),
+                   kafka::Consumer::header(*m, "exec-type").value_or("")};
+          const bool someone = std::any_of(waiting.begin(), waiting.end(), [&](const Session* s) {
+            return r.seq > s->catch_up_from->seq && wants(*s, r.firm, r.account, r.exec_type);
+          });
+          if (!someone) continue;
+          r.payload.assign(static_cast<const char*>(m->payload()), m->len());
+          records.push_back(std::move(r));
+        }
+        reader.close();
+      }
+      // Venue seq order; a report the venue published twice (after its own crash) is copied once.
+      std::stable_sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.seq < b.seq; });
+      records.erase(
+          std::unique(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.seq == b.seq; }),
+          records.end());
+      std::map<const Session*, std::int64_t> copied;
+      for (const auto& r : records) {
+        FIX::Message report;
+        try {
+          report = FIX::Message(r.payload, false);
+        } catch (const std::exception& e) {
+          malformed->Increment();
+          VENUE_LOG_KV(error, "report is not a FIX message: skipped", {{"venue_seq", r.seq}, {"error", e.what()}});
+          continue;
+        }
+        const auto transact = fg::get_field(report, FIX::FIELD::TransactTime);
+        for (auto* s : waiting) {
+          if (r.seq <= s->catch_up_from->seq || !wants(*s, r.firm, r.account, r.exec_type)) continue;
+          if (!send_copy(*s, report, r.seq, true, transact)) return false;
+          s->caught_up->Increment();
+          ++copied[s];
+        }
+      }
+      acceptor->flush();
+      for (auto* s : waiting) {
+        VENUE_LOG_KV(info, "drop-copy session caught up from Kafka",
+                     {{"session", s->cfg->sender_comp_id},
+                      {"reason", s->catch_up_reason},
+                      {"above_venue_seq", s->catch_up_from->seq},
+                      {"copies", copied[s]},
+                      {"records_read", read},
+                      {"ms", (steady_ns() - started) / 1'000'000}});
+        s->catch_up_from.reset();
+        s->cursor_dirty = true;
+      }
+      write_cursors();
+      return true;
+    } catch (const kafka::KafkaError& e) {
+      catch_up_failures->Increment();
+      VENUE_LOG_KV(warning, "DC003 catch-up from Kafka failed: tried again in 1 s; copies wait until it succeeds",
+                   {{"error", e.what()}});
+      return false;
     }
   }
 
@@ -270,6 +514,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         if (now >= next_commit_try) {
           if (consumer->commit(pending)) {
             pending.clear();
+            write_cursors();
           } else {
             commit_retries->Increment();
             next_commit_try = now + 200'000'000;
@@ -277,6 +522,25 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         }
         if (!pending.empty()) {
           acceptor->poll(0.01);
+          if (ShutdownSignal::take_reopen_request()) log::reopen();
+          continue;
+        }
+      }
+      if (std::any_of(sessions.begin(), sessions.end(), [](const Session& s) { return s.catch_up_from.has_value(); })) {
+        // Stored copies are committed first: the catch-up reads up to the committed offsets.
+        if (uncommitted > 0) {
+          auto commit = take_positions();
+          if (!consumer->commit(commit)) {
+            pending = std::move(commit);
+            next_commit_try = steady_ns() + 200'000'000;
+            continue;
+          }
+          write_cursors();
+        }
+        if (steady_ns() >= next_catch_up_try && !catch_up()) next_catch_up_try = steady_ns() + 1'000'000'000;
+        if (std::any_of(sessions.begin(), sessions.end(),
+                        [](const Session& s) { return s.catch_up_from.has_value(); })) {
+          acceptor->poll(0.05);
           if (ShutdownSignal::take_reopen_request()) log::reopen();
           continue;
         }
@@ -308,7 +572,9 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       }
       if (uncommitted > 0 && (uncommitted >= cfg.max_batch || now - first_uncommitted_ns >= 50'000'000)) {
         auto commit = take_positions();
-        if (!consumer->commit(commit)) {
+        if (consumer->commit(commit)) {
+          write_cursors();
+        } else {
           pending = std::move(commit);
           next_commit_try = steady_ns() + 200'000'000;
         }
@@ -330,7 +596,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     }
     // A clean stop commits what it stored (best effort: what is not committed is read again and skipped).
     if (pending.empty() && uncommitted > 0) pending = take_positions();
-    if (!pending.empty()) consumer->commit(pending);
+    if (!pending.empty() && consumer->commit(pending)) write_cursors();
     shutdown();
   }
 
@@ -366,38 +632,48 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         s.skipped_duplicates->Increment();
         continue;
       }
-      FIX::Message copy;
-      copy.getHeader().setField(FIX::FIELD::MsgType, "8");
-      if (poss_resend) copy.getHeader().setField(FIX::FIELD::PossResend, "Y");
-      for (auto it = report.begin(); it != report.end(); ++it) copy.setField(it->getTag(), it->getString());
-      copy.setField(kCopyMsgIndicatorTag, "Y");
-      copy.setField(kVenueSequenceTag, std::to_string(seq));
-      try {
-        s.fix->send(copy);
-      } catch (const std::exception& e) {
-        // The store could not take it: stop before the offset moves past it (start-up re-reads it).
-        VENUE_LOG_KV(fatal, "cannot store a copy: stopping", {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
-        stop_requested = true;
-        return;
-      }
-      s.delivered->Increment();
-      if (kill_after_copies > 0 && --kill_after_copies == 0) {
-        // Fault injection for the crash tests: die like a SIGKILL would, copies stored, offsets not
-        // committed.
-        VENUE_LOG(warning) << "VENUE_DROPCOPY_KILL_AFTER_COPIES reached: killing myself";
-        std::raise(SIGKILL);
-      }
-      s.last_seq = std::max(s.last_seq, seq);
-      s.last_seq_gauge->Set(static_cast<double>(s.last_seq));
-      if (transact) {
-        if (auto t = fg::parse_utc_timestamp(*transact)) {
-          const auto now =
-              std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-          s.delay_gauge->Set(static_cast<double>(now - *t) / 1e9);
-        }
-      }
+      if (!send_copy(s, report, seq, poss_resend, transact)) return;
     }
+  }
+
+  // Stores (and sends, when the client is logged on) one copy of `report` in session `s`. False when the
+  // store could not take it: the service stops before the offset moves past it.
+  bool send_copy(Session& s, const FIX::Message& report, std::uint64_t seq, bool poss_resend,
+                 const std::optional<std::string>& transact) {
+    FIX::Message copy;
+    copy.getHeader().setField(FIX::FIELD::MsgType, "8");
+    if (poss_resend) copy.getHeader().setField(FIX::FIELD::PossResend, "Y");
+    for (auto it = report.begin(); it != report.end(); ++it) copy.setField(it->getTag(), it->getString());
+    copy.setField(kCopyMsgIndicatorTag, "Y");
+    copy.setField(kVenueSequenceTag, std::to_string(seq));
+    const bool live = s.fix->isLoggedOn();
+    try {
+      s.fix->send(copy);
+    } catch (const std::exception& e) {
+      VENUE_LOG_KV(fatal, "cannot store a copy: stopping", {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
+      stop_requested = true;
+      return false;
+    }
+    s.delivered->Increment();
+    if (kill_after_copies > 0 && --kill_after_copies == 0) {
+      // Fault injection for the crash tests: die like a SIGKILL would, copies stored, offsets not
+      // committed.
+      VENUE_LOG(warning) << "VENUE_DROPCOPY_KILL_AFTER_COPIES reached: killing myself";
+      std::raise(SIGKILL);
+    }
+    std::int64_t transact_ns = 0;
+    if (transact) {
+      if (auto t = fg::parse_utc_timestamp(*transact)) transact_ns = *t;
+    }
+    if (seq >= s.last_seq) {
+      s.last_seq = seq;
+      s.last_ns = transact_ns;
+    }
+    if (live && seq >= s.sent.seq) s.sent = {seq, transact_ns};
+    s.cursor_dirty = true;
+    s.last_seq_gauge->Set(static_cast<double>(s.last_seq));
+    if (transact_ns != 0) s.delay_gauge->Set(static_cast<double>(wall_ns() - transact_ns) / 1e9);
+    return true;
   }
 
   static bool wants(const Session& s, const std::string& firm, const std::string& account,
@@ -456,6 +732,19 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   void onCreate(const FIX::SessionID&) override {}
   void onLogon(const FIX::SessionID& id) override {
     VENUE_LOG_KV(info, "drop-copy session logged on", {{"session", id.toString()}});
+    auto it = index.find(id);
+    if (it == index.end()) return;
+    Session& s = sessions[it->second];
+    const auto* vs = stores->find(s.id);
+    if (vs == nullptr || vs->resets() == s.store_resets) return;
+    // The Logon reset the sequence numbers (ResetSeqNumFlag) and with them the store: what the client
+    // was never sent can no longer come by FIX resend, so it comes from Kafka.
+    s.store_resets = vs->resets();
+    s.already_stored.clear();
+    s.last_seq = 0;
+    s.last_ns = 0;
+    request_catch_up(s, s.sent, "sequence reset");
+    write_cursors();  // a crash before the catch-up ends must not forget it
   }
   void onLogout(const FIX::SessionID& id) override {
     auto it = index.find(id);

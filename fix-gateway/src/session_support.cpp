@@ -11,6 +11,7 @@ void VenueStore::reset() QF_THROW(FIX::IOException) {
   inner_->reset();
   // A new FileStore reads the just-truncated files: no offsets survive the reset.
   inner_ = std::make_unique<FIX::FileStore>(path_, id_);
+  ++resets_;
 }
 
 namespace {

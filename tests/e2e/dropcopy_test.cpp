@@ -97,6 +97,32 @@ class Stack {
     return o;
   }
 
+  // Forgets a drop-copy client and its FIX files, as if the officer started on a new machine.
+  void forget_dc(const std::string& comp_id) {
+    dc_clients_.erase(comp_id);
+    std::filesystem::remove_all(dir() / "dc-clients" / comp_id);
+  }
+
+  // Deletes the dropcopy service's store (and cursor) of one session; dropcopy must be stopped.
+  void lose_dc_store(const std::string& comp_id) {
+    int removed = 0;
+    for (const auto& f : std::filesystem::directory_iterator(dir() / "dropcopy" / "fixstore")) {
+      if (f.path().filename().string().rfind("FIX.4.4-VENUEDC-" + comp_id + ".", 0) == 0) {
+        std::filesystem::remove(f.path());
+        ++removed;
+      }
+    }
+    if (removed == 0) throw std::runtime_error("no store files of " + comp_id);
+  }
+
+  // A value from dropcopy's /metrics, e.g. metric("dropcopy_copies_delivered_total{session=\"DCFILLS\"}").
+  double metric(const std::string& series) const {
+    const auto body = dropcopy_->http("GET", "/metrics").body;
+    const auto at = body.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(body.substr(at + series.size() + 2));
+  }
+
   void keep_files() { venue_->keep_files(); }
 
  private:
@@ -268,6 +294,17 @@ void expect_all_filled(const std::vector<std::string>& buys, std::chrono::millis
   }
   BOOST_FAIL("BRK1 did not get a fill for each of its " << buys.size() << " buys in time; last messages:\n"
                                                         << brk1.recent());
+}
+
+// Every fill (both sides) the brokers got on `symbol`.
+std::vector<FIX::Message> fills_of(TestVenue& v, const std::string& symbol) {
+  std::vector<FIX::Message> out;
+  for (const char* comp : {"BRK1", "BRK2"}) {
+    for (const auto& m : reports(v.client_object(comp), symbol)) {
+      if (field(m, 150) == "F") out.push_back(m);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -515,6 +552,86 @@ BOOST_AUTO_TEST_CASE(venue_restarts_resume_publishing_without_gap_or_unmarked_du
     BOOST_TEST(seq > prev, "VenueSequence went back within an order: " << printable(m));
     prev = seq;
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_session_whose_store_was_lost_is_caught_up_from_kafka) {
+  Stack& s = stack();
+  TestVenue& v = s.venue();
+  const std::string sym = v.symbol();
+  auto before = cross(sym, 30, "lost-a");
+  expect_all_filled(before, 20s);
+  FixClient& alpha = s.dc("DCALPHA");
+  BOOST_TEST_REQUIRE(wait_for_copies(alpha, sym, exec_ids(reports(v.client_object("BRK1"), sym)), 20s));
+
+  // The disk of dropcopy loses DCALPHA's store while it is stopped; the officer starts afresh too. The
+  // group's offsets are past every one of those reports, so only Kafka still has them.
+  BOOST_TEST(s.dropcopy().stop() == 0);
+  s.lose_dc_store("DCALPHA");
+  s.forget_dc("DCALPHA");
+  // Another session's cursor is damaged: the service says so and checks that store against Kafka.
+  std::ofstream(s.dir() / "dropcopy" / "fixstore" / "FIX.4.4-VENUEDC-DCACCT.cursor") << "stored=lots\n";
+  auto while_down = cross(sym, 20, "lost-b");
+  expect_all_filled(while_down, 20s);
+  s.dropcopy().start();
+
+  FixClient& fresh = s.dc("DCALPHA");
+  const auto brk1_reports = reports(v.client_object("BRK1"), sym);
+  BOOST_TEST(brk1_reports.size() == 100u);
+  BOOST_TEST_REQUIRE(wait_for_copies(fresh, sym, exec_ids(brk1_reports), 30s), "DCALPHA:\n" << fresh.recent());
+  check_copies(reports(fresh, sym), brk1_reports);
+  // The copies made before the loss came back from Kafka, marked as possibly sent before.
+  const std::set<std::string> lost_orders(before.begin(), before.end());
+  int marked_copies = 0;
+  for (const auto& m : reports(fresh, sym)) {
+    if (!lost_orders.contains(field(m, FIX::FIELD::ClOrdID))) continue;
+    BOOST_TEST(marked(m), printable(m));
+    ++marked_copies;
+  }
+  BOOST_TEST(marked_copies == 60);
+  BOOST_TEST(s.metric("dropcopy_copies_caught_up_total{session=\"DCALPHA\"}") >= 60);
+  std::ifstream log(s.dropcopy().log_file());
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  BOOST_TEST(text.find("DC001 drop-copy cursor file unreadable") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_resets_on_logon_gets_what_it_missed_and_nothing_it_had) {
+  Stack& s = stack();
+  TestVenue& v = s.venue();
+  s.dc("DCFILLS").logout();
+  ClientOptions o = s.dc_options("DCFILLS");
+  o.reset_seq_num = true;  // ResetSeqNumFlag=Y on every Logon: a FIX resend can never fill its gaps
+  o.dir = s.dir() / "dc-clients-reset";
+  FixClient fills(o);
+  fills.logon(20s);
+
+  // Online: it gets the fills as they happen.
+  const std::string seen = v.symbol();
+  auto online = cross(seen, 20, "reset-a");
+  expect_all_filled(online, 20s);
+  BOOST_TEST_REQUIRE(wait_for_copies(fills, seen, exec_ids(fills_of(v, seen)), 20s));
+  fills.logout();
+
+  // Offline: the fills are stored for it, then its Logon resets the sequence numbers (and the store).
+  const std::string missed = v.symbol();
+  const double delivered_before = s.metric("dropcopy_copies_delivered_total{session=\"DCFILLS\"}");
+  auto offline = cross(missed, 30, "reset-b");
+  expect_all_filled(offline, 20s);
+  for (int i = 0; i < 200 && s.metric("dropcopy_copies_delivered_total{session=\"DCFILLS\"}") < delivered_before + 60;
+       ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  BOOST_TEST_REQUIRE(s.metric("dropcopy_copies_delivered_total{session=\"DCFILLS\"}") >= delivered_before + 60,
+                     "dropcopy did not store the fills while the client was away");
+  const std::size_t from = fills.count();
+  fills.close();
+  fills.logon(20s);
+  const auto want = fills_of(v, missed);
+  BOOST_TEST(want.size() == 60u);
+  BOOST_TEST_REQUIRE(wait_for_copies(fills, missed, exec_ids(want), 30s), "DCFILLS:\n" << fills.recent());
+  check_copies(reports(fills, missed), want);
+  // What it was sent before going away does not come again.
+  BOOST_TEST(fills.none_within(of_type("8").with(FIX::FIELD::Symbol, seen), 500ms, from));
+  fills.logout();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

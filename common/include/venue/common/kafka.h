@@ -127,6 +127,21 @@ class Consumer {
   bool commit(const std::vector<Position>& positions);
   // For each assigned partition: the high watermark minus the position (messages not yet read).
   std::vector<std::pair<std::int32_t, std::int64_t>> lag(int timeout_ms);
+
+  // Reading a topic by hand, outside the group's assignment (catch-up reads of a range of offsets).
+  // Each throws KafkaError when the broker does not answer within the timeout.
+  // The partitions of `topic`, from the cluster's metadata (none when the topic does not exist).
+  std::vector<std::int32_t> partitions(const std::string& topic, int timeout_ms);
+  // The group's committed position per partition (kNoOffset where the group never committed).
+  std::vector<Position> committed(const std::string& topic, const std::vector<std::int32_t>& partitions,
+                                  int timeout_ms);
+  // Per partition, the offset of the first record whose timestamp is at or after `timestamp_ms`
+  // (kNoOffset when there is none: every record is older).
+  std::vector<Position> offsets_for_time(const std::string& topic, const std::vector<std::int32_t>& partitions,
+                                         std::int64_t timestamp_ms, int timeout_ms);
+  // Reads exactly these partitions from these offsets (no group rebalance; nothing is committed).
+  void assign(const std::vector<Position>& from);
+  static constexpr std::int64_t kNoOffset = -1001;  // RdKafka::Topic::OFFSET_INVALID
   void close();
   RdKafka::KafkaConsumer& handle() { return *consumer_; }
 

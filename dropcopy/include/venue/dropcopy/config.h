@@ -49,6 +49,9 @@ struct Config {
   std::string group_id = "dropcopy";
   std::string client_id = "dropcopy";
   std::int64_t max_batch = 1000;
+  // A session with no copies to go by (new, or its store and cursor lost) is caught up with this many
+  // hours of reports, as far as the topic still holds them.
+  std::int64_t catch_up_hours = 24;
   std::vector<SessionConfig> sessions;
 };
 

@@ -10,7 +10,9 @@
 // that was offline gets what it missed by FIX resend on logon (PossDupFlag=Y). After a restart the
 // service reads the VenueSequence of each session's most recent copies from its store and does not
 // copy those again, so a crash produces no duplicate. Reports the venue itself sent again after a crash
-// keep their PossResend(97)=Y on the copy.
+// keep their PossResend(97)=Y on the copy. A session whose store is behind (lost, restored, new, or
+// emptied by a ResetSeqNumFlag Logon) is caught up from Kafka first, copies marked PossResend(97)=Y
+// (dropcopy/README.md, "Catch-up from Kafka").
 //
 // Clients are read-only: any application message they send is refused (BusinessMessageReject 380=6).
 // Logon security is the venue's (Username/Password against a salted hash, allow-lists, TLS).

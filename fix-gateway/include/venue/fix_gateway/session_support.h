@@ -9,6 +9,8 @@
 //
 // Thread rules: QuickFIX calls these on the gateway thread.
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -32,8 +34,11 @@ class VenueStore final : public FIX::MessageStore {
   FIX::UtcTimeStamp getCreationTime() const QF_THROW(FIX::IOException) override { return inner_->getCreationTime(); }
   void reset() QF_THROW(FIX::IOException) override;
   void refresh() QF_THROW(FIX::IOException) override { inner_->refresh(); }
+  // How many times QuickFIX reset this store (ResetSeqNumFlag, the session schedule) since it was opened.
+  std::uint64_t resets() const { return resets_; }
 
  private:
+  std::uint64_t resets_ = 0;
   std::string path_;
   FIX::SessionID id_;
   std::unique_ptr<FIX::FileStore> inner_;
@@ -42,11 +47,24 @@ class VenueStore final : public FIX::MessageStore {
 class VenueStoreFactory final : public FIX::MessageStoreFactory {
  public:
   explicit VenueStoreFactory(std::string path) : path_(std::move(path)) {}
-  FIX::MessageStore* create(const FIX::SessionID& id) override { return new VenueStore(path_, id); }
-  void destroy(FIX::MessageStore* store) override { delete store; }
+  FIX::MessageStore* create(const FIX::SessionID& id) override {
+    auto* store = new VenueStore(path_, id);
+    created_[id] = store;
+    return store;
+  }
+  void destroy(FIX::MessageStore* store) override {
+    std::erase_if(created_, [&](const auto& entry) { return entry.second == store; });
+    delete store;
+  }
+  // The store of a session (Session::getStore() answers QuickFIX's wrapper, not this); null if none.
+  const VenueStore* find(const FIX::SessionID& id) const {
+    const auto it = created_.find(id);
+    return it == created_.end() ? nullptr : it->second;
+  }
 
  private:
   std::string path_;
+  std::map<FIX::SessionID, VenueStore*> created_;
 };
 
 class JsonLogFactory final : public FIX::LogFactory {

@@ -1,0 +1,37 @@
+#pragma once
+// A drop-copy session's cursor: one line in a file next to the session's FileStore files
+// (FIX.4.4-<comp>-<client>.cursor) saying what the service has done for the session, so a restart can
+// tell whether the store is behind (lost, deleted, restored from an older copy) and must be caught up
+// from Kafka:
+//   venue-dropcopy-cursor 1 stored=<seq>:<ns> sent=<seq>:<ns> catch-up=<seq>:<ns>|none
+// stored: the highest venue seq stored in the session's store; sent: the highest sent to the client
+// while it was logged on; catch-up: the mark of a catch-up from Kafka not finished yet. Each venue seq
+// comes with its report's TransactTime (ns since the epoch), which is where Kafka is searched from.
+//
+// Thread rules: plain values and pure functions.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace venue::dropcopy {
+
+struct Mark {
+  std::uint64_t seq = 0;
+  std::int64_t ns = 0;
+  bool operator==(const Mark&) const = default;
+};
+
+struct Cursor {
+  Mark stored;
+  Mark sent;
+  std::optional<Mark> catch_up;
+  bool operator==(const Cursor&) const = default;
+};
+
+std::string cursor_text(const Cursor& c);
+// nullopt when `text` is not a cursor line of version 1 (the caller logs DC001 and checks the store
+// against Kafka instead).
+std::optional<Cursor> parse_cursor(const std::string& text);
+
+}  // namespace venue::dropcopy
