@@ -215,6 +215,8 @@ int main(int argc, char** argv) {
         std::cerr << "dropcopy-latency: Logout: " << m.text << "\n";
         status = 1;
       } else if (m.msg_type == "8") {
+        // A copy caught up from Kafka after the reset Logon (PossResend) is old, not a delay.
+        if (field(frame, "97=") == "Y") continue;
         last_arrival_ns = arrival_mono;
         if (++seen <= o.warmup) continue;
         const auto t = venue::fix_gateway::parse_utc_timestamp(field(frame, "60="));

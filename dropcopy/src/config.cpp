@@ -32,7 +32,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
     d.fail("tls_port", "a TLS listener needs tls_certificate and tls_private_key");
   }
   c.store_dir = resolve(
-      base, d.string("store_dir", "Folder of the FIX message stores (one FileStore per session)", cfg::kRequired));
+      base, d.string("store_dir", "Folder of the FIX message stores (QuickFIX FileStore's files, one set per session)",
+                     cfg::kRequired));
   c.data_dictionary = resolve(base, d.string("data_dictionary", "The venue's FIX 4.4 data dictionary", cfg::kRequired));
   c.session_start_time = d.string("session_start_time", "UTC time a session day starts (sequence reset)", "00:00:00");
   c.session_end_time =

@@ -19,6 +19,7 @@
 #include "venue/common/log.h"
 #include "venue/fix_gateway/auth.h"
 #include "venue/fix_gateway/fix_framer.h"
+#include "venue/fix_gateway/session_support.h"
 
 namespace venue::fix_gateway {
 
@@ -138,6 +139,7 @@ struct VenueAcceptor::Connection final : FIX::Responder {
 };
 
 struct VenueAcceptor::Impl {
+  VenueStoreFactory* stores = nullptr;  // flushed before any socket write (null: another store kind)
   VenueAcceptor* self = nullptr;
   AcceptorSettings settings;
   int epoll_fd = -1;
@@ -475,8 +477,10 @@ struct VenueAcceptor::Impl {
     closing.push_back(&c);
   }
 
-  // Writes pending output; false when the connection broke.
+  // Writes pending output; false when the connection broke. Whatever the sessions stored is written
+  // to their stores first: nothing goes out that a restart could not resend.
   bool write_out(Connection& c) {
+    if (stores != nullptr) stores->flush_all();
     while (c.out_sent < c.out.size()) {
       const char* p = c.out.data() + c.out_sent;
       const std::size_t n = c.out.size() - c.out_sent;
@@ -593,6 +597,7 @@ VenueAcceptor::VenueAcceptor(FIX::Application& app, FIX::MessageStoreFactory& st
                              LogonGate& gate)
     : FIX::Acceptor(app, stores, settings, logs), impl_(std::make_unique<Impl>()), gate_(gate) {
   impl_->self = this;
+  impl_->stores = dynamic_cast<VenueStoreFactory*>(&stores);
   impl_->settings = std::move(acceptor);
   impl_->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
   impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -700,6 +705,7 @@ bool VenueAcceptor::onPoll(double timeout) {
       }
     }
   }
+  if (m.stores != nullptr) m.stores->flush_all();
   m.flush_dirty();
   m.finish_closing();
   return true;
@@ -716,6 +722,7 @@ void VenueAcceptor::onStop() {
 }
 
 void VenueAcceptor::flush() {
+  if (impl_->stores != nullptr) impl_->stores->flush_all();  // even with no one to write to
   impl_->flush_dirty();
   impl_->finish_closing();
 }

@@ -97,8 +97,10 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   if (c.listen.tls_port != 0 && c.listen.tls_port == c.listen.fix_port) {
     venue.fail("tls_port", "must differ from fix_port");
   }
-  c.store_dir = resolve(
-      base, venue.string("store_dir", "Folder of the FIX message stores (one FileStore per session)", cfg::kRequired));
+  c.store_dir =
+      resolve(base, venue.string("store_dir",
+                                 "Folder of the FIX message stores (QuickFIX FileStore's files, one set per session)",
+                                 cfg::kRequired));
   c.state_dir = resolve(base, venue.string("state_dir", "Folder of the gateway's order-identity log", cfg::kRequired));
   c.report_dir =
       venue.string("report_dir", "Folder of the report log (what Kafka gets); empty: <state_dir>/reports", "");

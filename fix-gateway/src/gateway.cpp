@@ -665,6 +665,9 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   }
 
   void flush_reports() {
+    // The FIX stores first: a report in the report log counts as reported after a crash, so it must be
+    // in the broker's store (resendable) by then.
+    store_factory->flush_all();
     try {
       reports->flush();
     } catch (const std::exception& e) {

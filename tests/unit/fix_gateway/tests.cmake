@@ -12,3 +12,5 @@ venue_test(NAME fix_gateway_publisher_read_error_test LABELS unit
            SOURCES unit/fix_gateway/publisher_read_error_test.cpp DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_fix_text_test LABELS unit SOURCES unit/fix_gateway/fix_text_test.cpp
            DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_venue_store_test LABELS unit SOURCES unit/fix_gateway/venue_store_test.cpp
+           DEPS venue::fix_gateway)
