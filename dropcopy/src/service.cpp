@@ -73,6 +73,9 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     std::set<std::string> accounts;
     // Venue seqs of the copies last stored before a restart: not copied again.
     std::unordered_set<std::uint64_t> already_stored;
+    // Those of them a reset emptied from the store: the client may have had them, so when they are read
+    // again they are copied with PossResend(97)=Y.
+    std::unordered_set<std::uint64_t> maybe_sent;
     std::uint64_t last_seq = 0;  // highest venue seq in the store
     std::int64_t last_ns = 0;    // its TransactTime
     Mark sent;                   // highest venue seq sent to the client while it was logged on
@@ -107,9 +110,10 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   prometheus::Counter* refused_app = nullptr;
   prometheus::Counter* commit_retries = nullptr;
   prometheus::Counter* reread = nullptr;
-  // VENUE_DROPCOPY_KILL_AFTER_COPIES=N (tests only): SIGKILL itself right after storing the N-th copy,
-  // in the middle of a batch, before its offsets are committed. 0: never.
+  // VENUE_DROPCOPY_KILL_AFTER_COPIES=N (tests only): SIGKILL itself once the batch holding the N-th copy
+  // is written to the stores and sent to the clients, before its offsets are committed. 0: never.
   long kill_after_copies = 0;
+  bool kill_after_flush = false;
   // Per topic and partition: the offset after the last record this process copied.
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> copied_up_to;
   prometheus::Family<prometheus::Gauge>* lag_family = nullptr;
@@ -465,6 +469,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         }
       }
       acceptor->flush();
+      if (kill_after_flush) die();
       for (auto* s : waiting) {
         VENUE_LOG_KV(info, "drop-copy session caught up from Kafka",
                      {{"session", s->cfg->sender_comp_id},
@@ -567,6 +572,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         // QuickFIX stored every copy (FileStore) when it was sent, and this sends what it queued: only
         // now may the offsets move past them.
         acceptor->flush();
+        if (kill_after_flush) die();
         if (uncommitted == 0) first_uncommitted_ns = now;
         uncommitted += copied;
       }
@@ -632,7 +638,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         s.skipped_duplicates->Increment();
         continue;
       }
-      if (!send_copy(s, report, seq, poss_resend, transact)) return;
+      const bool mark = s.maybe_sent.erase(seq) > 0 || poss_resend;
+      if (!send_copy(s, report, seq, mark, transact)) return;
     }
   }
 
@@ -655,12 +662,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       return false;
     }
     s.delivered->Increment();
-    if (kill_after_copies > 0 && --kill_after_copies == 0) {
-      // Fault injection for the crash tests: die like a SIGKILL would, copies stored, offsets not
-      // committed.
-      VENUE_LOG(warning) << "VENUE_DROPCOPY_KILL_AFTER_COPIES reached: killing myself";
-      std::raise(SIGKILL);
-    }
+    if (kill_after_copies > 0 && --kill_after_copies == 0) kill_after_flush = true;
     std::int64_t transact_ns = 0;
     if (transact) {
       if (auto t = fg::parse_utc_timestamp(*transact)) transact_ns = *t;
@@ -674,6 +676,12 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     s.last_seq_gauge->Set(static_cast<double>(s.last_seq));
     if (transact_ns != 0) s.delay_gauge->Set(static_cast<double>(wall_ns() - transact_ns) / 1e9);
     return true;
+  }
+
+  // Fault injection for the crash tests: dies like a SIGKILL from outside would.
+  static void die() {
+    VENUE_LOG(warning) << "VENUE_DROPCOPY_KILL_AFTER_COPIES reached: killing myself";
+    std::raise(SIGKILL);
   }
 
   static bool wants(const Session& s, const std::string& firm, const std::string& account,
@@ -740,6 +748,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     // The Logon reset the sequence numbers (ResetSeqNumFlag) and with them the store: what the client
     // was never sent can no longer come by FIX resend, so it comes from Kafka.
     s.store_resets = vs->resets();
+    s.maybe_sent.merge(s.already_stored);
     s.already_stored.clear();
     s.last_seq = 0;
     s.last_ns = 0;
