@@ -151,3 +151,26 @@ BOOST_AUTO_TEST_CASE(a_torn_header_entry_after_a_crash_is_ignored) {
   FIX::FileStore quickfix(d.path.string(), kId);
   BOOST_TEST(all(quickfix, 3) == (std::vector<std::string>{msg(1), msg(2), msg(3)}));
 }
+
+BOOST_AUTO_TEST_CASE(the_incoming_sequence_number_is_written_at_once) {
+  // An order taken just before a crash must not look new when the broker resends it: the expected
+  // incoming number is on disk at once, while the outgoing one only counts written messages.
+  TempDir d;
+  fg::VenueStoreFactory f(d.path.string());
+  FIX::MessageStore* s = f.create(kId);
+  f.flush_all();
+  s->set(1, msg(1));
+  s->incrNextSenderMsgSeqNum();
+  s->incrNextTargetMsgSeqNum();
+  s->incrNextTargetMsgSeqNum();
+  {
+    FIX::FileStore crashed_view(d.path.string(), kId);  // the files as a crash would leave them
+    BOOST_TEST(crashed_view.getNextTargetMsgSeqNum() == 3);
+    BOOST_TEST(crashed_view.getNextSenderMsgSeqNum() == 1);  // message 1 not written yet: not counted
+  }
+  f.flush_all();
+  FIX::FileStore written(d.path.string(), kId);
+  BOOST_TEST(written.getNextSenderMsgSeqNum() == 2);
+  BOOST_TEST(written.getNextTargetMsgSeqNum() == 3);
+  f.destroy(s);
+}
