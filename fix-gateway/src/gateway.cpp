@@ -753,6 +753,9 @@ struct Gateway::Impl final : FIX::Application, m::EventListener, LogonGate {
   void flush_outbox() {
     if (outbox.empty()) return;
     handed_over = true;
+    // The incoming sequence numbers of the messages behind these commands are written first: after a
+    // crash, the broker's resend of an order the engine took is below the expected number and dropped.
+    store_factory->flush_all();
     try {
       identities->flush();
     } catch (const std::exception& e) {

@@ -97,7 +97,6 @@ void VenueStore::open(bool truncate) {
   body_buf_.clear();
   header_buf_.clear();
   next_sender_ = 1;
-  sender_on_disk_ = 1;
   next_target_ = 1;
   creation_ = FIX::UtcTimeStamp();
   bool have_creation = false;
@@ -129,7 +128,6 @@ void VenueStore::open(bool truncate) {
       next_sender_ = sender;
       next_target_ = target;
     }
-    sender_on_disk_ = next_sender_;
     const std::string session = slurp(session_name_);
     const auto token = session.substr(0, session.find_first_of(" \n\r\t"));
     if (!token.empty()) {
@@ -234,11 +232,8 @@ void VenueStore::setNextSenderMsgSeqNum(int n) QF_THROW(FIX::IOException) {
 
 void VenueStore::setNextTargetMsgSeqNum(int n) QF_THROW(FIX::IOException) {
   next_target_ = n;
-  // At once, with the sender seq the files hold (not one whose messages are still pending).
-  const std::string text = seqnums_text(sender_on_disk_, next_target_);
-  if (::pwrite(seqnums_fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
-    throw FIX::IOException("cannot write " + seqnums_name_ + ": " + errno_text());
-  }
+  seqnums_dirty_ = true;
+  pending();
 }
 
 void VenueStore::flush() {
@@ -258,7 +253,6 @@ void VenueStore::flush() {
     if (::pwrite(seqnums_fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
       throw FIX::IOException("cannot write " + seqnums_name_ + ": " + errno_text());
     }
-    sender_on_disk_ = next_sender_;
     seqnums_dirty_ = false;
   }
 }

@@ -7,9 +7,10 @@
 //     system calls each), which cost the venue and the drop copy a large share of their CPU. Here a
 //     message and the sequence numbers are kept in memory until VenueStoreFactory::flush_all(), which
 //     VenueAcceptor calls before it writes anything to a socket, so nothing reaches a counterparty
-//     before it is in the store (in the OS: FileStore does not fsync either). The incoming sequence
-//     number is the exception: it is written at once, as FileStore did, so a crash right after an order
-//     was taken cannot make the broker's resend of it look new. A store that cannot be
+//     before it is in the store (in the OS: FileStore does not fsync either). The gateway also flushes
+//     before it hands commands to the engine, so an order never reaches the engine before the incoming
+//     sequence number of the message that carried it is written: after a crash, the broker's resend of
+//     an order the engine took is below the expected number and dropped. A store that cannot be
 //     written stops the process (fail-stop, exit code 74): sending what cannot be resent is worse.
 //     A sequence reset truncates the files and forgets every offset (FileStore 1.15.1 kept stale
 //     offsets after a reset, so a resend could read the wrong bytes).
@@ -78,7 +79,6 @@ class VenueStore final : public FIX::MessageStore {
   std::string header_buf_;
   int next_sender_ = 1;
   int next_target_ = 1;
-  int sender_on_disk_ = 1;  // the next sender seq as the files stand (the messages before it are written)
   bool seqnums_dirty_ = false;
   bool queued_ = false;  // in the owner's list of stores with something pending
   FIX::UtcTimeStamp creation_;
