@@ -87,6 +87,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     std::optional<Mark> catch_up_from;
     std::string catch_up_reason;
     prometheus::Counter* caught_up = nullptr;
+    prometheus::Gauge* waiting_gauge = nullptr;  // copies stored while the client was away, since its last Logon
+    std::int64_t waiting = 0;
     prometheus::Counter* delivered = nullptr;
     prometheus::Counter* skipped_duplicates = nullptr;
     prometheus::Gauge* last_seq_gauge = nullptr;
@@ -199,6 +201,10 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
                              .Name("dropcopy_session_delay_seconds")
                              .Help("Venue TransactTime to copy, last copy")
                              .Register(reg);
+    auto& waiting_family = prometheus::BuildGauge()
+                               .Name("dropcopy_session_copies_waiting")
+                               .Help("Copies stored for a session while its client was logged out, not yet sent")
+                               .Register(reg);
     auto& caught_up_family =
         prometheus::BuildCounter()
             .Name("dropcopy_copies_caught_up_total")
@@ -224,6 +230,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       s.last_seq_gauge = &seq_family.Add(labels);
       s.delay_gauge = &delay_family.Add(labels);
       s.caught_up = &caught_up_family.Add(labels);
+      s.waiting_gauge = &waiting_family.Add(labels);
       s.cursor_file = cfg.store_dir / ("FIX.4.4-" + cfg.comp_id + "-" + sc.sender_comp_id + ".cursor");
       index[id] = i;
     }
@@ -672,6 +679,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       s.last_ns = transact_ns;
     }
     if (live && seq >= s.sent.seq) s.sent = {seq, transact_ns};
+    if (!live) s.waiting_gauge->Set(static_cast<double>(++s.waiting));
     s.cursor_dirty = true;
     s.last_seq_gauge->Set(static_cast<double>(s.last_seq));
     if (transact_ns != 0) s.delay_gauge->Set(static_cast<double>(wall_ns() - transact_ns) / 1e9);
@@ -743,6 +751,9 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     auto it = index.find(id);
     if (it == index.end()) return;
     Session& s = sessions[it->second];
+    // What waited goes out now: by FIX resend (the client's Logon shows the gap), or from Kafka below.
+    s.waiting = 0;
+    s.waiting_gauge->Set(0);
     const auto* vs = stores->find(s.id);
     if (vs == nullptr || vs->resets() == s.store_resets) return;
     // The Logon reset the sequence numbers (ResetSeqNumFlag) and with them the store: what the client

@@ -622,6 +622,7 @@ BOOST_AUTO_TEST_CASE(a_client_that_resets_on_logon_gets_what_it_missed_and_nothi
   }
   BOOST_TEST_REQUIRE(s.metric("dropcopy_copies_delivered_total{session=\"DCFILLS\"}") >= delivered_before + 60,
                      "dropcopy did not store the fills while the client was away");
+  BOOST_TEST(s.metric("dropcopy_session_copies_waiting{session=\"DCFILLS\"}") >= 60);
   const std::size_t from = fills.count();
   fills.close();
   fills.logon(20s);
@@ -629,6 +630,7 @@ BOOST_AUTO_TEST_CASE(a_client_that_resets_on_logon_gets_what_it_missed_and_nothi
   BOOST_TEST(want.size() == 60u);
   BOOST_TEST_REQUIRE(wait_for_copies(fills, missed, exec_ids(want), 30s), "DCFILLS:\n" << fills.recent());
   check_copies(reports(fills, missed), want);
+  BOOST_TEST(s.metric("dropcopy_session_copies_waiting{session=\"DCFILLS\"}") == 0);
   // What it was sent before going away does not come again.
   BOOST_TEST(fills.none_within(of_type("8").with(FIX::FIELD::Symbol, seen), 500ms, from));
   fills.logout();
