@@ -276,26 +276,35 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   void remember_stored(Session& s) {
     if (s.fix == nullptr) return;
     const FIX::MessageStore* store = s.fix->getStore();
-    const int last = store->getNextSenderMsgSeqNum() - 1;
-    if (last < 1) return;
-    const int first = std::max(1, last - static_cast<int>(cfg.max_batch) * 2 - 100);
+    // Counted in copies, not in sequence numbers: Logons, Logouts and heartbeats take numbers too
+    // without being stored, and a window of numbers could hold too few copies (then copies read again
+    // after a crash were copied twice). Never more than max_batch records are stored but uncommitted.
+    const std::size_t want = static_cast<std::size_t>(cfg.max_batch) * 2 + 100;
+    const int chunk = static_cast<int>(want);
+    int hi = store->getNextSenderMsgSeqNum() - 1;
+    std::size_t copies = 0;
     std::vector<std::string> stored;
-    try {
-      store->get(first, last, stored);
-    } catch (const std::exception& e) {
-      VENUE_LOG_KV(warning, "cannot read back a session's store",
-                   {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
-      return;
-    }
-    for (const auto& raw : stored) {
-      const auto seq_text = raw_field(raw, "8001=");
-      if (seq_text.empty()) continue;
-      const std::uint64_t seq = std::strtoull(std::string(seq_text).c_str(), nullptr, 10);
-      s.already_stored.insert(seq);
-      if (seq >= s.last_seq) {
-        s.last_seq = seq;
-        if (auto t = fg::parse_utc_timestamp(std::string(raw_field(raw, "60=")))) s.last_ns = *t;
+    while (hi >= 1 && copies < want) {
+      const int lo = std::max(1, hi - chunk + 1);
+      try {
+        store->get(lo, hi, stored);
+      } catch (const std::exception& e) {
+        VENUE_LOG_KV(warning, "cannot read back a session's store",
+                     {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
+        return;
       }
+      for (const auto& raw : stored) {
+        const auto seq_text = raw_field(raw, "8001=");
+        if (seq_text.empty()) continue;
+        const std::uint64_t seq = std::strtoull(std::string(seq_text).c_str(), nullptr, 10);
+        s.already_stored.insert(seq);
+        ++copies;
+        if (seq >= s.last_seq) {
+          s.last_seq = seq;
+          if (auto t = fg::parse_utc_timestamp(std::string(raw_field(raw, "60=")))) s.last_ns = *t;
+        }
+      }
+      hi = lo - 1;
     }
     if (!s.already_stored.empty()) {
       VENUE_LOG_KV(

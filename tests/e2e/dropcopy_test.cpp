@@ -554,6 +554,42 @@ BOOST_AUTO_TEST_CASE(venue_restarts_resume_publishing_without_gap_or_unmarked_du
   }
 }
 
+BOOST_AUTO_TEST_CASE(copies_read_again_after_a_crash_are_recognised_behind_many_logons) {
+  // The service recognises copies it stored but never committed by reading its stores back. Logons,
+  // Logouts and heartbeats take sequence numbers without being stored; many of them after such copies
+  // must not hide the copies from that read-back.
+  Stack& s = stack();
+  TestVenue& v = s.venue();
+  FixClient& alpha = s.dc("DCALPHA");
+  BOOST_TEST(s.dropcopy().stop() == 0);
+  s.dropcopy().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "120");
+  s.dropcopy().start();
+  s.dropcopy().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "");
+  const std::string sym = v.symbol();
+  auto buys = cross(sym, 150, "many-logons");
+  BOOST_TEST(s.dropcopy().wait_exit(30s) == 128 + SIGKILL, "dropcopy did not kill itself; log:\n"
+                                                               << s.dropcopy().log_tail());
+  expect_all_filled(buys, 30s);
+  // Back without Kafka (nothing is read or committed), while the officer logs on and off 150 times.
+  kafka_service("stop");
+  s.dropcopy().start();
+  alpha.wait_logged_out(5s);
+  for (int i = 0; i < 150; ++i) {
+    alpha.close();
+    alpha.logon(10s);
+    alpha.logout();
+  }
+  BOOST_TEST(s.dropcopy().stop() == 0);
+  kafka_service("start");
+  s.dropcopy().start();
+  alpha.close();
+  alpha.logon(20s);
+  const auto brk1_reports = reports(v.client_object("BRK1"), sym);
+  BOOST_TEST(brk1_reports.size() == 300u);
+  BOOST_TEST_REQUIRE(wait_for_copies(alpha, sym, exec_ids(brk1_reports), 30s), "DCALPHA:\n" << alpha.recent());
+  check_copies(reports(alpha, sym), brk1_reports);
+}
+
 BOOST_AUTO_TEST_CASE(a_session_whose_store_was_lost_is_caught_up_from_kafka) {
   Stack& s = stack();
   TestVenue& v = s.venue();
