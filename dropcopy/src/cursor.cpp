@@ -1,6 +1,7 @@
 #include "venue/dropcopy/cursor.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <sstream>
 
@@ -8,16 +9,17 @@ namespace venue::dropcopy {
 
 std::string cursor_text(const Cursor& c) {
   const auto mark = [](const Mark& m) { return std::to_string(m.seq) + ":" + std::to_string(m.ns); };
-  return "venue-dropcopy-cursor 1 stored=" + mark(c.stored) + " sent=" + mark(c.sent) +
-         " catch-up=" + (c.catch_up ? mark(*c.catch_up) : std::string("none")) + "\n";
+  return "venue-dropcopy-cursor 1 store-seq=" + std::to_string(c.store_seq) + " stored=" + mark(c.stored) +
+         " sent=" + mark(c.sent) + " catch-up=" + (c.catch_up ? mark(*c.catch_up) : std::string("none")) + "\n";
 }
 
 std::optional<Cursor> parse_cursor(const std::string& text) {
   std::istringstream in(text);
   std::string magic;
   int version = 0;
+  std::string store_seq;
   std::string words[3];
-  if (!(in >> magic >> version >> words[0] >> words[1] >> words[2]) || magic != "venue-dropcopy-cursor" ||
+  if (!(in >> magic >> version >> store_seq >> words[0] >> words[1] >> words[2]) || magic != "venue-dropcopy-cursor" ||
       version != 1) {
     return std::nullopt;
   }
@@ -41,6 +43,18 @@ std::optional<Cursor> parse_cursor(const std::string& text) {
     return m;
   };
   Cursor c;
+  {
+    const std::string prefix = "store-seq=";
+    if (store_seq.rfind(prefix, 0) != 0 || store_seq.size() == prefix.size() || store_seq[prefix.size()] == '-' ||
+        store_seq[prefix.size()] == '+') {
+      return std::nullopt;
+    }
+    char* end = nullptr;
+    errno = 0;
+    const long n = std::strtol(store_seq.c_str() + prefix.size(), &end, 10);
+    if (*end != '\0' || errno == ERANGE || n < 1 || n > INT32_MAX) return std::nullopt;
+    c.store_seq = static_cast<int>(n);
+  }
   const auto stored = mark(words[0], "stored");
   const auto sent = mark(words[1], "sent");
   if (!stored || !sent) return std::nullopt;

@@ -313,8 +313,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     }
   }
 
-  // Decides at start-up whether a session's store is behind: it holds less than its cursor says was
-  // stored (the store was lost, deleted or restored from an older copy), or there is no cursor at all
+  // Decides at start-up whether a session's store is behind: it holds fewer messages than when its cursor
+  // was written (the store was lost, deleted or restored from an older copy), or there is no cursor at all
   // (a new session, or the whole store folder was lost). Such a session is caught up from Kafka.
   void check_store(Session& s) {
     if (s.fix == nullptr) return;
@@ -333,7 +333,9 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     if (cursor) {
       s.sent = cursor->sent;
       if (cursor->catch_up) request_catch_up(s, *cursor->catch_up, "catch-up not finished before the stop");
-      if (in_store.seq < cursor->stored.seq) {
+      // Sequence numbers only grow in a store (a reset rewrites the cursor at once): fewer than when the
+      // cursor was written means messages were lost.
+      if (s.fix->getStore()->getNextSenderMsgSeqNum() < cursor->store_seq) {
         request_catch_up(s, in_store, "store behind its cursor (lost or restored)");
       }
     } else {
@@ -357,7 +359,10 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       const auto tmp = s.cursor_file.string() + ".new";
       {
         std::ofstream out(tmp, std::ios::trunc);
-        out << cursor_text({.stored = {s.last_seq, s.last_ns}, .sent = s.sent, .catch_up = s.catch_up_from});
+        out << cursor_text({.store_seq = s.fix->getStore()->getNextSenderMsgSeqNum(),
+                            .stored = {s.last_seq, s.last_ns},
+                            .sent = s.sent,
+                            .catch_up = s.catch_up_from});
         if (!out.flush()) {
           VENUE_LOG_KV(warning, "DC002 cannot write a drop-copy cursor",
                        {{"session", s.cfg->sender_comp_id}, {"file", tmp}});

@@ -11,11 +11,13 @@ using venue::dropcopy::Mark;
 using venue::dropcopy::parse_cursor;
 
 BOOST_AUTO_TEST_CASE(a_written_cursor_reads_back_the_same) {
-  const Cursor plain{.stored = {1234, 1795785870152000000}, .sent = {1200, 1795785870100000000}, .catch_up = {}};
+  const Cursor plain{
+      .store_seq = 77, .stored = {1234, 1795785870152000000}, .sent = {1200, 1795785870100000000}, .catch_up = {}};
   BOOST_TEST(venue::dropcopy::cursor_text(plain) ==
-             "venue-dropcopy-cursor 1 stored=1234:1795785870152000000 sent=1200:1795785870100000000 catch-up=none\n");
+             "venue-dropcopy-cursor 1 store-seq=77 stored=1234:1795785870152000000 sent=1200:1795785870100000000 "
+             "catch-up=none\n");
   BOOST_TEST((parse_cursor(venue::dropcopy::cursor_text(plain)) == plain));
-  const Cursor pending{.stored = {0, 0}, .sent = {80, 5}, .catch_up = Mark{80, 5}};
+  const Cursor pending{.store_seq = 2, .stored = {0, 0}, .sent = {80, 5}, .catch_up = Mark{80, 5}};
   BOOST_TEST((parse_cursor(venue::dropcopy::cursor_text(pending)) == pending));
 }
 
@@ -23,16 +25,19 @@ BOOST_AUTO_TEST_CASE(anything_else_is_refused) {
   for (const char* bad : {
            "",
            "\n",
-           "venue-dropcopy-cursor 2 stored=1:1 sent=1:1 catch-up=none",                     // unknown version
-           "venue-dropcopy-cursor 1 stored=1:1 sent=1:1",                                   // cut short
-           "venue-dropcopy-cursor 1 stored=1:1 sent=1:1 catch-up=none x",                   // trailing words
-           "venue-dropcopy-cursor 1 sent=1:1 stored=1:1 catch-up=none",                     // fields swapped
-           "venue-dropcopy-cursor 1 stored=1 sent=1:1 catch-up=none",                       // no time
-           "venue-dropcopy-cursor 1 stored=-1:1 sent=1:1 catch-up=none",                    // negative seq
-           "venue-dropcopy-cursor 1 stored=1:1x sent=1:1 catch-up=none",                    // not a number
-           "venue-dropcopy-cursor 1 stored=1:1 sent=1:1 catch-up=",                         // empty mark
-           "venue-dropcopy-cursor 1 stored=1:1 sent=1:1 catch-up=maybe",                    // not a mark
-           "venue-dropcopy-cursor 1 stored=99999999999999999999:1 sent=1:1 catch-up=none",  // too big
+           "venue-dropcopy-cursor 2 store-seq=5 stored=1:1 sent=1:1 catch-up=none",    // unknown version
+           "venue-dropcopy-cursor 1 store-seq=5 stored=1:1 sent=1:1",                  // cut short
+           "venue-dropcopy-cursor 1 store-seq=5 stored=1:1 sent=1:1 catch-up=none x",  // trailing words
+           "venue-dropcopy-cursor 1 store-seq=5 sent=1:1 stored=1:1 catch-up=none",    // fields swapped
+           "venue-dropcopy-cursor 1 store-seq=5 stored=1 sent=1:1 catch-up=none",      // no time
+           "venue-dropcopy-cursor 1 store-seq=5 stored=-1:1 sent=1:1 catch-up=none",   // negative seq
+           "venue-dropcopy-cursor 1 store-seq=5 stored=1:1x sent=1:1 catch-up=none",   // not a number
+           "venue-dropcopy-cursor 1 store-seq=5 stored=1:1 sent=1:1 catch-up=",        // empty mark
+           "venue-dropcopy-cursor 1 store-seq=5 stored=1:1 sent=1:1 catch-up=maybe",   // not a mark
+           "venue-dropcopy-cursor 1 store-seq=5 stored=99999999999999999999:1 sent=1:1 catch-up=none",  // too big
+           "venue-dropcopy-cursor 1 store-seq=0 stored=1:1 sent=1:1 catch-up=none",                     // seq 0
+           "venue-dropcopy-cursor 1 store-seq=x stored=1:1 sent=1:1 catch-up=none",                     // not a number
+           "venue-dropcopy-cursor 1 stored=1:1 sent=1:1 catch-up=none",                                 // no store-seq
            "\x00\x01garbage",
        }) {
     BOOST_TEST_CONTEXT("\"" << bad << "\"") { BOOST_TEST(!parse_cursor(bad).has_value()); }

@@ -3,10 +3,11 @@
 // (FIX.4.4-<comp>-<client>.cursor) saying what the service has done for the session, so a restart can
 // tell whether the store is behind (lost, deleted, restored from an older copy) and must be caught up
 // from Kafka:
-//   venue-dropcopy-cursor 1 stored=<seq>:<ns> sent=<seq>:<ns> catch-up=<seq>:<ns>|none
-// stored: the highest venue seq stored in the session's store; sent: the highest sent to the client
-// while it was logged on; catch-up: the mark of a catch-up from Kafka not finished yet. Each venue seq
-// comes with its report's TransactTime (ns since the epoch), which is where Kafka is searched from.
+//   venue-dropcopy-cursor 1 store-seq=<n> stored=<seq>:<ns> sent=<seq>:<ns> catch-up=<seq>:<ns>|none
+// store-seq: the store's next outgoing MsgSeqNum when the line was written (a store that has fewer lost
+// messages: it is behind); stored: the highest venue seq stored in the session's store; sent: the highest sent to the
+// client while it was logged on; catch-up: the mark of a catch-up from Kafka not finished yet. Each venue seq comes
+// with its report's TransactTime (ns since the epoch), which is where Kafka is searched from.
 //
 // Thread rules: plain values and pure functions.
 
@@ -23,6 +24,7 @@ struct Mark {
 };
 
 struct Cursor {
+  int store_seq = 1;
   Mark stored;
   Mark sent;
   std::optional<Mark> catch_up;
