@@ -83,9 +83,10 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     bool cursor_dirty = true;
     std::uint64_t store_resets = 0;
     // Copies this session must get from Kafka before anything else: every report in its scope with a
-    // venue seq above this mark, up to what the other sessions already have (see catch_up()).
+    // venue seq above this mark, up to what the other sessions already have (see CatchUpRun).
     std::optional<Mark> catch_up_from;
     std::string catch_up_reason;
+    bool in_catch_up = false;  // part of the catch-up in progress (see CatchUpRun)
     prometheus::Counter* caught_up = nullptr;
     prometheus::Gauge* waiting_gauge = nullptr;  // copies stored while the client was away, since its last Logon
     std::int64_t waiting = 0;
@@ -250,6 +251,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       remember_stored(s);
       check_store(s);
     }
+    // A catch-up due is on disk before any offset moves past what it will copy.
+    write_cursors();
     consumer = std::make_unique<kafka::Consumer>(
         kafka::ConsumerSettings{.brokers = cfg.brokers,
                                 .group_id = cfg.group_id,
@@ -380,135 +383,167 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     }
   }
 
-  // Copies every report in scope with a venue seq above each waiting session's mark, from the point in
-  // Kafka a few seconds before that mark's TransactTime (or catch_up_hours ago for an empty store) up to
-  // where the main consumer is (everything beyond it comes through the normal path). Records are read
-  // from all partitions, de-duplicated by venue seq and copied in venue-seq order, marked PossResend(97)=Y
-  // (the client may have had them before). Nothing else is copied meanwhile, so each order's reports stay
-  // in order. False when Kafka could not be read: tried again later; the main path waits.
-  bool catch_up() {
-    std::vector<Session*> waiting;
+  // A catch-up in progress. A separate consumer (not a group member, never commits) reads every partition
+  // from a few seconds before the sessions' marks (or catch_up_hours back) and copies to the catching-up
+  // sessions the records in their scope above their marks, marked PossResend(97)=Y, until on each
+  // partition it reaches where the main consumer is; from that offset on ("handover") the main path
+  // copies that partition to them again. Meanwhile the main path keeps serving every other session and
+  // skips the catching-up ones below the handover, so each order's reports reach them once and in order.
+  struct CatchUpRun {
+    std::unique_ptr<kafka::Consumer> reader;
+    std::vector<Session*> sessions;
+    std::map<std::int32_t, std::int64_t> base;         // the main position per partition when it began
+    std::map<std::int32_t, std::int64_t> reader_next;  // the reader's next offset per partition
+    std::map<std::int32_t, std::int64_t> handover;     // partitions the main path copies again, from here
+    std::unordered_set<std::uint64_t> delivered;       // venue seqs copied (the venue may publish one twice)
+    std::map<const Session*, std::int64_t> copied;
+    std::int64_t read = 0;
+    std::int64_t started_ns = 0;
+  };
+  std::optional<CatchUpRun> catching_up;
+
+  std::int64_t main_position(const CatchUpRun& r, std::int32_t partition) const {
+    std::int64_t pos = 0;
+    if (auto it = r.base.find(partition); it != r.base.end()) pos = it->second;
+    if (auto it = copied_up_to.find({cfg.topic, partition}); it != copied_up_to.end()) pos = std::max(pos, it->second);
+    return pos;
+  }
+
+  // Whether the main path copies this record to `s` (false while `s` waits for or is in a catch-up that
+  // has not handed this partition over yet).
+  bool main_path_serves(const Session& s, std::int32_t partition, std::int64_t offset) const {
+    if (!s.catch_up_from) return true;
+    if (!s.in_catch_up || !catching_up) return false;
+    const auto it = catching_up->handover.find(partition);
+    return it != catching_up->handover.end() && offset >= it->second;
+  }
+
+  // Starts a catch-up for every session that waits for one. False when Kafka could not be asked.
+  bool start_catch_up() {
+    CatchUpRun r;
     for (auto& s : sessions) {
-      if (s.catch_up_from && s.fix != nullptr) waiting.push_back(&s);
+      if (s.catch_up_from && s.fix != nullptr) r.sessions.push_back(&s);
     }
-    if (waiting.empty()) return true;
-    const auto started = steady_ns();
+    if (r.sessions.empty()) return true;
+    r.started_ns = steady_ns();
     try {
       const auto parts = consumer->partitions(cfg.topic, 5000);
-      std::map<std::int32_t, std::int64_t> end;
       for (const auto& p : consumer->committed(cfg.topic, parts, 5000)) {
-        std::int64_t e = std::max<std::int64_t>(p.next_offset, 0);
-        const auto it = copied_up_to.find({cfg.topic, p.partition});
-        if (it != copied_up_to.end()) e = std::max(e, it->second);
-        end[p.partition] = e;
+        r.base[p.partition] = std::max<std::int64_t>(p.next_offset, 0);
       }
       std::int64_t from_ms = wall_ns() / 1'000'000;
-      for (const auto* s : waiting) {
+      for (const auto* s : r.sessions) {
         const auto& m = *s->catch_up_from;
         const std::int64_t t = m.seq == 0 || m.ns <= 0 ? wall_ns() / 1'000'000 - cfg.catch_up_hours * 3'600'000
                                                        : m.ns / 1'000'000 - kCatchUpMarginMs;
         from_ms = std::min(from_ms, t);
       }
       std::vector<kafka::Consumer::Position> assign;
-      std::map<std::int32_t, std::int64_t> stop_at;
       for (const auto& p : consumer->offsets_for_time(cfg.topic, parts, from_ms, 5000)) {
-        const std::int64_t e = end[p.partition];
-        const std::int64_t b = p.next_offset == kafka::Consumer::kNoOffset ? e : p.next_offset;
-        if (b < e) {
-          assign.push_back(p);
-          assign.back().next_offset = b;
-          stop_at[p.partition] = e;
+        const std::int64_t pos = main_position(r, p.partition);
+        const std::int64_t b = p.next_offset == kafka::Consumer::kNoOffset ? pos : p.next_offset;
+        if (b >= pos) {
+          r.handover[p.partition] = pos;  // nothing before the main position to read here
+        } else {
+          assign.push_back({cfg.topic, p.partition, b});
+          r.reader_next[p.partition] = b;
         }
       }
-      struct Record {
-        std::uint64_t seq;
-        std::string payload;
-        std::string firm;
-        std::string account;
-        std::string exec_type;
-      };
-      std::vector<Record> records;
-      std::int64_t read = 0;
       if (!assign.empty()) {
-        kafka::Consumer reader(kafka::ConsumerSettings{.brokers = cfg.brokers,
-                                                       .group_id = cfg.group_id + ".catch-up",
-                                                       .client_id = cfg.client_id + "-catch-up",
-                                                       .properties = {{"fetch.wait.max.ms", "10"}}},
-                               *registry);
-        reader.assign(assign);
-        std::int64_t last_progress = steady_ns();
-        while (!stop_at.empty()) {
-          if (stop_requested.load() || ShutdownSignal::requested()) return false;
-          auto m = reader.poll(100);
-          acceptor->poll(0.0);  // clients may log on meanwhile (nothing is sent to them until this ends)
-          if (!m) {
-            if (steady_ns() - last_progress > 30'000'000'000) throw kafka::KafkaError("no progress for 30 s");
-            continue;
-          }
-          last_progress = steady_ns();
-          const auto it = stop_at.find(m->partition());
-          if (it == stop_at.end() || m->offset() >= it->second) continue;
-          if (m->offset() + 1 >= it->second) stop_at.erase(it);
-          ++read;
-          const auto seq_text = kafka::Consumer::header(*m, "venue-seq");
-          if (!seq_text || kafka::Consumer::header(*m, "msg-type").value_or("") != "8") continue;
-          Record r{std::strtoull(seq_text->c_str(), nullptr, 10),
-                   {},
-                   kafka::Consumer::header(*m, "firm").value_or(""),
-                   kafka::Consumer::header(*m, "account").value_or(""),
-                   kafka::Consumer::header(*m, "exec-type").value_or("")};
-          const bool someone = std::any_of(waiting.begin(), waiting.end(), [&](const Session* s) {
-            return r.seq > s->catch_up_from->seq && wants(*s, r.firm, r.account, r.exec_type);
-          });
-          if (!someone) continue;
-          r.payload.assign(static_cast<const char*>(m->payload()), m->len());
-          records.push_back(std::move(r));
-        }
-        reader.close();
+        r.reader =
+            std::make_unique<kafka::Consumer>(kafka::ConsumerSettings{.brokers = cfg.brokers,
+                                                                      .group_id = cfg.group_id + ".catch-up",
+                                                                      .client_id = cfg.client_id + "-catch-up",
+                                                                      .properties = {{"fetch.wait.max.ms", "10"}}},
+                                              *registry);
+        r.reader->assign(assign);
       }
-      // Venue seq order; a report the venue published twice (after its own crash) is copied once.
-      std::stable_sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.seq < b.seq; });
-      records.erase(
-          std::unique(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.seq == b.seq; }),
-          records.end());
-      std::map<const Session*, std::int64_t> copied;
-      for (const auto& r : records) {
-        FIX::Message report;
-        try {
-          report = FIX::Message(r.payload, false);
-        } catch (const std::exception& e) {
-          malformed->Increment();
-          VENUE_LOG_KV(error, "report is not a FIX message: skipped", {{"venue_seq", r.seq}, {"error", e.what()}});
-          continue;
-        }
-        const auto transact = fg::get_field(report, FIX::FIELD::TransactTime);
-        for (auto* s : waiting) {
-          if (r.seq <= s->catch_up_from->seq || !wants(*s, r.firm, r.account, r.exec_type)) continue;
-          if (!send_copy(*s, report, r.seq, true, transact)) return false;
-          s->caught_up->Increment();
-          ++copied[s];
-        }
-      }
-      acceptor->flush();
-      if (kill_after_flush) die();
-      for (auto* s : waiting) {
-        VENUE_LOG_KV(info, "drop-copy session caught up from Kafka",
-                     {{"session", s->cfg->sender_comp_id},
-                      {"reason", s->catch_up_reason},
-                      {"above_venue_seq", s->catch_up_from->seq},
-                      {"copies", copied[s]},
-                      {"records_read", read},
-                      {"ms", (steady_ns() - started) / 1'000'000}});
-        s->catch_up_from.reset();
-        s->cursor_dirty = true;
-      }
-      write_cursors();
-      return true;
     } catch (const kafka::KafkaError& e) {
       catch_up_failures->Increment();
-      VENUE_LOG_KV(warning, "DC003 catch-up from Kafka failed: tried again in 1 s; copies wait until it succeeds",
+      VENUE_LOG_KV(warning, "DC003 catch-up from Kafka could not start: tried again in 1 s; the sessions wait",
                    {{"error", e.what()}});
       return false;
+    }
+    for (auto* s : r.sessions) {
+      s->in_catch_up = true;
+      VENUE_LOG_KV(info, "drop-copy session catching up from Kafka",
+                   {{"session", s->cfg->sender_comp_id},
+                    {"reason", s->catch_up_reason},
+                    {"above_venue_seq", s->catch_up_from->seq}});
+    }
+    catching_up = std::move(r);
+    return true;
+  }
+
+  // Copies up to `budget` records of the catch-up in progress; ends it once every partition is handed over.
+  void step_catch_up(int budget) {
+    CatchUpRun& r = *catching_up;
+    for (int i = 0; i < budget && r.reader; ++i) {
+      auto m = r.reader->poll(0);
+      if (!m) break;
+      const std::int32_t p = m->partition();
+      if (r.handover.contains(p) || !r.reader_next.contains(p)) continue;
+      r.reader_next[p] = m->offset() + 1;
+      const std::int64_t pos = main_position(r, p);
+      if (m->offset() >= pos) {
+        r.handover[p] = pos;  // the main path has not read this far: it copies from here
+        continue;
+      }
+      ++r.read;
+      copy_caught_up(r, *m);
+      if (stop_requested) return;
+    }
+    for (const auto& [p, next] : r.reader_next) {
+      if (!r.handover.contains(p) && next >= main_position(r, p)) r.handover[p] = main_position(r, p);
+    }
+    bool done = true;
+    for (const auto& [p, next] : r.reader_next) done = done && r.handover.contains(p);
+    if (!done) return;
+    acceptor->flush();
+    if (kill_after_flush) die();
+    for (auto* s : r.sessions) {
+      VENUE_LOG_KV(info, "drop-copy session caught up from Kafka",
+                   {{"session", s->cfg->sender_comp_id},
+                    {"reason", s->catch_up_reason},
+                    {"above_venue_seq", s->catch_up_from->seq},
+                    {"copies", r.copied[s]},
+                    {"records_read", r.read},
+                    {"ms", (steady_ns() - r.started_ns) / 1'000'000}});
+      s->catch_up_from.reset();
+      s->in_catch_up = false;
+      s->cursor_dirty = true;
+    }
+    if (r.reader) r.reader->close();
+    catching_up.reset();
+    write_cursors();
+  }
+
+  void copy_caught_up(CatchUpRun& r, RdKafka::Message& m) {
+    const auto seq_text = kafka::Consumer::header(m, "venue-seq");
+    if (!seq_text || kafka::Consumer::header(m, "msg-type").value_or("") != "8") return;
+    const std::uint64_t seq = std::strtoull(seq_text->c_str(), nullptr, 10);
+    const auto firm = kafka::Consumer::header(m, "firm").value_or("");
+    const auto account = kafka::Consumer::header(m, "account").value_or("");
+    const auto exec_type = kafka::Consumer::header(m, "exec-type").value_or("");
+    const bool someone = std::any_of(r.sessions.begin(), r.sessions.end(), [&](const Session* s) {
+      return seq > s->catch_up_from->seq && wants(*s, firm, account, exec_type);
+    });
+    if (!someone || !r.delivered.insert(seq).second) return;
+    FIX::Message report;
+    try {
+      report = FIX::Message(std::string(static_cast<const char*>(m.payload()), m.len()), false);
+    } catch (const std::exception& e) {
+      malformed->Increment();
+      VENUE_LOG_KV(error, "report is not a FIX message: skipped", {{"venue_seq", seq}, {"error", e.what()}});
+      return;
+    }
+    const auto transact = fg::get_field(report, FIX::FIELD::TransactTime);
+    for (auto* s : r.sessions) {
+      if (seq <= s->catch_up_from->seq || !wants(*s, firm, account, exec_type)) continue;
+      s->maybe_sent.erase(seq);
+      if (!send_copy(*s, report, seq, true, transact)) return;
+      s->caught_up->Increment();
+      ++r.copied[s];
     }
   }
 
@@ -552,24 +587,12 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
           continue;
         }
       }
-      if (std::any_of(sessions.begin(), sessions.end(), [](const Session& s) { return s.catch_up_from.has_value(); })) {
-        // Stored copies are committed first: the catch-up reads up to the committed offsets.
-        if (uncommitted > 0) {
-          auto commit = take_positions();
-          if (!consumer->commit(commit)) {
-            pending = std::move(commit);
-            next_commit_try = steady_ns() + 200'000'000;
-            continue;
-          }
-          write_cursors();
-        }
-        if (steady_ns() >= next_catch_up_try && !catch_up()) next_catch_up_try = steady_ns() + 1'000'000'000;
-        if (std::any_of(sessions.begin(), sessions.end(),
-                        [](const Session& s) { return s.catch_up_from.has_value(); })) {
-          acceptor->poll(0.05);
-          if (ShutdownSignal::take_reopen_request()) log::reopen();
-          continue;
-        }
+      if (catching_up) {
+        step_catch_up(5000);
+      } else if (steady_ns() >= next_catch_up_try &&
+                 std::any_of(sessions.begin(), sessions.end(),
+                             [](const Session& s) { return s.catch_up_from.has_value(); })) {
+        if (!start_catch_up()) next_catch_up_try = steady_ns() + 1'000'000'000;
       }
       int copied = 0;
       for (std::int64_t i = uncommitted; i < cfg.max_batch; ++i) {
@@ -655,6 +678,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     const auto transact = fg::get_field(report, FIX::FIELD::TransactTime);
     for (auto& s : sessions) {
       if (!wants(s, firm, account, exec_type)) continue;
+      if (!main_path_serves(s, m.partition(), m.offset())) continue;  // its catch-up copies this one
       if (s.already_stored.erase(seq) > 0) {
         s.skipped_duplicates->Increment();
         continue;
@@ -777,6 +801,12 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     s.already_stored.clear();
     s.last_seq = 0;
     s.last_ns = 0;
+    if (s.in_catch_up && catching_up) {
+      // Its store no longer holds what this catch-up copied so far: it starts again after this one.
+      std::erase(catching_up->sessions, &s);
+      s.in_catch_up = false;
+      s.catch_up_from.reset();
+    }
     request_catch_up(s, s.sent, "sequence reset");
     write_cursors();  // a crash before the catch-up ends must not forget it
   }
