@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <list>
 #include <map>
 #include <optional>
 #include <set>
@@ -64,6 +65,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   Config cfg;
   std::shared_ptr<prometheus::Registry> registry;
 
+  struct CatchUpRun;
   struct Session {
     const SessionConfig* cfg = nullptr;
     FIX::SessionID id;
@@ -86,7 +88,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     // venue seq above this mark, up to what the other sessions already have (see CatchUpRun).
     std::optional<Mark> catch_up_from;
     std::string catch_up_reason;
-    bool in_catch_up = false;  // part of the catch-up in progress (see CatchUpRun)
+    CatchUpRun* run = nullptr;  // the catch-up in progress that serves it (see CatchUpRun)
     prometheus::Counter* caught_up = nullptr;
     prometheus::Gauge* waiting_gauge = nullptr;  // copies stored while the client was away, since its last Logon
     std::int64_t waiting = 0;
@@ -400,7 +402,8 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     std::int64_t read = 0;
     std::int64_t started_ns = 0;
   };
-  std::optional<CatchUpRun> catching_up;
+  // Several may run at once (a client resetting while another session rebuilds a day must not wait for it).
+  std::list<CatchUpRun> catch_up_runs;
 
   std::int64_t main_position(const CatchUpRun& r, std::int32_t partition) const {
     std::int64_t pos = 0;
@@ -413,16 +416,17 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   // has not handed this partition over yet).
   bool main_path_serves(const Session& s, std::int32_t partition, std::int64_t offset) const {
     if (!s.catch_up_from) return true;
-    if (!s.in_catch_up || !catching_up) return false;
-    const auto it = catching_up->handover.find(partition);
-    return it != catching_up->handover.end() && offset >= it->second;
+    if (s.run == nullptr) return false;
+    const auto it = s.run->handover.find(partition);
+    return it != s.run->handover.end() && offset >= it->second;
   }
 
-  // Starts a catch-up for every session that waits for one. False when Kafka could not be asked.
+  // Starts a catch-up for every session that waits for one and has none running. False when Kafka could
+  // not be asked.
   bool start_catch_up() {
     CatchUpRun r;
     for (auto& s : sessions) {
-      if (s.catch_up_from && s.fix != nullptr) r.sessions.push_back(&s);
+      if (s.catch_up_from && s.fix != nullptr && s.run == nullptr) r.sessions.push_back(&s);
     }
     if (r.sessions.empty()) return true;
     r.started_ns = steady_ns();
@@ -464,20 +468,19 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
                    {{"error", e.what()}});
       return false;
     }
-    for (auto* s : r.sessions) {
-      s->in_catch_up = true;
+    CatchUpRun& run = catch_up_runs.emplace_back(std::move(r));
+    for (auto* s : run.sessions) {
+      s->run = &run;
       VENUE_LOG_KV(info, "drop-copy session catching up from Kafka",
                    {{"session", s->cfg->sender_comp_id},
                     {"reason", s->catch_up_reason},
                     {"above_venue_seq", s->catch_up_from->seq}});
     }
-    catching_up = std::move(r);
     return true;
   }
 
-  // Copies up to `budget` records of the catch-up in progress; ends it once every partition is handed over.
-  void step_catch_up(int budget) {
-    CatchUpRun& r = *catching_up;
+  // Copies up to `budget` records of a catch-up; true once every partition is handed over and the run ended.
+  bool step_catch_up(CatchUpRun& r, int budget) {
     for (int i = 0; i < budget && r.reader; ++i) {
       auto m = r.reader->poll(0);
       if (!m) break;
@@ -491,14 +494,14 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       }
       ++r.read;
       copy_caught_up(r, *m);
-      if (stop_requested) return;
+      if (stop_requested) return false;
     }
     for (const auto& [p, next] : r.reader_next) {
       if (!r.handover.contains(p) && next >= main_position(r, p)) r.handover[p] = main_position(r, p);
     }
     bool done = true;
     for (const auto& [p, next] : r.reader_next) done = done && r.handover.contains(p);
-    if (!done) return;
+    if (!done) return false;
     acceptor->flush();
     if (kill_after_flush) die();
     for (auto* s : r.sessions) {
@@ -510,12 +513,12 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
                     {"records_read", r.read},
                     {"ms", (steady_ns() - r.started_ns) / 1'000'000}});
       s->catch_up_from.reset();
-      s->in_catch_up = false;
+      s->run = nullptr;
       s->cursor_dirty = true;
     }
     if (r.reader) r.reader->close();
-    catching_up.reset();
     write_cursors();
+    return true;
   }
 
   void copy_caught_up(CatchUpRun& r, RdKafka::Message& m) {
@@ -587,11 +590,12 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
           continue;
         }
       }
-      if (catching_up) {
-        step_catch_up(5000);
-      } else if (steady_ns() >= next_catch_up_try &&
-                 std::any_of(sessions.begin(), sessions.end(),
-                             [](const Session& s) { return s.catch_up_from.has_value(); })) {
+      for (auto it = catch_up_runs.begin(); it != catch_up_runs.end();) {
+        it = step_catch_up(*it, 5000) ? catch_up_runs.erase(it) : std::next(it);
+      }
+      if (steady_ns() >= next_catch_up_try && std::any_of(sessions.begin(), sessions.end(), [](const Session& s) {
+            return s.catch_up_from.has_value() && s.run == nullptr;
+          })) {
         if (!start_catch_up()) next_catch_up_try = steady_ns() + 1'000'000'000;
       }
       int copied = 0;
@@ -801,10 +805,10 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     s.already_stored.clear();
     s.last_seq = 0;
     s.last_ns = 0;
-    if (s.in_catch_up && catching_up) {
-      // Its store no longer holds what this catch-up copied so far: it starts again after this one.
-      std::erase(catching_up->sessions, &s);
-      s.in_catch_up = false;
+    if (s.run != nullptr) {
+      // Its store no longer holds what its catch-up copied so far: it starts again.
+      std::erase(s.run->sessions, &s);
+      s.run = nullptr;
       s.catch_up_from.reset();
     }
     request_catch_up(s, s.sent, "sequence reset");
