@@ -98,20 +98,6 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// The value of `tag` in one framed message, or empty.
-std::string_view field(std::string_view frame, std::string_view tag_eq) {
-  std::size_t at = 0;
-  while ((at = frame.find(tag_eq, at)) != std::string_view::npos) {
-    if (at > 0 && frame[at - 1] == bench::kSoh) {
-      const auto start = at + tag_eq.size();
-      const auto end = frame.find(bench::kSoh, start);
-      return frame.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    }
-    at += tag_eq.size();
-  }
-  return {};
-}
-
 double percentile(std::vector<std::int64_t>& v, double p) {
   if (v.empty()) return 0;
   const auto k = static_cast<std::size_t>(std::lround(p * static_cast<double>(v.size() - 1)));
@@ -216,10 +202,10 @@ int main(int argc, char** argv) {
         status = 1;
       } else if (m.msg_type == "8") {
         // A copy caught up from Kafka after the reset Logon (PossResend) is old, not a delay.
-        if (field(frame, "97=") == "Y") continue;
+        if (venue::fix_gateway::raw_field(frame, "97") == "Y") continue;
         last_arrival_ns = arrival_mono;
         if (++seen <= o.warmup) continue;
-        const auto t = venue::fix_gateway::parse_utc_timestamp(field(frame, "60="));
+        const auto t = venue::fix_gateway::parse_utc_timestamp(venue::fix_gateway::raw_field(frame, "60").value_or(""));
         if (!t) continue;
         if (first_counted_ns == 0) first_counted_ns = arrival_mono;
         last_counted_ns = arrival_mono;

@@ -45,20 +45,6 @@ std::int64_t wall_ns() {
       .count();
 }
 
-// The value of `tag` in a raw FIX message, or empty.
-std::string_view raw_field(std::string_view raw, std::string_view tag_eq) {
-  std::size_t at = 0;
-  while ((at = raw.find(tag_eq, at)) != std::string_view::npos) {
-    if (at > 0 && raw[at - 1] == '\x01') {
-      const auto begin = at + tag_eq.size();
-      const auto end = raw.find('\x01', begin);
-      return raw.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
-    }
-    at += tag_eq.size();
-  }
-  return {};
-}
-
 }  // namespace
 
 struct Service::Impl final : FIX::Application, fg::LogonGate {
@@ -299,14 +285,14 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
         return;
       }
       for (const auto& raw : stored) {
-        const auto seq_text = raw_field(raw, "8001=");
-        if (seq_text.empty()) continue;
-        const std::uint64_t seq = std::strtoull(std::string(seq_text).c_str(), nullptr, 10);
+        const auto seq_text = fg::raw_field(raw, "8001");
+        if (!seq_text) continue;
+        const std::uint64_t seq = std::strtoull(std::string(*seq_text).c_str(), nullptr, 10);
         s.already_stored.insert(seq);
         ++copies;
         if (seq >= s.last_seq) {
           s.last_seq = seq;
-          if (auto t = fg::parse_utc_timestamp(std::string(raw_field(raw, "60=")))) s.last_ns = *t;
+          if (auto t = fg::parse_utc_timestamp(fg::raw_field(raw, "60").value_or(""))) s.last_ns = *t;
         }
       }
       hi = lo - 1;

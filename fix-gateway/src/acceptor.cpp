@@ -19,6 +19,7 @@
 #include "venue/common/log.h"
 #include "venue/fix_gateway/auth.h"
 #include "venue/fix_gateway/fix_framer.h"
+#include "venue/fix_gateway/fix_text.h"
 #include "venue/fix_gateway/session_support.h"
 
 namespace venue::fix_gateway {
@@ -29,20 +30,6 @@ constexpr char kSoh = '\x01';
 constexpr std::size_t kReadChunk = 64 * 1024;
 
 std::string errno_text() { return std::strerror(errno); }
-
-// The value of tag `tag` in a raw FIX message (first occurrence), or nullopt.
-std::optional<std::string_view> field(std::string_view msg, std::string_view tag) {
-  std::size_t pos = 0;
-  while (pos < msg.size()) {
-    const std::size_t eq = msg.find('=', pos);
-    if (eq == std::string_view::npos) return std::nullopt;
-    const std::size_t end = msg.find(kSoh, eq);
-    if (end == std::string_view::npos) return std::nullopt;
-    if (msg.substr(pos, eq - pos) == tag) return msg.substr(eq + 1, end - eq - 1);
-    pos = end + 1;
-  }
-  return std::nullopt;
-}
 
 std::string utc_now_fix() {
   const auto now = std::chrono::system_clock::now();
@@ -307,7 +294,7 @@ struct VenueAcceptor::Impl {
   }
 
   bool unsupported(Connection& c, const std::string& msg) {
-    const auto type = field(msg, "35");
+    const auto type = raw_field(msg, "35");
     if (!type || !c.session->isLoggedOn() || !is_fix44_app_type(*type)) return false;
     for (const auto& t : settings.supported_app_types) {
       if (t == *type) return false;
@@ -317,14 +304,15 @@ struct VenueAcceptor::Impl {
       VENUE_LOG_KV(warning, "garbled message ignored (CheckSum)", {{"peer", c.peer}, {"msg_type", std::string(*type)}});
       return true;
     }
-    const auto seq_text = field(msg, "34");
+    const auto seq_text = raw_field(msg, "34");
     int seq = 0;
     if (!seq_text || std::from_chars(seq_text->data(), seq_text->data() + seq_text->size(), seq).ec != std::errc() ||
         seq != c.session->getExpectedTargetNum()) {
       return false;  // out of sequence: the session layer deals with it first
     }
     const FIX::SessionID& id = c.session->getSessionID();
-    if (field(msg, "49") != id.getTargetCompID().getString() || field(msg, "56") != id.getSenderCompID().getString()) {
+    if (raw_field(msg, "49") != id.getTargetCompID().getString() ||
+        raw_field(msg, "56") != id.getSenderCompID().getString()) {
       FIX::Message reject;
       reject.getHeader().setField(FIX::FIELD::MsgType, "3");
       reject.setField(FIX::FIELD::RefSeqNum, std::string(*seq_text));
@@ -377,10 +365,10 @@ struct VenueAcceptor::Impl {
 
   void first_message(Connection& c, std::string msg) {
     const std::string_view m(msg);
-    const auto type = field(m, "35");
-    const auto begin = field(m, "8");
-    const auto sender = field(m, "49");
-    const auto target = field(m, "56");
+    const auto type = raw_field(m, "35");
+    const auto begin = raw_field(m, "8");
+    const auto sender = raw_field(m, "49");
+    const auto target = raw_field(m, "56");
     if (!type || *type != "A" || !begin || !sender || !target) {
       refuse_and_close(c, nullptr, "the first message must be a Logon (35=A) with SenderCompID and TargetCompID");
       return;
@@ -397,8 +385,8 @@ struct VenueAcceptor::Impl {
       refuse(c, id, *s, "session already connected from another connection");
       return;
     }
-    const auto username = field(m, "553");
-    const auto password = field(m, "554");
+    const auto username = raw_field(m, "553");
+    const auto password = raw_field(m, "554");
     auto verdict = self->gate_.admit(id, c.peer, c.tls, username.value_or(""), password.has_value());
     if (!verdict.ok) {
       refuse(c, id, *s, verdict.reason);

@@ -58,4 +58,17 @@ std::optional<std::string> get_field(const FIX::FieldMap& m, int tag) {
   return m.getField(tag);
 }
 
+std::optional<std::string_view> raw_field(std::string_view msg, std::string_view tag) {
+  std::size_t pos = 0;
+  while (pos < msg.size()) {
+    const std::size_t eq = msg.find('=', pos);
+    if (eq == std::string_view::npos) return std::nullopt;
+    const std::size_t end = msg.find('\x01', eq);
+    if (end == std::string_view::npos) return std::nullopt;
+    if (msg.substr(pos, eq - pos) == tag) return msg.substr(eq + 1, end - eq - 1);
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace venue::fix_gateway

@@ -27,3 +27,20 @@ BOOST_AUTO_TEST_CASE(malformed_or_out_of_range_timestamps_are_refused) {
   BOOST_TEST(!fg::parse_utc_timestamp("28300101-00:00:00").has_value());
   BOOST_TEST(!fg::parse_utc_timestamp("99991231-23:59:59").has_value());
 }
+
+BOOST_AUTO_TEST_CASE(raw_fields_are_found_by_tag_not_by_text) {
+  const std::string m =
+      "8=FIX.4.4\x01"
+      "9=40\x01"
+      "35=8\x01"
+      "58=60=x\x01"
+      "60=20261127-12:34:56\x01"
+      "10=000\x01";
+  BOOST_TEST(fg::raw_field(m, "35").value() == "8");
+  BOOST_TEST(fg::raw_field(m, "8").value() == "FIX.4.4");
+  BOOST_TEST(fg::raw_field(m, "60").value() == "20261127-12:34:56");  // not the "60=x" inside 58
+  BOOST_TEST(fg::raw_field(m, "58").value() == "60=x");
+  BOOST_TEST(!fg::raw_field(m, "5").has_value());
+  BOOST_TEST(!fg::raw_field(m, "97").has_value());
+  BOOST_TEST(!fg::raw_field("35=8", "35").has_value());  // no closing SOH: not a whole field
+}

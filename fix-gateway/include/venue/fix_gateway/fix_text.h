@@ -20,4 +20,8 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view text);
 // The field's value, or nullopt when absent.
 std::optional<std::string> get_field(const FIX::FieldMap& m, int tag);
 
+// The value of tag `tag` ("35", not "35=") in a raw FIX message, first occurrence, walking field by field
+// (a tag's digits inside another field's value do not match); nullopt when absent.
+std::optional<std::string_view> raw_field(std::string_view msg, std::string_view tag);
+
 }  // namespace venue::fix_gateway
