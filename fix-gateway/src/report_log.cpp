@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "fd_io.h"
 #include "venue/common/crc32c.h"
 
 namespace venue::fix_gateway {
@@ -77,13 +78,8 @@ std::string read_file(const fs::path& p) {
 }
 
 void write_all(int fd, const std::string& data) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t w = ::write(fd, data.data() + off, data.size() - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) throw std::runtime_error(std::string("report log: write failed: ") + std::strerror(errno));
-    off += static_cast<std::size_t>(w);
-  }
+  if (const int e = write_fully(fd, data))
+    throw std::runtime_error(std::string("report log: write failed: ") + std::strerror(e));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "fd_io.h"
 #include "venue/common/log.h"
 
 namespace venue::fix_gateway {
@@ -46,6 +47,10 @@ std::string slurp(const std::string& name) {
   }
   ::close(fd);
   return out;
+}
+
+void write_all(int fd, const std::string& data, const std::string& name) {
+  if (const int e = write_fully(fd, data)) throw FIX::IOException("cannot write " + name + ": " + std::strerror(e));
 }
 
 std::string seqnums_text(int sender, int target) {
@@ -168,16 +173,6 @@ void VenueStore::open(bool truncate) {
   }
   seqnums_dirty_ = true;
   pending();
-}
-
-void VenueStore::write_all(int fd, const std::string& data, const std::string& name) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t w = ::write(fd, data.data() + done, data.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) throw FIX::IOException("cannot write " + name + ": " + errno_text());
-    done += static_cast<std::size_t>(w);
-  }
 }
 
 void VenueStore::pending() {

@@ -63,7 +63,6 @@ class VenueStore final : public FIX::MessageStore {
   void open(bool truncate);
   void close_files();
   void pending();
-  void write_all(int fd, const std::string& data, const std::string& name);
 
   VenueStoreFactory* owner_;
   std::string body_name_;
