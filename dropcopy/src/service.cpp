@@ -482,11 +482,16 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       copy_caught_up(r, *m);
       if (stop_requested) return false;
     }
-    for (const auto& [p, next] : r.reader_next) {
-      if (!r.handover.contains(p) && next >= main_position(r, p)) r.handover[p] = main_position(r, p);
-    }
     bool done = true;
-    for (const auto& [p, next] : r.reader_next) done = done && r.handover.contains(p);
+    for (const auto& [p, next] : r.reader_next) {
+      if (r.handover.contains(p)) continue;
+      const std::int64_t pos = main_position(r, p);
+      if (next >= pos) {
+        r.handover[p] = pos;  // the reader has read all the main path had
+      } else {
+        done = false;
+      }
+    }
     if (!done) return false;
     acceptor->flush();
     if (kill_after_flush) die();
@@ -508,31 +513,50 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   }
 
   void copy_caught_up(CatchUpRun& r, RdKafka::Message& m) {
-    const auto seq_text = kafka::Consumer::header(m, "venue-seq");
-    if (!seq_text || kafka::Consumer::header(m, "msg-type").value_or("") != "8") return;
-    const std::uint64_t seq = std::strtoull(seq_text->c_str(), nullptr, 10);
-    const auto firm = kafka::Consumer::header(m, "firm").value_or("");
-    const auto account = kafka::Consumer::header(m, "account").value_or("");
-    const auto exec_type = kafka::Consumer::header(m, "exec-type").value_or("");
-    const bool someone = std::any_of(r.sessions.begin(), r.sessions.end(), [&](const Session* s) {
-      return seq > s->catch_up_from->seq && wants(*s, firm, account, exec_type);
-    });
+    const RecordInfo info = info_of(m);
+    if (!info.seq || info.msg_type != "8") return;
+    const std::uint64_t seq = *info.seq;
+    const bool someone = std::any_of(r.sessions.begin(), r.sessions.end(),
+                                     [&](const Session* s) { return seq > s->catch_up_from->seq && wants(*s, info); });
     if (!someone || !r.delivered.insert(seq).second) return;
-    FIX::Message report;
+    const auto report = report_of(m, seq);
+    if (!report) return;
+    const auto transact = fg::get_field(*report, FIX::FIELD::TransactTime);
+    for (auto* s : r.sessions) {
+      if (seq <= s->catch_up_from->seq || !wants(*s, info)) continue;
+      s->maybe_sent.erase(seq);
+      if (!send_copy(*s, *report, seq, true, transact)) return;
+      s->caught_up->Increment();
+      ++r.copied[s];
+    }
+  }
+
+  // What a record says about itself in its headers (spec/kafka-topics.md).
+  struct RecordInfo {
+    std::optional<std::uint64_t> seq;  // venue-seq; none: the record is malformed
+    std::string msg_type;
+    std::string firm;
+    std::string account;
+    std::string exec_type;
+  };
+  static RecordInfo info_of(RdKafka::Message& m) {
+    RecordInfo r;
+    if (const auto seq = kafka::Consumer::header(m, "venue-seq")) r.seq = std::strtoull(seq->c_str(), nullptr, 10);
+    r.msg_type = kafka::Consumer::header(m, "msg-type").value_or("");
+    r.firm = kafka::Consumer::header(m, "firm").value_or("");
+    r.account = kafka::Consumer::header(m, "account").value_or("");
+    r.exec_type = kafka::Consumer::header(m, "exec-type").value_or("");
+    return r;
+  }
+
+  // The record's FIX message; nullopt (counted and logged) when it is not one.
+  std::optional<FIX::Message> report_of(RdKafka::Message& m, std::uint64_t seq) {
     try {
-      report = FIX::Message(std::string(static_cast<const char*>(m.payload()), m.len()), false);
+      return FIX::Message(std::string(static_cast<const char*>(m.payload()), m.len()), false);
     } catch (const std::exception& e) {
       malformed->Increment();
       VENUE_LOG_KV(error, "report is not a FIX message: skipped", {{"venue_seq", seq}, {"error", e.what()}});
-      return;
-    }
-    const auto transact = fg::get_field(report, FIX::FIELD::TransactTime);
-    for (auto* s : r.sessions) {
-      if (seq <= s->catch_up_from->seq || !wants(*s, firm, account, exec_type)) continue;
-      s->maybe_sent.erase(seq);
-      if (!send_copy(*s, report, seq, true, transact)) return;
-      s->caught_up->Increment();
-      ++r.copied[s];
+      return std::nullopt;
     }
   }
 
@@ -641,33 +665,23 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   }
 
   void deliver(RdKafka::Message& m) {
-    const auto seq_text = kafka::Consumer::header(m, "venue-seq");
-    const auto type = kafka::Consumer::header(m, "msg-type").value_or("");
-    if (!seq_text) {
+    const RecordInfo info = info_of(m);
+    if (!info.seq) {
       malformed->Increment();
       VENUE_LOG_KV(error, "report without a venue-seq header skipped",
                    {{"partition", m.partition()}, {"offset", m.offset()}});
       return;
     }
-    if (type != "8") return;  // drop copy carries ExecutionReports
-    const std::uint64_t seq = std::strtoull(seq_text->c_str(), nullptr, 10);
-    const std::string payload(static_cast<const char*>(m.payload()), m.len());
-    FIX::Message report;
-    try {
-      report = FIX::Message(payload, false);
-    } catch (const std::exception& e) {
-      malformed->Increment();
-      VENUE_LOG_KV(error, "report is not a FIX message: skipped", {{"venue_seq", seq}, {"error", e.what()}});
-      return;
-    }
-    const auto firm = kafka::Consumer::header(m, "firm").value_or("");
-    const auto account = kafka::Consumer::header(m, "account").value_or("");
-    const auto exec_type = kafka::Consumer::header(m, "exec-type").value_or("");
+    if (info.msg_type != "8") return;  // drop copy carries ExecutionReports
+    const std::uint64_t seq = *info.seq;
+    const auto parsed = report_of(m, seq);
+    if (!parsed) return;
+    const FIX::Message& report = *parsed;
     const bool poss_resend = report.getHeader().isSetField(FIX::FIELD::PossResend) &&
                              report.getHeader().getField(FIX::FIELD::PossResend) == "Y";
     const auto transact = fg::get_field(report, FIX::FIELD::TransactTime);
     for (auto& s : sessions) {
-      if (!wants(s, firm, account, exec_type)) continue;
+      if (!wants(s, info)) continue;
       if (!main_path_serves(s, m.partition(), m.offset())) continue;  // its catch-up copies this one
       if (s.already_stored.erase(seq) > 0) {
         s.skipped_duplicates->Increment();
@@ -720,13 +734,12 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     std::raise(SIGKILL);
   }
 
-  static bool wants(const Session& s, const std::string& firm, const std::string& account,
-                    const std::string& exec_type) {
-    if (s.cfg->level == Level::kFills && exec_type != "F") return false;
+  static bool wants(const Session& s, const RecordInfo& r) {
+    if (s.cfg->level == Level::kFills && r.exec_type != "F") return false;
     switch (s.cfg->scope) {
       case Scope::kAll: return true;
-      case Scope::kFirms: return s.firms.contains(firm);
-      case Scope::kAccounts: return s.accounts.contains(account);
+      case Scope::kFirms: return s.firms.contains(r.firm);
+      case Scope::kAccounts: return s.accounts.contains(r.account);
     }
     return false;
   }
