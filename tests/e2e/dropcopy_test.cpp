@@ -97,6 +97,20 @@ class Stack {
     return o;
   }
 
+  // Restarts dropcopy so that it kills itself (SIGKILL) once the batch holding its `copies`-th copy is
+  // stored and sent, before the batch's offsets are committed.
+  void restart_dropcopy_dying_after(int copies) {
+    BOOST_TEST(dropcopy_->stop() == 0);
+    dropcopy_->set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", std::to_string(copies));
+    dropcopy_->start();
+    dropcopy_->set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "");
+  }
+
+  void expect_dropcopy_killed_itself() {
+    BOOST_TEST(dropcopy_->wait_exit(30s) == 128 + SIGKILL, "dropcopy did not kill itself; log:\n"
+                                                               << dropcopy_->log_tail());
+  }
+
   // Forgets a drop-copy client and its FIX files, as if the officer started on a new machine.
   void forget_dc(const std::string& comp_id) {
     dc_clients_.erase(comp_id);
@@ -450,14 +464,10 @@ BOOST_AUTO_TEST_CASE(dropcopy_killed_mid_stream_loses_nothing) {
   // 2. It dies after a batch is stored and sent, before its offsets are committed. After the restart
   // those records are read again and must not be copied a second time.
   s.dc("DCALPHA");
-  BOOST_TEST(s.dropcopy().stop() == 0);
-  s.dropcopy().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "175");
-  s.dropcopy().start();
-  s.dropcopy().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "");
+  s.restart_dropcopy_dying_after(175);
   const auto more = cross(sym, 300, "kill-dc2");
   buys.insert(buys.end(), more.begin(), more.end());
-  BOOST_TEST(s.dropcopy().wait_exit(30s) == 128 + SIGKILL, "dropcopy did not kill itself; log:\n"
-                                                               << s.dropcopy().log_tail());
+  s.expect_dropcopy_killed_itself();
   s.dropcopy().start();
   alpha.wait_logged_out(5s);
 
@@ -469,12 +479,7 @@ BOOST_AUTO_TEST_CASE(dropcopy_killed_mid_stream_loses_nothing) {
   check_copies(reports(again, sym), brk1_reports);
   // The fills-only session too.
   FixClient& fills = s.dc("DCFILLS");
-  std::vector<FIX::Message> all_fills;
-  for (const auto* c : {&v.client_object("BRK1"), &v.client_object("BRK2")}) {
-    for (const auto& m : reports(*c, sym)) {
-      if (field(m, 150) == "F") all_fills.push_back(m);
-    }
-  }
+  const auto all_fills = fills_of(v, sym);
   BOOST_TEST_REQUIRE(wait_for_copies(fills, sym, exec_ids(all_fills), 30s));
   check_copies(reports(fills, sym), all_fills);
 }
@@ -561,14 +566,10 @@ BOOST_AUTO_TEST_CASE(copies_read_again_after_a_crash_are_recognised_behind_many_
   Stack& s = stack();
   TestVenue& v = s.venue();
   FixClient& alpha = s.dc("DCALPHA");
-  BOOST_TEST(s.dropcopy().stop() == 0);
-  s.dropcopy().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "120");
-  s.dropcopy().start();
-  s.dropcopy().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "");
+  s.restart_dropcopy_dying_after(120);
   const std::string sym = v.symbol();
   auto buys = cross(sym, 150, "many-logons");
-  BOOST_TEST(s.dropcopy().wait_exit(30s) == 128 + SIGKILL, "dropcopy did not kill itself; log:\n"
-                                                               << s.dropcopy().log_tail());
+  s.expect_dropcopy_killed_itself();
   expect_all_filled(buys, 30s);
   // Back without Kafka (nothing is read or committed), while the officer logs on and off 150 times.
   kafka_service("stop");
@@ -682,15 +683,11 @@ BOOST_AUTO_TEST_CASE(a_resetting_client_loses_nothing_when_dropcopy_dies_mid_bat
   FixClient alpha(o);
 
   // dropcopy dies after storing and sending a batch whose offsets it never committed.
-  BOOST_TEST(s.dropcopy().stop() == 0);
-  s.dropcopy().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "150");
-  s.dropcopy().start();
-  s.dropcopy().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "");
+  s.restart_dropcopy_dying_after(150);
   alpha.logon(20s);
   const std::string sym = v.symbol();
   auto buys = cross(sym, 200, "kill-reset");
-  BOOST_TEST(s.dropcopy().wait_exit(30s) == 128 + SIGKILL, "dropcopy did not kill itself; log:\n"
-                                                               << s.dropcopy().log_tail());
+  s.expect_dropcopy_killed_itself();
   expect_all_filled(buys, 30s);
   // It comes back while Kafka is away, so the client's Logon (ResetSeqNumFlag=Y again: no FIX resend can
   // fill the gap) is in before the copies it had stored but not committed are read again.
