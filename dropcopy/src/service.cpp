@@ -74,6 +74,10 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     // venue seq above this mark, up to what the other sessions already have (see CatchUpRun).
     std::optional<Mark> catch_up_from;
     std::string catch_up_reason;
+    // Where the main path had read each partition when the catch-up was asked for: records from there on
+    // were never sent to the session, whatever their venue seq (partitions are read unevenly, so a
+    // record below the mark may still have been unread). Partitions missing: the run's starting position.
+    std::map<std::int32_t, std::int64_t> catch_up_floor;
     CatchUpRun* run = nullptr;  // the catch-up in progress that serves it (see CatchUpRun)
     prometheus::Counter* caught_up = nullptr;
     prometheus::Gauge* waiting_gauge = nullptr;  // copies stored while the client was away, since its last Logon
@@ -342,6 +346,10 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     s.catch_up_from = from;
     s.catch_up_reason = std::move(reason);
     s.cursor_dirty = true;
+    s.catch_up_floor.clear();
+    for (const auto& [tp, next] : copied_up_to) {
+      if (tp.first == cfg.topic) s.catch_up_floor[tp.second] = next;
+    }
   }
 
   void write_cursors() {
@@ -516,14 +524,23 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     const RecordInfo info = info_of(m);
     if (!info.seq || info.msg_type != "8") return;
     const std::uint64_t seq = *info.seq;
-    const bool someone = std::any_of(r.sessions.begin(), r.sessions.end(),
-                                     [&](const Session* s) { return seq > s->catch_up_from->seq && wants(*s, info); });
-    if (!someone || !r.delivered.insert(seq).second) return;
+    // Above the session's mark, or not yet read by the main path when the catch-up was asked for.
+    const auto due = [&](const Session& s) {
+      if (!wants(s, info)) return false;
+      if (seq > s.catch_up_from->seq) return true;
+      const auto it = s.catch_up_floor.find(m.partition());
+      const std::int64_t floor = it != s.catch_up_floor.end() ? it->second : r.base[m.partition()];
+      return m.offset() >= floor;
+    };
+    if (std::none_of(r.sessions.begin(), r.sessions.end(), [&](const Session* s) { return due(*s); }) ||
+        !r.delivered.insert(seq).second) {
+      return;
+    }
     const auto report = report_of(m, seq);
     if (!report) return;
     const auto transact = fg::get_field(*report, FIX::FIELD::TransactTime);
     for (auto* s : r.sessions) {
-      if (seq <= s->catch_up_from->seq || !wants(*s, info)) continue;
+      if (!due(*s)) continue;
       s->maybe_sent.erase(seq);
       if (!send_copy(*s, *report, seq, true, transact)) return;
       s->caught_up->Increment();
