@@ -160,12 +160,14 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       base, engine.string("instruments", "Instrument reference data file (spec/reference-data.md)", cfg::kRequired));
   c.engine.journal_dir =
       resolve(base, engine.string("journal_dir", "Folder of the engine journal and snapshots", cfg::kRequired));
-  c.engine.sync = engine.choice("sync",
-                                "write: in the kernel before the ack (survives a crash of the process); "
-                                "fdatasync: on disk before the ack (survives power loss)",
-                                {"write", "fdatasync"}, "write") == "fdatasync"
-                      ? matcher::SyncPolicy::kFdatasync
-                      : matcher::SyncPolicy::kWrite;
+  c.engine.sync =
+      engine.choice("sync",
+                    "write: each journal batch is in the kernel before its outcomes leave (survives a crash of the "
+                    "process, not a power cut); fdatasync: also on disk (the journal survives a power "
+                    "cut; the FIX stores, identity log and report log are not synced: spec/recovery.md)",
+                    {"write", "fdatasync"}, "write") == "fdatasync"
+          ? matcher::SyncPolicy::kFdatasync
+          : matcher::SyncPolicy::kWrite;
   const auto idle = engine.choice("idle",
                                   "How an idle engine thread waits: spin (lowest latency, burns a core), "
                                   "yield, backoff (spins, then parks)",
