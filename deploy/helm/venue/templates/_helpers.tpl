@@ -96,9 +96,14 @@ readinessProbe:
 {{- if eq .Values.secrets.mode "existing" -}}{{ .Values.secrets.existing.tls }}{{- else -}}{{ include "venue.fullname" . }}-fix-tls{{- end -}}
 {{- end -}}
 
-{{/* True ("true") when the FIX listeners have a TLS key pair. */}}
+{{/* "true" when the FIX listeners have a TLS key pair, else "". */}}
 {{- define "venue.tlsEnabled" -}}
-{{- if eq .Values.secrets.mode "inline" -}}{{ and .Values.secrets.inline.tlsCrt .Values.secrets.inline.tlsKey | ternary "true" "" }}{{- else if eq .Values.secrets.mode "existing" -}}{{ .Values.secrets.existing.tls | ternary "true" "" }}{{- else -}}true{{- end -}}
+{{- $s := .Values.secrets -}}
+{{- if eq $s.mode "inline" -}}
+{{- if and $s.inline.tlsCrt $s.inline.tlsKey -}}true{{- end -}}
+{{- else if eq $s.mode "existing" -}}
+{{- if $s.existing.tls -}}true{{- end -}}
+{{- else -}}true{{- end -}}
 {{- end -}}
 
 {{- define "venue.stdEnv" -}}
