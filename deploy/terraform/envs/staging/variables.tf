@@ -12,6 +12,11 @@ variable "region" {
   type        = string
 }
 
+variable "availability_zones" {
+  description = "Availability zones of the VPC (three)."
+  type        = list(string)
+}
+
 variable "vpc_cidr" {
   description = "The environment's VPC range."
   type        = string
@@ -40,11 +45,6 @@ variable "engine_nodes" {
 variable "db_instance_class" {
   description = "RDS instance class."
   type        = string
-}
-
-variable "db_multi_az" {
-  description = "RDS standby in a second zone."
-  type        = bool
 }
 
 variable "kafka_instance_type" {

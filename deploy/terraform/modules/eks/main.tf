@@ -42,7 +42,7 @@ resource "aws_eks_cluster" "this" {
     subnet_ids              = var.subnet_ids
     endpoint_private_access = true
     endpoint_public_access  = length(var.public_access_cidrs) > 0
-    public_access_cidrs     = var.public_access_cidrs
+    public_access_cidrs     = length(var.public_access_cidrs) > 0 ? var.public_access_cidrs : null
   }
 
   encryption_config {

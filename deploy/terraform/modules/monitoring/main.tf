@@ -21,7 +21,7 @@ resource "aws_prometheus_workspace" "this" {
 
 resource "aws_cloudwatch_log_group" "prometheus" {
   name              = "/venue/${var.environment}/prometheus"
-  retention_in_days = 30
+  retention_in_days = 365
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
 }

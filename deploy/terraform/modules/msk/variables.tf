@@ -72,7 +72,7 @@ variable "scram_users" {
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the broker logs."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "tags" {

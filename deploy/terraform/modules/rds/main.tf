@@ -65,7 +65,7 @@ resource "aws_db_instance" "this" {
   storage_encrypted     = true
   kms_key_id            = var.kms_key_arn
 
-  multi_az                            = var.multi_az
+  multi_az                            = true
   db_subnet_group_name                = aws_db_subnet_group.this.name
   vpc_security_group_ids              = [aws_security_group.this.id]
   parameter_group_name                = aws_db_parameter_group.this.name
@@ -76,7 +76,7 @@ resource "aws_db_instance" "this" {
   backup_window             = "22:00-23:00"
   maintenance_window        = "sat:23:00-sun:01:00"
   copy_tags_to_snapshot     = true
-  deletion_protection       = var.deletion_protection
+  deletion_protection       = true
   skip_final_snapshot       = false
   final_snapshot_identifier = "${var.name}-final"
   auto_minor_version_upgrade = true
@@ -114,6 +114,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 
 # The services' connection URLs; the runbook writes their values after creating the roles.
 resource "aws_secretsmanager_secret" "service_url" {
+  #checkov:skip=CKV2_AWS_57:rotated by the runbook's "Rotating credentials" (a new role password, then the URL)
   for_each                = toset(["compliance", "risk"])
   name                    = "${var.secret_prefix}/${each.value}-pg-url"
   description             = "postgresql:// URL of the ${each.value} service's role (sslmode=verify-full)"

@@ -41,22 +41,10 @@ variable "storage_gb" {
   default     = 200
 }
 
-variable "multi_az" {
-  description = "A standby in a second zone."
-  type        = bool
-  default     = true
-}
-
 variable "backup_retention_days" {
   description = "Days of automated backups (point-in-time recovery)."
   type        = number
   default     = 35
-}
-
-variable "deletion_protection" {
-  description = "Refuse to delete the instance."
-  type        = bool
-  default     = true
 }
 
 variable "secret_prefix" {

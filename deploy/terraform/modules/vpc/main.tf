@@ -1,12 +1,9 @@
 # The venue's network: one VPC over three availability zones, public subnets for the load balancers
 # and NAT gateways, private subnets for the nodes, the database and Kafka. Flow logs go to CloudWatch.
 
-data "aws_availability_zones" "available" {
-  state = "available"
-}
-
 locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  az_count = length(var.azs)
+  azs      = var.azs
 }
 
 resource "aws_vpc" "this" {
@@ -23,7 +20,7 @@ resource "aws_default_security_group" "this" {
 }
 
 resource "aws_subnet" "public" {
-  count                   = var.az_count
+  count                   = local.az_count
   vpc_id                  = aws_vpc.this.id
   availability_zone       = local.azs[count.index]
   cidr_block              = cidrsubnet(var.cidr, 4, count.index)
@@ -35,7 +32,7 @@ resource "aws_subnet" "public" {
 }
 
 resource "aws_subnet" "private" {
-  count             = var.az_count
+  count             = local.az_count
   vpc_id            = aws_vpc.this.id
   availability_zone = local.azs[count.index]
   cidr_block        = cidrsubnet(var.cidr, 4, count.index + 8)
@@ -51,13 +48,13 @@ resource "aws_internet_gateway" "this" {
 }
 
 resource "aws_eip" "nat" {
-  count  = var.az_count
+  count  = local.az_count
   domain = "vpc"
   tags   = merge(var.tags, { Name = "${var.name}-nat-${local.azs[count.index]}" })
 }
 
 resource "aws_nat_gateway" "this" {
-  count         = var.az_count
+  count         = local.az_count
   allocation_id = aws_eip.nat[count.index].id
   subnet_id     = aws_subnet.public[count.index].id
   tags          = merge(var.tags, { Name = "${var.name}-${local.azs[count.index]}" })
@@ -74,13 +71,13 @@ resource "aws_route_table" "public" {
 }
 
 resource "aws_route_table_association" "public" {
-  count          = var.az_count
+  count          = local.az_count
   subnet_id      = aws_subnet.public[count.index].id
   route_table_id = aws_route_table.public.id
 }
 
 resource "aws_route_table" "private" {
-  count  = var.az_count
+  count  = local.az_count
   vpc_id = aws_vpc.this.id
   route {
     cidr_block     = "0.0.0.0/0"
@@ -90,7 +87,7 @@ resource "aws_route_table" "private" {
 }
 
 resource "aws_route_table_association" "private" {
-  count          = var.az_count
+  count          = local.az_count
   subnet_id      = aws_subnet.private[count.index].id
   route_table_id = aws_route_table.private[count.index].id
 }

@@ -8,13 +8,12 @@ variable "cidr" {
   type        = string
 }
 
-variable "az_count" {
-  description = "Availability zones to use (subnets and NAT gateways in each)."
-  type        = number
-  default     = 3
+variable "azs" {
+  description = "Availability zones to use, by name (subnets and NAT gateways in each): fixed, so a zone AWS adds later changes nothing."
+  type        = list(string)
   validation {
-    condition     = var.az_count >= 2 && var.az_count <= 3
-    error_message = "az_count must be 2 or 3."
+    condition     = length(var.azs) >= 2 && length(var.azs) <= 3
+    error_message = "Give 2 or 3 availability zones."
   }
 }
 
