@@ -56,3 +56,8 @@ output "helm_values" {
     }
   }
 }
+
+output "msk_cluster_arn" {
+  description = "The MSK cluster (aws kafka list-nodes --cluster-arn ...)."
+  value       = module.msk.cluster_arn
+}
