@@ -33,9 +33,9 @@
 #include <thread>
 
 #include "venue/common/log.h"
-#include "venue/fix_gateway/auth.h"
 #include "venue/fix_gateway/config.h"
 #include "venue/fix_gateway/gateway.h"
+#include "venue/fix_session/auth.h"
 
 namespace fg = venue::fix_gateway;
 namespace fs = std::filesystem;
@@ -240,7 +240,7 @@ void start_venue() {
          "[[firm]]\nname = \"F\"\n[[account]]\nname = \"A1\"\nfirm = \"F\"\ncredit_limit = \"2000000\"\n"
          "[[account]]\nname = \"A2\"\nfirm = \"F\"\n"
          "[[session]]\nsender_comp_id = \"FUZZ\"\nfirm = \"F\"\nusername = \"fuzz\"\npassword_hash = \""
-      << fg::hash_password("fuzz-secret", 1000)
+      << venue::fix_session::hash_password("fuzz-secret", 1000)
       << "\"\naccounts = [\"A1\", \"A2\"]\ncancel_on_disconnect = \"day\"\norders_per_second = 100000\n";
   auto cfg = fg::load_config(g_venue->dir / "venue.toml");
   venue::log::init({.component = "fuzz", .level = venue::log::Level::error});

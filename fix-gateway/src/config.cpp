@@ -4,7 +4,8 @@
 #include <set>
 #include <sstream>
 
-#include "venue/fix_gateway/auth.h"
+#include "venue/fix_session/auth.h"
+#include "venue/fix_session/fix_text.h"
 
 namespace venue::fix_gateway {
 
@@ -30,15 +31,6 @@ void read_limits(cfg::Table& t, RiskLimits& l, const RiskLimits& defaults) {
 }
 
 }  // namespace
-
-bool valid_time_of_day(const std::string& v) {
-  auto digits = [&](std::size_t at) {
-    return std::isdigit(static_cast<unsigned char>(v[at])) != 0 &&
-           std::isdigit(static_cast<unsigned char>(v[at + 1])) != 0;
-  };
-  if (v.size() != 8 || v[2] != ':' || v[5] != ':' || !digits(0) || !digits(3) || !digits(6)) return false;
-  return std::stoi(v.substr(0, 2)) < 24 && std::stoi(v.substr(3, 2)) < 60 && std::stoi(v.substr(6, 2)) < 60;
-}
 
 namespace {
 
@@ -113,7 +105,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       "session_end_time", "UTC time (HH:MM:SS) a FIX session day ends; equal to the start: 24 hours", "00:00:00");
   for (const auto* key : {"session_start_time", "session_end_time"}) {
     const std::string& v = std::string(key) == "session_start_time" ? c.session_start_time : c.session_end_time;
-    if (!valid_time_of_day(v)) venue.fail(key, "must be a time HH:MM:SS");
+    if (!fix_session::valid_time_of_day(v)) venue.fail(key, "must be a time HH:MM:SS");
   }
   c.metrics_bind = venue.string("metrics_bind", "Address of the metrics, health and admin HTTP endpoint", "127.0.0.1");
   c.metrics_port = static_cast<std::uint16_t>(
@@ -204,7 +196,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                      1'000'000, {0, 1'000'000'000'000}));
   c.engine.end_of_day_time = engine.string(
       "end_of_day_time", "UTC time (HH:MM:SS) Day orders expire every day; empty: they expire only by operations", "");
-  if (!c.engine.end_of_day_time.empty() && !valid_time_of_day(c.engine.end_of_day_time)) {
+  if (!c.engine.end_of_day_time.empty() && !fix_session::valid_time_of_day(c.engine.end_of_day_time)) {
     engine.fail("end_of_day_time", "must be a time HH:MM:SS or empty");
   }
   const auto cpu = engine.integer("cpu", "Core the engine thread is pinned to (single-shard setups); -1: not pinned",
@@ -272,7 +264,8 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     sc.password_hash =
         s.string("password_hash", "Salted hash of Password(554) (build/bin/venue-passwd makes one)", cfg::kRequired);
     std::string why;
-    if (!sc.password_hash.empty() && !valid_password_hash(sc.password_hash, &why)) s.fail("password_hash", why);
+    if (!sc.password_hash.empty() && !fix_session::valid_password_hash(sc.password_hash, &why))
+      s.fail("password_hash", why);
     sc.transport =
         s.choice("transport", "Which listener the session must connect to", {"plain", "tls"}, "plain") == "tls"
             ? Transport::kTls
@@ -280,7 +273,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     if (sc.transport == Transport::kTls && c.listen.tls_port == 0) s.fail("transport", "tls needs [venue] tls_port");
     sc.allow_from = s.strings("allow_from", "Source addresses allowed to log on (IPv4 CIDR); empty: any");
     for (const auto& cidr : sc.allow_from) {
-      if (!parse_cidr(cidr)) s.fail("allow_from", "\"" + cidr + "\" is not an IPv4 address or CIDR block");
+      if (!fix_session::parse_cidr(cidr)) s.fail("allow_from", "\"" + cidr + "\" is not an IPv4 address or CIDR block");
     }
     for (const auto& name : s.strings("accounts",
                                       "Accounts the session may trade for (its firm's); the first is the "

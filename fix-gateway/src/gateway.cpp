@@ -15,20 +15,33 @@
 
 #include "venue/common/log.h"
 #include "venue/common/shutdown.h"
-#include "venue/fix_gateway/acceptor.h"
-#include "venue/fix_gateway/auth.h"
-#include "venue/fix_gateway/fix_text.h"
 #include "venue/fix_gateway/identity_log.h"
 #include "venue/fix_gateway/kafka_publisher.h"
 #include "venue/fix_gateway/report_log.h"
-#include "venue/fix_gateway/session_support.h"
 #include "venue/fix_gateway/throttle.h"
+#include "venue/fix_session/acceptor.h"
+#include "venue/fix_session/auth.h"
+#include "venue/fix_session/fix_text.h"
+#include "venue/fix_session/json_log.h"
+#include "venue/fix_session/message_store.h"
 #include "venue/matcher/reference_data.h"
 #include "venue/matcher/shard.h"
 
 namespace venue::fix_gateway {
 
 namespace m = venue::matcher;
+using fix_session::AcceptorMetrics;
+using fix_session::AcceptorSettings;
+using fix_session::address_allowed;
+using fix_session::Cidr;
+using fix_session::get_field;
+using fix_session::JsonLogFactory;
+using fix_session::LogonGate;
+using fix_session::parse_cidr;
+using fix_session::parse_utc_timestamp;
+using fix_session::utc_timestamp;
+using fix_session::VenueAcceptor;
+using fix_session::VenueStoreFactory;
 
 namespace {
 

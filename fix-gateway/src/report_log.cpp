@@ -10,8 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "fd_io.h"
 #include "venue/common/crc32c.h"
+#include "venue/common/fd_io.h"
 
 namespace venue::fix_gateway {
 
@@ -78,7 +78,7 @@ std::string read_file(const fs::path& p) {
 }
 
 void write_all(int fd, const std::string& data) {
-  if (const int e = write_fully(fd, data))
+  if (const int e = common::write_fully(fd, data))
     throw std::runtime_error(std::string("report log: write failed: ") + std::strerror(e));
 }
 

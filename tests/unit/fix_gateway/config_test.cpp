@@ -6,14 +6,14 @@
 #include <sstream>
 
 #include "support/source_dir.h"
-#include "venue/fix_gateway/auth.h"
 #include "venue/fix_gateway/config.h"
+#include "venue/fix_session/auth.h"
 
 namespace fg = venue::fix_gateway;
 
 namespace {
 
-const std::string kHash = fg::hash_password("secret", 1000);
+const std::string kHash = venue::fix_session::hash_password("secret", 1000);
 
 std::string base_config() {
   return "[venue]\nstore_dir = \"s\"\nstate_dir = \"t\"\ndata_dictionary = \"d.xml\"\n"

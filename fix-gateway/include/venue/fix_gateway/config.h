@@ -136,7 +136,6 @@ struct GatewayConfig {
   const SessionConfig* session_by_comp_id(std::string_view sender_comp_id) const;
 };
 
-bool valid_time_of_day(const std::string& hh_mm_ss);
 void read_config(config::Table& root, GatewayConfig& out, const std::filesystem::path& base_dir);
 GatewayConfig load_config(const std::filesystem::path& file);
 GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <string_view>
 
-namespace venue::fix_gateway {
+namespace venue::common {
 
 // Writes all of `data`, going on after short writes and EINTR. 0, or the errno of the write that failed.
 inline int write_fully(int fd, std::string_view data) {
@@ -23,4 +23,4 @@ inline int write_fully(int fd, std::string_view data) {
   return 0;
 }
 
-}  // namespace venue::fix_gateway
+}  // namespace venue::common

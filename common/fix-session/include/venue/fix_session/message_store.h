@@ -1,6 +1,5 @@
 #pragma once
-// QuickFIX plumbing the venue provides itself:
-//   VenueStore / VenueStoreFactory: the message store of every FIX session (every ExecutionReport stays
+// VenueStore / VenueStoreFactory: the message store of every FIX session (every ExecutionReport stays
 //     resendable). It keeps QuickFIX FileStore's files and format (<BeginString>-<Sender>-<Target>.body,
 //     .header, .seqnums, .session; either can open what the other wrote), but writes in batches:
 //     FileStore seeks, re-reads a block and flushes two or three files for every message (about ten
@@ -14,8 +13,6 @@
 //     written stops the process (fail-stop, exit code 74): sending what cannot be resent is worse.
 //     A sequence reset truncates the files and forgets every offset (FileStore 1.15.1 kept stale
 //     offsets after a reset, so a resend could read the wrong bytes).
-//   JsonLogFactory: session events (logon, logout, resets, rejects) go to the venue's JSON log; the
-//     messages themselves are not logged (they are in the store; logging each would cost a write).
 //
 // Thread rules: QuickFIX calls these on the gateway thread; flush_all() on the same thread.
 
@@ -28,9 +25,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "venue/fix_gateway/quickfix.h"
+#include "venue/fix_session/quickfix.h"
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 
 class VenueStoreFactory;
 
@@ -106,11 +103,4 @@ class VenueStoreFactory final : public FIX::MessageStoreFactory {
   std::vector<VenueStore*> pending_;
 };
 
-class JsonLogFactory final : public FIX::LogFactory {
- public:
-  FIX::Log* create() override;
-  FIX::Log* create(const FIX::SessionID& id) override;
-  void destroy(FIX::Log* log) override { delete log; }
-};
-
-}  // namespace venue::fix_gateway
+}  // namespace venue::fix_session

@@ -21,7 +21,7 @@
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
 
-namespace venue::fix_gateway::bench {
+namespace venue::fix_wire {
 
 class TlsContext {
  public:
@@ -77,4 +77,4 @@ class Connection {
   std::string error_;
 };
 
-}  // namespace venue::fix_gateway::bench
+}  // namespace venue::fix_wire

@@ -1,11 +1,11 @@
-#define BOOST_TEST_MODULE fix_bench_tools
+#define BOOST_TEST_MODULE fix_wire
 #include <boost/test/unit_test.hpp>
 
 #include <string>
 
-#include "fix_wire.h"
+#include "venue/fix_wire/wire.h"
 
-namespace bench = venue::fix_gateway::bench;
+namespace bench = venue::fix_wire;
 
 namespace {
 

@@ -1,10 +1,10 @@
-#include "fix_wire.h"
+#include "venue/fix_wire/wire.h"
 
 #include <time.h>
 
 #include <cstring>
 
-namespace venue::fix_gateway::bench {
+namespace venue::fix_wire {
 namespace {
 
 constexpr std::string_view kBeginString = "8=FIX.4.4\0019=";
@@ -261,4 +261,4 @@ Frame next_frame(std::string_view data, InboundMessage& msg) {
   return {FrameStatus::kBadLength, real + 1 + kTrailerLength};
 }
 
-}  // namespace venue::fix_gateway::bench
+}  // namespace venue::fix_wire

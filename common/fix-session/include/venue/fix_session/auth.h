@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 
 std::string hash_password(std::string_view password, int iterations = 100'000);
 bool verify_password(std::string_view password, std::string_view encoded);
@@ -71,4 +71,4 @@ class PasswordChecker {
   std::thread thread_;
 };
 
-}  // namespace venue::fix_gateway
+}  // namespace venue::fix_session

@@ -1,4 +1,4 @@
-#include "venue/fix_gateway/auth.h"
+#include "venue/fix_session/auth.h"
 
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
@@ -7,7 +7,7 @@
 #include <charconv>
 #include <stdexcept>
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 namespace {
 
 constexpr std::string_view kScheme = "pbkdf2-sha256";
@@ -173,4 +173,4 @@ void PasswordChecker::run() {
   }
 }
 
-}  // namespace venue::fix_gateway
+}  // namespace venue::fix_session

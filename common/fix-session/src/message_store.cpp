@@ -1,4 +1,4 @@
-#include "venue/fix_gateway/session_support.h"
+#include "venue/fix_session/message_store.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,10 +10,10 @@
 #include <cstring>
 #include <filesystem>
 
-#include "fd_io.h"
+#include "venue/common/fd_io.h"
 #include "venue/common/log.h"
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 
 namespace {
 
@@ -50,7 +50,8 @@ std::string slurp(const std::string& name) {
 }
 
 void write_all(int fd, const std::string& data, const std::string& name) {
-  if (const int e = write_fully(fd, data)) throw FIX::IOException("cannot write " + name + ": " + std::strerror(e));
+  if (const int e = common::write_fully(fd, data))
+    throw FIX::IOException("cannot write " + name + ": " + std::strerror(e));
 }
 
 std::string seqnums_text(int sender, int target) {
@@ -290,26 +291,4 @@ void VenueStoreFactory::flush_all() {
   pending_.clear();
 }
 
-namespace {
-
-class JsonLog final : public FIX::Log {
- public:
-  explicit JsonLog(std::string session) : session_(std::move(session)) {}
-  void clear() override {}
-  void backup() override {}
-  void onIncoming(const std::string&) override {}
-  void onOutgoing(const std::string&) override {}
-  void onEvent(const std::string& text) override {
-    VENUE_LOG_KV(info, "fix session event", {{"session", session_}, {"event", text}});
-  }
-
- private:
-  std::string session_;
-};
-
-}  // namespace
-
-FIX::Log* JsonLogFactory::create() { return new JsonLog("acceptor"); }
-FIX::Log* JsonLogFactory::create(const FIX::SessionID& id) { return new JsonLog(id.toString()); }
-
-}  // namespace venue::fix_gateway
+}  // namespace venue::fix_session

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace venue::fix_gateway::bench {
+namespace venue::fix_wire {
 
 // String literals here write SOH as the octal escape \001: always three digits, so a tag that follows
 // ("\00149=") cannot be read as part of it, as it would after \x01.
@@ -117,4 +117,4 @@ Frame next_frame(std::string_view data, InboundMessage& msg);
 // Parses a non-negative decimal integer made only of digits (no sign, no spaces); false otherwise.
 bool parse_uint(std::string_view s, std::uint64_t& out);
 
-}  // namespace venue::fix_gateway::bench
+}  // namespace venue::fix_wire

@@ -3,9 +3,9 @@
 // whole, garbage is skipped and counted, and a client cannot make the venue buffer without bound.
 #include <boost/test/unit_test.hpp>
 
-#include "venue/fix_gateway/fix_framer.h"
+#include "venue/fix_session/fix_framer.h"
 
-namespace fg = venue::fix_gateway;
+namespace fsn = venue::fix_session;
 
 namespace {
 
@@ -30,10 +30,11 @@ BOOST_AUTO_TEST_CASE(messages_split_across_reads_come_out_whole) {
   const std::string b = msg("35=1|34=3|49=B|56=V|52=20260101-00:00:00|112=X|");
   const std::string stream = a + b;
   for (std::size_t chunk : {1U, 2U, 7U, 64U}) {
-    fg::FixFramer f(64 * 1024);
+    fsn::FixFramer f(64 * 1024);
     std::vector<std::string> out;
     for (std::size_t i = 0; i < stream.size(); i += chunk) {
-      BOOST_REQUIRE((f.push(stream.data() + i, std::min(chunk, stream.size() - i), out) == fg::FixFramer::Status::kOk));
+      BOOST_REQUIRE(
+          (f.push(stream.data() + i, std::min(chunk, stream.size() - i), out) == fsn::FixFramer::Status::kOk));
     }
     BOOST_REQUIRE_EQUAL(out.size(), 2U);
     BOOST_TEST(out[0] == a);
@@ -45,7 +46,7 @@ BOOST_AUTO_TEST_CASE(messages_split_across_reads_come_out_whole) {
 
 BOOST_AUTO_TEST_CASE(garbage_before_a_message_is_skipped_and_counted) {
   const std::string a = msg("35=0|34=2|");
-  fg::FixFramer f(1024);
+  fsn::FixFramer f(1024);
   std::vector<std::string> out;
   const std::string stream = "hello\r\n" + a;
   f.push(stream.data(), stream.size(), out);
@@ -58,7 +59,7 @@ BOOST_AUTO_TEST_CASE(a_wrong_body_length_drops_that_message_and_the_next_one_sti
   std::string bad = msg("35=D|11=X|");
   bad.replace(bad.find("9=") + 2, 2, "99");  // claims more than it has: no CheckSum where it points
   const std::string good = msg("35=0|34=3|");
-  fg::FixFramer f(1024);
+  fsn::FixFramer f(1024);
   std::vector<std::string> out;
   // The framer cannot tell until the 99 bytes have arrived; the messages that follow provide them.
   const std::string stream = bad + good + good + good + good;
@@ -69,35 +70,35 @@ BOOST_AUTO_TEST_CASE(a_wrong_body_length_drops_that_message_and_the_next_one_sti
 }
 
 BOOST_AUTO_TEST_CASE(an_oversized_body_length_is_refused_at_once) {
-  fg::FixFramer f(1000);
+  fsn::FixFramer f(1000);
   std::vector<std::string> out;
   const std::string head =
       "8=FIX.4.4\x01"
       "9=5000\x01"
       "35=D\x01";
-  BOOST_TEST((f.push(head.data(), head.size(), out) == fg::FixFramer::Status::kOversized));
+  BOOST_TEST((f.push(head.data(), head.size(), out) == fsn::FixFramer::Status::kOversized));
   BOOST_TEST(out.empty());
 }
 
 BOOST_AUTO_TEST_CASE(input_that_never_becomes_a_message_is_not_kept) {
-  fg::FixFramer f(1000);
+  fsn::FixFramer f(1000);
   std::vector<std::string> out;
   // "8=FIX.4.4|9=999|" then bytes that do not end in a CheckSum: the framer waits for 999 bytes, then
   // finds no 10= there and discards the lot.
   std::string s =
       "8=FIX.4.4\x01"
       "9=999\x01";
-  BOOST_TEST((f.push(s.data(), s.size(), out) == fg::FixFramer::Status::kOk));
+  BOOST_TEST((f.push(s.data(), s.size(), out) == fsn::FixFramer::Status::kOk));
   BOOST_TEST(f.buffered() == s.size());
   const std::string filler(2000, 'x');
-  BOOST_TEST((f.push(filler.data(), filler.size(), out) == fg::FixFramer::Status::kOk));
+  BOOST_TEST((f.push(filler.data(), filler.size(), out) == fsn::FixFramer::Status::kOk));
   BOOST_TEST(out.empty());
   BOOST_TEST(f.buffered() == 0U);
   BOOST_TEST(f.errors() > 0U);
 }
 
 BOOST_AUTO_TEST_CASE(a_non_numeric_body_length_is_garbage) {
-  fg::FixFramer f(1000);
+  fsn::FixFramer f(1000);
   std::vector<std::string> out;
   const std::string s = std::string(
                             "8=FIX.4.4\x01"

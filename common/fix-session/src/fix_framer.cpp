@@ -1,8 +1,8 @@
-#include "venue/fix_gateway/fix_framer.h"
+#include "venue/fix_session/fix_framer.h"
 
 #include <string_view>
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 
 namespace {
 constexpr char kSoh = '\x01';
@@ -78,4 +78,4 @@ FixFramer::Status FixFramer::push(const char* data, std::size_t size, std::vecto
   return Status::kOk;
 }
 
-}  // namespace venue::fix_gateway
+}  // namespace venue::fix_session

@@ -1,4 +1,4 @@
-#include "venue/fix_gateway/acceptor.h"
+#include "venue/fix_session/acceptor.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -17,12 +17,12 @@
 #include <unordered_map>
 
 #include "venue/common/log.h"
-#include "venue/fix_gateway/auth.h"
-#include "venue/fix_gateway/fix_framer.h"
-#include "venue/fix_gateway/fix_text.h"
-#include "venue/fix_gateway/session_support.h"
+#include "venue/fix_session/auth.h"
+#include "venue/fix_session/fix_framer.h"
+#include "venue/fix_session/fix_text.h"
+#include "venue/fix_session/message_store.h"
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 
 namespace {
 
@@ -119,7 +119,8 @@ struct VenueAcceptor::Connection final : FIX::Responder {
   std::string logon;              // the Logon waiting for its password check
   std::vector<std::string> held;  // messages that arrived meanwhile
   std::uint64_t ticket = 0;
-  bool registered = false;  // Session::registerSession done
+  std::string refusal_after_check;  // non-empty: refuse with this once the password check is done
+  bool registered = false;          // Session::registerSession done
 
   bool send(const std::string& msg) override;
   void disconnect() override;
@@ -395,13 +396,18 @@ struct VenueAcceptor::Impl {
     c.session_id = id;
     c.logon = std::move(msg);
     c.state = Connection::State::kAuthenticating;
+    c.refusal_after_check = verdict.refuse_after_check ? verdict.reason : std::string();
     c.ticket = checker->submit(std::string(password.value_or("")), verdict.password_hash);
   }
 
   void password_checked(Connection& c, bool ok) {
     FIX::Session* s = self->getSession(c.session_id);
-    if (!ok || s == nullptr) {
-      if (s != nullptr) refuse(c, c.session_id, *s, "authentication failed: wrong Username(553) or Password(554)");
+    if (!ok || s == nullptr || !c.refusal_after_check.empty()) {
+      if (s != nullptr) {
+        refuse(c, c.session_id, *s,
+               c.refusal_after_check.empty() ? "authentication failed: wrong Username(553) or Password(554)"
+                                             : c.refusal_after_check);
+      }
       return;
     }
     if (FIX::Session::isSessionRegistered(c.session_id)) {
@@ -762,4 +768,4 @@ void AcceptorMetrics::update(const AcceptorCounters& now) {
   last_ = now;
 }
 
-}  // namespace venue::fix_gateway
+}  // namespace venue::fix_session

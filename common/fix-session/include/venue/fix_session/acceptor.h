@@ -31,9 +31,9 @@
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
-#include "venue/fix_gateway/quickfix.h"
+#include "venue/fix_session/quickfix.h"
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 
 class PasswordChecker;
 
@@ -61,6 +61,9 @@ class LogonGate {
     bool ok = false;
     std::string reason;         // for the Logout's Text when refused
     std::string password_hash;  // to check the password against when ok
+    // Refuse with `reason` once the password check is done, whatever its result (a wrong Username gets
+    // the same PBKDF2 work, against a decoy hash, as a wrong password: no timing oracle).
+    bool refuse_after_check = false;
   };
   virtual Verdict admit(const FIX::SessionID& id, std::string_view address, bool tls, std::string_view username,
                         bool has_password) = 0;
@@ -127,4 +130,4 @@ class VenueAcceptor final : public FIX::Acceptor {
   AcceptorCounters counters_;
 };
 
-}  // namespace venue::fix_gateway
+}  // namespace venue::fix_session

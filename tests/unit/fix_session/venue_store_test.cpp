@@ -10,10 +10,10 @@
 #include <fstream>
 #include <random>
 
-#include "venue/fix_gateway/session_support.h"
+#include "venue/fix_session/message_store.h"
 
 namespace fs = std::filesystem;
-namespace fg = venue::fix_gateway;
+namespace fsn = venue::fix_session;
 
 namespace {
 
@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(quickfix_filestore_history_opens_unchanged) {
     fs.setNextTargetMsgSeqNum(7);
     created = fs.getCreationTime();
   }
-  fg::VenueStore s(d.path.string(), kId);
+  fsn::VenueStore s(d.path.string(), kId);
   BOOST_TEST(s.getNextSenderMsgSeqNum() == 4);
   BOOST_TEST(s.getNextTargetMsgSeqNum() == 7);
   BOOST_TEST(all(s, 3) == (std::vector<std::string>{msg(1), msg(2), msg(3)}));
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(quickfix_filestore_history_opens_unchanged) {
 BOOST_AUTO_TEST_CASE(what_it_writes_quickfix_filestore_reads) {
   TempDir d;
   {
-    fg::VenueStoreFactory f(d.path.string());
+    fsn::VenueStoreFactory f(d.path.string());
     FIX::MessageStore* s = f.create(kId);
     for (int i = 1; i <= 3; ++i) {
       s->set(i, msg(i));
@@ -88,7 +88,7 @@ BOOST_AUTO_TEST_CASE(what_it_writes_quickfix_filestore_reads) {
 
 BOOST_AUTO_TEST_CASE(messages_wait_in_memory_until_flush_all_yet_can_be_resent) {
   TempDir d;
-  fg::VenueStoreFactory f(d.path.string());
+  fsn::VenueStoreFactory f(d.path.string());
   FIX::MessageStore* s = f.create(kId);
   f.flush_all();
   s->set(1, msg(1));
@@ -101,14 +101,14 @@ BOOST_AUTO_TEST_CASE(messages_wait_in_memory_until_flush_all_yet_can_be_resent) 
   // One written, one pending: a resend of both reads each from where it is.
   BOOST_TEST(all(*s, 2) == (std::vector<std::string>{msg(1), msg(2)}));
   f.destroy(s);  // closing writes what is pending
-  fg::VenueStore again(d.path.string(), kId);
+  fsn::VenueStore again(d.path.string(), kId);
   BOOST_TEST(again.getNextSenderMsgSeqNum() == 2);
   BOOST_TEST(all(again, 2) == (std::vector<std::string>{msg(1), msg(2)}));
 }
 
 BOOST_AUTO_TEST_CASE(a_reset_forgets_everything_and_is_counted) {
   TempDir d;
-  fg::VenueStoreFactory f(d.path.string());
+  fsn::VenueStoreFactory f(d.path.string());
   FIX::MessageStore* s = f.create(kId);
   for (int i = 1; i <= 3; ++i) {
     s->set(i, msg(i));
@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(a_reset_forgets_everything_and_is_counted) {
 BOOST_AUTO_TEST_CASE(a_torn_header_entry_after_a_crash_is_ignored) {
   TempDir d;
   {
-    fg::VenueStore s(d.path.string(), kId);
+    fsn::VenueStore s(d.path.string(), kId);
     s.set(1, msg(1));
     s.set(2, msg(2));
     s.setNextSenderMsgSeqNum(3);
@@ -140,13 +140,13 @@ BOOST_AUTO_TEST_CASE(a_torn_header_entry_after_a_crash_is_ignored) {
   }
   std::ofstream(d.path / "FIX.4.4-VENUE-BRK1.header", std::ios::app) << "3,4";  // cut mid-entry
   {
-    fg::VenueStore s(d.path.string(), kId);
+    fsn::VenueStore s(d.path.string(), kId);
     BOOST_TEST(all(s, 3) == (std::vector<std::string>{msg(1), msg(2)}));
     BOOST_TEST(s.getNextSenderMsgSeqNum() == 3);
     s.set(3, msg(3));  // written after the cut, not glued to the torn bytes
     s.flush();
   }
-  fg::VenueStore s(d.path.string(), kId);
+  fsn::VenueStore s(d.path.string(), kId);
   BOOST_TEST(all(s, 3) == (std::vector<std::string>{msg(1), msg(2), msg(3)}));
   FIX::FileStore quickfix(d.path.string(), kId);
   BOOST_TEST(all(quickfix, 3) == (std::vector<std::string>{msg(1), msg(2), msg(3)}));
@@ -156,7 +156,7 @@ BOOST_AUTO_TEST_CASE(sequence_numbers_on_disk_never_run_ahead_of_the_messages) {
   // Until flush_all() the files are as a crash would leave them: the numbers and the messages of the
   // last flush, consistent with each other.
   TempDir d;
-  fg::VenueStoreFactory f(d.path.string());
+  fsn::VenueStoreFactory f(d.path.string());
   FIX::MessageStore* s = f.create(kId);
   f.flush_all();
   s->set(1, msg(1));

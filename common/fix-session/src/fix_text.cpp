@@ -1,9 +1,10 @@
-#include "venue/fix_gateway/fix_text.h"
+#include "venue/fix_session/fix_text.h"
 
+#include <cctype>
 #include <ctime>
 #include <limits>
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 
 std::string utc_timestamp(std::int64_t ns) {
   const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
@@ -71,4 +72,13 @@ std::optional<std::string_view> raw_field(std::string_view msg, std::string_view
   return std::nullopt;
 }
 
-}  // namespace venue::fix_gateway
+bool valid_time_of_day(const std::string& v) {
+  auto digits = [&](std::size_t at) {
+    return std::isdigit(static_cast<unsigned char>(v[at])) != 0 &&
+           std::isdigit(static_cast<unsigned char>(v[at + 1])) != 0;
+  };
+  if (v.size() != 8 || v[2] != ':' || v[5] != ':' || !digits(0) || !digits(3) || !digits(6)) return false;
+  return std::stoi(v.substr(0, 2)) < 24 && std::stoi(v.substr(3, 2)) < 60 && std::stoi(v.substr(6, 2)) < 60;
+}
+
+}  // namespace venue::fix_session

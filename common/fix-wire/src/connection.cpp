@@ -1,4 +1,4 @@
-#include "connection.h"
+#include "venue/fix_wire/connection.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -16,9 +16,9 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "fix_wire.h"
+#include "venue/fix_wire/wire.h"
 
-namespace venue::fix_gateway::bench {
+namespace venue::fix_wire {
 namespace {
 
 std::string openssl_error(const char* what) {
@@ -225,4 +225,4 @@ void Connection::close() {
   tls_retry_len_ = 0;
 }
 
-}  // namespace venue::fix_gateway::bench
+}  // namespace venue::fix_wire

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace venue::fix_gateway {
+namespace venue::fix_session {
 
 class FixFramer {
  public:
@@ -34,4 +34,4 @@ class FixFramer {
   std::uint64_t errors_ = 0;
 };
 
-}  // namespace venue::fix_gateway
+}  // namespace venue::fix_session
