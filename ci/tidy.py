@@ -5,7 +5,7 @@
 
 Each file is checked with `clang-tidy-16 -p BUILD_DIR` (the .clang-tidy files decide the checks), two
 at a time per core. A file that comes out clean is remembered under a key: the hash of its preprocessed
-text (the repository path replaced, so clones share it), the .clang-tidy files and clang-tidy's
+text (the repository path replaced, so clones share it), the .clang-tidy files of its folder and the folders above it, and clang-tidy's
 version. A later run skips a file whose key is remembered: same code, same checks, same verdict. Only
 clean verdicts are cached, so a finding is reported every time until it is fixed. The cache lives in
 $VENUE_CACHE/clang-tidy (default ~/.cache/venue/clang-tidy); VENUE_TIDY_NO_CACHE=1 ignores it.
@@ -61,14 +61,26 @@ def main() -> int:
 
     base = hashlib.sha256()
     base.update(subprocess.run([TIDY, "--version"], capture_output=True, text=True, check=True).stdout.encode())
+    # The .clang-tidy files by folder: a file's key has those of its folder and every folder above it
+    # (the ones clang-tidy reads for it), so changing tests/.clang-tidy re-checks the tests only.
+    configs = {}
     for dirpath, _, names in os.walk(root):
         if "/." in dirpath[len(root):] or dirpath.startswith(os.path.join(root, "build")):
             continue
         if ".clang-tidy" in names:
-            path = os.path.join(dirpath, ".clang-tidy")
-            base.update(os.path.relpath(path, root).encode())
-            with open(path, "rb") as f:
-                base.update(f.read())
+            with open(os.path.join(dirpath, ".clang-tidy"), "rb") as f:
+                configs[os.path.relpath(dirpath, root)] = f.read()
+
+    def configs_of(path: str) -> bytes:
+        out = b""
+        d = os.path.dirname(os.path.relpath(path, root))
+        while True:
+            key_dir = d or "."
+            if key_dir in configs:
+                out += key_dir.encode() + b"\0" + configs[key_dir]
+            if not d:
+                return out
+            d = os.path.dirname(d)
 
     def key(path: str):
         entry = commands.get(os.path.realpath(path))
@@ -91,6 +103,7 @@ def main() -> int:
         if pre.returncode != 0:
             return None
         h = base.copy()
+        h.update(configs_of(path))
         h.update(os.path.relpath(path, root).encode())
         h.update(pre.stdout.replace(root.encode(), b"@ROOT@"))
         return h.hexdigest()
