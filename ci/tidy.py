@@ -5,8 +5,8 @@
 
 Each file is checked with `clang-tidy-16 -p BUILD_DIR` (the .clang-tidy files decide the checks), two
 at a time per core. A file that comes out clean is remembered under a key: the hash of its preprocessed
-text (the repository path replaced, so clones share it), the .clang-tidy files of its folder and the folders above it, and clang-tidy's
-version. A later run skips a file whose key is remembered: same code, same checks, same verdict. Only
+text (the repository path replaced, so clones share it), the .clang-tidy files of its folder and the
+folders above it, and clang-tidy's version. A later run skips a file whose key is remembered: same code, same checks, same verdict. Only
 clean verdicts are cached, so a finding is reported every time until it is fixed. The cache lives in
 $VENUE_CACHE/clang-tidy (default ~/.cache/venue/clang-tidy); VENUE_TIDY_NO_CACHE=1 ignores it.
 
