@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -131,7 +132,9 @@ bool read_until(const std::string& needle, int timeout_ms) {
           rr);
       const auto e = b == std::string::npos ? b : got.find('\x01', b + 3);
       if (e != std::string::npos) {
-        const int begin = std::atoi(got.substr(b + 3, e - b - 3).c_str());
+        const std::string digits = got.substr(b + 3, e - b - 3);
+        int begin = 0;  // 0 when BeginSeqNo is not a number, as atoi gave (clang-tidy cert-err34-c)
+        if (std::from_chars(digits.data(), digits.data() + digits.size(), begin).ec != std::errc()) begin = 0;
         std::string body =
             "35=4\x01"
             "34=" +

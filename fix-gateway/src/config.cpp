@@ -217,7 +217,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   std::set<std::string> names;
   // Firms, accounts and sessions carry explicit ids: the journal (every order's owner) and the identity
   // log store them, so they must not depend on where an entry stands in the file.
-  constexpr const char* kIdHelp =
+  static constexpr const char* kIdHelp =
       "Stable number the journal and the identity log store for it, unique among its kind; never change or reuse "
       "it while live orders hold it (spec/venue-config.md, Ids)";
   auto id_of = [&](cfg::Table& t, const char* kind) {
