@@ -219,7 +219,7 @@ void set_common(AuditRow& row, std::uint64_t seq, std::string_view msg_type, std
   row.set(kKafkaPartition, std::to_string(partition));
   row.set(kKafkaOffset, std::to_string(offset));
   row.set(kRawFix, printable_utf8(raw));
-  row.set(kPossResend, std::string("f"));
+  row.set(kPossResend, std::string("false"));
 }
 
 void set_time(AuditRow& row, std::int64_t report_micros) {
@@ -313,7 +313,7 @@ AuditRow row_from_record(const fs::ReportRecord& r, std::string* error) {
   text(kLastLiquidityInd, 851);
   text(kText, tags::kText);
   if (const int code = fs::reject_code_of(f.text(tags::kText)); code != 0) row.set(kRejectCode, std::to_string(code));
-  if (r.poss_resend()) row.set(kPossResend, std::string("t"));
+  if (r.poss_resend()) row.set(kPossResend, std::string("true"));
   row.set(kShard, std::to_string(r.shard));
   row.set(kEngineSeq, std::to_string(r.engine_seq));
   if (transact) row.set(kTransactTime, std::to_string(*transact / 1000));

@@ -329,7 +329,7 @@ int cmd_verify(const Args& a, std::ostream& out) {
       v.detail = why;
     };
     tx.exec_params("declare rows no scroll cursor for select " + verify_select_list() +
-                       " from compliance.audit where venue_seq >= $1 and venue_seq <= $2 order by venue_seq, trading_day",
+                       " from compliance.audit where venue_seq >= $1 and venue_seq <= $2 order by audit.venue_seq, audit.trading_day",
                    static_cast<std::int64_t>(start),
                    static_cast<std::int64_t>(std::min<std::uint64_t>(end, static_cast<std::uint64_t>(INT64_MAX))));
     while (v.intact) {
@@ -545,7 +545,7 @@ int cmd_export(const Args& a, std::ostream& out, std::ostream& err) {
                        " from compliance.audit where trading_day >= (to_timestamp($1 / 1e6) at time zone 'UTC')::date "
                        "and trading_day <= (to_timestamp($2 / 1e6) at time zone 'UTC')::date and report_time >= "
                        "to_timestamp($1 / 1e6) and report_time < to_timestamp($2 / 1e6)" +
-                       where + " order by venue_seq",
+                       where + " order by audit.venue_seq",
                    f, e);
     Writer w(o, json, cols, kinds);
     const std::string soh = a.get("soh", "\x01");

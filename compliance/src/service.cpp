@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -181,6 +182,10 @@ struct Service::Impl {
   // ----- start-up and recovery -----
 
   void start_kafka() {
+    if (!cfg.checkpoint_file.empty() && cfg.checkpoint_file.has_parent_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(cfg.checkpoint_file.parent_path(), ec);
+    }
     consumer = std::make_unique<kafka::Consumer>(
         kafka::ConsumerSettings{.brokers = cfg.brokers,
                                 .group_id = cfg.group_id,

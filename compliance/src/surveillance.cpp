@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include "venue/common/fixed_point.h"
 
@@ -172,6 +173,7 @@ struct Surveillance::State {
     std::int64_t quiet_until_ns = 0;
   };
   std::map<std::pair<std::string, std::string>, Otr> otr;
+  std::unordered_set<std::string> counted_orders;  // live orders whose new-order message was counted
 
   struct Episode {
     char side = 0;
@@ -286,13 +288,32 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
 
   // --- order-to-trade ratio (per account and instrument) ---
   if (cfg_.order_to_trade.enabled) {
+    // A new order counts once, on its first report (an acknowledgement, or a fill or cancel for an order that
+    // traded or ended at once); a replace and a cancel request count each.
+    bool new_order = false;
+    if (!e.order_id.empty() && e.exec_type != 'I' && e.exec_type != 0) {
+      const bool ended = e.ord_status == '2' || e.ord_status == '4' || e.ord_status == 'C' || e.ord_status == '8';
+      const auto seen = st.counted_orders.find(e.order_id);
+      if (seen == st.counted_orders.end()) {
+        new_order = true;
+        if (!ended) st.counted_orders.insert(e.order_id);
+      } else if (ended) {
+        st.counted_orders.erase(seen);
+      }
+    }
     const bool order_msg =
-        e.exec_type == '0' || e.exec_type == '5' || (e.exec_type == '4' && !e.orig_cl_ord_id.empty());
+        new_order || e.exec_type == '5' || (e.exec_type == '4' && !e.orig_cl_ord_id.empty());
     const bool fill = e.exec_type == 'F';
     if (order_msg || fill) {
       auto& o = st.otr[{e.account, e.symbol}];
-      o.entries.push_back({e.time_ns, fill, e.exec_id, e.venue_seq, e.exec_type});
-      (fill ? o.fills : o.orders) += 1;
+      if (order_msg) {
+        o.entries.push_back({e.time_ns, false, e.exec_id, e.venue_seq, new_order ? '0' : e.exec_type});
+        ++o.orders;
+      }
+      if (fill) {
+        o.entries.push_back({e.time_ns, true, e.exec_id, e.venue_seq, e.exec_type});
+        ++o.fills;
+      }
       const std::int64_t window = cfg_.order_to_trade.window_seconds * 1'000'000'000;
       while (!o.entries.empty() && o.entries.front().time_ns <= e.time_ns - window) {
         (o.entries.front().fill ? o.fills : o.orders) -= 1;

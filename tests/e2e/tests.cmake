@@ -34,3 +34,11 @@ venue_test(NAME e2e_dropcopy_test LABELS integration SOURCES e2e/dropcopy_test.c
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
+
+# Compliance end to end: the venue, Kafka, PostgreSQL and the compliance process (label integration: it
+# needs deploy/local/with-services --pg --kafka).
+venue_test(NAME e2e_compliance_test LABELS integration SOURCES e2e/compliance_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+add_dependencies(e2e_compliance_test venue venue-passwd compliance)
+add_dependencies(e2e_tests e2e_compliance_test)

@@ -6,7 +6,7 @@
 // verifier hash the same bytes:
 //   - integers and numerics: PostgreSQL's own text form (numerics keep the FIX text's decimals: "101.50");
 //   - timestamps: microseconds since the epoch, in decimal;
-//   - dates: YYYY-MM-DD; booleans: "t" / "f"; text: as is (valid UTF-8, no NUL).
+//   - dates: YYYY-MM-DD; booleans: "true" / "false"; text: as is (valid UTF-8, no NUL).
 //
 //   std::string error;
 //   AuditRow row = row_from_record(record, &error);          // error: a field out of range (row kept)
