@@ -472,9 +472,8 @@ struct Service::Impl {
       h.partition = r[1].as<std::int32_t>();
       h.offset = r[2].as<std::int64_t>();
       h.timestamp_ms = r[3].as<std::int64_t>();
-      for (const auto& [k, v] : nlohmann::json::parse(r[4].as<std::string>()).items()) {
-        h.headers.emplace_back(k, v.get<std::string>());
-      }
+      const auto stored = nlohmann::json::parse(r[4].as<std::string>());
+      for (const auto& [k, v] : stored.items()) h.headers.emplace_back(k, v.get<std::string>());
       const pqxx::binarystring payload(r[5]);
       h.payload = payload.str();
       h.topic = cfg.topic;
