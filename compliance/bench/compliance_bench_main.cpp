@@ -215,9 +215,11 @@ int main(int argc, char** argv) {
       const std::int64_t deadline = now_ns() + static_cast<std::int64_t>(timeout_s) * 1'000'000'000;
       while (!stop && now_ns() < deadline) {
         std::uint64_t head = 0;
-        {
+        try {
           pqxx::nontransaction tx(c);
           head = tx.exec1("select venue_seq from compliance.chain_head")[0].as<std::uint64_t>();
+        } catch (const pqxx::sql_error&) {
+          head = 0;  // the service has not created its schema yet
         }
         const std::int64_t t = now_ns();
         if (head != prev) {

@@ -486,6 +486,8 @@ struct Service::Impl {
   void drain(pqxx::work& tx, Batch& b, Head& h) {
     std::unordered_map<std::string, std::uint64_t> batch_exec_ids;
     const auto max_rows = static_cast<std::size_t>(cfg.max_batch) * 2;
+    b.rows.reserve(std::min(max_rows, buffer.size()));
+    b.drained.reserve(std::min(max_rows, buffer.size()));
     while (!buffer.empty() && b.rows.size() < max_rows) {
       auto it = buffer.begin();
       const std::uint64_t seq = it->first;
@@ -532,7 +534,11 @@ struct Service::Impl {
                             {"traceparent", r->traceparent}});
             }
           }
-          if (!exec_id.empty()) batch_exec_ids.emplace(std::string(exec_id), seq);
+          // The first row of this ExecID (a repeat points at the original, not at an earlier repeat).
+          if (!exec_id.empty()) {
+            const auto& first_seq = row.v[kRepeatOf];
+            batch_exec_ids.emplace(std::string(exec_id), first_seq ? std::stoull(*first_seq) : seq);
+          }
           if (!row.v[kRepeatOf]) {
             if (auto e = event_from_record(*r)) rules->on_event(*e, b.alerts);
           }

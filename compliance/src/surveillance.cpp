@@ -166,8 +166,16 @@ struct Surveillance::State {
     std::uint64_t seq;
     char exec_type;
   };
+  struct OtrSecond {
+    std::int64_t second;
+    std::int64_t orders;
+    std::int64_t fills;
+  };
+  // Counts per second of report time (the window slides by whole seconds), and the latest messages as
+  // evidence: memory per account and instrument stays bounded at any rate.
   struct Otr {
-    std::deque<OtrEntry> entries;
+    std::deque<OtrSecond> seconds;
+    std::deque<OtrEntry> recent;
     std::int64_t orders = 0;
     std::int64_t fills = 0;
     std::int64_t quiet_until_ns = 0;
@@ -183,7 +191,11 @@ struct Surveillance::State {
     std::int64_t move_bps = 0;
     std::vector<Fill> burst;
   };
-  std::map<std::pair<std::string, std::string>, std::deque<Fill>> aggressive;
+  struct Aggressive {
+    std::deque<Fill> fills;
+    std::unordered_map<std::string, int> orders[2];  // per side ('1' buy, '2' sell): order id -> fills
+  };
+  std::map<std::pair<std::string, std::string>, Aggressive> aggressive;
   std::map<std::pair<std::string, std::string>, Episode> episodes;
 };
 
@@ -306,18 +318,27 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
     const bool fill = e.exec_type == 'F';
     if (order_msg || fill) {
       auto& o = st.otr[{e.account, e.symbol}];
+      const std::int64_t second = e.time_ns / 1'000'000'000;
+      if (o.seconds.empty() || o.seconds.back().second != second) o.seconds.push_back({second, 0, 0});
       if (order_msg) {
-        o.entries.push_back({e.time_ns, false, e.exec_id, e.venue_seq, new_order ? '0' : e.exec_type});
+        o.recent.push_back({e.time_ns, false, e.exec_id, e.venue_seq, new_order ? '0' : e.exec_type});
         ++o.orders;
+        ++o.seconds.back().orders;
       }
       if (fill) {
-        o.entries.push_back({e.time_ns, true, e.exec_id, e.venue_seq, e.exec_type});
+        o.recent.push_back({e.time_ns, true, e.exec_id, e.venue_seq, e.exec_type});
         ++o.fills;
+        ++o.seconds.back().fills;
       }
       const std::int64_t window = cfg_.order_to_trade.window_seconds * 1'000'000'000;
-      while (!o.entries.empty() && o.entries.front().time_ns <= e.time_ns - window) {
-        (o.entries.front().fill ? o.fills : o.orders) -= 1;
-        o.entries.pop_front();
+      while (!o.seconds.empty() && o.seconds.front().second <= second - cfg_.order_to_trade.window_seconds) {
+        o.orders -= o.seconds.front().orders;
+        o.fills -= o.seconds.front().fills;
+        o.seconds.pop_front();
+      }
+      while (o.recent.size() > kMaxEvidence ||
+             (!o.recent.empty() && o.recent.front().time_ns / 1'000'000'000 <= second - cfg_.order_to_trade.window_seconds)) {
+        o.recent.pop_front();
       }
       if (order_msg && e.time_ns >= o.quiet_until_ns && o.orders >= cfg_.order_to_trade.min_orders &&
           o.orders >= cfg_.order_to_trade.max_ratio * std::max<std::int64_t>(o.fills, 1)) {
@@ -332,16 +353,16 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
                      {"window_seconds", cfg_.order_to_trade.window_seconds},
                      {"max_ratio", cfg_.order_to_trade.max_ratio},
                      {"min_orders", cfg_.order_to_trade.min_orders}};
-        const std::size_t from = o.entries.size() > kMaxEvidence ? o.entries.size() - kMaxEvidence : 0;
-        for (std::size_t i = from; i < o.entries.size(); ++i) {
-          const auto& x = o.entries[i];
+        for (const auto& x : o.recent) {
           const char* role = x.fill               ? "fill"
                              : x.exec_type == '0' ? "new order"
                              : x.exec_type == '5' ? "replace"
                                                   : "cancel";
           a.evidence.push_back(Evidence{x.exec_id, x.seq, role, "", e.account, "", "", "", x.time_ns});
         }
-        if (from > 0) a.figures["evidence_truncated_to"] = kMaxEvidence;
+        if (o.orders + o.fills > static_cast<std::int64_t>(o.recent.size())) {
+          a.figures["evidence_is_the_latest"] = o.recent.size();
+        }
         out.push_back(std::move(a));
         o.quiet_until_ns = e.time_ns + window;  // once per window
       }
@@ -523,19 +544,26 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
       st.aggressive.erase(key);
     } else if (e.liquidity == '2') {
       auto& agg = st.aggressive[key];
-      agg.push_back(fill);
-      while (!agg.empty() && agg.front().time_ns < e.time_ns - mi.window_ms * kMs) agg.pop_front();
-      std::vector<State::Fill> burst;
-      std::set<std::string> orders;
-      for (const auto& x : agg) {
-        if (x.side != e.side) continue;
-        burst.push_back(x);
-        orders.insert(x.order_id);
+      auto orders_of = [&](char side) -> std::unordered_map<std::string, int>& { return agg.orders[side == '1' ? 0 : 1]; };
+      agg.fills.push_back(fill);
+      ++orders_of(e.side)[e.order_id];
+      while (!agg.fills.empty() && agg.fills.front().time_ns < e.time_ns - mi.window_ms * kMs) {
+        const auto& old = agg.fills.front();
+        auto& m = orders_of(old.side);
+        if (const auto it = m.find(old.order_id); it != m.end() && --it->second == 0) m.erase(it);
+        agg.fills.pop_front();
       }
-      if (static_cast<std::int64_t>(orders.size()) >= mi.min_aggressive_orders) {
-        const std::int64_t ref = burst.front().px_before > 0 ? burst.front().px_before : burst.front().px;
+      if (static_cast<std::int64_t>(orders_of(e.side).size()) >= mi.min_aggressive_orders) {
+        const auto first = std::find_if(agg.fills.begin(), agg.fills.end(), [&](const State::Fill& x) {
+          return x.side == e.side;
+        });
+        const std::int64_t ref = first->px_before > 0 ? first->px_before : first->px;
         const std::int64_t move = e.side == '1' ? bps(e.last_px, ref) : bps(ref, e.last_px);
         if (move >= mi.min_move_bps) {
+          std::vector<State::Fill> burst;
+          for (auto it = first; it != agg.fills.end(); ++it) {
+            if (it->side == e.side) burst.push_back(*it);
+          }
           st.episodes[key] = State::Episode{e.side, e.time_ns, ref, e.last_px, move, std::move(burst)};
         }
       }
