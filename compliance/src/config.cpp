@@ -59,7 +59,7 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
   c.alerts_topic = k.string("alerts_topic", "Topic the surveillance alerts are published to", "venue.compliance-alerts");
 
   if (auto i = root.optional_table("ingest", "How reports are written to the audit trail")) {
-  c.max_batch = i->integer("max_batch", "Most reports written in one PostgreSQL transaction", 5000, {1, 100'000});
+  c.max_batch = i->integer("max_batch", "Reports read per batch (one PostgreSQL transaction)", 10000, {1, 100'000});
   c.max_batch_wait_ms =
       i->integer("max_batch_wait_ms", "Longest a batch waits to fill before it is written", 50, {0, 10'000});
   c.stage_after_ms = i->integer("stage_after_ms",

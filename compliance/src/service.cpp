@@ -110,6 +110,7 @@ struct Service::Impl {
   std::int64_t next_checkpoint_ns = 0;
   std::int64_t next_heartbeat_ns = 0;
   std::int64_t next_partitions_ns = 0;
+  std::int64_t next_offset_commit_ns = 0;
   std::map<std::string, std::int64_t> verifications_seen;
 
   prometheus::Counter* consumed;
@@ -715,7 +716,11 @@ struct Service::Impl {
     commit_offsets();
   }
 
-  void commit_offsets() {
+  // Kafka offsets, at most every 100 ms (a commit is a broker round trip; what is committed later is only
+  // read again after a crash and skipped by venue-seq), or at once when `now` is asked.
+  void commit_offsets(bool now = false) {
+    if (!now && steady_ns() < next_offset_commit_ns) return;
+    next_offset_commit_ns = steady_ns() + 100'000'000;
     std::vector<kafka::Consumer::Position> out;
     for (const auto& [tp, next] : read_up_to) {
       std::int64_t pos = next;
@@ -898,6 +903,7 @@ struct Service::Impl {
     }
     is_ready = false;
     if (db_ready) write_batch();
+    if (db_ready) commit_offsets(true);
     producer->flush(2000);
     producer->poll(0);
     if (db_ready && !delivered_alerts.empty()) housekeeping();

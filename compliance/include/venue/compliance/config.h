@@ -73,7 +73,7 @@ struct Config {
   std::string client_id = "compliance";
   std::string alerts_topic = "venue.compliance-alerts";
 
-  std::int64_t max_batch = 5000;
+  std::int64_t max_batch = 10000;
   std::int64_t max_batch_wait_ms = 50;
   std::int64_t stage_after_ms = 5000;
   std::int64_t max_buffered = 200000;
