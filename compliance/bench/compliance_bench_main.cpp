@@ -134,10 +134,14 @@ class Generator {
     Record r;
     r.key = std::to_string(order_id);
     s.enc->append(r.payload, "8", s.msg_seq++, t, body);
-    r.headers = {{"venue-seq", std::to_string(venue_seq)}, {"shard", "0"},
-                 {"engine-seq", std::to_string(venue_seq)}, {"msg-type", "8"},
-                 {"exec-type", exec_type},                  {"session", s.comp},
-                 {"firm", s.firm},                          {"account", s.account},
+    r.headers = {{"venue-seq", std::to_string(venue_seq)},
+                 {"shard", "0"},
+                 {"engine-seq", std::to_string(venue_seq)},
+                 {"msg-type", "8"},
+                 {"exec-type", exec_type},
+                 {"session", s.comp},
+                 {"firm", s.firm},
+                 {"account", s.account},
                  {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}};
     return r;
   }

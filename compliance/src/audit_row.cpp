@@ -270,8 +270,9 @@ AuditRow row_from_record(const fs::ReportRecord& r, std::string* error) {
     const auto v = f.get(tag);
     if (!v) return;
     if (!Decimal::parse(*v)) {
-      if (why.empty()) why = std::string(name) + "(" + std::to_string(tag) + ") \"" + printable_utf8(*v) +
-                             "\" is not a FIX decimal in range";
+      if (why.empty())
+        why = std::string(name) + "(" + std::to_string(tag) + ") \"" + printable_utf8(*v) +
+              "\" is not a FIX decimal in range";
       return;
     }
     row.set(c, pg_numeric_text(*v));

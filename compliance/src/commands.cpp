@@ -146,8 +146,8 @@ Args parse_args(const std::vector<std::string>& args, const std::set<std::string
         value = args[++i];
       }
       if (!allowed.contains(name)) {
-        throw UsageError{"CMP002", "unknown option --" + name + " for " + a.command + " (see compliance " + a.command +
-                                       " --help)"};
+        throw UsageError{
+            "CMP002", "unknown option --" + name + " for " + a.command + " (see compliance " + a.command + " --help)"};
       }
       a.options[name] = value;
     } else {
@@ -286,7 +286,8 @@ int cmd_verify(const Args& a, std::ostream& out) {
     const auto acks = load_gap_acks(tx);
     auto acked = [&](std::uint64_t lo, std::uint64_t hi) {
       for (std::uint64_t s = lo; s <= hi;) {
-        const auto it = std::find_if(acks.begin(), acks.end(), [&](const GapAck& g) { return s >= g.from && s <= g.to; });
+        const auto it =
+            std::find_if(acks.begin(), acks.end(), [&](const GapAck& g) { return s >= g.from && s <= g.to; });
         if (it == acks.end()) return false;
         s = it->to + 1;
       }
@@ -329,7 +330,8 @@ int cmd_verify(const Args& a, std::ostream& out) {
       v.detail = why;
     };
     tx.exec_params("declare rows no scroll cursor for select " + verify_select_list() +
-                       " from compliance.audit where venue_seq >= $1 and venue_seq <= $2 order by audit.venue_seq, audit.trading_day",
+                       " from compliance.audit where venue_seq >= $1 and venue_seq <= $2 order by audit.venue_seq, "
+                       "audit.trading_day",
                    static_cast<std::int64_t>(start),
                    static_cast<std::int64_t>(std::min<std::uint64_t>(end, static_cast<std::uint64_t>(INT64_MAX))));
     while (v.intact) {
@@ -381,8 +383,8 @@ int cmd_verify(const Args& a, std::ostream& out) {
                               " are missing at the end: the head the service recorded is venue-seq " +
                               std::to_string(head.venue_seq) + " (rows deleted?)");
       } else if (last_seq > head.venue_seq) {
-        bad(head.venue_seq + 1, "rows after the recorded head (venue-seq " + std::to_string(head.venue_seq) +
-                                    ") are stored: inserted?");
+        bad(head.venue_seq + 1,
+            "rows after the recorded head (venue-seq " + std::to_string(head.venue_seq) + ") are stored: inserted?");
       } else if (last_seq != 0 && expected != head.row_hash) {
         bad(last_seq, "the last row's hash differs from the head the service recorded");
       }
@@ -390,8 +392,8 @@ int cmd_verify(const Args& a, std::ostream& out) {
     for (const auto& [seq, cp] : checkpoints) {
       if (!v.intact) break;
       if (seq > head.venue_seq && seq >= start && seq <= end) {
-        bad(seq, "checkpoint " + cp.second + " names venue-seq " + std::to_string(seq) +
-                     ", beyond the stored head " + std::to_string(head.venue_seq) + ": rows were deleted");
+        bad(seq, "checkpoint " + cp.second + " names venue-seq " + std::to_string(seq) + ", beyond the stored head " +
+                     std::to_string(head.venue_seq) + ": rows were deleted");
       }
     }
     tx.commit();
@@ -415,8 +417,7 @@ int cmd_verify(const Args& a, std::ostream& out) {
     out << "; head venue-seq " << head.venue_seq << " " << hex(head.row_hash) << "\n";
     return 0;
   }
-  out << "BROKEN: first bad row: " << v.detail << "\n"
-      << v.rows << " rows before it checked intact\n";
+  out << "BROKEN: first bad row: " << v.detail << "\n" << v.rows << " rows before it checked intact\n";
   return 1;
 }
 
@@ -425,23 +426,57 @@ int cmd_verify(const Args& a, std::ostream& out) {
 }  // namespace
 
 const std::vector<std::string>& audit_export_columns() {
-  static const std::vector<std::string> kCols{
-      "venue_seq",    "exec_id",     "order_id",          "cl_ord_id",      "orig_cl_ord_id", "session",
-      "firm",         "account",     "symbol",            "side",           "ord_type",       "time_in_force",
-      "order_qty",    "price",       "stop_px",           "exec_type",      "ord_status",     "last_qty",
-      "last_px",      "cum_qty",     "leaves_qty",        "avg_px",         "order_capacity", "transact_time",
-      "reject_code",  "text",        "poss_resend",       "repeat_of_venue_seq", "kafka_partition", "kafka_offset",
-      "raw_fix",      "msg_type",    "trd_match_id",      "last_liquidity_ind", "trading_day", "report_time",
-      "skipped_before", "shard",     "engine_seq",        "traceparent",    "error",          "prev_hash",
-      "row_hash"};
+  static const std::vector<std::string> kCols{"venue_seq",
+                                              "exec_id",
+                                              "order_id",
+                                              "cl_ord_id",
+                                              "orig_cl_ord_id",
+                                              "session",
+                                              "firm",
+                                              "account",
+                                              "symbol",
+                                              "side",
+                                              "ord_type",
+                                              "time_in_force",
+                                              "order_qty",
+                                              "price",
+                                              "stop_px",
+                                              "exec_type",
+                                              "ord_status",
+                                              "last_qty",
+                                              "last_px",
+                                              "cum_qty",
+                                              "leaves_qty",
+                                              "avg_px",
+                                              "order_capacity",
+                                              "transact_time",
+                                              "reject_code",
+                                              "text",
+                                              "poss_resend",
+                                              "repeat_of_venue_seq",
+                                              "kafka_partition",
+                                              "kafka_offset",
+                                              "raw_fix",
+                                              "msg_type",
+                                              "trd_match_id",
+                                              "last_liquidity_ind",
+                                              "trading_day",
+                                              "report_time",
+                                              "skipped_before",
+                                              "shard",
+                                              "engine_seq",
+                                              "traceparent",
+                                              "error",
+                                              "prev_hash",
+                                              "row_hash"};
   return kCols;
 }
 
 const std::vector<std::string>& alert_export_columns() {
   static const std::vector<std::string> kCols{
-      "alert_id", "rule",      "state",     "event_time", "detected_at",  "firm",      "account",
-      "owner",    "symbol",    "summary",   "trigger_venue_seq", "evidence_exec_ids", "figures", "evidence",
-      "closed_by", "closed_at", "close_reason", "published_at"};
+      "alert_id", "rule",     "state",     "event_time", "detected_at",       "firm",
+      "account",  "owner",    "symbol",    "summary",    "trigger_venue_seq", "evidence_exec_ids",
+      "figures",  "evidence", "closed_by", "closed_at",  "close_reason",      "published_at"};
   return kCols;
 }
 
@@ -726,8 +761,8 @@ int cmd_alerts(const Args& a, std::ostream& out) {
       "alert_id = $1",
       id, by, reason);
   tx.exec_params(
-      "insert into compliance.alert_actions (alert_id, action, acted_by, reason) values ($1, 'close', $2, $3)", id,
-      by, reason);
+      "insert into compliance.alert_actions (alert_id, action, acted_by, reason) values ($1, 'close', $2, $3)", id, by,
+      reason);
   tx.commit();
   out << "alert " << id << " closed by " << by << ": " << reason << "\n";
   return 0;
@@ -799,9 +834,10 @@ int cmd_status(const Args& a, std::ostream& out) {
   {
     pqxx::read_transaction tx(*c);
     const Head head = load_head(tx, false);
-    const auto h = tx.exec1(
-        "select (extract(epoch from updated_at) * 1000000)::bigint from compliance.chain_head");
-    s["head"] = {{"venue_seq", head.venue_seq}, {"row_hash", hex(head.row_hash)}, {"rows", head.rows},
+    const auto h = tx.exec1("select (extract(epoch from updated_at) * 1000000)::bigint from compliance.chain_head");
+    s["head"] = {{"venue_seq", head.venue_seq},
+                 {"row_hash", hex(head.row_hash)},
+                 {"rows", head.rows},
                  {"updated_at", iso_of(h[0])}};
     s["gaps"] = gap_report(tx, head);
     s["parked_records"] = tx.exec1("select count(*) from compliance.parked")[0].as<std::int64_t>();
@@ -843,8 +879,8 @@ int cmd_status(const Args& a, std::ostream& out) {
     out << "service:        never seen\n";
   } else {
     const double ago = svc["heartbeat_seconds_ago"].get<double>();
-    out << "service:        " << (ago < 5 ? (svc["ready"].get<bool>() ? "running, ready" : "running, NOT READY")
-                                          : "NOT RUNNING")
+    out << "service:        "
+        << (ago < 5 ? (svc["ready"].get<bool>() ? "running, ready" : "running, NOT READY") : "NOT RUNNING")
         << " (heartbeat " << static_cast<long>(ago) << " s ago)\n";
     const auto& st = svc["state"];
     out << "held in memory: " << st.value("held_in_memory", 0) << " records";
@@ -866,8 +902,8 @@ int cmd_status(const Args& a, std::ostream& out) {
     if (k.contains("error")) {
       out << "kafka:          " << k["error"].get<std::string>() << "\n";
     } else {
-      out << "kafka lag:      " << k["total"] << " records (group " << k["group"].get<std::string>() << "; per partition "
-          << k["lag"].dump() << ")\n";
+      out << "kafka lag:      " << k["total"] << " records (group " << k["group"].get<std::string>()
+          << "; per partition " << k["lag"].dump() << ")\n";
     }
   }
   out << "alerts:\n";
@@ -893,14 +929,16 @@ int cmd_gaps(const Args& a, std::ostream& out) {
     auto g = gap_report(tx, head);
     g["head_venue_seq"] = head.venue_seq;
     const auto svc = tx.exec("select state::text from compliance.service_state");
-    if (!svc.empty()) g["gaps_in_memory"] = nlohmann::json::parse(svc[0][0].as<std::string>()).value("gaps_in_memory",
-                                                                                                      nlohmann::json::array());
+    if (!svc.empty())
+      g["gaps_in_memory"] =
+          nlohmann::json::parse(svc[0][0].as<std::string>()).value("gaps_in_memory", nlohmann::json::array());
     if (json) {
       out << g.dump(2) << "\n";
       return 0;
     }
     out << "chain head: venue-seq " << head.venue_seq << "\n";
-    out << "waiting for (in the service's memory): " << g.value("gaps_in_memory", nlohmann::json::array()).dump() << "\n";
+    out << "waiting for (in the service's memory): " << g.value("gaps_in_memory", nlohmann::json::array()).dump()
+        << "\n";
     out << "waiting for (before rows in the pending table): " << g["gaps_before_pending_rows"].dump() << "\n";
     for (const auto& ack : g["acknowledged"]) {
       out << "acknowledged lost: venue-seq " << ack["from_seq"] << ".." << ack["to_seq"] << " by "
@@ -913,7 +951,8 @@ int cmd_gaps(const Args& a, std::ostream& out) {
   std::uint64_t from = 0;
   std::uint64_t to = 0;
   if (!parse_u64(a.need("from-seq"), from) || from == 0) throw UsageError{"CMP005", "--from-seq must be a venue-seq"};
-  if (!parse_u64(a.need("to-seq"), to) || to < from) throw UsageError{"CMP005", "--to-seq must be a venue-seq >= --from-seq"};
+  if (!parse_u64(a.need("to-seq"), to) || to < from)
+    throw UsageError{"CMP005", "--to-seq must be a venue-seq >= --from-seq"};
   const std::string by = a.need("by");
   const std::string reason = a.need("reason");
   if (by.empty() || reason.empty()) throw UsageError{"CMP005", "--by and --reason must not be empty"};
@@ -923,7 +962,8 @@ int cmd_gaps(const Args& a, std::ostream& out) {
   const Head head = load_head(tx, false);
   if (from <= head.venue_seq) {
     throw UsageError{"CMP005", "venue-seq " + std::to_string(from) + " is at or below the chain's head (" +
-                                   std::to_string(head.venue_seq) + "): only missing venue-seqs ahead of it can be lost"};
+                                   std::to_string(head.venue_seq) +
+                                   "): only missing venue-seqs ahead of it can be lost"};
   }
   tx.exec_params(
       "insert into compliance.gap_acknowledgements (from_seq, to_seq, acknowledged_by, reason) values ($1, $2, $3, $4)",

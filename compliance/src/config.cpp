@@ -39,11 +39,11 @@ std::int64_t SurveillanceConfig::replay_seconds() const {
 
 void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base) {
   if (auto s = root.optional_table("compliance", "The service's observability")) {
-  c.metrics_bind = s->string("metrics_bind", "Address of /metrics, /healthz and /readyz", "127.0.0.1");
-  c.metrics_port = static_cast<std::uint16_t>(s->integer("metrics_port", "Port of /metrics; 0: none", 0, {0, 65535}));
-  c.log_level =
-      s->choice("log_level", "Least severe log level written", {"trace", "debug", "info", "warning", "error"}, "info");
-  c.log_file = s->string("log_file", "JSON-lines log file; empty: standard error", "");
+    c.metrics_bind = s->string("metrics_bind", "Address of /metrics, /healthz and /readyz", "127.0.0.1");
+    c.metrics_port = static_cast<std::uint16_t>(s->integer("metrics_port", "Port of /metrics; 0: none", 0, {0, 65535}));
+    c.log_level = s->choice("log_level", "Least severe log level written",
+                            {"trace", "debug", "info", "warning", "error"}, "info");
+    c.log_file = s->string("log_file", "JSON-lines log file; empty: standard error", "");
   }
 
   auto d = root.table("database", "The PostgreSQL database of the audit trail (schema compliance)");
@@ -56,29 +56,31 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
   c.topic = k.string("topic", "Topic of the venue's execution reports", "venue.execution-reports");
   c.group_id = k.string("group_id", "Consumer group of the compliance service", "compliance");
   c.client_id = k.string("client_id", "Kafka client.id", "compliance");
-  c.alerts_topic = k.string("alerts_topic", "Topic the surveillance alerts are published to", "venue.compliance-alerts");
+  c.alerts_topic =
+      k.string("alerts_topic", "Topic the surveillance alerts are published to", "venue.compliance-alerts");
 
   if (auto i = root.optional_table("ingest", "How reports are written to the audit trail")) {
-  c.max_batch = i->integer("max_batch", "Reports read per batch (one PostgreSQL transaction)", 10000, {1, 100'000});
-  c.max_batch_wait_ms =
-      i->integer("max_batch_wait_ms", "Longest a batch waits to fill before it is written", 50, {0, 10'000});
-  c.stage_after_ms = i->integer("stage_after_ms",
-                               "Reports held back by a gap in venue-seq are moved from memory to the table pending "
-                               "after this long (their Kafka offsets can then be committed)",
-                               5000, {0, 3'600'000});
-  c.max_buffered = i->integer("max_buffered", "Most reports held in memory behind a gap before they are staged",
-                             200'000, {1, 10'000'000});
-  c.partitions_ahead_days =
-      i->integer("partitions_ahead_days", "Daily partitions of the audit table created ahead of today", 3, {0, 366});
-  c.retry_backoff_max_ms = i->integer(
-      "retry_backoff_max_ms", "Longest wait between attempts while PostgreSQL is unreachable", 5000, {100, 600'000});
-  c.checkpoint_file = resolve(
-      base, i->string("checkpoint_file",
-                     "File the chain's head (venue-seq, row hash) is appended to, to be kept away from the database: "
-                     "`compliance verify --checkpoints FILE` proves the chain was not rewritten; empty: none",
-                     ""));
-  c.checkpoint_every_seconds =
-      i->integer("checkpoint_every_seconds", "How often a checkpoint is appended", 60, {1, 86'400});
+    c.max_batch = i->integer("max_batch", "Reports read per batch (one PostgreSQL transaction)", 10000, {1, 100'000});
+    c.max_batch_wait_ms =
+        i->integer("max_batch_wait_ms", "Longest a batch waits to fill before it is written", 50, {0, 10'000});
+    c.stage_after_ms = i->integer("stage_after_ms",
+                                  "Reports held back by a gap in venue-seq are moved from memory to the table pending "
+                                  "after this long (their Kafka offsets can then be committed)",
+                                  5000, {0, 3'600'000});
+    c.max_buffered = i->integer("max_buffered", "Most reports held in memory behind a gap before they are staged",
+                                200'000, {1, 10'000'000});
+    c.partitions_ahead_days =
+        i->integer("partitions_ahead_days", "Daily partitions of the audit table created ahead of today", 3, {0, 366});
+    c.retry_backoff_max_ms = i->integer(
+        "retry_backoff_max_ms", "Longest wait between attempts while PostgreSQL is unreachable", 5000, {100, 600'000});
+    c.checkpoint_file = resolve(
+        base,
+        i->string("checkpoint_file",
+                  "File the chain's head (venue-seq, row hash) is appended to, to be kept away from the database: "
+                  "`compliance verify --checkpoints FILE` proves the chain was not rewritten; empty: none",
+                  ""));
+    c.checkpoint_every_seconds =
+        i->integer("checkpoint_every_seconds", "How often a checkpoint is appended", 60, {1, 86'400});
   }
 
   auto& sv = c.surveillance;
@@ -120,8 +122,9 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
     x.min_orders = o->integer("min_orders", "Fewer order messages in the window never fire", 50, {1, 10'000'000});
     x.max_ratio = o->integer("max_ratio", "Fires when order messages >= max_ratio x max(fills, 1)", 20, {1, 1'000'000});
   }
-  if (auto m = r.optional_table("momentum_ignition", "Momentum ignition: aggressive orders move the price, then the "
-                                                     "same owner trades the other way")) {
+  if (auto m = r.optional_table("momentum_ignition",
+                                "Momentum ignition: aggressive orders move the price, then the "
+                                "same owner trades the other way")) {
     auto& x = sv.momentum_ignition;
     x.enabled = m->boolean("enabled", "Evaluate the rule", true);
     x.window_ms = m->integer("window_ms", "The aggressive orders fall within this window", 10000, {1, 3'600'000});
@@ -129,8 +132,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
         m->integer("min_aggressive_orders", "At least this many aggressive orders on one side", 3, {1, 10'000});
     x.min_move_bps =
         m->integer("min_move_bps", "Moving the last trade price at least this many basis points", 30, {1, 100'000});
-    x.reversal_window_ms = m->integer(
-        "reversal_window_ms", "The trade on the other side follows within this long", 30000, {1, 3'600'000});
+    x.reversal_window_ms =
+        m->integer("reversal_window_ms", "The trade on the other side follows within this long", 30000, {1, 3'600'000});
   }
 }
 

@@ -10,12 +10,12 @@
 
 #include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
+#include <pqxx/tablewriter>
 #include <set>
 #include <thread>
-#include <pqxx/tablewriter>
 #include <unordered_map>
 
 #include "venue/common/kafka.h"
@@ -98,7 +98,7 @@ struct Service::Impl {
   std::unique_ptr<Surveillance> rules;
 
   std::map<std::uint64_t, Held> buffer;
-  std::map<std::int32_t, std::multiset<std::int64_t>> held_offsets;  // not durable yet, per partition
+  std::map<std::int32_t, std::multiset<std::int64_t>> held_offsets;         // not durable yet, per partition
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> read_up_to;  // next offset per partition
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed_up_to;
   std::vector<Parked> to_park;
@@ -163,8 +163,8 @@ struct Service::Impl {
                    .Name("compliance_ingest_latency_seconds")
                    .Help("From the record's Kafka timestamp to its row's commit")
                    .Register(reg)
-                   .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-                                                                     5, 10, 30});
+                   .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                                                                    10, 30});
     lag_family = &prometheus::BuildGauge()
                       .Name("compliance_consumer_lag")
                       .Help("Records on Kafka not yet read, per partition")
@@ -188,12 +188,12 @@ struct Service::Impl {
       std::filesystem::create_directories(cfg.checkpoint_file.parent_path(), ec);
     }
     consumer = std::make_unique<kafka::Consumer>(
-        kafka::ConsumerSettings{.brokers = cfg.brokers,
-                                .group_id = cfg.group_id,
-                                .client_id = cfg.client_id,
-                                // Static membership: a restarted instance takes its partitions back at once.
-                                .properties = {{"group.instance.id", cfg.group_id + "/" + cfg.client_id},
-                                               {"fetch.wait.max.ms", "10"}}},
+        kafka::ConsumerSettings{
+            .brokers = cfg.brokers,
+            .group_id = cfg.group_id,
+            .client_id = cfg.client_id,
+            // Static membership: a restarted instance takes its partitions back at once.
+            .properties = {{"group.instance.id", cfg.group_id + "/" + cfg.client_id}, {"fetch.wait.max.ms", "10"}}},
         *registry);
     consumer->subscribe({cfg.topic});
     producer = std::make_unique<kafka::Producer>(
@@ -405,9 +405,9 @@ struct Service::Impl {
     }
     try {
       pqxx::work tx(*db);
-      const bool stored = !tx.exec_params("select 1 from compliance.audit where venue_seq = $1",
-                                          static_cast<std::int64_t>(seq))
-                               .empty();
+      const bool stored =
+          !tx.exec_params("select 1 from compliance.audit where venue_seq = $1", static_cast<std::int64_t>(seq))
+               .empty();
       tx.commit();
       if (stored) {
         duplicates->Increment();
@@ -462,7 +462,8 @@ struct Service::Impl {
 
   // Loads the next stretch of pending rows into the buffer when the chain can reach them.
   void load_pending(pqxx::work& tx) {
-    if (pending_rows == 0 || std::any_of(buffer.begin(), buffer.end(), [](const auto& kv) { return kv.second.durable; }))
+    if (pending_rows == 0 ||
+        std::any_of(buffer.begin(), buffer.end(), [](const auto& kv) { return kv.second.durable; }))
       return;
     const auto rows = tx.exec_params(
         "select venue_seq, kafka_partition, kafka_offset, kafka_timestamp_ms, headers::text, payload "
@@ -520,9 +521,9 @@ struct Service::Impl {
             if (auto f = batch_exec_ids.find(std::string(exec_id)); f != batch_exec_ids.end()) {
               first = f->second;
             } else {
-              const auto q = tx.exec_params(
-                  "select venue_seq from compliance.audit where exec_id = $1 order by venue_seq limit 1",
-                  std::string(exec_id));
+              const auto q =
+                  tx.exec_params("select venue_seq from compliance.audit where exec_id = $1 order by venue_seq limit 1",
+                                 std::string(exec_id));
               if (!q.empty()) first = q[0][0].as<std::uint64_t>();
             }
             if (first) {
@@ -825,16 +826,11 @@ struct Service::Impl {
     if (!db_ready) return;
     std::int64_t oldest_ms = 0;
     for (const auto& [seq, rec] : buffer) oldest_ms = std::max(oldest_ms, (steady_ns() - rec.arrived_ns) / 1'000'000);
-    const nlohmann::json state{{"pid", ::getpid()},
-                               {"head_venue_seq", head.venue_seq},
-                               {"rows", head.rows},
-                               {"held_in_memory", buffer.size()},
-                               {"oldest_held_ms", oldest_ms},
-                               {"pending_rows", pending_rows},
-                               {"gaps_in_memory", g},
-                               {"missing_seqs", missing},
-                               {"consumer_lag", lag},
-                               {"topic", cfg.topic},
+    const nlohmann::json state{{"pid", ::getpid()},           {"head_venue_seq", head.venue_seq},
+                               {"rows", head.rows},           {"held_in_memory", buffer.size()},
+                               {"oldest_held_ms", oldest_ms}, {"pending_rows", pending_rows},
+                               {"gaps_in_memory", g},         {"missing_seqs", missing},
+                               {"consumer_lag", lag},         {"topic", cfg.topic},
                                {"group", cfg.group_id}};
     try {
       pqxx::work tx(*db);
@@ -889,7 +885,8 @@ struct Service::Impl {
       while (n < cfg.max_batch) {
         const std::int64_t waited_ms = (steady_ns() - first) / 1'000'000;
         if (n > 0 && waited_ms >= cfg.max_batch_wait_ms) break;
-        auto m = consumer->poll(n == 0 ? 100 : static_cast<int>(std::max<std::int64_t>(1, cfg.max_batch_wait_ms - waited_ms)));
+        auto m = consumer->poll(
+            n == 0 ? 100 : static_cast<int>(std::max<std::int64_t>(1, cfg.max_batch_wait_ms - waited_ms)));
         if (!m) {
           if (n == 0) break;
           continue;

@@ -42,8 +42,8 @@ Head load_head(pqxx::transaction_base& tx, bool lock) {
 
 std::vector<GapAck> load_gap_acks(pqxx::transaction_base& tx) {
   std::vector<GapAck> out;
-  for (const auto& row : tx.exec(std::string("select from_seq, to_seq from ") + kSchema +
-                                 ".gap_acknowledgements order by from_seq")) {
+  for (const auto& row :
+       tx.exec(std::string("select from_seq, to_seq from ") + kSchema + ".gap_acknowledgements order by from_seq")) {
     out.push_back({row[0].as<std::uint64_t>(), row[1].as<std::uint64_t>()});
   }
   return out;

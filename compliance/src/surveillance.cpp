@@ -215,10 +215,15 @@ std::string Surveillance::owner_of(const std::string& account, const std::string
 
 namespace {
 
-
 Evidence evidence_of(const Event& e, std::string role) {
-  return Evidence{e.exec_id, e.venue_seq, std::move(role), e.order_id, e.account, side_name(e.side),
-                  dec(e.exec_type == 'F' ? e.last_qty : e.order_qty), dec(e.exec_type == 'F' ? e.last_px : e.price),
+  return Evidence{e.exec_id,
+                  e.venue_seq,
+                  std::move(role),
+                  e.order_id,
+                  e.account,
+                  side_name(e.side),
+                  dec(e.exec_type == 'F' ? e.last_qty : e.order_qty),
+                  dec(e.exec_type == 'F' ? e.last_px : e.price),
                   e.time_ns};
 }
 
@@ -313,8 +318,7 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
         st.counted_orders.erase(seen);
       }
     }
-    const bool order_msg =
-        new_order || e.exec_type == '5' || (e.exec_type == '4' && !e.orig_cl_ord_id.empty());
+    const bool order_msg = new_order || e.exec_type == '5' || (e.exec_type == '4' && !e.orig_cl_ord_id.empty());
     const bool fill = e.exec_type == 'F';
     if (order_msg || fill) {
       auto& o = st.otr[{e.account, e.symbol}];
@@ -336,8 +340,8 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
         o.fills -= o.seconds.front().fills;
         o.seconds.pop_front();
       }
-      while (o.recent.size() > kMaxEvidence ||
-             (!o.recent.empty() && o.recent.front().time_ns / 1'000'000'000 <= second - cfg_.order_to_trade.window_seconds)) {
+      while (o.recent.size() > kMaxEvidence || (!o.recent.empty() && o.recent.front().time_ns / 1'000'000'000 <=
+                                                                         second - cfg_.order_to_trade.window_seconds)) {
         o.recent.pop_front();
       }
       if (order_msg && e.time_ns >= o.quiet_until_ns && o.orders >= cfg_.order_to_trade.min_orders &&
@@ -428,15 +432,15 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
       for (const auto& s : cands) qty += s.order.qty;
       a.summary = "owner " + owner + " placed " + std::to_string(cands.size()) + " " + side_name(o->side) +
                   " order(s) for " + dec(qty) + " near the touch on " + e.symbol + ", cancelled within " +
-                  std::to_string(sp.max_lifetime_ms) + " ms, while trading " + side_name(other.front().side) +
-                  " " + std::to_string(other.size()) + " time(s)";
+                  std::to_string(sp.max_lifetime_ms) + " ms, while trading " + side_name(other.front().side) + " " +
+                  std::to_string(other.size()) + " time(s)";
       std::int64_t longest = 0;
       std::int64_t farthest = 0;
       for (const auto& s : cands) {
         longest = std::max(longest, (s.cancelled_ns - s.order.placed_ns) / kMs);
         farthest = std::max(farthest, s.order.distance_bps);
-        a.evidence.push_back(Evidence{s.order.new_exec_id, s.order.new_seq, "order placed", s.order_id,
-                                      s.order.account, side_name(s.order.side), dec(s.order.qty), dec(s.order.price),
+        a.evidence.push_back(Evidence{s.order.new_exec_id, s.order.new_seq, "order placed", s.order_id, s.order.account,
+                                      side_name(s.order.side), dec(s.order.qty), dec(s.order.price),
                                       s.order.placed_ns});
         a.evidence.push_back(Evidence{s.cancel_exec_id, s.cancel_seq, "order cancelled", s.order_id, s.order.account,
                                       side_name(s.order.side), dec(s.order.qty), dec(s.order.price), s.cancelled_ns});
@@ -464,7 +468,8 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
   if (e.exec_type != 'F') return;
 
   // --- fills: the book, wash trades, momentum ignition ---
-  const std::int64_t px_before = !sym.last_match.empty() && e.trd_match_id == sym.last_match ? sym.prev_px : sym.last_px;
+  const std::int64_t px_before =
+      !sym.last_match.empty() && e.trd_match_id == sym.last_match ? sym.prev_px : sym.last_px;
   if (e.trd_match_id != sym.last_match) {
     sym.prev_px = sym.last_px;
     sym.last_match = e.trd_match_id;
@@ -476,7 +481,7 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
     if (e.leaves <= 0) remove_order(e.order_id);
   }
   const State::Fill fill{e.exec_id, e.order_id, e.account, e.venue_seq, e.side,
-                                e.time_ns, e.last_qty, e.last_px,  px_before};
+                         e.time_ns, e.last_qty, e.last_px, px_before};
   auto& mine = st.fills[key];
   mine.push_back(fill);
   const std::int64_t keep_ns =
@@ -522,9 +527,8 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
       Alert a = base_alert("momentum_ignition", e, owner);
       const auto& x = ep->second;
       a.summary = "owner " + owner + " moved " + e.symbol + " " + std::to_string(x.move_bps) + " bps (" +
-                  dec(x.ref_px) + " to " + dec(x.end_px) + ") with " + std::to_string(x.burst.size()) +
-                  " aggressive " + side_name(x.side) + " fills, then traded " + side_name(e.side) + " at " +
-                  dec(e.last_px);
+                  dec(x.ref_px) + " to " + dec(x.end_px) + ") with " + std::to_string(x.burst.size()) + " aggressive " +
+                  side_name(x.side) + " fills, then traded " + side_name(e.side) + " at " + dec(e.last_px);
       for (const auto& b : x.burst) {
         a.evidence.push_back(Evidence{b.exec_id, b.seq, std::string("aggressive ") + side_name(b.side) + " fill",
                                       b.order_id, b.account, side_name(b.side), dec(b.qty), dec(b.px), b.time_ns});
@@ -544,7 +548,9 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
       st.aggressive.erase(key);
     } else if (e.liquidity == '2') {
       auto& agg = st.aggressive[key];
-      auto orders_of = [&](char side) -> std::unordered_map<std::string, int>& { return agg.orders[side == '1' ? 0 : 1]; };
+      auto orders_of = [&](char side) -> std::unordered_map<std::string, int>& {
+        return agg.orders[side == '1' ? 0 : 1];
+      };
       agg.fills.push_back(fill);
       ++orders_of(e.side)[e.order_id];
       while (!agg.fills.empty() && agg.fills.front().time_ns < e.time_ns - mi.window_ms * kMs) {
@@ -554,9 +560,8 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
         agg.fills.pop_front();
       }
       if (static_cast<std::int64_t>(orders_of(e.side).size()) >= mi.min_aggressive_orders) {
-        const auto first = std::find_if(agg.fills.begin(), agg.fills.end(), [&](const State::Fill& x) {
-          return x.side == e.side;
-        });
+        const auto first =
+            std::find_if(agg.fills.begin(), agg.fills.end(), [&](const State::Fill& x) { return x.side == e.side; });
         const std::int64_t ref = first->px_before > 0 ? first->px_before : first->px;
         const std::int64_t move = e.side == '1' ? bps(e.last_px, ref) : bps(ref, e.last_px);
         if (move >= mi.min_move_bps) {

@@ -66,8 +66,8 @@ class Stack {
     }
     metrics_ = free_port();
     write_config();
-    compliance_ = std::make_unique<VenueProcess>(dir() / "compliance.toml", dir() / "compliance.log", metrics_,
-                                                 "compliance");
+    compliance_ =
+        std::make_unique<VenueProcess>(dir() / "compliance.toml", dir() / "compliance.log", metrics_, "compliance");
     compliance_->start();
   }
   ~Stack() {
@@ -110,8 +110,8 @@ class Stack {
 
  private:
   void write_config() {
-    std::string t = "# Written by tests/e2e/compliance_test.cpp.\n[compliance]\nmetrics_port = " +
-                    std::to_string(metrics_) + "\n";
+    std::string t =
+        "# Written by tests/e2e/compliance_test.cpp.\n[compliance]\nmetrics_port = " + std::to_string(metrics_) + "\n";
     t += "\n[database]\nurl = \"$VENUE_PG_URL\"\n";
     t += "\n[kafka]\nbrokers = \"$VENUE_KAFKA_BROKERS\"\ntopic = \"" + topic_ + "\"\nalerts_topic = \"" +
          alerts_topic_ + "\"\ngroup_id = \"compliance-e2e\"\n";
@@ -302,8 +302,8 @@ void check_complete(const std::string& symbol) {
   }
   std::set<std::string> want;
   for (const auto& m : reports) want.insert(field(m, FIX::FIELD::ExecID));
-  BOOST_TEST(rows.size() == want.size(), symbol << ": " << rows.size() << " ExecIDs stored, " << want.size()
-                                                << " reports received");
+  BOOST_TEST(rows.size() == want.size(),
+             symbol << ": " << rows.size() << " ExecIDs stored, " << want.size() << " reports received");
   for (const auto& [id, n] : rows) {
     BOOST_TEST(n == 1, "ExecID " << id << " stored " << n << " times");
     BOOST_TEST(want.contains(id), "ExecID " << id << " stored but no broker received it");
@@ -349,29 +349,41 @@ BOOST_AUTO_TEST_CASE(a_scripted_session_gives_exactly_the_expected_audit_rows) {
       new_order({.clordid = sell, .symbol = sym, .side = kSell, .price = "100.00", .qty = "30", .account = "BETA-1"}));
   brk2.expect(er(sell, "0"));
   const std::string buy = v.id("buy");
-  brk1.send(new_order({.clordid = buy, .symbol = sym, .side = kBuy, .price = "100.00", .qty = "10",
-                       .account = "ALPHA-1", .capacity = "A"}));
+  brk1.send(new_order({.clordid = buy,
+                       .symbol = sym,
+                       .side = kBuy,
+                       .price = "100.00",
+                       .qty = "10",
+                       .account = "ALPHA-1",
+                       .capacity = "A"}));
   brk1.expect(er(buy, "F"));
   const std::string rest = v.id("rest");
   brk1.send(
       new_order({.clordid = rest, .symbol = sym, .side = kBuy, .price = "99.5", .qty = "20", .account = "ALPHA-2"}));
   brk1.expect(er(rest, "0"));
   const std::string moved = v.id("moved");
-  brk1.send(replace_request({.clordid = moved, .orig_clordid = rest, .symbol = sym, .side = kBuy, .price = "100.00",
-                             .qty = "25", .account = "ALPHA-2"}));
+  brk1.send(replace_request({.clordid = moved,
+                             .orig_clordid = rest,
+                             .symbol = sym,
+                             .side = kBuy,
+                             .price = "100.00",
+                             .qty = "25",
+                             .account = "ALPHA-2"}));
   brk1.expect(er(moved, "F"));
   const std::string low = v.id("low");
-  brk1.send(new_order({.clordid = low, .symbol = sym, .side = kBuy, .price = "98.00", .qty = "5", .account = "ALPHA-1"}));
+  brk1.send(
+      new_order({.clordid = low, .symbol = sym, .side = kBuy, .price = "98.00", .qty = "5", .account = "ALPHA-1"}));
   brk1.expect(er(low, "0"));
   const std::string gone = v.id("gone");
   brk1.send(cancel_request({.clordid = gone, .orig_clordid = low, .side = kBuy, .symbol = sym, .account = "ALPHA-1"}));
   brk1.expect(er(gone, "4"));
   const std::string bad = v.id("bad");
-  brk1.send(new_order({.clordid = bad, .symbol = sym, .side = kBuy, .price = "100.001", .qty = "1", .account = "ALPHA-1"}));
+  brk1.send(
+      new_order({.clordid = bad, .symbol = sym, .side = kBuy, .price = "100.001", .qty = "1", .account = "ALPHA-1"}));
   brk1.expect(er(bad, "8"));
   const std::string unknown = v.id("unknown");
-  brk1.send(cancel_request({.clordid = unknown, .orig_clordid = "no-such-order", .side = kBuy, .symbol = sym,
-                            .account = "ALPHA-1"}));
+  brk1.send(cancel_request(
+      {.clordid = unknown, .orig_clordid = "no-such-order", .side = kBuy, .symbol = sym, .account = "ALPHA-1"}));
   brk1.expect(cancel_reject(unknown));
 
   const auto reports = reports_on(sym, {unknown});
@@ -390,23 +402,24 @@ BOOST_AUTO_TEST_CASE(a_scripted_session_gives_exactly_the_expected_audit_rows) {
   std::map<std::string, Json> by_key;
   for (const auto& r : rows) {
     if (r["symbol"] != sym && r["cl_ord_id"] != unknown) continue;
-    const std::string key = r["exec_id"].is_null() ? "9/" + r["cl_ord_id"].get<std::string>() : r["exec_id"].get<std::string>();
+    const std::string key =
+        r["exec_id"].is_null() ? "9/" + r["cl_ord_id"].get<std::string>() : r["exec_id"].get<std::string>();
     BOOST_TEST(!by_key.contains(key), "two rows for " << key);
     by_key[key] = r;
   }
-  const auto beta = Json::parse(s.cmd("export --kind audit --from 2000-01-01 --to 2100-01-01 --format json --firm BETA").out);
+  const auto beta =
+      Json::parse(s.cmd("export --kind audit --from 2000-01-01 --to 2100-01-01 --format json --firm BETA").out);
   for (const auto& r : beta) {
     if (r["symbol"] == sym) by_key[r["exec_id"].get<std::string>()] = r;
   }
   BOOST_TEST(by_key.size() == reports.size());
   const std::pair<int, const char*> columns[] = {
-      {37, "order_id"},   {11, "cl_ord_id"},   {41, "orig_cl_ord_id"}, {1, "account"},       {55, "symbol"},
-      {54, "side"},       {40, "ord_type"},    {59, "time_in_force"},  {38, "order_qty"},    {44, "price"},
-      {150, "exec_type"}, {39, "ord_status"},  {32, "last_qty"},       {31, "last_px"},      {14, "cum_qty"},
-      {151, "leaves_qty"}, {6, "avg_px"},      {528, "order_capacity"}, {58, "text"},        {880, "trd_match_id"}};
+      {37, "order_id"},    {11, "cl_ord_id"},  {41, "orig_cl_ord_id"},  {1, "account"},    {55, "symbol"},
+      {54, "side"},        {40, "ord_type"},   {59, "time_in_force"},   {38, "order_qty"}, {44, "price"},
+      {150, "exec_type"},  {39, "ord_status"}, {32, "last_qty"},        {31, "last_px"},   {14, "cum_qty"},
+      {151, "leaves_qty"}, {6, "avg_px"},      {528, "order_capacity"}, {58, "text"},      {880, "trd_match_id"}};
   for (const auto& m : reports) {
-    const std::string key =
-        msg_type(m) == "9" ? "9/" + field(m, FIX::FIELD::ClOrdID) : field(m, FIX::FIELD::ExecID);
+    const std::string key = msg_type(m) == "9" ? "9/" + field(m, FIX::FIELD::ClOrdID) : field(m, FIX::FIELD::ExecID);
     BOOST_TEST_CONTEXT(printable(m)) {
       BOOST_TEST_REQUIRE(by_key.contains(key));
       const Json& r = by_key[key];
@@ -608,19 +621,25 @@ BOOST_AUTO_TEST_CASE(verify_finds_a_row_edited_deleted_or_inserted) {
   sql("insert into compliance.audit select * from compliance.e2e_saved");
   BOOST_TEST(s.cmd("verify").rc == 0);
   // Inserted: a copy of the row on another trading day (the primary key allows it).
-  sql("insert into compliance.audit select venue_seq, trading_day + 1, " + [] {
-    std::string cols;
-    for (const auto& c : {"skipped_before", "msg_type", "exec_type", "exec_id", "order_id", "cl_ord_id",
-                          "orig_cl_ord_id", "session", "firm", "account", "symbol", "side", "ord_type",
-                          "time_in_force", "order_qty", "price", "stop_px", "ord_status", "last_qty", "last_px",
-                          "cum_qty", "leaves_qty", "avg_px", "order_capacity", "transact_time", "report_time",
-                          "trd_match_id", "last_liquidity_ind", "reject_code", "text", "poss_resend",
-                          "repeat_of_venue_seq", "shard", "engine_seq", "traceparent", "kafka_partition",
-                          "kafka_offset", "raw_fix", "error", "prev_hash", "row_hash"}) {
-      cols += std::string(cols.empty() ? "" : ", ") + c;
-    }
-    return cols;
-  }() + " from compliance.e2e_saved");
+  sql("insert into compliance.audit select venue_seq, trading_day + 1, " +
+      [] {
+        std::string cols;
+        for (const auto& c : {"skipped_before", "msg_type",      "exec_type",      "exec_id",
+                              "order_id",       "cl_ord_id",     "orig_cl_ord_id", "session",
+                              "firm",           "account",       "symbol",         "side",
+                              "ord_type",       "time_in_force", "order_qty",      "price",
+                              "stop_px",        "ord_status",    "last_qty",       "last_px",
+                              "cum_qty",        "leaves_qty",    "avg_px",         "order_capacity",
+                              "transact_time",  "report_time",   "trd_match_id",   "last_liquidity_ind",
+                              "reject_code",    "text",          "poss_resend",    "repeat_of_venue_seq",
+                              "shard",          "engine_seq",    "traceparent",    "kafka_partition",
+                              "kafka_offset",   "raw_fix",       "error",          "prev_hash",
+                              "row_hash"}) {
+          cols += std::string(cols.empty() ? "" : ", ") + c;
+        }
+        return cols;
+      }() +
+      " from compliance.e2e_saved");
   r = s.cmd("verify");
   BOOST_TEST(r.rc == 1, r.out);
   BOOST_TEST(r.out.find("stored twice") != std::string::npos, r.out);
@@ -699,14 +718,20 @@ BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_f
     fill = r[0].as<std::string>();
     fill_exec_id = r[1].as<std::string>();
     fill_seq = r[2].as<std::uint64_t>();
-    headers = {{"session", r[3].as<std::string>()}, {"firm", r[4].as<std::string>()}, {"account", r[5].as<std::string>()}};
+    headers = {
+        {"session", r[3].as<std::string>()}, {"firm", r[4].as<std::string>()}, {"account", r[5].as<std::string>()}};
   }
   // The same fill sent again with PossResend(97)=Y (BodyLength and CheckSum made right).
   std::string body = fill.substr(fill.find('\x01', fill.find("9=")) + 1);
   body = body.substr(0, body.rfind("10="));
-  const auto at = body.find("\x01" "52=");
+  const auto at = body.find(
+      "\x01"
+      "52=");
   body.insert(at + 1, "97=Y\x01");
-  std::string resend = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01" + body;
+  std::string resend =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01" + body;
   unsigned sum = 0;
   for (const unsigned char ch : resend) sum += ch;
   char cs[16];
@@ -718,8 +743,8 @@ BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_f
   auto produce = [&](std::uint64_t seq, const std::string& payload, bool with_headers = true) {
     std::vector<venue::kafka::Header> hs;
     if (with_headers) {
-      hs = {{"venue-seq", std::to_string(seq)}, {"msg-type", "8"}, {"exec-type", "F"},
-            {"session", headers["session"]},   {"firm", headers["firm"]}, {"account", headers["account"]}};
+      hs = {{"venue-seq", std::to_string(seq)}, {"msg-type", "8"},         {"exec-type", "F"},
+            {"session", headers["session"]},    {"firm", headers["firm"]}, {"account", headers["account"]}};
     }
     p.produce(s.topic(), "e2e", payload, hs, nullptr, 0);
     p.flush(5000);
@@ -749,8 +774,10 @@ BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_f
     }
     const auto bad = tx.exec1("select error from compliance.audit where venue_seq = " + std::to_string(h + 1));
     BOOST_TEST(!bad[0].is_null());
-    const auto reps = tx.exec("select venue_seq, repeat_of_venue_seq, poss_resend from compliance.audit where "
-                              "exec_id = " + tx.quote(fill_exec_id) + " order by venue_seq");
+    const auto reps = tx.exec(
+        "select venue_seq, repeat_of_venue_seq, poss_resend from compliance.audit where "
+        "exec_id = " +
+        tx.quote(fill_exec_id) + " order by venue_seq");
     BOOST_TEST_REQUIRE(reps.size() == 3U);
     BOOST_TEST(reps[0][1].is_null());
     BOOST_TEST(reps[1][1].as<std::uint64_t>() == fill_seq);
@@ -775,8 +802,10 @@ BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_f
   const auto v = s.cmd("verify");
   BOOST_TEST(v.rc == 0, v.out);
   // Bad command lines: a coded message and exit code 2.
-  for (const char* args : {"export --kind audit --from yesterday --to 2100-01-01", "export --kind trades --from "
-                           "2000-01-01 --to 2100-01-01", "verify --frm 1", "frobnicate", "alerts close"}) {
+  for (const char* args : {"export --kind audit --from yesterday --to 2100-01-01",
+                           "export --kind trades --from "
+                           "2000-01-01 --to 2100-01-01",
+                           "verify --frm 1", "frobnicate", "alerts close"}) {
     const auto r = s.cmd(args);
     BOOST_TEST(r.rc == 2, args << ": " << r.out);
     BOOST_TEST(r.out.find("CMP0") != std::string::npos, args << ": " << r.out);

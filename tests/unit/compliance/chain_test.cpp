@@ -14,7 +14,10 @@ namespace {
 
 std::string fix(std::string body) {
   for (auto& c : body) c = c == '|' ? '\x01' : c;
-  std::string msg = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01" + body;
+  std::string msg =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01" + body;
   unsigned sum = 0;
   for (unsigned char c : msg) sum += c;
   char trailer[16];
@@ -23,13 +26,14 @@ std::string fix(std::string body) {
 }
 
 std::vector<std::pair<std::string, std::string>> headers(const std::string& seq) {
-  return {{"venue-seq", seq}, {"shard", "0"},    {"engine-seq", "17"},     {"msg-type", "8"},
-          {"exec-type", "F"}, {"session", "BRK1"}, {"firm", "ALPHA"}, {"account", "ALPHA-1"}};
+  return {{"venue-seq", seq}, {"shard", "0"},      {"engine-seq", "17"}, {"msg-type", "8"},
+          {"exec-type", "F"}, {"session", "BRK1"}, {"firm", "ALPHA"},    {"account", "ALPHA-1"}};
 }
 
-const std::string kFill = "35=8|34=12|49=VENUE|52=20261206-10:00:00.000|56=BRK1|1=ALPHA-1|6=101.5|11=C1|14=10|17=77|"
-                          "31=101.50|32=10|37=5|38=10|39=2|40=2|44=0101.50|54=1|55=ACME|59=0|60=20261206-10:00:00.123|"
-                          "150=F|151=0|880=9|";
+const std::string kFill =
+    "35=8|34=12|49=VENUE|52=20261206-10:00:00.000|56=BRK1|1=ALPHA-1|6=101.5|11=C1|14=10|17=77|"
+    "31=101.50|32=10|37=5|38=10|39=2|40=2|44=0101.50|54=1|55=ACME|59=0|60=20261206-10:00:00.123|"
+    "150=F|151=0|880=9|";
 
 }  // namespace
 

@@ -55,7 +55,8 @@ accounts = ["X"]
 BOOST_AUTO_TEST_CASE(the_local_stacks_file_is_valid) {
   setenv("VENUE_PG_URL", "postgresql://venue@127.0.0.1:1/venue", 0);
   setenv("VENUE_KAFKA_BROKERS", "127.0.0.1:1", 0);
-  const auto c = cp::load_config(std::filesystem::path(venue::test::source_dir()) / "deploy" / "local" / "compliance.toml");
+  const auto c =
+      cp::load_config(std::filesystem::path(venue::test::source_dir()) / "deploy" / "local" / "compliance.toml");
   BOOST_TEST(c.metrics_port == 19103);
   BOOST_TEST(c.surveillance.replay_seconds() >= 300);
 }

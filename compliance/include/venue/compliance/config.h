@@ -27,10 +27,10 @@ struct WashTradeRule {
 
 struct SpoofingRule {
   bool enabled = true;
-  std::int64_t min_order_qty = 1000;   // an order at least this large is "large"
-  std::int64_t min_orders = 3;         // or this many orders on one side ("layering")
-  std::int64_t max_distance_bps = 50;  // placed within this distance of the touch
-  std::int64_t max_lifetime_ms = 5000; // cancelled within this long of being placed
+  std::int64_t min_order_qty = 1000;    // an order at least this large is "large"
+  std::int64_t min_orders = 3;          // or this many orders on one side ("layering")
+  std::int64_t max_distance_bps = 50;   // placed within this distance of the touch
+  std::int64_t max_lifetime_ms = 5000;  // cancelled within this long of being placed
   std::int64_t trade_window_ms = 10000;
 };
 
