@@ -21,6 +21,7 @@ const std::array<ColumnInfo, kColumnCount>& columns() {
       {"msg_type", ColKind::kText},
       {"exec_type", ColKind::kText},
       {"exec_id", ColKind::kText},
+      {"exec_ref_id", ColKind::kText},
       {"order_id", ColKind::kText},
       {"cl_ord_id", ColKind::kText},
       {"orig_cl_ord_id", ColKind::kText},
@@ -49,6 +50,7 @@ const std::array<ColumnInfo, kColumnCount>& columns() {
       {"text", ColKind::kText},
       {"poss_resend", ColKind::kBool},
       {"repeat_of_venue_seq", ColKind::kInt},
+      {"bust_of_venue_seq", ColKind::kInt},
       {"shard", ColKind::kInt},
       {"engine_seq", ColKind::kInt},
       {"traceparent", ColKind::kText},
@@ -293,6 +295,7 @@ AuditRow row_from_record(const fs::ReportRecord& r, std::string* error) {
   }
   if (r.exec_type != 0) row.set(kExecType, std::string(1, r.exec_type));
   text(kExecId, tags::kExecID);
+  text(kExecRefId, kExecRefIdTag);
   text(kOrderId, tags::kOrderID);
   text(kClOrdId, tags::kClOrdID);
   text(kOrigClOrdId, tags::kOrigClOrdID);

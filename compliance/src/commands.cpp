@@ -454,6 +454,8 @@ const std::vector<std::string>& audit_export_columns() {
                                               "text",
                                               "poss_resend",
                                               "repeat_of_venue_seq",
+                                              "exec_ref_id",
+                                              "bust_of_venue_seq",
                                               "kafka_partition",
                                               "kafka_offset",
                                               "raw_fix",
@@ -472,11 +474,18 @@ const std::vector<std::string>& audit_export_columns() {
   return kCols;
 }
 
+// The ExecIDs of an alert's evidence fills that a trade bust (ExecType H) has cancelled since, as a JSON
+// array (a select-list expression over compliance.alerts).
+constexpr const char* kBustedExecIds =
+    "(select coalesce(json_agg(f.exec_id order by f.venue_seq), '[]') from compliance.audit f where f.exec_id = "
+    "any(alerts.evidence_exec_ids) and f.exec_type = 'F' and f.repeat_of_venue_seq is null and exists (select 1 "
+    "from compliance.audit b where b.exec_type = 'H' and b.bust_of_venue_seq = f.venue_seq))::text";
+
 const std::vector<std::string>& alert_export_columns() {
   static const std::vector<std::string> kCols{
-      "alert_id", "rule",     "state",     "event_time", "detected_at",       "firm",
-      "account",  "owner",    "symbol",    "summary",    "trigger_venue_seq", "evidence_exec_ids",
-      "figures",  "evidence", "closed_by", "closed_at",  "close_reason",      "published_at"};
+      "alert_id",  "rule",      "state",        "event_time",        "detected_at",       "firm",    "account",
+      "owner",     "symbol",    "summary",      "trigger_venue_seq", "evidence_exec_ids", "figures", "evidence",
+      "closed_by", "closed_at", "close_reason", "published_at",      "busted_exec_ids"};
   return kCols;
 }
 
@@ -572,8 +581,8 @@ int cmd_export(const Args& a, std::ostream& out, std::ostream& err) {
         select += col + "::text";
       }
       const bool is_int = col == "venue_seq" || col == "reject_code" || col == "repeat_of_venue_seq" ||
-                          col == "kafka_partition" || col == "kafka_offset" || col == "skipped_before" ||
-                          col == "shard" || col == "engine_seq";
+                          col == "bust_of_venue_seq" || col == "kafka_partition" || col == "kafka_offset" ||
+                          col == "skipped_before" || col == "shard" || col == "engine_seq";
       kinds.push_back(is_int ? Json::kInt : col == "poss_resend" ? Json::kBool : Json::kString);
     }
     tx.exec_params("declare x no scroll cursor for select " + select +
@@ -613,13 +622,15 @@ int cmd_export(const Args& a, std::ostream& out, std::ostream& err) {
     const std::vector<Json> kinds{Json::kString, Json::kString, Json::kString, Json::kString, Json::kString,
                                   Json::kString, Json::kString, Json::kString, Json::kString, Json::kString,
                                   Json::kInt,    Json::kRaw,    Json::kRaw,    Json::kRaw,    Json::kString,
-                                  Json::kString, Json::kString, Json::kString};
+                                  Json::kString, Json::kString, Json::kString, Json::kRaw};
     const auto rows = tx.exec_params(
         "select alert_id, rule, state, (extract(epoch from event_time) * 1000000)::bigint, (extract(epoch from "
         "detected_at) * 1000000)::bigint, firm, account, owner, symbol, summary, trigger_venue_seq::text, "
         "to_json(evidence_exec_ids)::text, figures::text, evidence::text, closed_by, (extract(epoch from closed_at) * "
-        "1000000)::bigint, close_reason, (extract(epoch from published_at) * 1000000)::bigint from compliance.alerts "
-        "where event_time >= to_timestamp($1 / 1e6) and event_time < to_timestamp($2 / 1e6)" +
+        "1000000)::bigint, close_reason, (extract(epoch from published_at) * 1000000)::bigint, " +
+            std::string(kBustedExecIds) +
+            " from compliance.alerts "
+            "where event_time >= to_timestamp($1 / 1e6) and event_time < to_timestamp($2 / 1e6)" +
             where + " order by trigger_venue_seq, alert_id",
         f, e);
     Writer w(o, json, cols, kinds);
@@ -630,7 +641,7 @@ int cmd_export(const Args& a, std::ostream& out, std::ostream& err) {
         if (fld.is_null()) continue;
         const bool time_col = i == 3 || i == 4 || i == 15 || i == 17;
         v[i] = time_col ? iso_of(fld) : fld.as<std::string>();
-        if (!json && i == 11) {  // CSV: the ExecIDs separated by spaces
+        if (!json && (i == 11 || i == 18)) {  // CSV: the ExecIDs separated by spaces
           std::string s;
           for (const auto& id : nlohmann::json::parse(*v[i])) s += (s.empty() ? "" : " ") + id.get<std::string>();
           v[i] = s;
@@ -656,6 +667,11 @@ void print_alert_text(std::ostream& out, const pqxx::row& r, bool with_evidence)
     out << "    closed by " << r[9].as<std::string>() << " at " << iso_of(r[10]) << ": " << r[11].as<std::string>()
         << "\n";
   }
+  if (const auto busted = nlohmann::json::parse(r[15].as<std::string>()); !busted.empty()) {
+    out << "    BUSTED since the alert: fill(s) ExecID";
+    for (const auto& id : busted) out << " " << id.get<std::string>();
+    out << " (trade bust, ExecType H)\n";
+  }
   if (with_evidence) {
     out << "    figures: " << r[12].as<std::string>() << "\n    evidence:\n";
     for (const auto& e : nlohmann::json::parse(r[8].as<std::string>())) {
@@ -666,10 +682,12 @@ void print_alert_text(std::ostream& out, const pqxx::row& r, bool with_evidence)
   }
 }
 
-const char* kAlertSelect =
-    "select alert_id, rule, state, (extract(epoch from event_time) * 1000000)::bigint, firm, account, symbol, "
-    "summary, evidence::text, closed_by, (extract(epoch from closed_at) * 1000000)::bigint, close_reason, "
-    "figures::text, owner, trigger_venue_seq from compliance.alerts";
+std::string alert_select() {
+  return "select alert_id, rule, state, (extract(epoch from event_time) * 1000000)::bigint, firm, account, symbol, "
+         "summary, evidence::text, closed_by, (extract(epoch from closed_at) * 1000000)::bigint, close_reason, "
+         "figures::text, owner, trigger_venue_seq, " +
+         std::string(kBustedExecIds) + " from compliance.alerts";
+}
 
 nlohmann::json alert_row_json(const pqxx::row& r) {
   nlohmann::json j{{"alert_id", r[0].as<std::string>()},
@@ -683,7 +701,8 @@ nlohmann::json alert_row_json(const pqxx::row& r) {
                    {"evidence", nlohmann::json::parse(r[8].as<std::string>())},
                    {"figures", nlohmann::json::parse(r[12].as<std::string>())},
                    {"owner", r[13].as<std::string>()},
-                   {"trigger_venue_seq", r[14].as<std::int64_t>()}};
+                   {"trigger_venue_seq", r[14].as<std::int64_t>()},
+                   {"busted_exec_ids", nlohmann::json::parse(r[15].as<std::string>())}};
   j["closed_by"] = r[9].is_null() ? nlohmann::json() : nlohmann::json(r[9].as<std::string>());
   j["closed_at"] = r[10].is_null() ? nlohmann::json() : nlohmann::json(iso_of(r[10]));
   j["close_reason"] = r[11].is_null() ? nlohmann::json() : nlohmann::json(r[11].as<std::string>());
@@ -715,7 +734,7 @@ int cmd_alerts(const Args& a, std::ostream& out) {
     if (a.has("account")) where += " and account = " + tx.quote(a.get("account"));
     if (from) where += " and event_time >= to_timestamp(" + std::to_string(*from) + " / 1e6)";
     if (to) where += " and event_time < to_timestamp(" + std::to_string(*to) + " / 1e6)";
-    const auto rows = tx.exec(std::string(kAlertSelect) + where + " order by trigger_venue_seq, alert_id");
+    const auto rows = tx.exec(alert_select() + where + " order by trigger_venue_seq, alert_id");
     if (json) {
       auto arr = nlohmann::json::array();
       for (const auto& r : rows) arr.push_back(alert_row_json(r));
@@ -732,7 +751,7 @@ int cmd_alerts(const Args& a, std::ostream& out) {
     const Target t = target_of(a);
     auto c = connect(t);
     pqxx::read_transaction tx(*c);
-    const auto rows = tx.exec_params(std::string(kAlertSelect) + " where alert_id = $1", id);
+    const auto rows = tx.exec_params(alert_select() + " where alert_id = $1", id);
     if (rows.empty()) throw UsageError{"CMP020", "no alert " + id};
     if (json) {
       out << alert_row_json(rows[0]).dump(2) << "\n";
@@ -841,6 +860,10 @@ int cmd_status(const Args& a, std::ostream& out) {
                  {"updated_at", iso_of(h[0])}};
     s["gaps"] = gap_report(tx, head);
     s["parked_records"] = tx.exec1("select count(*) from compliance.parked")[0].as<std::int64_t>();
+    const auto busts = tx.exec1(
+        "select count(*), count(*) filter (where bust_of_venue_seq is null) from compliance.audit where exec_type = "
+        "'H' and repeat_of_venue_seq is null");
+    s["trade_busts"] = {{"total", busts[0].as<std::int64_t>()}, {"unmatched", busts[1].as<std::int64_t>()}};
     const auto svc = tx.exec(
         "select extract(epoch from now() - heartbeat_at)::float8, ready, state::text from compliance.service_state");
     if (svc.empty()) {
@@ -897,6 +920,8 @@ int cmd_status(const Args& a, std::ostream& out) {
         << ack["reason"].get<std::string>() << "\n";
   }
   out << "parked records: " << s["parked_records"] << "\n";
+  out << "trade busts:    " << s["trade_busts"]["total"]
+      << " (of fills not in the trail: " << s["trade_busts"]["unmatched"] << ")\n";
   if (s.contains("kafka")) {
     const auto& k = s["kafka"];
     if (k.contains("error")) {

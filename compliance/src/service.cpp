@@ -118,6 +118,8 @@ struct Service::Impl {
   prometheus::Counter* batches;
   prometheus::Counter* duplicates;
   prometheus::Counter* repeats;
+  prometheus::Counter* busts;
+  prometheus::Counter* busts_unmatched;
   prometheus::Counter* parked;
   prometheus::Counter* staged;
   prometheus::Counter* db_failures;
@@ -147,6 +149,9 @@ struct Service::Impl {
     batches = counter("compliance_batches_total", "Batch transactions committed");
     duplicates = counter("compliance_duplicates_skipped_total", "Records whose venue-seq was already stored");
     repeats = counter("compliance_repeats_total", "PossResend reports stored as a repeat of an earlier ExecID");
+    busts = counter("compliance_busts_total", "Trade busts (ExecType H) stored, linked to the fill they cancel");
+    busts_unmatched = counter("compliance_busts_unmatched_total",
+                              "Trade busts whose busted fill is not in the audit trail (bust_of_venue_seq NULL)");
     parked = counter("compliance_records_parked_total", "Bad records parked in compliance.parked with the reason");
     staged = counter("compliance_rows_staged_total", "Records moved to compliance.pending behind a gap");
     db_failures = counter("compliance_db_failures_total", "Batch transactions that failed (kept and tried again)");
@@ -485,8 +490,69 @@ struct Service::Impl {
     }
   }
 
+  // A fill's keys among the batch's fills: its ExecID, and "\x01<OrderID>\x01<TrdMatchID>".
+  static std::string fill_key(std::string_view order_id, std::string_view trd_match_id) {
+    std::string k = "\x01";
+    k += order_id;
+    k += '\x01';
+    k += trd_match_id;
+    return k;
+  }
+
+  // A trade bust (ExecType H) points at the fill it cancels: ExecRefID(19) when the venue sent one,
+  // else the fill of the same OrderID and TrdMatchID (spec/compliance.md, "Trade busts"). A bust of a
+  // fill not in the trail is stored as sent, bust_of_venue_seq NULL, logged and counted.
+  void link_bust(pqxx::work& tx, const fs::ReportRecord& r, AuditRow& row,
+                 const std::unordered_map<std::string, std::uint64_t>& batch_fills) {
+    const std::string ref(r.fix.text(kExecRefIdTag));
+    const std::string order_id(r.fix.text(fs::tags::kOrderID));
+    const std::string match(r.fix.text(fs::tags::kTrdMatchID));
+    std::optional<std::uint64_t> fill;
+    if (!ref.empty()) {
+      if (auto f = batch_fills.find(ref); f != batch_fills.end()) {
+        fill = f->second;
+      } else {
+        const auto q = tx.exec_params(
+            "select venue_seq from compliance.audit where exec_id = $1 and exec_type = 'F' and repeat_of_venue_seq is "
+            "null order by venue_seq limit 1",
+            ref);
+        if (!q.empty()) fill = q[0][0].as<std::uint64_t>();
+      }
+    } else if (!order_id.empty() && !match.empty()) {
+      if (auto f = batch_fills.find(fill_key(order_id, match)); f != batch_fills.end()) {
+        fill = f->second;
+      } else {
+        const auto q = tx.exec_params(
+            "select venue_seq from compliance.audit where order_id = $1 and trd_match_id = $2 and exec_type = 'F' "
+            "and repeat_of_venue_seq is null order by venue_seq limit 1",
+            order_id, match);
+        if (!q.empty()) fill = q[0][0].as<std::uint64_t>();
+      }
+    }
+    busts->Increment();
+    if (fill) {
+      row.set(kBustOf, std::to_string(*fill));
+      VENUE_LOG_KV(warning, "trade bust stored",
+                   {{"venue_seq", r.venue_seq},
+                    {"exec_id", std::string(r.fix.text(fs::tags::kExecID))},
+                    {"busted_venue_seq", *fill},
+                    {"exec_ref_id", ref},
+                    {"traceparent", r.traceparent}});
+    } else {
+      busts_unmatched->Increment();
+      VENUE_LOG_KV(error, "trade bust of a fill not in the audit trail (stored, bust_of_venue_seq NULL)",
+                   {{"venue_seq", r.venue_seq},
+                    {"exec_id", std::string(r.fix.text(fs::tags::kExecID))},
+                    {"exec_ref_id", ref},
+                    {"order_id", order_id},
+                    {"trd_match_id", match},
+                    {"traceparent", r.traceparent}});
+    }
+  }
+
   void drain(pqxx::work& tx, Batch& b, Head& h) {
     std::unordered_map<std::string, std::uint64_t> batch_exec_ids;
+    std::unordered_map<std::string, std::uint64_t> batch_fills;
     const auto max_rows = static_cast<std::size_t>(cfg.max_batch) * 2;
     b.rows.reserve(std::min(max_rows, buffer.size()));
     b.drained.reserve(std::min(max_rows, buffer.size()));
@@ -540,6 +606,11 @@ struct Service::Impl {
           if (!exec_id.empty()) {
             const auto& first_seq = row.v[kRepeatOf];
             batch_exec_ids.emplace(std::string(exec_id), first_seq ? std::stoull(*first_seq) : seq);
+          }
+          if (r->exec_type == 'H' && !row.v[kRepeatOf]) link_bust(tx, *r, row, batch_fills);
+          if (r->exec_type == 'F' && !row.v[kRepeatOf]) {
+            batch_fills.emplace(std::string(exec_id), seq);
+            batch_fills.emplace(fill_key(r->fix.text(fs::tags::kOrderID), r->fix.text(fs::tags::kTrdMatchID)), seq);
           }
           if (!row.v[kRepeatOf]) {
             if (auto e = event_from_record(*r)) rules->on_event(*e, b.alerts);

@@ -40,7 +40,9 @@ std::int64_t bps(std::int64_t a, std::int64_t b) {
 }  // namespace
 
 std::optional<Event> event_from_record(const fix_session::ReportRecord& r) {
-  if (r.msg_type != '8') return std::nullopt;
+  // Trade busts (150=H) are not fed to the rules: an alert stands on what the owner did, and a bust of one
+  // of its fills shows with the alert (busted_exec_ids, spec/compliance.md).
+  if (r.msg_type != '8' || r.exec_type == 'H') return std::nullopt;
   const auto& f = r.fix;
   const auto t = f.timestamp_ns(tags::kTransactTime);
   if (!t) return std::nullopt;

@@ -11,6 +11,7 @@ create table audit (
   msg_type text not null,
   exec_type text,
   exec_id text,
+  exec_ref_id text,
   order_id text,
   cl_ord_id text,
   orig_cl_ord_id text,
@@ -39,6 +40,7 @@ create table audit (
   text text,
   poss_resend boolean not null,
   repeat_of_venue_seq bigint,
+  bust_of_venue_seq bigint,
   shard integer,
   engine_seq bigint,
   traceparent text,
@@ -52,6 +54,8 @@ create table audit (
 ) partition by range (trading_day);
 
 create index audit_exec_id on audit (exec_id);
+-- Trade busts (ExecType H), by the fill they cancel (NULL: a fill not in the trail).
+create index audit_busts on audit (bust_of_venue_seq) where exec_type = 'H';
 
 -- The chain's end as the service last committed it (updated in the same transaction as the rows).
 create table chain_head (

@@ -6,6 +6,7 @@
 
 #include "venue/compliance/audit_row.h"
 #include "venue/compliance/commands.h"
+#include "venue/compliance/surveillance.h"
 
 namespace cp = venue::compliance;
 namespace fs = venue::fix_session;
@@ -53,6 +54,34 @@ BOOST_AUTO_TEST_CASE(a_fill_fills_its_columns_with_the_fix_text_kept) {
   BOOST_TEST(*row.v[cp::kPossResend] == "false");
   BOOST_TEST(*row.v[cp::kTrdMatchId] == "9");
   BOOST_TEST(!row.v[cp::kError].has_value());
+}
+
+// A trade bust (ExecType H, FIX 4.4): ExecRefID(19) names the fill it cancels; the row keeps it, and the
+// rules are not fed it (an alert stands on what the owner did).
+BOOST_AUTO_TEST_CASE(a_trade_bust_keeps_the_exec_id_of_the_fill_it_cancels) {
+  const std::string bust =
+      "35=8|34=13|49=VENUE|52=20261206-10:05:00.000|56=BRK1|1=ALPHA-1|6=0|11=C1|14=0|17=78|19=77|"
+      "31=101.50|32=10|37=5|38=10|39=4|40=2|44=101.50|54=1|55=ACME|59=0|60=20261206-10:05:00.000|"
+      "150=H|151=0|880=9|";
+  auto h = headers("43");
+  h[4].second = "H";
+  std::string why;
+  const auto r = fs::read_report_record(fix(bust), h, &why);
+  BOOST_TEST_REQUIRE(r.has_value(), why);
+  std::string error;
+  const auto row = cp::row_from_record(*r, &error);
+  BOOST_TEST(error.empty());
+  BOOST_TEST(row.v[cp::kExecType].value_or("") == "H");
+  BOOST_TEST(row.v[cp::kExecId].value_or("") == "78");
+  BOOST_TEST(row.v[cp::kExecRefId].value_or("") == "77");
+  BOOST_TEST(row.v[cp::kCumQty].value_or("") == "0");
+  BOOST_TEST(!row.v[cp::kBustOf].has_value());  // linked by the service, which knows the trail
+  BOOST_TEST(!cp::event_from_record(*r).has_value());
+  // A fill has no ExecRefID.
+  const auto f = fs::read_report_record(fix(kFill), headers("42"), &why);
+  BOOST_TEST_REQUIRE(f.has_value(), why);
+  BOOST_TEST(!cp::row_from_record(*f, &error).v[cp::kExecRefId].has_value());
+  BOOST_TEST(cp::event_from_record(*f).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(the_hash_covers_every_column_and_the_row_before) {

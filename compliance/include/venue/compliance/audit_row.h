@@ -28,6 +28,9 @@
 
 namespace venue::compliance {
 
+// ExecRefID(19): on a trade bust (ExecType H), the ExecID of the fill it cancels (FIX 4.4).
+inline constexpr int kExecRefIdTag = 19;
+
 // Columns in table order (prev_hash and row_hash follow them).
 enum Col : std::uint8_t {
   kVenueSeq,
@@ -36,6 +39,7 @@ enum Col : std::uint8_t {
   kMsgType,
   kExecType,
   kExecId,
+  kExecRefId,
   kOrderId,
   kClOrdId,
   kOrigClOrdId,
@@ -64,6 +68,7 @@ enum Col : std::uint8_t {
   kText,
   kPossResend,
   kRepeatOf,
+  kBustOf,
   kShard,
   kEngineSeq,
   kTraceparent,
