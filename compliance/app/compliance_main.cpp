@@ -86,6 +86,17 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "run") return serve({args.begin() + 1, args.end()});
+  // `compliance --config FILE status` (or --db URL) is read as `compliance status --config FILE`: officers
+  // keep the configuration in a shell variable in front of the command.
+  if ((args[0] == "--config" || args[0] == "--db") && args.size() >= 3) {
+    for (const char* command : {"verify", "export", "alerts", "status", "gaps"}) {
+      if (args[2] == command) {
+        std::vector<std::string> moved{args[2], args[0], args[1]};
+        moved.insert(moved.end(), args.begin() + 3, args.end());
+        return cp::run_command(moved, std::cout, std::cerr);
+      }
+    }
+  }
   if (args[0].rfind("--", 0) == 0) return serve(args);
   return cp::run_command(args, std::cout, std::cerr);
 }
