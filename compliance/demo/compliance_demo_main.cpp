@@ -56,9 +56,8 @@ class Demo {
                .username = "load",
                .password = "load-secret",
                .reset_seq_num = true,
-               .dir = o.dir}) {
-    run_ = "demo" + std::to_string(std::time(nullptr) % 100000);
-  }
+               .dir = o.dir}),
+        run_("demo" + std::to_string(std::time(nullptr) % 100000)) {}
 
   void run() {
     logon(brk1_);
@@ -78,6 +77,7 @@ class Demo {
     const auto bid = order(load_, "1", "99.90", "10", "LOAD-1", "0");
     order(load_, "2", "100.10", "10", "LOAD-1", "0");
     std::vector<std::string> layers;
+    layers.reserve(3);
     for (const char* px : {"100.10", "100.11", "100.12"})
       layers.push_back(order(brk1_, "2", px, "200", "ALPHA-1", "0"));
     order(brk1_, "1", "100.10", "10", "ALPHA-2", "F");
@@ -86,6 +86,7 @@ class Demo {
 
     step("4. order-to-trade: LOAD-1 places 40 bids at 95.00 and cancels them all (80 order messages, 2 fills)");
     std::vector<std::string> bids;
+    bids.reserve(40);
     for (int i = 0; i < 40; ++i) bids.push_back(order(load_, "1", "95.00", "1", "LOAD-1", "0"));
     for (const auto& id : bids) cancel(load_, id, "1", "LOAD-1");
 
@@ -128,7 +129,7 @@ class Demo {
 
   std::string order(e2e::FixClient& c, const char* side, const char* px, const char* qty, const char* account,
                     const char* expect) {
-    const std::string id = next_id();
+    std::string id = next_id();
     c.send(e2e::new_order(
         {.clordid = id, .symbol = o_.symbol, .side = side, .price = px, .qty = qty, .account = account}));
     c.expect(e2e::er(id, expect), 10s);

@@ -118,7 +118,7 @@ struct Args {
     return get(k);
   }
   std::string choice(const std::string& k, std::initializer_list<const char*> allowed, const std::string& def) const {
-    const std::string v = get(k, def);
+    std::string v = get(k, def);
     for (const char* a : allowed) {
       if (v == a) return v;
     }
@@ -140,7 +140,7 @@ Args parse_args(const std::vector<std::string>& args, const std::set<std::string
       std::string value;
       if (const auto eq = name.find('='); eq != std::string::npos) {
         value = name.substr(eq + 1);
-        name = name.substr(0, eq);
+        name.resize(eq);
       } else {
         if (i + 1 >= args.size()) throw UsageError{"CMP003", "--" + name + " needs a value"};
         value = args[++i];

@@ -254,7 +254,9 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
 
   auto level_add = [&](State::Side& side, const std::string& who, std::int64_t px, int n) {
     auto bump = [&](std::map<std::int64_t, int>& m) {
-      if ((m[px] += n) <= 0) m.erase(px);
+      auto& count = m[px];
+      count += n;
+      if (count <= 0) m.erase(px);
     };
     bump(side.total);
     auto& mine = side.by_owner[who];
@@ -411,7 +413,8 @@ void Surveillance::on_event(const Event& e, std::vector<Alert>& out) {
       auto o = remove_order(e.order_id);
       if (!o || !cfg_.spoofing.enabled) break;
       const auto& sp = cfg_.spoofing;
-      auto& cands = st.spoofs[{owner, e.symbol, o->side}];
+      const std::tuple<std::string, std::string, char> spoof_key{owner, e.symbol, o->side};
+      auto& cands = st.spoofs[spoof_key];
       while (!cands.empty() && cands.front().cancelled_ns < e.time_ns - sp.trade_window_ms * kMs) cands.pop_front();
       if (o->filled || !o->near || e.time_ns - o->placed_ns > sp.max_lifetime_ms * kMs) break;
       cands.push_back({*o, e.order_id, e.exec_id, e.venue_seq, e.time_ns});

@@ -472,7 +472,7 @@ BOOST_AUTO_TEST_CASE(each_rule_fires_on_its_pattern_and_stays_quiet_on_its_near_
   FixClient& brk3 = v.client("BRK3");
   auto order = [&](FixClient& c, const std::string& sym, const char* side, const char* px, const char* qty,
                    const char* account, const char* expect) {
-    const std::string id = v.id("r");
+    std::string id = v.id("r");
     c.send(new_order({.clordid = id, .symbol = sym, .side = side, .price = px, .qty = qty, .account = account}));
     c.expect(er(id, expect), 10s);
     return id;
@@ -511,6 +511,7 @@ BOOST_AUTO_TEST_CASE(each_rule_fires_on_its_pattern_and_stays_quiet_on_its_near_
   // that trade and 19 resting ones (22 messages, 3 fills: under 10 x 3).
   const std::string otr = v.symbol();
   std::vector<std::string> resting;
+  resting.reserve(20);
   for (int i = 0; i < 20; ++i) resting.push_back(order(brk3, otr, kBuy, "90.00", "1", "GAMMA-1", "0"));
   for (int i = 0; i < 10; ++i) cancel(brk3, otr, resting[static_cast<std::size_t>(i)], kBuy, "GAMMA-1");
   const std::string otr_near = v.symbol();
@@ -855,10 +856,9 @@ BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_f
     BOOST_TEST(first.out.find("\"venue_seq\": " + std::to_string(h + 5)) != std::string::npos, first.out);
   }
   // Bad command lines: a coded message and exit code 2.
-  for (const char* args : {"export --kind audit --from yesterday --to 2100-01-01",
-                           "export --kind trades --from "
-                           "2000-01-01 --to 2100-01-01",
-                           "verify --frm 1", "frobnicate", "alerts close"}) {
+  for (const char* args :
+       {"export --kind audit --from yesterday --to 2100-01-01",
+        "export --kind trades --from 2000-01-01 --to 2100-01-01", "verify --frm 1", "frobnicate", "alerts close"}) {
     const auto r = s.cmd(args);
     BOOST_TEST(r.rc == 2, args << ": " << r.out);
     BOOST_TEST(r.out.find("CMP0") != std::string::npos, args << ": " << r.out);

@@ -3,6 +3,7 @@
 // as evidence, and stays quiet on a near miss (one condition short). Reports are fed as the venue would
 // publish them, in venue-seq order.
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 
 #include "venue/compliance/surveillance.h"
 
@@ -20,7 +21,7 @@ class Feed {
 
   // A resting limit order: its acknowledgement. Returns the OrderID.
   std::string rest(const std::string& account, char side, const std::string& sym, double px, std::int64_t qty) {
-    const std::string id = std::to_string(++order_);
+    std::string id = std::to_string(++order_);
     live_[id] = {account, side, sym, to_units(px), qty * kOne, qty * kOne};
     report(make('0', id, "0"));
     return id;
@@ -71,7 +72,7 @@ class Feed {
     std::int64_t qty;
     std::int64_t leaves;
   };
-  static std::int64_t to_units(double px) { return static_cast<std::int64_t>(px * 100 + 0.5) * (kOne / 100); }
+  static std::int64_t to_units(double px) { return std::llround(px * 100) * (kOne / 100); }
   cp::Event make(char exec_type, const std::string& id, const char* status) {
     const auto& o = live_.at(id);
     cp::Event e;
@@ -190,6 +191,7 @@ BOOST_AUTO_TEST_CASE(orders_far_from_the_touch_or_slow_to_cancel_or_without_a_tr
 BOOST_AUTO_TEST_CASE(many_orders_without_fills_exceed_the_order_to_trade_ratio_once_per_window) {
   Feed f(config());
   std::vector<std::string> ids;
+  ids.reserve(20);
   for (int i = 0; i < 19; ++i) ids.push_back(f.rest("GAMMA-1", '1', "OT", 90.00, 1));
   BOOST_TEST(f.count("order_to_trade") == 0U);  // 19 < min_orders
   ids.push_back(f.rest("GAMMA-1", '1', "OT", 90.00, 1));
