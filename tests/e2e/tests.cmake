@@ -43,6 +43,14 @@ venue_test(NAME e2e_dropcopy_test LABELS integration SOURCES e2e/dropcopy_test.c
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
 
+# Compliance end to end: the venue, Kafka, PostgreSQL and the compliance process (label integration: it
+# needs deploy/local/with-services --pg --kafka).
+venue_test(NAME e2e_compliance_test LABELS integration SOURCES e2e/compliance_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+add_dependencies(e2e_compliance_test venue venue-passwd compliance)
+add_dependencies(e2e_tests e2e_compliance_test)
+
 # The venue's consumer of venue.risk-control against the real Kafka broker (label integration).
 venue_test(NAME e2e_risk_control_test LABELS integration SOURCES e2e/risk_control_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
