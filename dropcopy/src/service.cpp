@@ -54,6 +54,12 @@ Service::Impl::Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std
                             "(DC006): the window moved up, the unseen ones kept as gaps")
                       .Register(reg)
                       .Add({});
+  unsure = &prometheus::BuildCounter()
+                .Name("dropcopy_copies_unsure_total")
+                .Help("Copies marked PossResend(97)=Y because their venue-seq lies below what the drop copy still "
+                      "remembers having copied (it may be a repeat)")
+                .Register(reg)
+                .Add({});
 }
 
 void Service::Impl::start() {
@@ -88,6 +94,7 @@ void Service::Impl::run() {
     update_sent_through();
     const std::int64_t now = steady_ns();
     commit_if_due(now, false);
+    if (cursors_due) write_cursors();
     start_catch_ups();
     acceptor->poll(more ? 0.0 : uncommitted > 0 ? 0.01 : 0.05);
     if (now >= next_metrics) {

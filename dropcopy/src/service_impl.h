@@ -63,6 +63,7 @@ struct Service::Impl final : FIX::Application {
     // Per partition: below this offset every record in scope went to the client while it was logged on
     // (catch_up_range.h). Moves with the main path while the client is logged on and not catching up.
     std::map<std::int32_t, std::int64_t> sent_through;
+    bool stored_while_away = false;  // a copy was stored this turn while the client was logged out
     std::filesystem::path cursor_file;
     bool cursor_dirty = true;
     std::uint64_t store_resets = 0;
@@ -125,11 +126,14 @@ struct Service::Impl final : FIX::Application {
   std::int64_t uncommitted = 0;
   std::int64_t first_uncommitted_ns = 0;
 
+  bool cursors_due = false;  // a catch-up was asked for or ended: write the cursors after this turn's flush
+
   std::map<std::uint64_t, Run> runs;
   std::uint64_t next_run_id = 1;
 
   prometheus::Counter* refused_app = nullptr;
   prometheus::Counter* window_moved = nullptr;
+  prometheus::Counter* unsure = nullptr;
   // VENUE_DROPCOPY_KILL_AFTER_COPIES=N (tests only): SIGKILL itself once the batch holding the N-th copy
   // is written to the stores and sent to the clients, before its offsets are committed. 0: never.
   long kill_after_copies = 0;
@@ -156,7 +160,7 @@ struct Service::Impl final : FIX::Application {
 
   // copying.cpp
   void deliver(const fsn::ReportRecord& r);
-  bool send_copy(Session& s, FIX::Message& copy, std::uint64_t seq, bool poss_resend, std::int64_t transact_ns);
+  bool send_copy(Session& s, const FIX::Message& copy, std::uint64_t seq, bool poss_resend, std::int64_t transact_ns);
   static FIX::Message copy_of(const fsn::ReportRecord& r);
   static bool wants(const Session& s, const fsn::ReportRecord& r);
 
