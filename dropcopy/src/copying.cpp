@@ -20,6 +20,10 @@ constexpr int kCopyMsgIndicatorTag = 797;
 // copied with PossResend(97)=Y, since it may be a repeat. Never passed on unmarked twice.
 void Service::Impl::deliver(const fsn::ReportRecord& r) {
   const std::uint64_t seq = r.venue_seq;
+  if (seen_history_unknown) {
+    seen.unknown_below(seq);
+    seen_history_unknown = false;
+  }
   const auto seen_before = seen.check(seq);
   if (seen.insert(seq)) {
     window_moved->Increment();

@@ -117,6 +117,9 @@ struct Service::Impl final : FIX::Application {
   VenueSeqSet seen;
   std::filesystem::path seen_file;
   bool seen_dirty = false;
+  // The file was missing or unreadable while the sessions had copies: what was copied before is not known,
+  // so venue-seqs below the first one read are copied marked (VenueSeqSet::unknown_below).
+  bool seen_history_unknown = false;
 
   // The main path, as far as this thread has handled it: where it started and where it is per partition.
   bool main_known = false;

@@ -219,19 +219,32 @@ void Service::Impl::write_cursors() {
   cursors_due = false;
 }
 
-// The venue-seqs the main path copied before the last stop. Without the file (first start, or lost) the
-// set starts empty: the copies read again after a crash are still recognised by each store's read-back
-// (remember_stored), and a report the venue publishes again later than that is copied marked only if the
-// set cannot tell (kUnsure); an unreadable file is logged (DC005) and treated as none.
+// The venue-seqs the main path copied before the last stop. On a first start there is none. A file lost
+// or unreadable while the sessions have copies (DC005): the copies read again after a crash are still
+// recognised by each store's read-back (remember_stored), and every venue-seq below the first one read
+// is copied marked PossResend(97)=Y (it may have been copied before).
 void Service::Impl::load_seen() {
   seen_file = cfg.store_dir / "copied-venue-seqs";
+  const bool had_copies = std::any_of(sessions.begin(), sessions.end(), [](const Session& s) {
+    return s.stored.seq > 0 || s.sent.seq > 0 || std::filesystem::exists(s.cursor_file);
+  });
   const auto text = read_file(seen_file);
-  if (!text) return;
+  if (!text) {
+    seen_history_unknown = had_copies;
+    if (had_copies) {
+      VENUE_LOG_KV(warning, "DC005 no file of copied venue-seqs although the sessions have copies: reports below "
+                            "the first one read are copied marked PossResend",
+                   {{"file", seen_file.string()}});
+    }
+    return;
+  }
   if (auto parsed = VenueSeqSet::parse(*text)) {
     seen = std::move(*parsed);
     VENUE_LOG_KV(info, "copied venue-seqs read back", {{"floor", seen.floor()}, {"top", seen.top()}});
   } else {
-    VENUE_LOG_KV(warning, "DC005 file of copied venue-seqs unreadable: starting without it",
+    seen_history_unknown = true;
+    VENUE_LOG_KV(warning, "DC005 file of copied venue-seqs unreadable: reports below the first one read are copied "
+                          "marked PossResend",
                  {{"file", seen_file.string()}});
   }
 }

@@ -86,8 +86,13 @@ bool VenueSeqSet::in_hole(std::uint64_t seq) const {
 VenueSeqSet::Seen VenueSeqSet::check(std::uint64_t seq) const {
   if (seq > floor_) return seq <= top_ && bit(seq) ? Seen::kRepeat : Seen::kNew;
   if (in_hole(seq)) return Seen::kNew;
-  if (seq <= unsure_up_to_ || floor_ - seq >= span_) return Seen::kUnsure;
+  if (seq <= unsure_up_to_) return Seen::kUnsure;
   return Seen::kRepeat;
+}
+
+void VenueSeqSet::unknown_below(std::uint64_t seq) {
+  if (top_ != 0 || seq <= 1) return;
+  floor_ = top_ = unsure_up_to_ = seq - 1;
 }
 
 bool VenueSeqSet::insert(std::uint64_t seq) {

@@ -10,8 +10,9 @@
 // others, or a first start in the middle of a topic) moves the floor up; the venue-seqs it passes
 // without having seen them are kept as holes (ranges) and still count as new when they come. At most
 // `max_holes` ranges are kept; when more would be needed the lowest are forgotten, and a venue-seq at or
-// below a forgotten one, or more than `span` below the floor, is answered kUnsure: copy it, marked
-// PossResend(97)=Y, since it may be a repeat. Nothing is ever dropped for want of memory.
+// below a forgotten one is answered kUnsure: copy it, marked PossResend(97)=Y, since it may be a repeat.
+// Nothing is ever dropped for want of memory. A set that starts without its history (its file lost)
+// is told so with unknown_below(first venue-seq seen): everything below is kUnsure.
 //
 //   VenueSeqSet seen;
 //   switch (seen.check(seq)) {
@@ -45,6 +46,8 @@ class VenueSeqSet {
   explicit VenueSeqSet(std::uint64_t span = kDefaultSpan, std::size_t max_holes = kDefaultMaxHoles);
 
   Seen check(std::uint64_t seq) const;
+  // On an empty set: nothing is known below `seq` (it may all have been copied): kUnsure there.
+  void unknown_below(std::uint64_t seq);
   // Records `seq` as seen. True when the window had to move up past venue-seqs not seen (they became holes).
   bool insert(std::uint64_t seq);
 
