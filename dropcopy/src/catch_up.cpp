@@ -80,8 +80,9 @@ void Service::Impl::leave_catch_up(Session& s) {
     std::erase(run.sessions, &s);
     run.copies.erase(&s);
     if (run.sessions.empty()) {
-      feed->cancel_catch_up(run.id);
-      runs.erase(run.id);
+      const std::uint64_t id = run.id;
+      feed->cancel_catch_up(id);
+      runs.erase(id);
     }
   }
   s.run = nullptr;

@@ -314,7 +314,13 @@ bool KafkaFeed::step_runs() {
     Run& run = *it->second;
     if (!run.started) {
       const bool held = hold_catch_up_until_commit_ && commits_ == run.commits_at_request;
-      if (!held && now >= run.next_try_ns && !start_run(run)) run.next_try_ns = now + kRetryStartNs;
+      if (!held && now >= run.next_try_ns) {
+        if (start_run(run)) {
+          hold_catch_up_until_commit_ = false;  // the hook holds the first catch-up only
+        } else {
+          run.next_try_ns = now + kRetryStartNs;
+        }
+      }
       ++it;
       continue;
     }

@@ -142,9 +142,9 @@ class KafkaFeed {
   std::uint64_t commits_ = 0;
   std::map<std::uint64_t, std::unique_ptr<Run>> runs_;
   std::int64_t next_lag_ns_ = 0;
-  // VENUE_DROPCOPY_HOLD_CATCH_UP_UNTIL_COMMIT=1 (tests only): a catch-up starts only once a main-path
-  // commit has succeeded after it was asked for, which forces the interleaving where the main path has
-  // moved past records the catch-up must copy.
+  // VENUE_DROPCOPY_HOLD_CATCH_UP_UNTIL_COMMIT=1 (tests only): the first catch-up starts only once a
+  // main-path commit has succeeded after it was asked for, which forces the interleaving where the main
+  // path has moved past (and committed) records the catch-up must copy. Later ones are not held.
   bool hold_catch_up_until_commit_ = false;
 
   prometheus::Counter* consumed_;

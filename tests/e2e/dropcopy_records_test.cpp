@@ -37,7 +37,7 @@ struct Records {
   Records() {
     KafkaBroker::create_topic(topic, 2);
     const std::string kafka = "[kafka]\nbrokers = \"" + KafkaBroker::brokers() + "\"\ntopic = \"" + topic +
-                              "\"\ngroup_id = \"dropcopy-records-e2e\"\nmax_batch = 50\n";
+                              "\"\ngroup_id = \"" + topic + "\"\nmax_batch = 50\n";
     dc = std::make_unique<DropcopyProcess>(dir.path(), kafka,
                                            std::vector<DropcopySession>{{"DCALL", "scope = \"all\"\n"},
                                                                         {"DCALPHA", "scope = \"firms\"\nfirms = [\"ALPHA\"]\n"},
@@ -46,6 +46,7 @@ struct Records {
                                                                         {"DCRESET", "scope = \"all\"\n"},
                                                                         {"DCRESET2", "scope = \"all\"\n"},
                                                                         {"DCRESET3", "scope = \"all\"\n"}});
+    BOOST_TEST_MESSAGE("drop copy's folder: " << dir.path());
     dc->process().start();
     producer = std::make_unique<ReportProducer>(KafkaBroker::brokers(), topic);
   }
