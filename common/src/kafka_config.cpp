@@ -38,22 +38,21 @@ void read_connection(config::Table& k, Connection& c, const std::filesystem::pat
                                  "How the brokers are reached: plaintext, ssl (TLS), sasl_plaintext (SASL without "
                                  "TLS: SCRAM only), sasl_ssl (SASL over TLS)",
                                  {"plaintext", "ssl", "sasl_plaintext", "sasl_ssl"}, "plaintext");
-  const std::string ca = k.string(
-      "ssl_ca_file", "PEM file of the CA certificates the brokers' certificates are checked against; empty: the "
-                     "system's",
-      "");
+  const std::string ca =
+      k.string("ssl_ca_file",
+               "PEM file of the CA certificates the brokers' certificates are checked against; empty: the "
+               "system's",
+               "");
   const std::string cert =
       k.string("ssl_certificate_file", "PEM client certificate, for brokers that ask for one (mutual TLS)", "");
   const std::string key = k.string("ssl_key_file", "PEM private key of ssl_certificate_file", "");
-  const std::string key_password =
-      k.string("ssl_key_password", "Password of an encrypted ssl_key_file: \"$NAME\" reads environment variable NAME",
-               "");
-  c.ssl_verify_hostname = k.boolean(
-      "ssl_verify_hostname", "The broker's certificate must name the host it was reached at (turn off only for tests)",
-      true);
-  c.sasl_mechanism =
-      k.choice("sasl_mechanism", "SASL mechanism (security_protocol sasl_*)", {"SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"},
-               "SCRAM-SHA-512");
+  const std::string key_password = k.string(
+      "ssl_key_password", "Password of an encrypted ssl_key_file: \"$NAME\" reads environment variable NAME", "");
+  c.ssl_verify_hostname =
+      k.boolean("ssl_verify_hostname",
+                "The broker's certificate must name the host it was reached at (turn off only for tests)", true);
+  c.sasl_mechanism = k.choice("sasl_mechanism", "SASL mechanism (security_protocol sasl_*)",
+                              {"SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"}, "SCRAM-SHA-512");
   c.sasl_username = k.string("sasl_username", "SASL user name (required with security_protocol sasl_*)", "");
   const std::string password = k.string(
       "sasl_password",
@@ -80,7 +79,8 @@ void read_connection(config::Table& k, Connection& c, const std::filesystem::pat
     }
   }
   if (c.sasl()) {
-    if (c.sasl_username.empty()) k.fail("sasl_username", "required with security_protocol \"" + c.security_protocol + "\"");
+    if (c.sasl_username.empty())
+      k.fail("sasl_username", "required with security_protocol \"" + c.security_protocol + "\"");
     if (password.empty()) {
       k.fail("sasl_password", "required with security_protocol \"" + c.security_protocol + "\"");
     } else if (password[0] != '$') {

@@ -63,11 +63,9 @@ void Service::Impl::start_catch_ups() {
       auto [it, inserted] = request.from_offset.emplace(p, offset);
       if (!inserted) it->second = std::min(it->second, offset);
     }
-    VENUE_LOG_KV(info, "drop-copy session catching up from Kafka",
-                 {{"session", s->cfg->sender_comp_id},
-                  {"reason", s->catch_up_reason},
-                  {"above_venue_seq", m.seq},
-                  {"run", id}});
+    VENUE_LOG_KV(
+        info, "drop-copy session catching up from Kafka",
+        {{"session", s->cfg->sender_comp_id}, {"reason", s->catch_up_reason}, {"above_venue_seq", m.seq}, {"run", id}});
   }
   feed->start_catch_up(std::move(request));
 }

@@ -47,14 +47,16 @@ KafkaFeed::KafkaFeed(const Config& cfg, prometheus::Registry& registry, std::fun
                    .Add({});
   malformed_ = &prometheus::BuildCounter()
                     .Name("dropcopy_reports_malformed_total")
-                    .Help("Kafka records that are not a report (a header missing or malformed, not a FIX message): "
-                          "logged with the reason and not copied")
+                    .Help(
+                        "Kafka records that are not a report (a header missing or malformed, not a FIX message): "
+                        "logged with the reason and not copied")
                     .Register(reg)
                     .Add({});
   mismatched_ = &prometheus::BuildCounter()
                      .Name("dropcopy_reports_mismatched_total")
-                     .Help("Kafka records whose headers disagree with the report they carry (account, session, "
-                           "message or exec type): logged with the reason (DC004) and not copied")
+                     .Help(
+                         "Kafka records whose headers disagree with the report they carry (account, session, "
+                         "message or exec type): logged with the reason (DC004) and not copied")
                      .Register(reg)
                      .Add({});
   reread_ = &prometheus::BuildCounter()
@@ -83,12 +85,11 @@ KafkaFeed::KafkaFeed(const Config& cfg, prometheus::Registry& registry, std::fun
                                        // at once instead of waiting for the old member's session to time out
                                        // (45 s), so a crash does not hold the copies back.
                                        {"group.instance.id", cfg_.group_id + "/" + cfg_.client_id}});
-  consumer_ = std::make_unique<kafka::Consumer>(
-      kafka::ConsumerSettings{.brokers = cfg_.kafka.brokers,
-                              .group_id = cfg_.group_id,
-                              .client_id = cfg_.client_id,
-                              .properties = std::move(properties)},
-      registry_);
+  consumer_ = std::make_unique<kafka::Consumer>(kafka::ConsumerSettings{.brokers = cfg_.kafka.brokers,
+                                                                        .group_id = cfg_.group_id,
+                                                                        .client_id = cfg_.client_id,
+                                                                        .properties = std::move(properties)},
+                                                registry_);
   consumer_->subscribe({cfg_.topic});
 }
 
@@ -353,8 +354,8 @@ bool KafkaFeed::start_run(Run& run) {
       from = std::max<std::int64_t>(from, 0);
       if (from >= pos) {
         run.handover[p.partition] = pos;  // nothing before the main position to read here
-        handovers.push_back(
-            FeedItem{.kind = FeedItem::Kind::kHandover, .run = run.request.run, .partition = p.partition, .offset = pos});
+        handovers.push_back(FeedItem{
+            .kind = FeedItem::Kind::kHandover, .run = run.request.run, .partition = p.partition, .offset = pos});
       } else {
         assign.push_back({cfg_.topic, p.partition, from});
         run.reader_next[p.partition] = from;
@@ -363,12 +364,11 @@ bool KafkaFeed::start_run(Run& run) {
     if (!assign.empty()) {
       auto properties = cfg_.kafka.properties();
       properties.emplace_back("fetch.wait.max.ms", "10");
-      run.reader =
-          std::make_unique<kafka::Consumer>(kafka::ConsumerSettings{.brokers = cfg_.kafka.brokers,
-                                                                    .group_id = cfg_.group_id + ".catch-up",
-                                                                    .client_id = cfg_.client_id + "-catch-up",
-                                                                    .properties = std::move(properties)},
-                                            registry_);
+      run.reader = std::make_unique<kafka::Consumer>(kafka::ConsumerSettings{.brokers = cfg_.kafka.brokers,
+                                                                             .group_id = cfg_.group_id + ".catch-up",
+                                                                             .client_id = cfg_.client_id + "-catch-up",
+                                                                             .properties = std::move(properties)},
+                                                     registry_);
       run.reader->assign(assign);
     }
     for (auto& h : handovers) push(std::move(h));

@@ -26,8 +26,9 @@
 // catch-up in exactly the order this thread decided them. It is bounded: main records by the
 // uncommitted limit, catch-up records by kQueueLimit.
 //
-// Thread rules: construct, start(), request_stop(), wait_stopped() on the FIX thread; take(), commit(), start_catch_up() and
-// cancel_catch_up() from the FIX thread while it runs. The wake callback is called on the Kafka thread.
+// Thread rules: construct, start(), request_stop(), wait_stopped() on the FIX thread; take(), commit(),
+// start_catch_up() and cancel_catch_up() from the FIX thread while it runs. The wake callback is called on the Kafka
+// thread.
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -61,7 +62,7 @@ struct FeedItem {
   std::int64_t offset = -1;
   std::optional<fix_session::ReportRecord> record;  // kRecord: none when the reader refused it
   std::map<std::int32_t, std::int64_t> positions;   // kMainStart: where the main path starts
-  std::int64_t records_read = 0;                     // kRunDone: records the catch-up read
+  std::int64_t records_read = 0;                    // kRunDone: records the catch-up read
 };
 
 struct CatchUpRequest {

@@ -50,14 +50,16 @@ Service::Impl::Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std
                      .Add({});
   window_moved = &prometheus::BuildCounter()
                       .Name("dropcopy_venue_seq_window_moved_total")
-                      .Help("Times a venue-seq came more than the remembered window above every earlier one unseen "
-                            "(DC006): the window moved up, the unseen ones kept as gaps")
+                      .Help(
+                          "Times a venue-seq came more than the remembered window above every earlier one unseen "
+                          "(DC006): the window moved up, the unseen ones kept as gaps")
                       .Register(reg)
                       .Add({});
   unsure = &prometheus::BuildCounter()
                 .Name("dropcopy_copies_unsure_total")
-                .Help("Copies marked PossResend(97)=Y because their venue-seq lies below what the drop copy still "
-                      "remembers having copied (it may be a repeat)")
+                .Help(
+                    "Copies marked PossResend(97)=Y because their venue-seq lies below what the drop copy still "
+                    "remembers having copied (it may be a repeat)")
                 .Register(reg)
                 .Add({});
 }

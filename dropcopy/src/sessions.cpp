@@ -61,8 +61,9 @@ void Service::Impl::set_up_sessions() {
                                .Register(reg);
   auto& dup_family = prometheus::BuildCounter()
                          .Name("dropcopy_duplicates_skipped_total")
-                         .Help("Reports a session already had: read again after a restart, or published again by "
-                               "the venue under the same venue-seq")
+                         .Help(
+                             "Reports a session already had: read again after a restart, or published again by "
+                             "the venue under the same venue-seq")
                          .Register(reg);
   auto& seq_family = prometheus::BuildGauge()
                          .Name("dropcopy_session_last_venue_seq")
@@ -76,11 +77,10 @@ void Service::Impl::set_up_sessions() {
                              .Name("dropcopy_session_copies_waiting")
                              .Help("Copies stored for a session while its client was logged out, not yet sent")
                              .Register(reg);
-  auto& caught_up_family =
-      prometheus::BuildCounter()
-          .Name("dropcopy_copies_caught_up_total")
-          .Help("Copies a session got from Kafka because its store was behind (marked PossResend)")
-          .Register(reg);
+  auto& caught_up_family = prometheus::BuildCounter()
+                               .Name("dropcopy_copies_caught_up_total")
+                               .Help("Copies a session got from Kafka because its store was behind (marked PossResend)")
+                               .Register(reg);
   for (std::size_t i = 0; i < cfg.sessions.size(); ++i) {
     const auto& sc = cfg.sessions[i];
     const FIX::SessionID id = fsn::add_session(*settings, cfg.comp_id, sc.sender_comp_id);
@@ -159,10 +159,9 @@ void Service::Impl::remember_stored(Session& s) {
     hi = lo - 1;
   }
   if (!s.already_stored.empty()) {
-    VENUE_LOG_KV(info, "copies already stored will not be copied again",
-                 {{"session", s.cfg->sender_comp_id},
-                  {"count", s.already_stored.size()},
-                  {"last_venue_seq", s.stored.seq}});
+    VENUE_LOG_KV(
+        info, "copies already stored will not be copied again",
+        {{"session", s.cfg->sender_comp_id}, {"count", s.already_stored.size()}, {"last_venue_seq", s.stored.seq}});
   }
 }
 
@@ -232,8 +231,9 @@ void Service::Impl::load_seen() {
   if (!text) {
     seen_history_unknown = had_copies;
     if (had_copies) {
-      VENUE_LOG_KV(warning, "DC005 no file of copied venue-seqs although the sessions have copies: reports below "
-                            "the first one read are copied marked PossResend",
+      VENUE_LOG_KV(warning,
+                   "DC005 no file of copied venue-seqs although the sessions have copies: reports below "
+                   "the first one read are copied marked PossResend",
                    {{"file", seen_file.string()}});
     }
     return;
@@ -243,8 +243,9 @@ void Service::Impl::load_seen() {
     VENUE_LOG_KV(info, "copied venue-seqs read back", {{"floor", seen.floor()}, {"top", seen.top()}});
   } else {
     seen_history_unknown = true;
-    VENUE_LOG_KV(warning, "DC005 file of copied venue-seqs unreadable: reports below the first one read are copied "
-                          "marked PossResend",
+    VENUE_LOG_KV(warning,
+                 "DC005 file of copied venue-seqs unreadable: reports below the first one read are copied "
+                 "marked PossResend",
                  {{"file", seen_file.string()}});
   }
 }

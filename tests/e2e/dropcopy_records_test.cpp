@@ -38,14 +38,15 @@ struct Records {
     KafkaBroker::create_topic(topic, 2);
     const std::string kafka = "[kafka]\nbrokers = \"" + KafkaBroker::brokers() + "\"\ntopic = \"" + topic +
                               "\"\ngroup_id = \"" + topic + "\"\nmax_batch = 50\n";
-    dc = std::make_unique<DropcopyProcess>(dir.path(), kafka,
-                                           std::vector<DropcopySession>{{"DCALL", "scope = \"all\"\n"},
-                                                                        {"DCALPHA", "scope = \"firms\"\nfirms = [\"ALPHA\"]\n"},
-                                                                        {"DCWATCH", "scope = \"all\"\n"},
-                                                                        {"DCLATE", "scope = \"all\"\n"},
-                                                                        {"DCRESET", "scope = \"all\"\n"},
-                                                                        {"DCRESET2", "scope = \"all\"\n"},
-                                                                        {"DCRESET3", "scope = \"all\"\n"}});
+    dc = std::make_unique<DropcopyProcess>(
+        dir.path(), kafka,
+        std::vector<DropcopySession>{{"DCALL", "scope = \"all\"\n"},
+                                     {"DCALPHA", "scope = \"firms\"\nfirms = [\"ALPHA\"]\n"},
+                                     {"DCWATCH", "scope = \"all\"\n"},
+                                     {"DCLATE", "scope = \"all\"\n"},
+                                     {"DCRESET", "scope = \"all\"\n"},
+                                     {"DCRESET2", "scope = \"all\"\n"},
+                                     {"DCRESET3", "scope = \"all\"\n"}});
     BOOST_TEST_MESSAGE("drop copy's folder: " << dir.path());
     dc->process().start();
     producer = std::make_unique<ReportProducer>(KafkaBroker::brokers(), topic);
@@ -93,7 +94,8 @@ int arrivals(const FixClient& c, std::uint64_t seq, std::size_t from = 0) {
   return n;
 }
 
-FIX::Message expect_copy(const FixClient& c, std::uint64_t seq, std::chrono::milliseconds timeout, std::size_t from = 0) {
+FIX::Message expect_copy(const FixClient& c, std::uint64_t seq, std::chrono::milliseconds timeout,
+                         std::size_t from = 0) {
   const auto m = c.wait_for([seq](const FIX::Message& x) { return copy_of(x, seq); }, timeout, from);
   if (!m) {
     throw std::runtime_error("no copy of venue-seq " + std::to_string(seq) + " for " + c.options().sender +
@@ -291,7 +293,9 @@ BOOST_AUTO_TEST_CASE(a_record_whose_headers_disagree_with_its_report_is_parked_n
   BOOST_TEST(r.dc->metric("dropcopy_reports_mismatched_total") == before + 2);
   const std::string log = r.dc->log_text();
   BOOST_TEST(log.find("DC004") != std::string::npos);
-  BOOST_TEST(log.find("Account(1) \\\"BETA-1\\\" disagrees") != std::string::npos, "log:\n" << log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
+  BOOST_TEST(log.find("Account(1) \\\"BETA-1\\\" disagrees") != std::string::npos,
+             "log:\n"
+                 << log.substr(log.size() > 4000 ? log.size() - 4000 : 0));
   BOOST_TEST(log.find("TargetCompID(56) BRK2 disagrees") != std::string::npos);
   alpha.logout();
 }

@@ -29,7 +29,8 @@ struct DropcopySession {
 class DropcopyProcess {
  public:
   // `kafka_toml`: the whole [kafka] table (brokers, topic, group_id, security ...).
-  DropcopyProcess(std::filesystem::path dir, const std::string& kafka_toml, const std::vector<DropcopySession>& sessions);
+  DropcopyProcess(std::filesystem::path dir, const std::string& kafka_toml,
+                  const std::vector<DropcopySession>& sessions);
   DropcopyProcess(const DropcopyProcess&) = delete;
   DropcopyProcess& operator=(const DropcopyProcess&) = delete;
 

@@ -18,7 +18,8 @@ namespace kafka = venue::kafka;
 namespace {
 
 struct Dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() / ("kafka-config-test-" + std::to_string(::getpid()));
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("kafka-config-test-" + std::to_string(::getpid()));
   Dir() {
     std::filesystem::create_directories(path);
     std::ofstream(path / "ca.pem") << "not read by the reader\n";
@@ -67,7 +68,8 @@ BOOST_AUTO_TEST_CASE(sasl_over_tls_becomes_the_librdkafka_properties_and_librdka
   kafka::Connection c;
   const auto p = problems(
       "brokers = \"b:9094\"\nsecurity_protocol = \"sasl_ssl\"\nssl_ca_file = \"ca.pem\"\n"
-      "sasl_mechanism = \"SCRAM-SHA-256\"\nsasl_username = \"dropcopy\"\nsasl_password = \"$KAFKA_CONFIG_TEST_PASSWORD\"\n",
+      "sasl_mechanism = \"SCRAM-SHA-256\"\nsasl_username = \"dropcopy\"\nsasl_password = "
+      "\"$KAFKA_CONFIG_TEST_PASSWORD\"\n",
       c, d.path);
   BOOST_TEST_REQUIRE(p.empty(), p.front());
   const auto props = c.properties();
@@ -93,18 +95,19 @@ BOOST_AUTO_TEST_CASE(misuses_are_refused_with_their_key) {
   ::setenv("KAFKA_CONFIG_TEST_PASSWORD", "s3cret", 1);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"security_protocol = \"sasl_ssl\"\nsasl_username = \"u\"\nsasl_password = \"written-here\"\n",
-       "sasl_password"},                                                                     // password in the file
+       "sasl_password"},  // password in the file
       {"security_protocol = \"sasl_ssl\"\nsasl_password = \"$KAFKA_CONFIG_TEST_PASSWORD\"\n", "sasl_username"},
       {"security_protocol = \"sasl_ssl\"\nsasl_username = \"u\"\n", "sasl_password"},
-      {"sasl_username = \"u\"\n", "sasl_"},                                                  // SASL keys, no SASL
-      {"ssl_ca_file = \"ca.pem\"\n", "ssl_ca_file"},                                         // TLS keys, no TLS
+      {"sasl_username = \"u\"\n", "sasl_"},           // SASL keys, no SASL
+      {"ssl_ca_file = \"ca.pem\"\n", "ssl_ca_file"},  // TLS keys, no TLS
       {"security_protocol = \"ssl\"\nssl_ca_file = \"missing.pem\"\n", "no such file"},
-      {"security_protocol = \"ssl\"\nssl_certificate_file = \"ca.pem\"\n", "both ssl_certificate_file and ssl_key_file"},
+      {"security_protocol = \"ssl\"\nssl_certificate_file = \"ca.pem\"\n",
+       "both ssl_certificate_file and ssl_key_file"},
       {"security_protocol = \"sasl_plaintext\"\nsasl_mechanism = \"PLAIN\"\nsasl_username = \"u\"\n"
        "sasl_password = \"$KAFKA_CONFIG_TEST_PASSWORD\"\n",
-       "PLAIN"},                                                                             // PLAIN without TLS
+       "PLAIN"},  // PLAIN without TLS
       {"security_protocol = \"tls\"\n", "security_protocol"},
-      {"brokers2 = \"x\"\n", "brokers2"},                                                    // a typo
+      {"brokers2 = \"x\"\n", "brokers2"},  // a typo
   };
   for (const auto& [text, expected] : cases) {
     BOOST_TEST_CONTEXT(text) {

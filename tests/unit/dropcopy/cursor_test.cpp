@@ -22,8 +22,8 @@ BOOST_AUTO_TEST_CASE(a_written_cursor_reads_back_the_same) {
   Cursor through = plain;
   through.topic = "venue.execution-reports";
   through.sent_through = {{0, 120}, {1, 0}, {7, 9'000'000'000}};
-  BOOST_TEST(venue::dropcopy::cursor_text(through).find(" sent-through=venue.execution-reports/0@120,1@0,7@9000000000\n") !=
-             std::string::npos);
+  BOOST_TEST(venue::dropcopy::cursor_text(through).find(
+                 " sent-through=venue.execution-reports/0@120,1@0,7@9000000000\n") != std::string::npos);
   BOOST_TEST((parse_cursor(venue::dropcopy::cursor_text(through)) == through));
 }
 

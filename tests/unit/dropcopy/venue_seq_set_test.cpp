@@ -56,8 +56,8 @@ BOOST_AUTO_TEST_CASE(a_jump_beyond_the_window_keeps_the_unseen_ones_as_gaps_then
   BOOST_TEST((s.check(500) == Seen::kNew));
   s.insert(500);
   BOOST_TEST((s.check(500) == Seen::kRepeat));  // far below the window, and still known
-  BOOST_TEST(s.holes() == 2U);  // 2..499 and 501..936
-  s.insert(700);                // a third gap: the oldest is forgotten
+  BOOST_TEST(s.holes() == 2U);                  // 2..499 and 501..936
+  s.insert(700);                                // a third gap: the oldest is forgotten
   BOOST_TEST(s.holes() == 2U);
   BOOST_TEST(s.unsure_up_to() == 499U);
   BOOST_TEST((s.check(200) == Seen::kUnsure));  // maybe seen, maybe not: never answered new
@@ -92,12 +92,12 @@ BOOST_AUTO_TEST_CASE(written_and_read_back_it_answers_the_same) {
 }
 
 BOOST_AUTO_TEST_CASE(a_damaged_file_is_refused) {
-  for (const char* bad : {"", "venue-seq-set 1 floor=3 unsure-up-to=0\nabove\n",        // a line missing
-                          "venue-seq-set 2 floor=3 unsure-up-to=0\nabove\nholes\n",     // version
-                          "venue-seq-set 1 floor=3 unsure-up-to=9\nabove\nholes\n",     // unsure above floor
-                          "venue-seq-set 1 floor=3 unsure-up-to=0\nabove 4\nholes\n",   // floor+1 not absorbed
-                          "venue-seq-set 1 floor=3 unsure-up-to=0\nabove 9 6\nholes\n", // out of order
-                          "venue-seq-set 1 floor=3 unsure-up-to=0\nabove\nholes 5\n",   // hole above floor
+  for (const char* bad : {"", "venue-seq-set 1 floor=3 unsure-up-to=0\nabove\n",          // a line missing
+                          "venue-seq-set 2 floor=3 unsure-up-to=0\nabove\nholes\n",       // version
+                          "venue-seq-set 1 floor=3 unsure-up-to=9\nabove\nholes\n",       // unsure above floor
+                          "venue-seq-set 1 floor=3 unsure-up-to=0\nabove 4\nholes\n",     // floor+1 not absorbed
+                          "venue-seq-set 1 floor=3 unsure-up-to=0\nabove 9 6\nholes\n",   // out of order
+                          "venue-seq-set 1 floor=3 unsure-up-to=0\nabove\nholes 5\n",     // hole above floor
                           "venue-seq-set 1 floor=3 unsure-up-to=0\nabove 9999\nholes\n",  // beyond the window
                           "venue-seq-set 1 floor=x unsure-up-to=0\nabove\nholes\n"}) {
     BOOST_TEST_CONTEXT("\"" << bad << "\"") { BOOST_TEST(!VenueSeqSet::parse(bad, 128, 16).has_value()); }
@@ -110,10 +110,10 @@ BOOST_AUTO_TEST_CASE(a_catch_up_copies_above_the_mark_and_from_the_lower_of_sent
   const auto r = CatchUpRange::make(Mark{100, 0}, {{1, 40}}, {{0, 80}, {1, 55}});
   BOOST_TEST(r.from.at(0) == 80);
   BOOST_TEST(r.from.at(1) == 40);
-  BOOST_TEST(r.due(101, 0, 10));      // above the mark: anywhere
-  BOOST_TEST(!r.due(90, 1, 39));      // below the mark, sent
-  BOOST_TEST(r.due(90, 1, 40));       // below the mark on a lagging partition, never sent
+  BOOST_TEST(r.due(101, 0, 10));  // above the mark: anywhere
+  BOOST_TEST(!r.due(90, 1, 39));  // below the mark, sent
+  BOOST_TEST(r.due(90, 1, 40));   // below the mark on a lagging partition, never sent
   BOOST_TEST(!r.due(90, 0, 79));
-  BOOST_TEST(r.due(90, 0, 80));       // not yet read by the main path when asked
-  BOOST_TEST(r.due(90, 2, 0));        // a partition nothing is known of
+  BOOST_TEST(r.due(90, 0, 80));  // not yet read by the main path when asked
+  BOOST_TEST(r.due(90, 2, 0));   // a partition nothing is known of
 }

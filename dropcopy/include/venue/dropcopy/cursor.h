@@ -34,7 +34,7 @@ struct Cursor {
   Mark stored;
   Mark sent;
   std::optional<Mark> catch_up;
-  std::string topic;                                   // the topic of sent_through; empty when none
+  std::string topic;                                  // the topic of sent_through; empty when none
   std::map<std::int32_t, std::int64_t> sent_through;  // partition -> offset
   bool operator==(const Cursor&) const = default;
 };
