@@ -27,9 +27,13 @@ void Service::Impl::onLogon(const FIX::SessionID& id) {
   s.maybe_sent.merge(s.already_stored);
   s.already_stored.clear();
   s.stored = {};
-  // A catch-up under way copied into the store just emptied: it starts again for this session.
+  // A catch-up not finished copied into the store just emptied, in partition order (its copies say
+  // nothing about lower venue-seqs): it starts again for this session, from its own mark if lower.
+  const std::optional<Mark> unfinished = s.catch_up_from;
   leave_catch_up(s);
-  request_catch_up(s, s.sent, "sequence reset");
+  Mark from = s.sent;
+  if (unfinished && unfinished->seq < from.seq) from = *unfinished;
+  request_catch_up(s, from, "sequence reset");
   write_cursors();  // a crash before the catch-up ends must not forget it
 }
 

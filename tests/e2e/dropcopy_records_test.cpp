@@ -104,6 +104,28 @@ FIX::Message expect_copy(const FixClient& c, std::uint64_t seq, std::chrono::mil
   return *m;
 }
 
+// Waits until the session has finished `n` catch-ups after a sequence reset (their log lines), so that
+// a test goes on from a known state rather than from whatever a catch-up still running would send.
+void wait_reset_caught_up(const Records& r, const std::string& session, int n) {
+  const std::string who = "\"session\":\"" + session + "\"";
+  for (int i = 0; i < 400; ++i) {
+    const std::string log = r.dc->log_text();
+    int found = 0;
+    std::size_t at = 0;
+    while ((at = log.find("caught up from Kafka", at)) != std::string::npos) {
+      const std::size_t end = log.find('\n', at);
+      const std::size_t begin = log.rfind('\n', at);
+      const std::string line = log.substr(begin == std::string::npos ? 0 : begin, end - begin);
+      const bool reset = line.find("\"reason\":\"sequence reset\"") != std::string::npos;
+      found += line.find(who) != std::string::npos && reset ? 1 : 0;
+      at = end == std::string::npos ? log.size() : end;
+    }
+    if (found >= n) return;
+    std::this_thread::sleep_for(50ms);
+  }
+  throw std::runtime_error(session + " did not finish " + std::to_string(n) + " reset catch-ups within 20 s");
+}
+
 FIX::Message test_request(const std::string& id) {
   FIX::Message m;
   m.getHeader().setField(FIX::FIELD::MsgType, "1");
@@ -159,6 +181,7 @@ BOOST_AUTO_TEST_CASE(a_resetting_client_gets_a_report_stored_while_it_was_away_b
   Records& r = records();
   FixClient c(r.dc->options("DCRESET", true));
   c.logon(20s);
+  wait_reset_caught_up(r, "DCRESET", 1);  // its first Logon reset too
   r.producer->send({.venue_seq = 2080, .partition = 1});
   r.producer->send({.venue_seq = 2100, .partition = 0});
   expect_copy(c, 2080, 20s);
@@ -191,6 +214,7 @@ BOOST_AUTO_TEST_CASE(a_resetting_client_loses_nothing_when_the_main_path_commits
   Records& r = records();
   FixClient c(r.dc->options("DCRESET2", true));
   c.logon(20s);
+  wait_reset_caught_up(r, "DCRESET2", 1);  // its first Logon reset too
   r.producer->send({.venue_seq = 3080, .partition = 1});
   r.producer->send({.venue_seq = 3100, .partition = 0});
   expect_copy(c, 3080, 20s);
@@ -217,6 +241,7 @@ BOOST_AUTO_TEST_CASE(a_report_published_twice_comes_once_in_a_catch_up) {
   Records& r = records();
   FixClient c(r.dc->options("DCRESET3", true));
   c.logon(20s);
+  wait_reset_caught_up(r, "DCRESET3", 1);  // its first Logon reset too
   r.producer->send({.venue_seq = 6001, .partition = 0});
   expect_copy(c, 6001, 20s);
   c.logout();
