@@ -268,14 +268,9 @@ void Service::Impl::update_sent_through() {
     const bool stored_while_away = s.stored_while_away;
     s.stored_while_away = false;
     if (s.fix == nullptr || s.catch_up_from || stored_while_away || !s.fix->isLoggedOn()) continue;
-    for (const auto& [p, next] : main_next) {
-      auto [it, inserted] = s.sent_through.emplace(p, next);
-      if (!inserted && it->second != next) {
-        it->second = next;
-        s.cursor_dirty = true;
-      } else if (inserted) {
-        s.cursor_dirty = true;
-      }
+    if (s.sent_through != main_next) {
+      s.sent_through = main_next;
+      s.cursor_dirty = true;
     }
   }
 }
