@@ -264,6 +264,7 @@ void Service::Impl::write_seen() {
 // After a turn's copies are flushed: for each client logged on, not catching up and sent everything this
 // turn stored for it, every record the main path has handled went to it.
 void Service::Impl::update_sent_through() {
+  if (!main_known) return;  // the main path's start is not known yet: the cursor's offsets stand
   for (auto& s : sessions) {
     const bool stored_while_away = s.stored_while_away;
     s.stored_while_away = false;
