@@ -21,7 +21,7 @@ std::filesystem::path existing_file(config::Table& t, std::string_view key, cons
                                     const std::filesystem::path& base) {
   if (name.empty()) return {};
   const std::filesystem::path p(name);
-  const auto full = p.is_absolute() ? p : base / p;
+  auto full = p.is_absolute() ? p : base / p;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(full, ec)) t.fail(key, "no such file: " + full.string());
   return full;

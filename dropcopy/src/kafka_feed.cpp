@@ -203,7 +203,7 @@ void KafkaFeed::loop() {
     if (main_started_) busy = step_runs();
     const std::int64_t limit = 2 * cfg_.max_batch;
     if (main_started_ && uncommitted_ < limit) {
-      busy = read_main(busy ? 0 : 5) || busy;
+      read_main(busy ? 0 : 5);  // waits up to 5 ms for a record when nothing else is to be done
     } else if (!busy) {
       std::unique_lock lock(mutex_);
       commands_cv_.wait_for(lock, std::chrono::milliseconds(5), [this] {
