@@ -46,6 +46,7 @@ struct alignas(64) Order {
   bool post_only : 1;
   bool triggered : 1;
   bool live : 1;
+  bool traded_today : 1;  // a fill since the last end of day: its final view is kept when it leaves
 
   __int128 cum_value() const {
     return static_cast<__int128>(static_cast<unsigned __int128>(cum_value_hi) << 64 | cum_value_lo);
