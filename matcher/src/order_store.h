@@ -119,6 +119,13 @@ class OrderIndex {
     return pages_[p]->slot[counter & (kPageSize - 1)];
   }
 
+  // The entry's address, for a prefetch (nullptr when its page is gone).
+  const std::uint32_t* entry(std::uint64_t counter) const {
+    const std::uint64_t p = counter >> kPageBits;
+    if (p >= pages_.size() || !pages_[p]) return nullptr;
+    return &pages_[p]->slot[counter & (kPageSize - 1)];
+  }
+
   void insert(std::uint64_t counter, std::uint32_t slot) {
     const std::uint64_t p = counter >> kPageBits;
     if (p >= pages_.size()) pages_.resize(p + 1);

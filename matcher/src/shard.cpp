@@ -268,7 +268,7 @@ void Shard::process_batch(std::size_t n) {
     fail(e.what());
     return;
   }
-  for (std::size_t i = 0; i < n; ++i) engine_->apply(batch_[i]);
+  engine_->apply(std::span<const Command>(batch_.data(), n));
   events_.publish();
   events_.waker().wake();
   stats_.commands.fetch_add(n, std::memory_order_relaxed);

@@ -491,3 +491,28 @@ BOOST_AUTO_TEST_CASE(engines_reloaded_from_snapshots_report_busts_as_the_one_tha
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(applying_commands_in_batches_gives_the_same_events_and_state_as_one_at_a_time) {
+  for (std::uint64_t seed = 200; seed <= 203; ++seed) {
+    BOOST_TEST_CONTEXT("seed " << seed) {
+      SequentialDriver d(seed, m::EngineSettings{});
+      d.prime(3000);
+      d.run(3000);
+      const auto& cmds = d.applied();
+      Transcript one, batched;
+      m::Engine single(m::EngineSettings{}, instruments(), one);
+      m::Engine batches(m::EngineSettings{}, instruments(), batched);
+      for (const auto& c : cmds) single.apply(c);
+      std::mt19937_64 rng(seed);
+      for (std::size_t i = 0; i < cmds.size();) {
+        const std::size_t n = std::min<std::size_t>(cmds.size() - i, 1 + rng() % 300);
+        batches.apply(std::span<const m::Command>(cmds.data() + i, n));
+        i += n;
+      }
+      BOOST_TEST(one.lines.size() > cmds.size());
+      BOOST_TEST(batched.lines == one.lines);
+      BOOST_TEST(batches.state_hash() == single.state_hash());
+      BOOST_TEST(batches.state_hash() == d.engine().state_hash());
+    }
+  }
+}

@@ -73,6 +73,9 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   void apply(const Command& command);
+  // The same as applying each in turn (the outcomes and the state are identical); while one command
+  // runs, the order the command a few places later names is fetched into the cache.
+  void apply(std::span<const Command> commands);
 
   // Orders resting in the books plus stop orders waiting for their trigger.
   std::size_t live_orders() const;
