@@ -22,11 +22,11 @@
 #include <string>
 #include <vector>
 
-#include "connection.h"
-#include "fix_wire.h"
-#include "venue/fix_gateway/fix_text.h"
+#include "venue/fix_session/fix_text.h"
+#include "venue/fix_wire/connection.h"
+#include "venue/fix_wire/wire.h"
 
-namespace bench = venue::fix_gateway::bench;
+namespace bench = venue::fix_wire;
 
 namespace {
 
@@ -202,10 +202,10 @@ int main(int argc, char** argv) {
         status = 1;
       } else if (m.msg_type == "8") {
         // A copy caught up from Kafka after the reset Logon (PossResend) is old, not a delay.
-        if (venue::fix_gateway::raw_field(frame, "97") == "Y") continue;
+        if (venue::fix_session::raw_field(frame, "97") == "Y") continue;
         last_arrival_ns = arrival_mono;
         if (++seen <= o.warmup) continue;
-        const auto t = venue::fix_gateway::parse_utc_timestamp(venue::fix_gateway::raw_field(frame, "60").value_or(""));
+        const auto t = venue::fix_session::parse_utc_timestamp(venue::fix_session::raw_field(frame, "60").value_or(""));
         if (!t) continue;
         if (first_counted_ns == 0) first_counted_ns = arrival_mono;
         last_counted_ns = arrival_mono;

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "venue/fix_gateway/auth.h"
-#include "venue/fix_gateway/config.h"
+#include "venue/fix_session/auth.h"
+#include "venue/fix_session/fix_text.h"
 
 namespace venue::dropcopy {
 
@@ -40,7 +40,7 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
       d.string("session_end_time", "UTC time a session day ends; equal to the start: 24 hours", "00:00:00");
   for (const auto* key : {"session_start_time", "session_end_time"}) {
     const auto& v = std::string(key) == "session_start_time" ? c.session_start_time : c.session_end_time;
-    if (!fix_gateway::valid_time_of_day(v)) d.fail(key, "must be a time HH:MM:SS");
+    if (!fix_session::valid_time_of_day(v)) d.fail(key, "must be a time HH:MM:SS");
   }
   c.metrics_bind = d.string("metrics_bind", "Address of /metrics, /healthz and /readyz", "127.0.0.1");
   c.metrics_port = static_cast<std::uint16_t>(d.integer("metrics_port", "Port of /metrics; 0: none", 0, {0, 65535}));
@@ -77,13 +77,13 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
     sc.password_hash =
         s.string("password_hash", "Salted hash of Password(554) (build/bin/venue-passwd)", cfg::kRequired);
     std::string why;
-    if (!sc.password_hash.empty() && !fix_gateway::valid_password_hash(sc.password_hash, &why))
+    if (!sc.password_hash.empty() && !fix_session::valid_password_hash(sc.password_hash, &why))
       s.fail("password_hash", why);
     sc.tls = s.choice("transport", "Which listener the session must use", {"plain", "tls"}, "plain") == "tls";
     if (sc.tls && c.tls_port == 0) s.fail("transport", "tls needs [dropcopy] tls_port");
     sc.allow_from = s.strings("allow_from", "Source addresses allowed to log on (IPv4 CIDR); empty: any");
     for (const auto& a : sc.allow_from) {
-      if (!fix_gateway::parse_cidr(a)) s.fail("allow_from", "\"" + a + "\" is not an IPv4 address or CIDR block");
+      if (!fix_session::parse_cidr(a)) s.fail("allow_from", "\"" + a + "\" is not an IPv4 address or CIDR block");
     }
     const auto scope = s.choice("scope", "Which reports the session gets", {"all", "firms", "accounts"}, "all");
     sc.scope = scope == "firms" ? Scope::kFirms : scope == "accounts" ? Scope::kAccounts : Scope::kAll;

@@ -18,14 +18,17 @@
 #include "venue/common/log.h"
 #include "venue/common/shutdown.h"
 #include "venue/dropcopy/cursor.h"
-#include "venue/fix_gateway/acceptor.h"
-#include "venue/fix_gateway/auth.h"
-#include "venue/fix_gateway/fix_text.h"
-#include "venue/fix_gateway/session_support.h"
+#include "venue/fix_session/acceptor.h"
+#include "venue/fix_session/auth.h"
+#include "venue/fix_session/fix_text.h"
+#include "venue/fix_session/json_log.h"
+#include "venue/fix_session/logon_policy.h"
+#include "venue/fix_session/message_store.h"
+#include "venue/fix_session/session_settings.h"
 
 namespace venue::dropcopy {
 
-namespace fg = venue::fix_gateway;
+namespace fg = venue::fix_session;
 
 namespace {
 
@@ -47,7 +50,7 @@ std::int64_t wall_ns() {
 
 }  // namespace
 
-struct Service::Impl final : FIX::Application, fg::LogonGate {
+struct Service::Impl final : FIX::Application {
   Config cfg;
   std::shared_ptr<prometheus::Registry> registry;
 
@@ -56,7 +59,6 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     const SessionConfig* cfg = nullptr;
     FIX::SessionID id;
     FIX::Session* fix = nullptr;
-    std::vector<fg::Cidr> allow;
     std::set<std::string> firms;
     std::set<std::string> accounts;
     // Venue seqs of the copies last stored before a restart: not copied again.
@@ -90,6 +92,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
   std::vector<Session> sessions;
   std::map<FIX::SessionID, std::size_t> index;
 
+  fg::LogonPolicy gate;  // who may log on (the same rules, lock-out included, as order entry)
   std::unique_ptr<fg::VenueStoreFactory> stores;
   std::unique_ptr<fg::JsonLogFactory> logs;
   std::unique_ptr<FIX::SessionSettings> settings;
@@ -118,6 +121,10 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
 
   Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std::move(c)), registry(std::move(r)) {
     auto& reg = *registry;
+    gate.on_authenticated = [](const FIX::SessionID& id, std::string_view address, bool tls) {
+      VENUE_LOG_KV(info, "drop-copy logon authenticated",
+                   {{"session", id.toString()}, {"peer", std::string(address)}, {"tls", tls}});
+    };
     consumed = &prometheus::BuildCounter()
                     .Name("dropcopy_reports_consumed_total")
                     .Help("Reports read from Kafka")
@@ -159,23 +166,11 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
       kill_after_copies = std::strtol(k, nullptr, 10);
     std::filesystem::create_directories(cfg.store_dir);
     settings = std::make_unique<FIX::SessionSettings>();
-    FIX::Dictionary defaults;
-    defaults.setString("ConnectionType", "acceptor");
-    defaults.setString("BeginString", "FIX.4.4");
-    defaults.setString("SenderCompID", cfg.comp_id);
-    defaults.setString("StartTime", cfg.session_start_time);
-    defaults.setString("EndTime", cfg.session_end_time);
-    defaults.setString("UseDataDictionary", "Y");
-    defaults.setString("DataDictionary", cfg.data_dictionary.string());
-    defaults.setString("ValidateUserDefinedFields", "Y");
-    defaults.setString("AllowUnknownMsgFields", "N");
-    defaults.setString("PersistMessages", "Y");
-    defaults.setString("FileStorePath", cfg.store_dir.string());
-    defaults.setString("ResetOnLogon", "N");
-    defaults.setString("ResetOnLogout", "N");
-    defaults.setString("ResetOnDisconnect", "N");
-    defaults.setString("TimeStampPrecision", "3");
-    settings->set(defaults);
+    settings->set(fg::acceptor_defaults({.comp_id = cfg.comp_id,
+                                         .session_start_time = cfg.session_start_time,
+                                         .session_end_time = cfg.session_end_time,
+                                         .data_dictionary = cfg.data_dictionary,
+                                         .store_dir = cfg.store_dir}));
     sessions.resize(cfg.sessions.size());
     auto& reg = *registry;
     auto& delivered_family = prometheus::BuildCounter()
@@ -205,16 +200,15 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
             .Register(reg);
     for (std::size_t i = 0; i < cfg.sessions.size(); ++i) {
       const auto& sc = cfg.sessions[i];
-      FIX::SessionID id("FIX.4.4", cfg.comp_id, sc.sender_comp_id);
-      FIX::Dictionary d;
-      d.setString("TargetCompID", sc.sender_comp_id);
-      settings->set(id, d);
+      const FIX::SessionID id = fg::add_session(*settings, cfg.comp_id, sc.sender_comp_id);
       Session& s = sessions[i];
       s.cfg = &sc;
       s.id = id;
+      fg::LogonRules rules{sc.username, sc.password_hash, {}, sc.tls};
       for (const auto& a : sc.allow_from) {
-        if (auto cidr = fg::parse_cidr(a)) s.allow.push_back(*cidr);
+        if (auto cidr = fg::parse_cidr(a)) rules.allow.push_back(*cidr);
       }
+      gate.set(id, std::move(rules));
       s.firms.insert(sc.firms.begin(), sc.firms.end());
       s.accounts.insert(sc.accounts.begin(), sc.accounts.end());
       const std::map<std::string, std::string> labels{{"session", sc.sender_comp_id}};
@@ -236,7 +230,7 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     as.tls_private_key = cfg.tls_private_key.string();
     as.comp_id = cfg.comp_id;
     as.supported_app_types = {"D", "F", "G", "H", "q"};  // refused with 380=6 rather than 380=3
-    acceptor = std::make_unique<fg::VenueAcceptor>(*this, *stores, *settings, *logs, as, *this);
+    acceptor = std::make_unique<fg::VenueAcceptor>(*this, *stores, *settings, *logs, as, gate);
     acceptor_metrics = std::make_unique<fg::AcceptorMetrics>(*registry, "dropcopy");
     for (auto& s : sessions) {
       s.fix = acceptor->getSession(s.id);
@@ -709,8 +703,11 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     }
   }
 
-  // Stores (and sends, when the client is logged on) one copy of `report` in session `s`. False when the
-  // store could not take it: the service stops before the offset moves past it.
+  // Stores (and sends, when the client is logged on) one copy of `report` in session `s`: QuickFIX puts it
+  // in the session's VenueStore, which writes it before any socket write and before the offset past it is
+  // committed; a store that cannot be written stops the process there (exit 74), so the record is read
+  // again after a restart. False when QuickFIX refused the message: the service stops before the offset
+  // moves past it.
   bool send_copy(Session& s, const FIX::Message& report, std::uint64_t seq, bool poss_resend,
                  const std::optional<std::string>& transact) {
     FIX::Message copy;
@@ -776,29 +773,6 @@ struct Service::Impl final : FIX::Application, fg::LogonGate {
     acceptor->stop(true);
     consumer->close();
     VENUE_LOG(info) << "drop copy stopped";
-  }
-
-  // ----- LogonGate -----
-
-  Verdict admit(const FIX::SessionID& id, std::string_view address, bool tls, std::string_view username,
-                bool has_password) override {
-    auto it = index.find(id);
-    if (it == index.end()) return {false, "unknown session", {}};
-    const Session& s = sessions[it->second];
-    if (!fg::address_allowed(s.allow, address))
-      return {false, "logon from " + std::string(address) + " is not allowed", {}};
-    if (tls != s.cfg->tls) {
-      return {
-          false, tls ? "this session must connect to the plain listener" : "this session must connect over TLS", {}};
-    }
-    if (username.empty() || !has_password) return {false, "Logon must carry Username(553) and Password(554)", {}};
-    if (username != s.cfg->username) return {false, "authentication failed: wrong Username(553) or Password(554)", {}};
-    return {true, {}, s.cfg->password_hash};
-  }
-  void refused(const FIX::SessionID*, std::string_view, std::string_view) override {}
-  void authenticated(const FIX::SessionID& id, std::string_view address, bool tls) override {
-    VENUE_LOG_KV(info, "drop-copy logon authenticated",
-                 {{"session", id.toString()}, {"peer", std::string(address)}, {"tls", tls}});
   }
 
   // ----- FIX::Application -----

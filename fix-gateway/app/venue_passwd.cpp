@@ -5,7 +5,7 @@
 #include <iostream>
 #include <string>
 
-#include "venue/fix_gateway/auth.h"
+#include "venue/fix_session/auth.h"
 
 int main(int argc, char** argv) {
   int iterations = 100'000;
@@ -35,10 +35,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!verify.empty()) {
-    const bool ok = venue::fix_gateway::verify_password(password, verify);
+    const bool ok = venue::fix_session::verify_password(password, verify);
     std::cout << (ok ? "match" : "no match") << "\n";
     return ok ? 0 : 1;
   }
-  std::cout << venue::fix_gateway::hash_password(password, iterations) << "\n";
+  std::cout << venue::fix_session::hash_password(password, iterations) << "\n";
   return 0;
 }

@@ -4,7 +4,8 @@
 #include <set>
 #include <sstream>
 
-#include "venue/fix_gateway/auth.h"
+#include "venue/fix_session/auth.h"
+#include "venue/fix_session/fix_text.h"
 
 namespace venue::fix_gateway {
 
@@ -30,15 +31,6 @@ void read_limits(cfg::Table& t, RiskLimits& l, const RiskLimits& defaults) {
 }
 
 }  // namespace
-
-bool valid_time_of_day(const std::string& v) {
-  auto digits = [&](std::size_t at) {
-    return std::isdigit(static_cast<unsigned char>(v[at])) != 0 &&
-           std::isdigit(static_cast<unsigned char>(v[at + 1])) != 0;
-  };
-  if (v.size() != 8 || v[2] != ':' || v[5] != ':' || !digits(0) || !digits(3) || !digits(6)) return false;
-  return std::stoi(v.substr(0, 2)) < 24 && std::stoi(v.substr(3, 2)) < 60 && std::stoi(v.substr(6, 2)) < 60;
-}
 
 namespace {
 
@@ -113,7 +105,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       "session_end_time", "UTC time (HH:MM:SS) a FIX session day ends; equal to the start: 24 hours", "00:00:00");
   for (const auto* key : {"session_start_time", "session_end_time"}) {
     const std::string& v = std::string(key) == "session_start_time" ? c.session_start_time : c.session_end_time;
-    if (!valid_time_of_day(v)) venue.fail(key, "must be a time HH:MM:SS");
+    if (!fix_session::valid_time_of_day(v)) venue.fail(key, "must be a time HH:MM:SS");
   }
   c.metrics_bind = venue.string("metrics_bind", "Address of the metrics, health and admin HTTP endpoint", "127.0.0.1");
   c.metrics_port = static_cast<std::uint16_t>(
@@ -154,6 +146,15 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                               "How long the producer gathers reports into one request (librdkafka linger.ms): larger "
                               "batches cost the broker less CPU, each report waits up to this long",
                               3, {0, 1000});
+    kc.risk_control_topic = k->string(
+        "risk_control_topic",
+        "Topic of the risk service's block and release commands the venue enforces (spec/kafka-topics.md); empty: "
+        "none are read",
+        "venue.risk-control");
+    kc.risk_control_acks_topic = k->string(
+        "risk_control_acks_topic", "Topic the venue answers each risk-control command on", "venue.risk-control-acks");
+    kc.risk_control_group =
+        k->string("risk_control_group", "Consumer group of the venue's risk-control consumer", "venue-risk-control");
     c.kafka = kc;
   }
 
@@ -168,12 +169,14 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       base, engine.string("instruments", "Instrument reference data file (spec/reference-data.md)", cfg::kRequired));
   c.engine.journal_dir =
       resolve(base, engine.string("journal_dir", "Folder of the engine journal and snapshots", cfg::kRequired));
-  c.engine.sync = engine.choice("sync",
-                                "write: in the kernel before the ack (survives a crash of the process); "
-                                "fdatasync: on disk before the ack (survives power loss)",
-                                {"write", "fdatasync"}, "write") == "fdatasync"
-                      ? matcher::SyncPolicy::kFdatasync
-                      : matcher::SyncPolicy::kWrite;
+  c.engine.sync =
+      engine.choice("sync",
+                    "write: each journal batch is in the kernel before its outcomes leave (survives a crash of the "
+                    "process, not a power cut); fdatasync: also on disk (the journal survives a power "
+                    "cut; the FIX stores, identity log and report log are not synced: spec/recovery.md)",
+                    {"write", "fdatasync"}, "write") == "fdatasync"
+          ? matcher::SyncPolicy::kFdatasync
+          : matcher::SyncPolicy::kWrite;
   const auto idle = engine.choice("idle",
                                   "How an idle engine thread waits: spin (lowest latency, burns a core), "
                                   "yield, backoff (spins, then parks)",
@@ -204,7 +207,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                      1'000'000, {0, 1'000'000'000'000}));
   c.engine.end_of_day_time = engine.string(
       "end_of_day_time", "UTC time (HH:MM:SS) Day orders expire every day; empty: they expire only by operations", "");
-  if (!c.engine.end_of_day_time.empty() && !valid_time_of_day(c.engine.end_of_day_time)) {
+  if (!c.engine.end_of_day_time.empty() && !fix_session::valid_time_of_day(c.engine.end_of_day_time)) {
     engine.fail("end_of_day_time", "must be a time HH:MM:SS or empty");
   }
   const auto cpu = engine.integer("cpu", "Core the engine thread is pinned to (single-shard setups); -1: not pinned",
@@ -221,10 +224,21 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   if (c.engine.shards.empty()) c.engine.shards.push_back(ShardConfig{0, static_cast<int>(cpu), {}});
 
   std::set<std::string> names;
-  std::uint32_t next_firm = 1;
+  // Firms, accounts and sessions carry explicit ids: the journal (every order's owner) and the identity
+  // log store them, so they must not depend on where an entry stands in the file.
+  static constexpr const char* kIdHelp =
+      "Stable number the journal and the identity log store for it, unique among its kind; never change or reuse "
+      "it while live orders hold it (spec/venue-config.md, Ids)";
+  auto id_of = [&](cfg::Table& t, const char* kind) {
+    const auto id = static_cast<std::uint32_t>(t.integer("id", kIdHelp, cfg::kRequired, {1, 1'000'000}));
+    if (id != 0 && !names.insert(std::string(kind) + "#" + std::to_string(id)).second) {
+      t.fail("id", std::string("is used by another [[") + kind + "]]");
+    }
+    return id;
+  };
   for (auto& f : root.tables("firm", "A member firm", true)) {
     FirmConfig fc;
-    fc.id = FirmId(next_firm++);
+    fc.id = FirmId(id_of(f, "firm"));
     fc.name = f.string("name", "Firm name as operations and drop copy know it", cfg::kRequired);
     if (!names.insert("firm:" + fc.name).second) f.fail("name", "is used by another firm");
     c.firms.push_back(std::move(fc));
@@ -236,10 +250,9 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     return FirmId();
   };
 
-  std::uint32_t next_account = 1;
   for (auto& a : root.tables("account", "A trading account of a firm, with its limits", true)) {
     AccountConfig ac;
-    ac.id = AccountId(next_account++);
+    ac.id = AccountId(id_of(a, "account"));
     ac.name = a.string("name", "Account(1) value brokers send; unique", cfg::kRequired);
     const auto firm_name = a.string("firm", "The firm the account belongs to", cfg::kRequired);
     ac.firm = firm_id(firm_name);
@@ -252,10 +265,9 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     c.accounts.push_back(std::move(ac));
   }
 
-  std::uint32_t next_session = 1;
   for (auto& s : root.tables("session", "A FIX session a broker (or a read-only client) logs on to", true)) {
     SessionConfig sc;
-    sc.id = SessionId(next_session++);
+    sc.id = SessionId(id_of(s, "session"));
     sc.sender_comp_id = s.string("sender_comp_id", "The client's SenderCompID(49)", cfg::kRequired);
     if (!valid_comp_id(sc.sender_comp_id))
       s.fail("sender_comp_id", "must be 1 to 32 printable characters without spaces or '='");
@@ -272,7 +284,8 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     sc.password_hash =
         s.string("password_hash", "Salted hash of Password(554) (build/bin/venue-passwd makes one)", cfg::kRequired);
     std::string why;
-    if (!sc.password_hash.empty() && !valid_password_hash(sc.password_hash, &why)) s.fail("password_hash", why);
+    if (!sc.password_hash.empty() && !fix_session::valid_password_hash(sc.password_hash, &why))
+      s.fail("password_hash", why);
     sc.transport =
         s.choice("transport", "Which listener the session must connect to", {"plain", "tls"}, "plain") == "tls"
             ? Transport::kTls
@@ -280,7 +293,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     if (sc.transport == Transport::kTls && c.listen.tls_port == 0) s.fail("transport", "tls needs [venue] tls_port");
     sc.allow_from = s.strings("allow_from", "Source addresses allowed to log on (IPv4 CIDR); empty: any");
     for (const auto& cidr : sc.allow_from) {
-      if (!parse_cidr(cidr)) s.fail("allow_from", "\"" + cidr + "\" is not an IPv4 address or CIDR block");
+      if (!fix_session::parse_cidr(cidr)) s.fail("allow_from", "\"" + cidr + "\" is not an IPv4 address or CIDR block");
     }
     for (const auto& name : s.strings("accounts",
                                       "Accounts the session may trade for (its firm's); the first is the "

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "fd_io.h"
 #include "venue/common/crc32c.h"
+#include "venue/common/fd_io.h"
 
 namespace venue::fix_gateway {
 namespace {
@@ -69,7 +69,8 @@ bool decode(const char* p, std::size_t n, Identity& id) {
 }
 
 void write_all(int fd, const std::string& data, const std::string& what) {
-  if (const int e = write_fully(fd, data)) throw std::runtime_error(what + ": write failed: " + std::strerror(e));
+  if (const int e = common::write_fully(fd, data))
+    throw std::runtime_error(what + ": write failed: " + std::strerror(e));
 }
 
 }  // namespace

@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
-#include "connection.h"
-#include "fix_wire.h"
 #include "load_worker.h"
 #include "options.h"
+#include "venue/fix_wire/connection.h"
+#include "venue/fix_wire/wire.h"
 
 namespace {
 
@@ -28,8 +28,8 @@ using venue::fix_gateway::bench::LoadOptions;
 using venue::fix_gateway::bench::LoadWorker;
 using venue::fix_gateway::bench::RunState;
 using venue::fix_gateway::bench::StartCompletion;
-using venue::fix_gateway::bench::TlsContext;
 using venue::fix_gateway::bench::WorkerStats;
+using venue::fix_wire::TlsContext;
 
 // A short random run id (base 36), so ClOrdIDs differ from run to run.
 std::string make_run_id() {

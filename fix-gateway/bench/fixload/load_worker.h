@@ -25,11 +25,28 @@
 #include <string>
 #include <vector>
 
-#include "connection.h"
-#include "fix_wire.h"
 #include "options.h"
+#include "venue/fix_wire/connection.h"
+#include "venue/fix_wire/wire.h"
 
 namespace venue::fix_gateway::bench {
+
+// The FIX wire library (common/fix-wire) is fixload's vocabulary.
+using fix_wire::Connection;
+using fix_wire::FieldWriter;
+using fix_wire::FixEncoder;
+using fix_wire::Frame;
+using fix_wire::FrameStatus;
+using fix_wire::InboundMessage;
+using fix_wire::IoResult;
+using fix_wire::IoStatus;
+using fix_wire::kSoh;
+using fix_wire::monotonic_ns;
+using fix_wire::next_frame;
+using fix_wire::parse_uint;
+using fix_wire::realtime_ns;
+using fix_wire::TlsContext;
+using fix_wire::UtcClock;
 
 // Latency slot values other than an answered order's latency (which is >= 0).
 inline constexpr std::int64_t kNotSent = -2;

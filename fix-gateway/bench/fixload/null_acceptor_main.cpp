@@ -23,15 +23,15 @@
 #include <string_view>
 #include <vector>
 
-#include "fix_wire.h"
+#include "venue/fix_wire/wire.h"
 
 namespace {
 
-using venue::fix_gateway::bench::FieldWriter;
-using venue::fix_gateway::bench::FixEncoder;
-using venue::fix_gateway::bench::Frame;
-using venue::fix_gateway::bench::FrameStatus;
-using venue::fix_gateway::bench::InboundMessage;
+using venue::fix_wire::FieldWriter;
+using venue::fix_wire::FixEncoder;
+using venue::fix_wire::Frame;
+using venue::fix_wire::FrameStatus;
+using venue::fix_wire::InboundMessage;
 
 volatile sig_atomic_t g_stop = 0;
 void on_signal(int) { g_stop = 1; }
@@ -57,8 +57,8 @@ std::string_view field(std::string_view raw, std::string_view tag) {
   return raw.substr(start, raw.find('\x01', start) - start);
 }
 
-void answer(Client& c, std::string_view raw, const InboundMessage& m, venue::fix_gateway::bench::UtcClock& clock) {
-  const auto ts = clock.format(venue::fix_gateway::bench::realtime_ns());
+void answer(Client& c, std::string_view raw, const InboundMessage& m, venue::fix_wire::UtcClock& clock) {
+  const auto ts = clock.format(venue::fix_wire::realtime_ns());
   FieldWriter body;
   if (m.msg_type == "A") {
     c.encoder = std::make_unique<FixEncoder>(std::string(field(raw, "56")), std::string(field(raw, "49")));
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "fix-null-acceptor: listening on port %d\n", port);
 
   std::vector<std::unique_ptr<Client>> clients;
-  venue::fix_gateway::bench::UtcClock clock;
+  venue::fix_wire::UtcClock clock;
   std::vector<pollfd> fds;
   while (g_stop == 0) {
     fds.assign(1, pollfd{listener, POLLIN, 0});
@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
           while (pos < c.in_len) {
             InboundMessage m;
             const std::string_view data(c.in.data() + pos, c.in_len - pos);
-            const Frame f = venue::fix_gateway::bench::next_frame(data, m);
+            const Frame f = venue::fix_wire::next_frame(data, m);
             if (f.status == FrameStatus::kNeedMore) break;
             if (f.status == FrameStatus::kMessage) answer(c, data.substr(0, f.consumed), m, clock);
             pos += f.consumed;

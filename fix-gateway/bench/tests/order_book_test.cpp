@@ -1,3 +1,4 @@
+#define BOOST_TEST_MODULE fix_bench_tools
 #include <boost/test/unit_test.hpp>
 
 #include <vector>

@@ -7,13 +7,13 @@
 
 #include "support/source_dir.h"
 #include "venue/dropcopy/config.h"
-#include "venue/fix_gateway/auth.h"
+#include "venue/fix_session/auth.h"
 
 namespace dc = venue::dropcopy;
 
 namespace {
 
-const std::string kHash = venue::fix_gateway::hash_password("s", 1000);
+const std::string kHash = venue::fix_session::hash_password("s", 1000);
 
 std::string base() {
   return "[dropcopy]\nstore_dir = \"s\"\ndata_dictionary = \"d.xml\"\n[kafka]\nbrokers = \"127.0.0.1:9092\"\n";

@@ -3,14 +3,13 @@
 venue_test(NAME fix_gateway_dictionary_test LABELS unit SOURCES unit/fix_gateway/dictionary_test.cpp
            DEPS venue::quickfix)
 venue_test(NAME fix_gateway_config_test LABELS unit SOURCES unit/fix_gateway/config_test.cpp DEPS venue::fix_gateway)
-venue_test(NAME fix_gateway_auth_throttle_test LABELS unit SOURCES unit/fix_gateway/auth_throttle_test.cpp
-           DEPS venue::fix_gateway)
-venue_test(NAME fix_gateway_framer_test LABELS unit SOURCES unit/fix_gateway/framer_test.cpp DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_throttle_test LABELS unit SOURCES unit/fix_gateway/throttle_test.cpp DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_report_log_test LABELS unit SOURCES unit/fix_gateway/report_log_test.cpp
            DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_publisher_read_error_test LABELS unit
            SOURCES unit/fix_gateway/publisher_read_error_test.cpp DEPS venue::fix_gateway)
-venue_test(NAME fix_gateway_fix_text_test LABELS unit SOURCES unit/fix_gateway/fix_text_test.cpp
+venue_test(NAME fix_gateway_pre_trade_risk_test LABELS unit SOURCES unit/fix_gateway/pre_trade_risk_test.cpp
            DEPS venue::fix_gateway)
-venue_test(NAME fix_gateway_venue_store_test LABELS unit SOURCES unit/fix_gateway/venue_store_test.cpp
+venue_test(NAME fix_gateway_inbound_test LABELS unit SOURCES unit/fix_gateway/inbound_test.cpp DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_report_builder_test LABELS unit SOURCES unit/fix_gateway/report_builder_test.cpp
            DEPS venue::fix_gateway)

@@ -57,7 +57,7 @@ struct ThrottleConfig {
 };
 
 struct SessionConfig {
-  SessionId id;                // 1.. in file order
+  SessionId id;                // explicit in the file (stored in the journal and the identity log)
   std::string sender_comp_id;  // the client's CompID (its SenderCompID, our TargetCompID)
   FirmId firm;
   SessionRole role = SessionRole::kOrderEntry;
@@ -98,6 +98,10 @@ struct KafkaConfig {
   std::string client_id = "venue";
   std::int64_t max_in_flight = 100'000;
   std::int64_t linger_ms = 3;  // librdkafka linger.ms of the report producer
+  // The kill-switch commands from the risk service (risk_control.h); empty topic: not consumed.
+  std::string risk_control_topic = "venue.risk-control";
+  std::string risk_control_acks_topic = "venue.risk-control-acks";
+  std::string risk_control_group = "venue-risk-control";
 };
 
 struct ListenerConfig {
@@ -136,7 +140,6 @@ struct GatewayConfig {
   const SessionConfig* session_by_comp_id(std::string_view sender_comp_id) const;
 };
 
-bool valid_time_of_day(const std::string& hh_mm_ss);
 void read_config(config::Table& root, GatewayConfig& out, const std::filesystem::path& base_dir);
 GatewayConfig load_config(const std::filesystem::path& file);
 GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
