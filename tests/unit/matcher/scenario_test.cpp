@@ -173,8 +173,8 @@ class Runner : public m::EventListener {
   void on_trade_busted(const m::TradeBustedEvent& e) override {
     auto side = [&](const m::BustSide& b) {
       return label(b.order.client_ref) + " " + state_name(b.order.state) +
-             " cum=" + std::to_string(b.order.cum_qty.count()) + " leaves=" + std::to_string(b.order.leaves_qty.count()) +
-             (b.live ? " live" : " done");
+             " cum=" + std::to_string(b.order.cum_qty.count()) +
+             " leaves=" + std::to_string(b.order.leaves_qty.count()) + (b.live ? " live" : " done");
     };
     emit("busted " + trade_number(e.trade_id) + " " + std::to_string(e.qty.count()) + "@" +
          std::to_string(e.price.count()) + " agg=" + side(e.aggressor) + " rest=" + side(e.resting));

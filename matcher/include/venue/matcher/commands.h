@@ -47,7 +47,7 @@ enum class CommandType : std::uint8_t {
   kStatus,
   kSetTradingStatus,
   kSetReferencePrice,
-  kTimer,     // expire GTD orders whose expire time is at or before now_ns
+  kTimer,      // expire GTD orders whose expire time is at or before now_ns
   kEndOfDay,   // expire Day orders; the day's trades can no longer be busted
   kBustTrade,  // an operator cancels one of the day's trades (ExecType H)
 };
