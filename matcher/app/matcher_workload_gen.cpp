@@ -107,7 +107,7 @@ class Generator {
 
   // 85%: 1-100, log-uniform; 15%: 101-2,000, log-uniform.
   std::int64_t qty() {
-    if (uniform() < 0.85) return static_cast<std::int64_t>(std::exp(uniform() * std::log(100.0)) + 0.5);
+    if (uniform() < 0.85) return std::lround(std::exp(uniform() * std::log(100.0)));
     return std::min<std::int64_t>(2000, 101 + static_cast<std::int64_t>(std::exp(uniform() * std::log(1900.0))));
   }
 

@@ -95,7 +95,8 @@ struct FillLog : m::EventListener {
 
 std::string describe(const std::vector<FillRecord>& fills) {
   std::ostringstream out;
-  for (const auto& f : fills) out << " [agg " << f.aggressor << " rest " << f.resting << " " << f.qty << "@" << f.price << "]";
+  for (const auto& f : fills)
+    out << " [agg " << f.aggressor << " rest " << f.resting << " " << f.qty << "@" << f.price << "]";
   return fills.empty() ? " none" : out.str();
 }
 
@@ -142,8 +143,8 @@ void compare(const b::Workload& w) {
     }
     fills += ref_fills.size();
     if (engine.resting_orders() != ref.resting()) {
-      BOOST_FAIL("resting orders differ after command " << i << ": engine " << engine.resting_orders()
-                                                        << ", reference " << ref.resting());
+      BOOST_FAIL("resting orders differ after command " << i << ": engine " << engine.resting_orders() << ", reference "
+                                                        << ref.resting());
     }
     if (i % 997 == 0) compare_books(engine, ref, w.instruments, i);
   }
