@@ -472,7 +472,7 @@ void Service::Impl::handle_event(const LimitEvent& e) {
                            {"firm", e.firm},
                            {"limit", limit},
                            {"symbol", e.key.symbol},
-                           {"level", e.level},
+                           {"warning_level", e.level},
                            {"usage", e.usage.to_string()},
                            {"limit_value", e.limit.to_string()},
                            {"venue_seq", e.trigger.venue_seq},

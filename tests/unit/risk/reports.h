@@ -31,7 +31,7 @@ struct ReportFields {
   std::string exec_id;   // default: the venue-seq
   std::string match;     // TrdMatchID
   std::string exec_ref;  // ExecRefID(19) on a bust
-  std::string transact = "20261206-14:03:11.402";
+  std::string transact;  // TransactTime(60); empty: Reports::transact
   std::string stop_px;
   bool poss_resend = false;
   std::uint64_t venue_seq = 0;  // 0: the next one
@@ -50,6 +50,7 @@ class Reports {
  public:
   std::uint64_t next_seq = 1;
   std::uint64_t next_order = 1000;
+  std::string transact = "20261206-14:03:11.402";  // of every report that does not give its own
 
   fix_session::ReportRecord fill(ReportFields f) {
     f.exec_type = "F";
@@ -61,10 +62,30 @@ class Reports {
     return report(f);
   }
   // Any ExecutionReport: 0 new, 4 cancelled, 5 replaced, 8 rejected, C expired, D restated, I status.
-  fix_session::ReportRecord report(ReportFields f) {
+  fix_session::ReportRecord report(const ReportFields& f) {
+    const Raw raw = build(f);
+    std::string why;
+    auto r = fix_session::read_report_record(raw.payload, raw.headers, &why);
+    if (!r) throw std::runtime_error("test report refused: " + why);
+    return *r;
+  }
+
+  // The record as it goes on Kafka: the FIX message and the headers.
+  struct Raw {
+    std::uint64_t venue_seq = 0;
+    std::string payload;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  Raw raw_fill(ReportFields f) {
+    f.exec_type = "F";
+    if (f.match.empty()) f.match = "T" + std::to_string(next_seq);
+    return build(f);
+  }
+  Raw build(ReportFields f) {
     const std::uint64_t seq = f.venue_seq != 0 ? f.venue_seq : next_seq++;
     if (f.order_id.empty()) f.order_id = std::to_string(next_order);
     if (f.exec_id.empty()) f.exec_id = std::to_string(seq);
+    if (f.transact.empty()) f.transact = transact;
     const bool is_fill = f.exec_type == "F" || f.exec_type == "H";
     std::string b = "35=8\x01" "34=" + std::to_string(seq) + "\x01" "49=VENUE\x01" "52=" + f.transact + "\x01" "56=S" +
                     f.firm + "\x01";
@@ -88,10 +109,7 @@ class Reports {
                                                              {"firm", f.firm},
                                                              {"account", f.account},
                                                              {"traceparent", "00-trace" + std::to_string(seq) + "-01"}};
-    std::string why;
-    auto r = fix_session::read_report_record(fix_message(b), headers, &why);
-    if (!r) throw std::runtime_error("test report refused: " + why);
-    return *r;
+    return Raw{seq, fix_message(b), std::move(headers)};
   }
   // A new order id for the next report of a new order.
   std::string new_order() { return std::to_string(++next_order); }
