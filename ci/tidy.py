@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 """clang-tidy over the venue's translation units, with a cache of clean results (ci/lint runs it).
 
-    python3 ci/tidy.py BUILD_DIR FILE...
+    python3 ci/tidy.py [--verdicts FILE [--record]] BUILD_DIR FILE...
 
 Each file is checked with `clang-tidy-16 -p BUILD_DIR` (the .clang-tidy files decide the checks), two
 at a time per core. A file that comes out clean is remembered under a key: the hash of its preprocessed
-text (the repository path replaced, so clones share it), the .clang-tidy files and clang-tidy's
-version. A later run skips a file whose key is remembered: same code, same checks, same verdict. Only
+text (the repository path replaced, so clones share it), the .clang-tidy files of its folder and the
+folders above it, and clang-tidy's version. A later run skips a file whose key is remembered: same code, same checks, same verdict. Only
 clean verdicts are cached, so a finding is reported every time until it is fixed. The cache lives in
 $VENUE_CACHE/clang-tidy (default ~/.cache/venue/clang-tidy); VENUE_TIDY_NO_CACHE=1 ignores it.
+
+--verdicts FILE (ci/tidy-verdicts.txt, in the repository): clean verdicts that travel with the code, one
+"KEY PATH" a line. A key there counts as clean like one in the cache, so a fresh clone on a fresh
+machine (CI) checks only the files whose preprocessed text changed since someone's clean run, instead
+of every file (minutes on two cores). --record rewrites FILE with the keys of this run's files when
+every file is clean (ci/lint does that outside CI; commit the file with the change). A stale or missing
+key only costs time: the file is checked again. The full run without any verdicts is the workflow's
+nightly job (VENUE_TIDY_NO_CACHE=1).
 
 Exit 0 when every file is clean, 1 when clang-tidy reported anything, 2 for bad usage.
 """
@@ -25,10 +33,20 @@ TIDY = "clang-tidy-16"
 
 
 def main() -> int:
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    verdicts_file, record = None, False
+    while args and args[0].startswith("--"):
+        if args[0] == "--verdicts" and len(args) > 1:
+            verdicts_file, args = args[1], args[2:]
+        elif args[0] == "--record":
+            record, args = True, args[1:]
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    if len(args) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    build_dir, files = sys.argv[1], sys.argv[2:]
+    build_dir, files = args[0], args[1:]
     root = os.getcwd()
     started = time.monotonic()
     with open(os.path.join(build_dir, "compile_commands.json"), encoding="utf-8") as f:
@@ -36,17 +54,33 @@ def main() -> int:
     cache_dir = os.path.join(os.environ.get("VENUE_CACHE", os.path.expanduser("~/.cache/venue")), "clang-tidy")
     use_cache = os.environ.get("VENUE_TIDY_NO_CACHE") != "1"
     os.makedirs(cache_dir, exist_ok=True)
+    committed = set()
+    if verdicts_file and use_cache and os.path.exists(verdicts_file):
+        with open(verdicts_file, encoding="utf-8") as f:
+            committed = {line.split()[0] for line in f if line.strip() and not line.startswith("#")}
 
     base = hashlib.sha256()
     base.update(subprocess.run([TIDY, "--version"], capture_output=True, text=True, check=True).stdout.encode())
+    # The .clang-tidy files by folder: a file's key has those of its folder and every folder above it
+    # (the ones clang-tidy reads for it), so changing tests/.clang-tidy re-checks the tests only.
+    configs = {}
     for dirpath, _, names in os.walk(root):
         if "/." in dirpath[len(root):] or dirpath.startswith(os.path.join(root, "build")):
             continue
         if ".clang-tidy" in names:
-            path = os.path.join(dirpath, ".clang-tidy")
-            base.update(os.path.relpath(path, root).encode())
-            with open(path, "rb") as f:
-                base.update(f.read())
+            with open(os.path.join(dirpath, ".clang-tidy"), "rb") as f:
+                configs[os.path.relpath(dirpath, root)] = f.read()
+
+    def configs_of(path: str) -> bytes:
+        out = b""
+        d = os.path.dirname(os.path.relpath(path, root))
+        while True:
+            key_dir = d or "."
+            if key_dir in configs:
+                out += key_dir.encode() + b"\0" + configs[key_dir]
+            if not d:
+                return out
+            d = os.path.dirname(d)
 
     def key(path: str):
         entry = commands.get(os.path.realpath(path))
@@ -69,30 +103,39 @@ def main() -> int:
         if pre.returncode != 0:
             return None
         h = base.copy()
+        h.update(configs_of(path))
         h.update(os.path.relpath(path, root).encode())
         h.update(pre.stdout.replace(root.encode(), b"@ROOT@"))
         return h.hexdigest()
 
     def check(path: str):
-        k = key(path) if use_cache else None
-        if k is not None and os.path.exists(os.path.join(cache_dir, k)):
-            return path, True, "", True
+        k = key(path) if (use_cache or record) else None
+        if use_cache and k is not None and (k in committed or os.path.exists(os.path.join(cache_dir, k))):
+            return path, True, "", True, k
         r = subprocess.run([TIDY, "-p", build_dir, "--quiet", os.path.join(root, path)], capture_output=True, text=True)
         findings = [l for l in (r.stdout + r.stderr).splitlines() if ": warning:" in l or ": error:" in l]
         clean = r.returncode == 0 and not findings
         if clean and k is not None:
             with open(os.path.join(cache_dir, k), "w", encoding="utf-8") as f:
                 f.write(path + "\n")
-        return path, clean, r.stdout + r.stderr, False
+        return path, clean, r.stdout + r.stderr, False, k
 
     failed = []
     cached = 0
+    keys = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for path, clean, output, from_cache in pool.map(check, files):
+        for path, clean, output, from_cache, k in pool.map(check, files):
             cached += from_cache
             if not clean:
                 failed.append(path)
                 sys.stdout.write(output)
+            elif k is not None:
+                keys[path] = k
+    if record and verdicts_file and not failed:
+        with open(verdicts_file, "w", encoding="utf-8") as f:
+            f.write("# Clean clang-tidy verdicts: KEY PATH (ci/tidy.py --verdicts; rewritten by ci/lint).\n")
+            for path in sorted(keys):
+                f.write(f"{keys[path]} {path}\n")
     print(f"ci/tidy: {len(files)} files, {cached} clean from the cache, {len(failed)} with findings, "
           f"{time.monotonic() - started:.0f}s")
     return 1 if failed else 0

@@ -703,8 +703,11 @@ struct Service::Impl final : FIX::Application {
     }
   }
 
-  // Stores (and sends, when the client is logged on) one copy of `report` in session `s`. False when the
-  // store could not take it: the service stops before the offset moves past it.
+  // Stores (and sends, when the client is logged on) one copy of `report` in session `s`: QuickFIX puts it
+  // in the session's VenueStore, which writes it before any socket write and before the offset past it is
+  // committed; a store that cannot be written stops the process there (exit 74), so the record is read
+  // again after a restart. False when QuickFIX refused the message: the service stops before the offset
+  // moves past it.
   bool send_copy(Session& s, const FIX::Message& report, std::uint64_t seq, bool poss_resend,
                  const std::optional<std::string>& transact) {
     FIX::Message copy;

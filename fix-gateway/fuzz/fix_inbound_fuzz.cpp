@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -131,7 +132,9 @@ bool read_until(const std::string& needle, int timeout_ms) {
           rr);
       const auto e = b == std::string::npos ? b : got.find('\x01', b + 3);
       if (e != std::string::npos) {
-        const int begin = std::atoi(got.substr(b + 3, e - b - 3).c_str());
+        const std::string digits = got.substr(b + 3, e - b - 3);
+        int begin = 0;  // 0 when BeginSeqNo is not a number, as atoi gave (clang-tidy cert-err34-c)
+        if (std::from_chars(digits.data(), digits.data() + digits.size(), begin).ec != std::errc()) begin = 0;
         std::string body =
             "35=4\x01"
             "34=" +
@@ -237,9 +240,10 @@ void start_venue() {
       << "\"\nlog_level = \"error\"\n"
          "[risk]\nprice_collar_bps = 1000\nmax_order_qty = 50000\nmax_order_notional = \"1000000\"\n"
          "[engine]\ninstruments = \"instruments.toml\"\njournal_dir = \"journal\"\nsnapshot_every = 0\n"
-         "[[firm]]\nname = \"F\"\n[[account]]\nname = \"A1\"\nfirm = \"F\"\ncredit_limit = \"2000000\"\n"
-         "[[account]]\nname = \"A2\"\nfirm = \"F\"\n"
-         "[[session]]\nsender_comp_id = \"FUZZ\"\nfirm = \"F\"\nusername = \"fuzz\"\npassword_hash = \""
+         "[[firm]]\nid = 1\nname = \"F\"\n[[account]]\nid = 1\nname = \"A1\"\nfirm = \"F\"\ncredit_limit = "
+         "\"2000000\"\n"
+         "[[account]]\nid = 2\nname = \"A2\"\nfirm = \"F\"\n"
+         "[[session]]\nid = 1\nsender_comp_id = \"FUZZ\"\nfirm = \"F\"\nusername = \"fuzz\"\npassword_hash = \""
       << venue::fix_session::hash_password("fuzz-secret", 1000)
       << "\"\naccounts = [\"A1\", \"A2\"]\ncancel_on_disconnect = \"day\"\norders_per_second = 100000\n";
   auto cfg = fg::load_config(g_venue->dir / "venue.toml");

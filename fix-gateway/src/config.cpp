@@ -160,12 +160,14 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       base, engine.string("instruments", "Instrument reference data file (spec/reference-data.md)", cfg::kRequired));
   c.engine.journal_dir =
       resolve(base, engine.string("journal_dir", "Folder of the engine journal and snapshots", cfg::kRequired));
-  c.engine.sync = engine.choice("sync",
-                                "write: in the kernel before the ack (survives a crash of the process); "
-                                "fdatasync: on disk before the ack (survives power loss)",
-                                {"write", "fdatasync"}, "write") == "fdatasync"
-                      ? matcher::SyncPolicy::kFdatasync
-                      : matcher::SyncPolicy::kWrite;
+  c.engine.sync =
+      engine.choice("sync",
+                    "write: each journal batch is in the kernel before its outcomes leave (survives a crash of the "
+                    "process, not a power cut); fdatasync: also on disk (the journal survives a power "
+                    "cut; the FIX stores, identity log and report log are not synced: spec/recovery.md)",
+                    {"write", "fdatasync"}, "write") == "fdatasync"
+          ? matcher::SyncPolicy::kFdatasync
+          : matcher::SyncPolicy::kWrite;
   const auto idle = engine.choice("idle",
                                   "How an idle engine thread waits: spin (lowest latency, burns a core), "
                                   "yield, backoff (spins, then parks)",
@@ -213,10 +215,21 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   if (c.engine.shards.empty()) c.engine.shards.push_back(ShardConfig{0, static_cast<int>(cpu), {}});
 
   std::set<std::string> names;
-  std::uint32_t next_firm = 1;
+  // Firms, accounts and sessions carry explicit ids: the journal (every order's owner) and the identity
+  // log store them, so they must not depend on where an entry stands in the file.
+  static constexpr const char* kIdHelp =
+      "Stable number the journal and the identity log store for it, unique among its kind; never change or reuse "
+      "it while live orders hold it (spec/venue-config.md, Ids)";
+  auto id_of = [&](cfg::Table& t, const char* kind) {
+    const auto id = static_cast<std::uint32_t>(t.integer("id", kIdHelp, cfg::kRequired, {1, 1'000'000}));
+    if (id != 0 && !names.insert(std::string(kind) + "#" + std::to_string(id)).second) {
+      t.fail("id", std::string("is used by another [[") + kind + "]]");
+    }
+    return id;
+  };
   for (auto& f : root.tables("firm", "A member firm", true)) {
     FirmConfig fc;
-    fc.id = FirmId(next_firm++);
+    fc.id = FirmId(id_of(f, "firm"));
     fc.name = f.string("name", "Firm name as operations and drop copy know it", cfg::kRequired);
     if (!names.insert("firm:" + fc.name).second) f.fail("name", "is used by another firm");
     c.firms.push_back(std::move(fc));
@@ -228,10 +241,9 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     return FirmId();
   };
 
-  std::uint32_t next_account = 1;
   for (auto& a : root.tables("account", "A trading account of a firm, with its limits", true)) {
     AccountConfig ac;
-    ac.id = AccountId(next_account++);
+    ac.id = AccountId(id_of(a, "account"));
     ac.name = a.string("name", "Account(1) value brokers send; unique", cfg::kRequired);
     const auto firm_name = a.string("firm", "The firm the account belongs to", cfg::kRequired);
     ac.firm = firm_id(firm_name);
@@ -244,10 +256,9 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     c.accounts.push_back(std::move(ac));
   }
 
-  std::uint32_t next_session = 1;
   for (auto& s : root.tables("session", "A FIX session a broker (or a read-only client) logs on to", true)) {
     SessionConfig sc;
-    sc.id = SessionId(next_session++);
+    sc.id = SessionId(id_of(s, "session"));
     sc.sender_comp_id = s.string("sender_comp_id", "The client's SenderCompID(49)", cfg::kRequired);
     if (!valid_comp_id(sc.sender_comp_id))
       s.fail("sender_comp_id", "must be 1 to 32 printable characters without spaces or '='");

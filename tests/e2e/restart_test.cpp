@@ -163,4 +163,54 @@ BOOST_AUTO_TEST_CASE(no_exec_id_is_used_twice_across_the_restart) {
 
 BOOST_AUTO_TEST_CASE(venue_shuts_down_cleanly_again) { BOOST_TEST(the_venue().stop() == 0); }
 
+// Firms, accounts and sessions carry explicit ids in the configuration, and the journal stores those:
+// reordering the file or inserting an entry hands no order to another broker (before ids were explicit,
+// it did: reports to the wrong session, wrong self-trade and kill-switch scopes).
+BOOST_AUTO_TEST_CASE(reordered_and_inserted_config_entries_leave_every_order_with_its_broker) {
+  the_venue().write_config({.reversed = true, .insert_session = true});
+  the_venue().start();
+  FixClient& owner = the_venue().client("BRK3");
+  FixClient& other = the_venue().client("BRK2");
+  const std::string req = id("sr-reordered");
+  owner.send(status_request(before.gtc_sell.clordid, kSell, before.sym, req));
+  const auto st = owner.expect(Match{"8", {{FIX::FIELD::OrdStatusReqID, req}}});
+  BOOST_TEST_CONTEXT(printable(st)) {
+    BOOST_TEST(field(st, FIX::FIELD::ExecType) == "I");
+    BOOST_TEST(field(st, FIX::FIELD::OrderID) == before.gtc_order_id);
+    BOOST_TEST(field(st, FIX::FIELD::Account) == "GAMMA-1");
+    BOOST_TEST(num(st, FIX::FIELD::LeavesQty) == 5.0);
+  }
+  BOOST_TEST(the_venue().session("BRK3").value("live_orders", 0) == 1);
+  BOOST_TEST(the_venue().session("NEWCO").value("live_orders", -1) == 0);
+  // A fill against it reaches its owner, in its account, and only the two brokers of the trade.
+  const OrderFields buy{.clordid = id("reordered-buy"),
+                        .symbol = before.sym,
+                        .side = kBuy,
+                        .price = "100.00",
+                        .qty = "1",
+                        .account = "BETA-1"};
+  other.send(new_order(buy));
+  other.expect(er(buy.clordid, "F"));
+  const auto maker = owner.expect(er(before.gtc_sell.clordid, "F").with(FIX::FIELD::CumQty, "6"));
+  BOOST_TEST(field(maker, FIX::FIELD::Account) == "GAMMA-1", printable(maker));
+  BOOST_TEST(the_venue().stop() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_config_without_the_session_of_live_orders_is_refused_at_start_with_what_to_do) {
+  the_venue().write_config({.drop_session = "BRK3"});
+  std::string error;
+  try {
+    the_venue().start();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  BOOST_TEST(error.find("[[session]] with id = 498 is missing (1 live orders)") != std::string::npos, error);
+  BOOST_TEST(error.find("put the entries back with the same ids") != std::string::npos, error);
+  // With the session back, the venue starts on the same state.
+  the_venue().write_config({});
+  the_venue().start();
+  BOOST_TEST(the_venue().session("BRK3").value("live_orders", 0) == 1);
+  BOOST_TEST(the_venue().stop() == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

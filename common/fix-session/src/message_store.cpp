@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "venue/common/fd_io.h"
 #include "venue/common/log.h"
@@ -16,6 +17,26 @@
 namespace venue::fix_session {
 
 namespace {
+
+// The sequence-number file, "SENDER : TARGET" as QuickFIX's FileStore writes it. strtol rather than
+// sscanf: a number out of range is refused instead of undefined (clang-tidy cert-err34-c).
+bool read_seqnums(const std::string& text, int& sender, int& target) {
+  const auto number = [](const char*& p, int& out) {
+    char* end = nullptr;
+    errno = 0;
+    const long v = std::strtol(p, &end, 10);
+    if (end == p || errno == ERANGE || v <= 0 || v > std::numeric_limits<int>::max()) return false;
+    out = static_cast<int>(v);
+    p = end;
+    return true;
+  };
+  const char* p = text.c_str();
+  if (!number(p, sender)) return false;
+  while (*p == ' ' || *p == '\t') ++p;
+  if (*p != ':') return false;
+  ++p;
+  return number(p, target);
+}
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -130,7 +151,7 @@ void VenueStore::open(bool truncate) {
     const std::string seqnums = slurp(seqnums_name_);
     int sender = 0;
     int target = 0;
-    if (std::sscanf(seqnums.c_str(), "%d : %d", &sender, &target) == 2 && sender > 0 && target > 0) {
+    if (read_seqnums(seqnums, sender, target)) {
       next_sender_ = sender;
       next_target_ = target;
     }

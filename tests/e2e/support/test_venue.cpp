@@ -1,5 +1,6 @@
 #include "e2e/support/test_venue.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -112,11 +113,17 @@ void TestVenue::write_files() {
   run_command("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout '" +
               (dir() / "tls" / "venue.key").string() + "' -out '" + (dir() / "tls" / "venue.crt").string() +
               "' 2>/dev/null");
-  std::string hash = run_command("echo '" + std::string(kPassword) + "' | '" + (bin_dir() / "venue-passwd").string() +
-                                 "' --iterations 1000");
-  while (!hash.empty() && (hash.back() == '\n' || hash.back() == '\r')) hash.pop_back();
+  password_hash_ = run_command("echo '" + std::string(kPassword) + "' | '" + (bin_dir() / "venue-passwd").string() +
+                               "' --iterations 1000");
+  while (!password_hash_.empty() && (password_hash_.back() == '\n' || password_hash_.back() == '\r')) {
+    password_hash_.pop_back();
+  }
   write_file(dir() / "instruments.toml", instruments_toml());
+  write_config(Layout{});
+}
 
+void TestVenue::write_config(const Layout& layout) {
+  const std::string& hash = password_hash_;
   std::string t = "# Written by the end-to-end tests (tests/e2e/support/test_venue.cpp).\n";
   t += "[venue]\ncomp_id = \"VENUE\"\n";
   t += "fix_port = " + std::to_string(fix_port_) + "\n";
@@ -129,20 +136,44 @@ void TestVenue::write_files() {
   t += "\n[risk]\nprice_collar_bps = 2000\n";
   t += "\n[engine]\ninstruments = \"instruments.toml\"\njournal_dir = \"state/journal\"\nsync = \"write\"\n"
        "idle = \"backoff\"\nstp_scope = \"account\"\npost_only = \"reject\"\n";
-  for (const char* firm : {"ALPHA", "BETA", "GAMMA", "DELTA"})
-    t += "\n[[firm]]\nname = \"" + std::string(firm) + "\"\n";
+  // Ids deliberately not in file order: what the journal stores must not depend on where an entry stands.
+  std::vector<std::string> entries;  // firms, then accounts, then sessions
+  const auto emit = [&] {
+    if (layout.reversed) std::reverse(entries.begin(), entries.end());
+    for (const auto& e : entries) t += e;
+    entries.clear();
+  };
+  const std::pair<const char*, int> firms[] = {{"ALPHA", 11}, {"BETA", 7}, {"GAMMA", 3}, {"DELTA", 20}};
+  for (const auto& [firm, id] : firms) {
+    entries.push_back("\n[[firm]]\nid = " + std::to_string(id) + "\nname = \"" + std::string(firm) + "\"\n");
+  }
+  emit();
   const std::pair<const char*, const char*> accounts[] = {
       {"ALPHA-1", "ALPHA"}, {"ALPHA-2", "ALPHA"}, {"BETA-1", "BETA"},  {"BETA-2", "BETA"},
       {"GAMMA-1", "GAMMA"}, {"KILL-1", "GAMMA"},  {"DELTA-1", "DELTA"}};
+  int account_id = 100;
   for (const auto& [account, firm] : accounts) {
-    t += "\n[[account]]\nname = \"" + std::string(account) + "\"\nfirm = \"" + firm + "\"\n";
+    entries.push_back("\n[[account]]\nid = " + std::to_string(account_id--) + "\nname = \"" + std::string(account) +
+                      "\"\nfirm = \"" + firm + "\"\n");
   }
-  t += "\n[[account]]\nname = \"RISK-1\"\nfirm = \"ALPHA\"\nmax_order_qty = 100\nmax_order_notional = \"5000\"\n"
-       "credit_limit = \"12000\"\n";
+  entries.push_back(
+      "\n[[account]]\nid = 1\nname = \"RISK-1\"\nfirm = \"ALPHA\"\nmax_order_qty = 100\nmax_order_notional = \"5000\"\n"
+      "credit_limit = \"12000\"\n");
+  emit();
+  if (layout.insert_session) {
+    t += "\n[[session]]\nid = 999\nsender_comp_id = \"NEWCO\"\nfirm = \"ALPHA\"\nusername = \"newco\"\n"
+         "password_hash = \"" +
+         hash + "\"\naccounts = [\"ALPHA-1\"]\n";
+  }
+  int session_id = 500;
   for (const auto& s : kSessions) {
-    t += "\n[[session]]\nsender_comp_id = \"" + std::string(s.comp_id) + "\"\nfirm = \"" + s.firm + "\"\n";
-    t += "username = \"" + lower(s.comp_id) + "\"\npassword_hash = \"" + hash + "\"\n" + s.extra;
+    const int session_id_now = session_id--;
+    if (layout.drop_session == s.comp_id) continue;
+    entries.push_back("\n[[session]]\nid = " + std::to_string(session_id_now) + "\nsender_comp_id = \"" +
+                      std::string(s.comp_id) + "\"\nfirm = \"" + s.firm + "\"\nusername = \"" + lower(s.comp_id) +
+                      "\"\npassword_hash = \"" + hash + "\"\n" + s.extra);
   }
+  emit();
   t += extra_toml_;
   write_file(dir() / "venue.toml", t);
 }

@@ -79,11 +79,22 @@ class TestVenue {
   int stop();
   // Starts the venue again on the same files (after stop()).
   void start();
+
+  // How the configuration lists its entries, for the tests of stable identities (ids never change; only
+  // where entries stand and which are there).
+  struct Layout {
+    bool reversed = false;        // firms, accounts and sessions in the opposite order
+    std::string drop_session;     // a session left out (its SenderCompID)
+    bool insert_session = false;  // a new session (NEWCO, firm ALPHA, id 999) listed before all others
+  };
+  // Rewrites venue.toml (the venue reads it at its next start()).
+  void write_config(const Layout& layout);
   // Keeps the folder (logs, stores) after the run.
   void keep_files() { dir_.keep(); }
 
  private:
   void write_files();
+  std::string password_hash_;
 
   TempDir dir_;
   std::string extra_toml_;

@@ -19,14 +19,14 @@ std::string base_config() {
   return "[venue]\nstore_dir = \"s\"\nstate_dir = \"t\"\ndata_dictionary = \"d.xml\"\n"
          "[risk]\n"
          "[engine]\ninstruments = \"i.toml\"\njournal_dir = \"j\"\n"
-         "[[firm]]\nname = \"ALPHA\"\n[[firm]]\nname = \"BETA\"\n"
-         "[[account]]\nname = \"A-1\"\nfirm = \"ALPHA\"\nmax_order_qty = 10\n"
-         "[[account]]\nname = \"B-1\"\nfirm = \"BETA\"\n";
+         "[[firm]]\nid = 1\nname = \"ALPHA\"\n[[firm]]\nid = 2\nname = \"BETA\"\n"
+         "[[account]]\nid = 1\nname = \"A-1\"\nfirm = \"ALPHA\"\nmax_order_qty = 10\n"
+         "[[account]]\nid = 2\nname = \"B-1\"\nfirm = \"BETA\"\n";
 }
 
 std::string session(const std::string& extra) {
-  return "[[session]]\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\npassword_hash = \"" + kHash +
-         "\"\naccounts = [\"A-1\"]\n" + extra;
+  return "[[session]]\nid = 1\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\npassword_hash = \"" +
+         kHash + "\"\naccounts = [\"A-1\"]\n" + extra;
 }
 
 std::vector<std::string> problems(const std::string& text) {
@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(a_valid_configuration_resolves_paths_and_entitlements) {
 
 BOOST_AUTO_TEST_CASE(an_account_of_another_firm_and_a_bad_allow_list_are_refused) {
   auto q = problems(base_config() +
-                    "[[session]]\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
+                    "[[session]]\nid = 1\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
                     "password_hash = \"" +
                     kHash +
                     "\"\naccounts = [\"B-1\", \"NOPE\"]\n"
@@ -77,9 +77,9 @@ BOOST_AUTO_TEST_CASE(an_account_of_another_firm_and_a_bad_allow_list_are_refused
 
 BOOST_AUTO_TEST_CASE(a_plain_password_instead_of_a_hash_is_refused) {
   auto p = problems(base_config() +
-                    "[[session]]\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
+                    "[[session]]\nid = 1\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
                     "password_hash = \"hunter2\"\naccounts = [\"A-1\"]\n");
-  BOOST_TEST(has(p, "venue.toml:24:17: \"session[].password_hash\": not a pbkdf2-sha256"));
+  BOOST_TEST(has(p, "venue.toml:29:17: \"session[].password_hash\": not a pbkdf2-sha256"));
 }
 
 BOOST_AUTO_TEST_CASE(duplicates_typos_and_tls_without_a_listener_are_reported_together) {
@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(duplicates_typos_and_tls_without_a_listener_are_reported_to
 
 BOOST_AUTO_TEST_CASE(an_order_entry_session_needs_an_account) {
   auto p = problems(base_config() +
-                    "[[session]]\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
+                    "[[session]]\nid = 1\nsender_comp_id = \"BRK1\"\nfirm = \"ALPHA\"\nusername = \"u\"\n"
                     "password_hash = \"" +
                     kHash + "\"\n");
   BOOST_TEST(has(p, "an order-entry session needs at least one account"));

@@ -8,3 +8,8 @@ venue_test(NAME fix_gateway_report_log_test LABELS unit SOURCES unit/fix_gateway
            DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_publisher_read_error_test LABELS unit
            SOURCES unit/fix_gateway/publisher_read_error_test.cpp DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_pre_trade_risk_test LABELS unit SOURCES unit/fix_gateway/pre_trade_risk_test.cpp
+           DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_inbound_test LABELS unit SOURCES unit/fix_gateway/inbound_test.cpp DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_report_builder_test LABELS unit SOURCES unit/fix_gateway/report_builder_test.cpp
+           DEPS venue::fix_gateway)

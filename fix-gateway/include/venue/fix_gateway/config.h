@@ -57,7 +57,7 @@ struct ThrottleConfig {
 };
 
 struct SessionConfig {
-  SessionId id;                // 1.. in file order
+  SessionId id;                // explicit in the file (stored in the journal and the identity log)
   std::string sender_comp_id;  // the client's CompID (its SenderCompID, our TargetCompID)
   FirmId firm;
   SessionRole role = SessionRole::kOrderEntry;

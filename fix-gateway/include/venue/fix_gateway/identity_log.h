@@ -10,6 +10,9 @@
 // reached the engine).
 //
 // Thread rules: the gateway thread.
+//
+// Its place in the venue's recovery protocol (what is written before what, synced when, replayed how):
+// spec/recovery.md.
 
 #include <cstdint>
 #include <filesystem>

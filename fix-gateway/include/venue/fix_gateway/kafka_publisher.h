@@ -14,6 +14,9 @@
 // in the report log, and the backlog is a gauge.
 //
 // Thread rules: start/stop from the owner; everything else on the publisher's thread.
+//
+// Its place in the venue's recovery protocol (what is written before what, synced when, replayed how):
+// spec/recovery.md.
 
 #include <prometheus/registry.h>
 #include <atomic>

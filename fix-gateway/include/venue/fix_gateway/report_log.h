@@ -12,6 +12,9 @@
 //
 // Thread rules: ReportLog belongs to the gateway thread; a ReportReader to one reader thread (it reads
 // what the writer flushed, never more).
+//
+// Its place in the venue's recovery protocol (what is written before what, synced when, replayed how):
+// spec/recovery.md.
 
 #include <cstdint>
 #include <filesystem>

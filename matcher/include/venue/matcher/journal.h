@@ -26,6 +26,9 @@
 // Thread rules: a JournalWriter belongs to the shard's engine thread; the free functions may run on
 // any thread, but not on a folder a writer is appending to (except read-only replay with
 // repair_tail=false).
+//
+// Its place in the venue's recovery protocol (what is written before what, synced when, replayed how):
+// spec/recovery.md.
 
 #include <cstdint>
 #include <filesystem>

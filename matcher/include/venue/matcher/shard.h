@@ -27,6 +27,9 @@
 //
 // Thread rules: recover/start/stop from the owning thread; submit from any thread; poll and
 // output_waker().park from the one consumer thread.
+//
+// Its place in the venue's recovery protocol (what is written before what, synced when, replayed how):
+// spec/recovery.md.
 
 #include <atomic>
 #include <cstdint>

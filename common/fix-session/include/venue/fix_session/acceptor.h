@@ -5,8 +5,12 @@
 //
 //   - refuse a Logon before QuickFIX sees it: unknown CompIDs, a source address not on the session's
 //     allow-list, the wrong listener (plain vs TLS), a wrong Username(553)/Password(554) or a session
-//     already connected. A refused Logon gets a Logout with the reason and never touches the session,
-//     so it moves no sequence number (QuickFIX would apply ResetSeqNumFlag before authenticating);
+//     already connected. A refused Logon gets a Logout with the reason and is never handed to QuickFIX,
+//     so nothing it asks for (ResetSeqNumFlag, its MsgSeqNum) takes effect: QuickFIX would apply
+//     ResetSeqNumFlag before authenticating. The refusal's Logout carries the session's next outgoing
+//     number and uses it up (nothing is stored under it: a resend gap-fills it), so a client that counts
+//     the Logout and one that does not both stay in step; while the session is logged on from another
+//     connection its numbers are left alone;
 //   - check passwords (slow on purpose) on another thread while the FIX thread keeps serving;
 //   - serve plain and TLS (OpenSSL) listeners side by side from one thread;
 //   - batch output: messages a loop turn produces for a connection leave in one write;

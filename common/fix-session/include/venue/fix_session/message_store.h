@@ -15,6 +15,9 @@
 //     offsets after a reset, so a resend could read the wrong bytes).
 //
 // Thread rules: QuickFIX calls these on the gateway thread; flush_all() on the same thread.
+//
+// Its place in the venue's recovery protocol (what is written before what, synced when, replayed how):
+// spec/recovery.md.
 
 #include <sys/types.h>
 

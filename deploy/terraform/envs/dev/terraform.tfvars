@@ -1,0 +1,11 @@
+environment             = "dev"
+region                  = "eu-west-1"
+availability_zones      = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+vpc_cidr                = "10.10.0.0/16"
+api_access_cidrs        = ["203.0.113.0/24"]
+general_nodes           = 2
+engine_instance_types   = ["c7i.xlarge"]
+engine_nodes            = 1
+db_instance_class       = "db.t4g.medium"
+kafka_instance_type     = "kafka.t3.small"
+kafka_client_encryption = "TLS_PLAINTEXT"

@@ -1,0 +1,11 @@
+environment             = "prod"
+region                  = "eu-west-1"
+availability_zones      = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+vpc_cidr                = "10.30.0.0/16"
+api_access_cidrs        = []
+general_nodes           = 3
+engine_instance_types   = ["c7i.2xlarge", "c7i.4xlarge"]
+engine_nodes            = 2
+db_instance_class       = "db.r6g.xlarge"
+kafka_instance_type     = "kafka.m7g.xlarge"
+kafka_client_encryption = "TLS_PLAINTEXT"

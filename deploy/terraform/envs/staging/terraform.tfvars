@@ -1,0 +1,11 @@
+environment             = "staging"
+region                  = "eu-west-1"
+availability_zones      = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+vpc_cidr                = "10.20.0.0/16"
+api_access_cidrs        = []
+general_nodes           = 3
+engine_instance_types   = ["c7i.2xlarge"]
+engine_nodes            = 2
+db_instance_class       = "db.r6g.large"
+kafka_instance_type     = "kafka.m7g.large"
+kafka_client_encryption = "TLS_PLAINTEXT"

@@ -1,0 +1,228 @@
+#pragma once
+// Gateway::Impl, the venue process's core, declared once and defined across files named after what
+// they do (each says what it owns at its top):
+//
+//   gateway.cpp         the loop and the facade: idle strategy, flushing stores and reports, the outbox
+//                       to the engines, end of day, shutdown, the queue of admin jobs
+//   recovery.cpp        shard set-up and recovery: instruments onto shards, journals recovered, order
+//                       identities restored, unreported events replayed (docs: spec/recovery.md)
+//   fix_callbacks.cpp   QuickFIX's callbacks: logon checks and counting, logout and cancel-on-disconnect,
+//                       the dispatch of application messages
+//   order_entry.cpp     D, F, G, H, q from a session: the session-state checks (ClOrdID, throttle), then
+//                       inbound translation (inbound.h) and pre-trade risk (pre_trade_risk.h), then the
+//                       command to the engine with its identity logged first
+//   outbound.cpp        sending: reports through the session's store and into the report log (Kafka),
+//                       refusals built by report_builder.h and counted
+//   engine_events.cpp   engine events to reports, with the order bookkeeping (order_registry.h)
+//   admin_actions.cpp   what operations can do and see: sessions, kill switch, trading status
+//
+// Thread rules: everything runs on the gateway thread, except the facade's admin_*() and request_stop()
+// (any thread), which queue work for the gateway thread.
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gateway_metrics.h"
+#include "venue/fix_gateway/config.h"
+#include "venue/fix_gateway/gateway.h"
+#include "venue/fix_gateway/identity_log.h"
+#include "venue/fix_gateway/inbound.h"
+#include "venue/fix_gateway/instruments.h"
+#include "venue/fix_gateway/kafka_publisher.h"
+#include "venue/fix_gateway/order_registry.h"
+#include "venue/fix_gateway/pre_trade_risk.h"
+#include "venue/fix_gateway/report_builder.h"
+#include "venue/fix_gateway/report_log.h"
+#include "venue/fix_gateway/throttle.h"
+#include "venue/fix_session/acceptor.h"
+#include "venue/fix_session/json_log.h"
+#include "venue/fix_session/logon_policy.h"
+#include "venue/fix_session/message_store.h"
+#include "venue/matcher/shard.h"
+
+namespace venue::fix_gateway {
+
+std::int64_t steady_ns();
+std::int64_t wall_ns();
+
+struct Gateway::Impl final : FIX::Application, matcher::EventListener {
+  // ----- configuration and wiring -----
+  GatewayConfig cfg;
+  std::shared_ptr<prometheus::Registry> registry;
+  GatewayMetrics metrics;
+  InstrumentTable instruments;
+  std::vector<std::unique_ptr<matcher::Shard>> shards;
+  std::vector<GatewayMetrics::ShardGauges> shard_gauges;
+
+  std::unique_ptr<FIX::SessionSettings> fix_settings;
+  std::unique_ptr<fix_session::VenueStoreFactory> store_factory;
+  std::unique_ptr<fix_session::JsonLogFactory> log_factory;
+  fix_session::LogonPolicy logon;
+  std::unique_ptr<fix_session::VenueAcceptor> acceptor;
+  std::unique_ptr<fix_session::AcceptorMetrics> acceptor_metrics;
+  std::unique_ptr<IdentityLog> identities;
+
+  // ----- sessions -----
+  struct Session {
+    SessionConfig cfg;
+    FIX::SessionID id;
+    FIX::Session* fix = nullptr;
+    SessionThrottle throttle;
+    SessionOrders orders;
+    bool logged_on = false;
+    GatewayMetrics::SessionCounters counters;
+  };
+  std::map<std::uint32_t, Session> sessions;  // by SessionId
+  std::map<FIX::SessionID, std::uint32_t> session_index;
+  Session* session_of(const FIX::SessionID& id);
+  Session* session(SessionId id);
+
+  // ----- orders and pre-trade state -----
+  OrderRegistry orders;
+  PreTradeRisk risk;
+  InboundTranslator inbound;
+  std::uint64_t local_exec = 0;
+  std::string local_exec_prefix;  // ExecIDs of reports the gateway makes itself
+  std::string next_local_exec_id() { return local_exec_prefix + std::to_string(++local_exec); }
+
+  // Commands waiting for the identity log write that must precede them.
+  struct Pending {
+    std::size_t shard;
+    matcher::Command command;
+  };
+  std::vector<Pending> outbox;
+  bool handed_over = false;  // commands went to an engine since the last look: answers are coming
+
+  // ----- admin queue (other threads -> gateway thread) -----
+  std::mutex admin_mutex;
+  std::deque<std::function<void()>> admin_jobs;
+
+  // ----- reports -----
+  std::unique_ptr<ReportLog> reports;
+  std::unique_ptr<KafkaPublisher> publisher;
+  static constexpr std::size_t kNoShard = SIZE_MAX;
+  std::size_t event_shard_ = kNoShard;  // the shard whose events are being handled
+  std::uint64_t event_seq_ = 0;         // the engine seq of the event being handled
+  bool replaying_ = false;              // handling events replayed from the journal after a crash
+
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> is_ready{false};
+  std::int64_t last_eod_day = -1;
+
+  Impl(GatewayConfig c, std::shared_ptr<prometheus::Registry> r);
+  ~Impl() override;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  // gateway.cpp: the loop
+  void run();
+  void end_of_day_if_due();
+  void flush_reports();
+  void publish_metrics();
+  void shutdown();
+  void run_admin_jobs();
+  template <class R>
+  R on_gateway_thread(std::function<R()> fn, R timeout_value);
+  void flush_outbox();
+  void submit(std::size_t shard, const matcher::Command& c) { outbox.push_back(Pending{shard, c}); }
+
+  // recovery.cpp: set-up and recovery
+  void start();
+  void place_instruments_and_recover_shards();
+  void check_owners_configured();
+  void build_fix();
+  void restore_orders();
+  Order* adopt(const matcher::OrderView& v);
+  Request* request_for(std::uint64_t ref, OrderId order);
+  void replay_unreported();
+  std::uint64_t reports_for(std::uint16_t shard_id);
+
+  // fix_callbacks.cpp: QuickFIX
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID& id) override;
+  void onLogout(const FIX::SessionID& id) override;
+  void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
+  void toApp(FIX::Message&, const FIX::SessionID&) QF_THROW(FIX::DoNotSend) override {}
+  void fromAdmin(const FIX::Message& msg, const FIX::SessionID& id)
+      QF_THROW(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override;
+  void fromApp(const FIX::Message& msg, const FIX::SessionID& id)
+      QF_THROW(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
+               FIX::UnsupportedMessageType) override;
+  void on_logon_refused(const FIX::SessionID* id, std::string_view address, std::string_view reason);
+  void on_logon_authenticated(const FIX::SessionID& id, std::string_view address, bool tls);
+  void throttle_logout(Session& s);
+
+  // order_entry.cpp: application messages in
+  void new_order(Session& s, const FIX::Message& msg);
+  void cancel_request(Session& s, const FIX::Message& msg);
+  void replace_request(Session& s, const FIX::Message& msg);
+  void status_request(Session& s, const FIX::Message& msg);
+  void mass_cancel_request(Session& s, const FIX::Message& msg);
+  // Runs `fn` now if the engine already acknowledged the order, else when it does.
+  static void when_acked(Order& o, std::function<void(Order&)> fn);
+  // A throttle verdict: true when the message may pass; otherwise counted, and the session logged out
+  // when the throttle says so (after `refuse` has answered the message).
+  bool throttle_passes(Session& s, SessionThrottle::Verdict verdict, const std::function<void()>& refuse);
+
+  // outbound.cpp: messages out
+  void send(Session& s, FIX::Message& msg);
+  void count_reject(Session& s, RejectCode code);
+  std::string account_name(AccountId id) const;
+  void send_reject_er(Session& s, const RefusedOrder& o, RejectCode code, const std::string& detail);
+  void refuse_missing_order(Session& s, const std::string& clordid, const std::string& orig, bool replace,
+                            RejectCode code);
+  void send_cancel_reject(Session& s, const std::string& clordid, const std::string& orig, const Order* o, bool replace,
+                          RejectCode code, const std::string& detail, char status = 0,
+                          const EndedOrder* ended = nullptr);
+  void send_business_reject(Session& s, const FIX::Message& msg, RejectCode code);
+  void send_unknown_status(Session& s, const UnknownStatusFields& f, RejectCode code, bool count_as_report);
+  void send_mass_cancel_report(Session& s, MassCancelReportFields f, RejectCode code, const std::string& detail);
+
+  // engine_events.cpp: engine events -> FIX
+  void on_accepted(const matcher::AcceptedEvent& e) override;
+  void on_rejected(const matcher::RejectedEvent& e) override;
+  void on_trade(const matcher::TradeEvent& e) override;
+  void on_cancelled(const matcher::CancelledEvent& e) override;
+  void on_expired(const matcher::ExpiredEvent& e) override;
+  void on_replaced(const matcher::ReplacedEvent& e) override;
+  void on_cancel_rejected(const matcher::CancelRejectedEvent& e) override;
+  void on_restated(const matcher::RestatedEvent& e) override;
+  void on_triggered(const matcher::TriggeredEvent& e) override;
+  void on_status(const matcher::StatusEvent& e) override;
+  void on_mass_cancel_done(const matcher::MassCancelDoneEvent& e) override;
+  void on_trading_status(const matcher::TradingStatusEvent& e) override;
+  Order* order_for(const matcher::OrderView& v);
+  FIX::Message report_of(const Order& o, char exec_type, char status, const std::string& exec_id, std::int64_t now_ns);
+  void set_open(Order& o, const matcher::OrderView& v);
+  void release(Order& o);
+  void finish(Order& o, char status = 0);
+  void engine_unavailable(const matcher::Command& c);
+
+  // admin_actions.cpp: operations
+  std::vector<SessionStatus> sessions_status();
+  AdminResult kill_switch(const std::string& firm, const std::string& account, bool release_it);
+  AdminResult trading_status(const std::string& symbol, const std::string& status);
+};
+
+template <class R>
+R Gateway::Impl::on_gateway_thread(std::function<R()> fn, R timeout_value) {
+  auto task = std::make_shared<std::packaged_task<R()>>(std::move(fn));
+  auto fut = task->get_future();
+  {
+    std::lock_guard lock(admin_mutex);
+    admin_jobs.emplace_back([task] { (*task)(); });
+  }
+  if (acceptor) acceptor->wake();
+  if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return timeout_value;
+  return fut.get();
+}
+
+}  // namespace venue::fix_gateway

@@ -1,0 +1,63 @@
+#pragma once
+// The venue process's own metrics (the acceptor's are fix_session::AcceptorMetrics, the publisher's are
+// in kafka_publisher.cpp): orders, refusals by code, reports by ExecType, sessions, per-shard engine
+// figures. Names follow Prometheus's conventions (venue_<what>_<unit>, counters end in _total).
+//
+// Thread rules: the gateway thread registers and updates; prometheus-cpp makes reading thread-safe.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "venue/common/reject_code.h"
+
+namespace venue::fix_gateway {
+
+class GatewayMetrics {
+ public:
+  explicit GatewayMetrics(prometheus::Registry& registry);
+
+  struct SessionCounters {
+    prometheus::Counter* msgs_in = nullptr;
+    prometheus::Counter* rejects = nullptr;
+    prometheus::Counter* throttled = nullptr;
+    prometheus::Counter* logons_ok = nullptr;
+    prometheus::Counter* logons_refused = nullptr;
+  };
+  SessionCounters session(const std::string& comp_id);
+
+  struct ShardGauges {
+    prometheus::Gauge* commands = nullptr;
+    prometheus::Gauge* journal_bytes = nullptr;
+    prometheus::Gauge* spilled = nullptr;
+    prometheus::Gauge* refused = nullptr;
+    prometheus::Gauge* live = nullptr;
+  };
+  ShardGauges shard(std::uint16_t id);
+
+  prometheus::Counter& reject(RejectCode code);
+  void report(char exec_type);
+
+  prometheus::Counter* orders_submitted;
+  prometheus::Counter* engine_refused;
+  prometheus::Gauge* live_orders;
+  prometheus::Gauge* logged_on;
+
+ private:
+  prometheus::Registry& registry_;
+  prometheus::Family<prometheus::Counter>* rejects_;
+  prometheus::Family<prometheus::Counter>* reports_;
+  prometheus::Family<prometheus::Counter>* msgs_in_;
+  prometheus::Family<prometheus::Counter>* session_rejects_;
+  prometheus::Family<prometheus::Counter>* throttled_;
+  prometheus::Family<prometheus::Counter>* logons_;
+  std::map<int, prometheus::Counter*> reject_by_code_;
+  std::map<char, prometheus::Counter*> report_by_type_;
+};
+
+}  // namespace venue::fix_gateway

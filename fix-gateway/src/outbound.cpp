@@ -1,0 +1,111 @@
+// Messages out, on the gateway thread. send() passes a message to the session (QuickFIX stores it for
+// resend; the acceptor writes the socket once per loop turn) and appends it to the report log, from
+// which the publisher thread produces it to Kafka. Refusals are built by report_builder.h and counted
+// (venue_rejects_total by code, per session).
+#include "gateway_impl.h"
+#include "venue/common/log.h"
+#include "venue/fix_session/fix_text.h"
+
+namespace venue::fix_gateway {
+
+using fix_session::get_field;
+
+// Sends to the broker's session (stored there for resend) and records the message in the report log
+// (for Kafka). Reports made again while replaying the journal after a crash carry PossResend(97)=Y.
+void Gateway::Impl::send(Session& s, FIX::Message& msg) {
+  if (s.fix == nullptr) return;
+  if (replaying_) msg.getHeader().setField(FIX::FIELD::PossResend, "Y");
+  try {
+    s.fix->send(msg);
+  } catch (const std::exception& e) {
+    VENUE_LOG_KV(error, "sending to a session failed", {{"session", s.cfg.sender_comp_id}, {"error", e.what()}});
+  }
+  Report r;
+  if (event_shard_ != kNoShard) {
+    r.shard = static_cast<std::uint16_t>(cfg.engine.shards[event_shard_].id);
+    r.engine_seq = event_seq_;
+  }
+  const auto order_id = get_field(msg, FIX::FIELD::OrderID).value_or("");
+  r.order_id = std::strtoull(order_id.c_str(), nullptr, 10);
+  r.msg_type = msg.getHeader().getField(FIX::FIELD::MsgType)[0];
+  r.exec_type = get_field(msg, FIX::FIELD::ExecType).value_or(std::string(1, '\0'))[0];
+  r.session = s.cfg.sender_comp_id;
+  if (const FirmConfig* f = cfg.firm(s.cfg.firm)) r.firm = f->name;
+  r.account = get_field(msg, FIX::FIELD::Account).value_or("");
+  r.payload = msg.toString();
+  reports->append(r);
+}
+
+void Gateway::Impl::count_reject(Session& s, RejectCode code) {
+  s.counters.rejects->Increment();
+  metrics.reject(code).Increment();
+}
+
+std::string Gateway::Impl::account_name(AccountId id) const {
+  const AccountConfig* a = cfg.account(id);
+  return a != nullptr ? a->name : std::string();
+}
+
+// An order refused before or by lack of the engine: ExecutionReport 150=8.
+void Gateway::Impl::send_reject_er(Session& s, const RefusedOrder& o, RejectCode code, const std::string& detail) {
+  count_reject(s, code);
+  FIX::Message er = order_reject(o, code, detail, next_local_exec_id(), wall_ns());
+  metrics.report('8');
+  send(s, er);
+}
+
+// A cancel or replace whose OrigClOrdID names no live order: if it names an order of the session that
+// has ended, "too late" (1051) with that order's final status; otherwise `code`.
+void Gateway::Impl::refuse_missing_order(Session& s, const std::string& clordid, const std::string& orig, bool replace,
+                                         RejectCode code) {
+  if (code == RejectCode::kUnknownClOrdID) {
+    if (auto it = s.orders.ended.find(orig); it != s.orders.ended.end()) {
+      send_cancel_reject(s, clordid, orig, nullptr, replace, RejectCode::kOrderNotActive, "", it->second.status,
+                         &it->second);
+      return;
+    }
+  }
+  send_cancel_reject(s, clordid, orig, nullptr, replace, code, "");
+}
+
+void Gateway::Impl::send_cancel_reject(Session& s, const std::string& clordid, const std::string& orig, const Order* o,
+                                       bool replace, RejectCode code, const std::string& detail, char status,
+                                       const EndedOrder* ended) {
+  count_reject(s, code);
+  CancelRejectFields f;
+  f.clordid = clordid;
+  f.orig_clordid = orig;
+  if (o != nullptr && o->id.valid()) f.order_id = std::to_string(o->id.value());
+  if (ended != nullptr) f.order_id = std::to_string(ended->order_id);
+  f.status = status != 0 ? status : (o != nullptr ? '0' : '8');
+  const AccountId account = o != nullptr ? o->account : ended != nullptr ? ended->account : AccountId{};
+  if (account.valid()) f.account = account_name(account);
+  f.replace = replace;
+  FIX::Message r = cancel_reject(f, code, detail, wall_ns());
+  send(s, r);
+}
+
+void Gateway::Impl::send_business_reject(Session& s, const FIX::Message& msg, RejectCode code) {
+  count_reject(s, code);
+  FIX::Message r = business_reject(msg, code);
+  send(s, r);
+}
+
+// Status of an order the session does not have live: 150=I, 39=8, 103=5 (FIX 4.4's answer).
+void Gateway::Impl::send_unknown_status(Session& s, const UnknownStatusFields& f, RejectCode code,
+                                        bool count_as_report) {
+  count_reject(s, code);
+  FIX::Message er = unknown_status(f, code, next_local_exec_id());
+  if (count_as_report) metrics.report('I');
+  send(s, er);
+}
+
+void Gateway::Impl::send_mass_cancel_report(Session& s, MassCancelReportFields f, RejectCode code,
+                                            const std::string& detail) {
+  if (f.response == '0') count_reject(s, code);
+  f.report_id = local_exec_prefix + "MC" + std::to_string(++local_exec);
+  FIX::Message r = mass_cancel_report(f, code, detail, wall_ns());
+  send(s, r);
+}
+
+}  // namespace venue::fix_gateway
