@@ -34,3 +34,11 @@ venue_test(NAME e2e_dropcopy_test LABELS integration SOURCES e2e/dropcopy_test.c
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
+
+# The automatic kill switch end to end: the venue, Kafka, PostgreSQL and the risk process (label
+# integration: it needs deploy/local/with-services --pg --kafka).
+venue_test(NAME e2e_risk_test LABELS integration SOURCES e2e/risk_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common nlohmann_json::nlohmann_json
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
+add_dependencies(e2e_risk_test venue venue-passwd risk)
+add_dependencies(e2e_tests e2e_risk_test)
