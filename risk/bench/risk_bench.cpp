@@ -39,7 +39,10 @@ struct Raw {
 };
 
 std::string fix_message(const std::string& body) {
-  std::string head = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01";
+  std::string head =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01";
   std::string msg = head + body;
   unsigned sum = 0;
   for (unsigned char c : msg) sum += c;
@@ -71,13 +74,60 @@ std::vector<Raw> workload(std::size_t fills, int accounts, int instruments) {
       const std::string session = "S" + std::to_string(acct);
       ++seq;
       ++order;
-      const std::string body = "35=8\x01" "34=" + std::to_string(seq) + "\x01" "49=VENUE\x01" "52=20261206-14:03:11.402\x01" "56=" +
-                               session + "\x01" "1=" + account + "\x01" "6=" + px + "\x01" "11=C" +
-                               std::to_string(order) + "\x01" "14=" + std::to_string(qty) + "\x01" "17=" + std::to_string(seq) +
-                               "\x01" "31=" + px + "\x01" "32=" + std::to_string(qty) + "\x01" "37=" + std::to_string(order) +
-                               "\x01" "38=" + std::to_string(qty) + "\x01" "39=2\x01" "40=2\x01" "44=" + px + "\x01" "54=" +
-                               std::to_string(side) + "\x01" "55=SYM" + std::to_string(inst) + "\x01" "59=0\x01" "60=20261206-14:03:11.402\x01" "150=F\x01" "151=0\x01" "880=" +
-                               std::to_string(match) + "\x01";
+      const std::string body =
+          "35=8\x01"
+          "34=" +
+          std::to_string(seq) +
+          "\x01"
+          "49=VENUE\x01"
+          "52=20261206-14:03:11.402\x01"
+          "56=" +
+          session +
+          "\x01"
+          "1=" +
+          account +
+          "\x01"
+          "6=" +
+          px +
+          "\x01"
+          "11=C" +
+          std::to_string(order) +
+          "\x01"
+          "14=" +
+          std::to_string(qty) +
+          "\x01"
+          "17=" +
+          std::to_string(seq) +
+          "\x01"
+          "31=" +
+          px +
+          "\x01"
+          "32=" +
+          std::to_string(qty) +
+          "\x01"
+          "37=" +
+          std::to_string(order) +
+          "\x01"
+          "38=" +
+          std::to_string(qty) +
+          "\x01"
+          "39=2\x01"
+          "40=2\x01"
+          "44=" +
+          px +
+          "\x01"
+          "54=" +
+          std::to_string(side) +
+          "\x01"
+          "55=SYM" +
+          std::to_string(inst) +
+          "\x01"
+          "59=0\x01"
+          "60=20261206-14:03:11.402\x01"
+          "150=F\x01"
+          "151=0\x01"
+          "880=" +
+          std::to_string(match) + "\x01";
       out.push_back(Raw{fix_message(body),
                         {{"venue-seq", std::to_string(seq)},
                          {"msg-type", "8"},

@@ -119,10 +119,11 @@ const std::map<std::string, Spec>& specs() {
 std::string general_help() {
   std::string out = "risk: positions, exposure and P&L, limits and the automatic kill switch (risk/README.md)\n\n";
   for (const auto& [name, spec] : specs()) out += "  " + spec.usage.substr(0, spec.usage.find('\n')) + "\n";
-  out += "  risk --print-config-reference\n\nCommon options: --config FILE (else $RISK_CONFIG, else "
-         "deploy/local/risk.toml), --url URL (the service; else its metrics port from the configuration).\n"
-         "`risk COMMAND --help` explains a command. Exit codes: 0 done, 1 not done (see the message), 2 bad "
-         "arguments, 3 service, PostgreSQL or Kafka unreachable.\n";
+  out +=
+      "  risk --print-config-reference\n\nCommon options: --config FILE (else $RISK_CONFIG, else "
+      "deploy/local/risk.toml), --url URL (the service; else its metrics port from the configuration).\n"
+      "`risk COMMAND --help` explains a command. Exit codes: 0 done, 1 not done (see the message), 2 bad "
+      "arguments, 3 service, PostgreSQL or Kafka unreachable.\n";
   return out;
 }
 
@@ -405,8 +406,7 @@ int serve(const Args& a) {
     } catch (const std::exception& e) {
       fail(2, std::string("E301 ") + e.what());
     }
-    std::cout << "risk: " << config_path(a).string() << " is valid (" << cfg.seed_limits.size()
-              << " limits to seed)\n";
+    std::cout << "risk: " << config_path(a).string() << " is valid (" << cfg.seed_limits.size() << " limits to seed)\n";
     return 0;
   }
   log::Level level = log::Level::info;
@@ -448,8 +448,7 @@ int positions(const Args& a) {
   const auto refs = load_reference_prices(cfg.instruments);
   const auto state = with_db(cfg, [](pqxx::work& tx) { return load_state(tx); });
   Book book(BookSettings{refs, cfg.day_start_offset_ns});
-  book.set_now(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
+  book.set_now(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
                    .count());
   for (const auto& b : state.baselines) book.restore_baseline(b);
   for (auto f : state.fills) book.restore_fill(std::move(f));
@@ -488,10 +487,11 @@ int status(const Args& a) {
   std::cout << ")\nlast venue-seq applied: " << s["last_venue_seq"] << ", held back: " << s["records_held"]
             << ", gaps skipped: " << s["gaps_skipped"] << "\nconsumer lag: " << s["lag"]["total"] << " records";
   for (const auto& [p, n] : s["lag"]["partitions"].items()) std::cout << " [p" << p << " " << n << "]";
-  std::cout << "\nunwritten fills: " << s["unwritten_fills"] << ", last write to PostgreSQL: "
-            << s["last_write"].get<std::string>() << (s.value("reading_paused", false) ? " (READING PAUSED)" : "")
-            << "\npositions: " << s["positions"] << ", live orders: " << s["live_orders"]
-            << ", fills kept: " << s["fills_kept"] << ", limits version: " << s["limits_version"] << "\n\n";
+  std::cout << "\nunwritten fills: " << s["unwritten_fills"]
+            << ", last write to PostgreSQL: " << s["last_write"].get<std::string>()
+            << (s.value("reading_paused", false) ? " (READING PAUSED)" : "") << "\npositions: " << s["positions"]
+            << ", live orders: " << s["live_orders"] << ", fills kept: " << s["fills_kept"]
+            << ", limits version: " << s["limits_version"] << "\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& u : s["limit_usage"]) {
     rows.push_back({u["scope"], u["entity"], u["limit"], u["symbol"], u["usage"], u["limit_value"],
@@ -505,9 +505,9 @@ int status(const Args& a) {
   std::cout << "\n";
   for (const auto& b : s["blocks"]) {
     std::cout << "  " << b["scope"].get<std::string>() << " "
-              << (b["scope"] == "firm" ? b["firm"].get<std::string>() : b["account"].get<std::string>())
-              << " since " << b["applied_at"].get<std::string>() << " (" << b["command_id"].get<std::string>()
-              << ", " << b["orders_cancelled"] << " orders cancelled)\n";
+              << (b["scope"] == "firm" ? b["firm"].get<std::string>() : b["account"].get<std::string>()) << " since "
+              << b["applied_at"].get<std::string>() << " (" << b["command_id"].get<std::string>() << ", "
+              << b["orders_cancelled"] << " orders cancelled)\n";
   }
   if (!s["unanswered_commands"].empty()) {
     std::cout << "commands not answered by the venue yet:";
@@ -594,9 +594,8 @@ int release(const Args& a) {
     if (firm.empty()) fail(2, "E205 the firm of account " + account + " is not known here: give --firm F");
   }
   if (cfg.brokers.empty()) fail(2, "E205 [kafka] brokers is empty (is VENUE_KAFKA_BROKERS set? source .local/env)");
-  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const auto now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const Command c = release_command(scope, firm, account, operator_name(a), a.get("reason"), now_ns);
   // Who and when are recorded before anything is sent.
   with_db(cfg, [&](pqxx::work& tx) { record_command(tx, c); });
@@ -622,8 +621,8 @@ int release(const Args& a) {
     fail(3, std::string("E304 Kafka: ") + e.what());
   }
   with_db(cfg, [&](pqxx::work& tx) { mark_published(tx, c.id); });
-  std::cout << "release published: " << c.id << " (" << c.action << " " << (account.empty() ? firm : account)
-            << ", by " << c.issuer << ")\n";
+  std::cout << "release published: " << c.id << " (" << c.action << " " << (account.empty() ? firm : account) << ", by "
+            << c.issuer << ")\n";
   if (wait_s == 0) return 0;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -635,8 +634,8 @@ int release(const Args& a) {
               << (ack->applied_ns > 0 ? " at " + iso_time_ms(ack->applied_ns) : "") << "\n";
     return ack->result == "applied" || ack->result == "duplicate" ? 0 : 1;
   }
-  fail(1, "E101 no answer from the venue within " + std::to_string(wait_s) +
-              " s: the release is on " + cfg.control_topic + " and applies when the venue reads it");
+  fail(1, "E101 no answer from the venue within " + std::to_string(wait_s) + " s: the release is on " +
+              cfg.control_topic + " and applies when the venue reads it");
 }
 
 int alerts(const Args& a) {

@@ -48,8 +48,8 @@ std::int64_t time_of_day_ns(const std::string& s) {
 
 void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base, bool lenient) {
   auto r = root.table("risk", "The risk service: instruments, warning levels, timing and observability");
-  c.metrics_bind = r.string("metrics_bind", "Address of /metrics, /healthz, /readyz, /positions and /status",
-                            "127.0.0.1");
+  c.metrics_bind =
+      r.string("metrics_bind", "Address of /metrics, /healthz, /readyz, /positions and /status", "127.0.0.1");
   c.metrics_port = static_cast<std::uint16_t>(
       r.integer("metrics_port", "Port of the HTTP endpoints (the CLI's `positions` and `status` read it); 0: none", 0,
                 {0, 65535}));
@@ -86,9 +86,9 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
       r.integer("warning_rearm_points",
                 "A warning level (and a breach) is armed again once usage falls this many percentage points below it",
                 2, {0, 50}));
-  const auto day_start = r.string("trading_day_start",
-                                  "UTC time a trading day starts (HH:MM:SS): traded notional today counts from here",
-                                  "00:00:00");
+  const auto day_start =
+      r.string("trading_day_start", "UTC time a trading day starts (HH:MM:SS): traded notional today counts from here",
+               "00:00:00");
   c.day_start_offset_ns = time_of_day_ns(day_start);
   if (c.day_start_offset_ns < 0) {
     r.fail("trading_day_start", "must be a time HH:MM:SS");
@@ -104,22 +104,22 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
                 200, {10, 60'000}));
   c.limits_poll_ms = static_cast<int>(
       r.integer("limits_poll_ms", "How often PostgreSQL is asked whether the limits changed", 500, {50, 60'000}));
-  c.gap_timeout_ms = static_cast<int>(r.integer(
-      "gap_timeout_ms",
-      "How long a missing venue-seq holds later reports back once every partition has been read to its end", 1000,
-      {10, 600'000}));
+  c.gap_timeout_ms = static_cast<int>(
+      r.integer("gap_timeout_ms",
+                "How long a missing venue-seq holds later reports back once every partition has been read to its end",
+                1000, {10, 600'000}));
   c.max_gap_wait_ms = static_cast<int>(r.integer(
       "max_gap_wait_ms", "How long a missing venue-seq holds later reports back in any case", 10'000, {10, 3'600'000}));
   c.max_unwritten_fills = r.integer(
-      "max_unwritten_fills",
-      "Fills held in memory while PostgreSQL cannot be written before reading from Kafka pauses", 1'000'000,
-      {1000, 100'000'000});
-  c.enforce = r.boolean("enforce",
-                        "Send block and kill-switch commands on a breach; false: alerts only (a dry run)", true);
+      "max_unwritten_fills", "Fills held in memory while PostgreSQL cannot be written before reading from Kafka pauses",
+      1'000'000, {1000, 100'000'000});
+  c.enforce =
+      r.boolean("enforce", "Send block and kill-switch commands on a breach; false: alerts only (a dry run)", true);
 
   auto k = root.table("kafka", "Topics and the consumer group");
   c.brokers = from_environment(
-      k, "brokers", k.string("brokers", "Bootstrap brokers; \"$NAME\" reads environment variable NAME", cfg::kRequired), lenient);
+      k, "brokers", k.string("brokers", "Bootstrap brokers; \"$NAME\" reads environment variable NAME", cfg::kRequired),
+      lenient);
   c.reports_topic = k.string("reports_topic", "The venue's execution reports", "venue.execution-reports");
   c.control_topic = k.string("control_topic", "Where block and kill-switch commands go", "venue.risk-control");
   c.acks_topic = k.string("acks_topic", "The venue's answers to the commands", "venue.risk-control-acks");
@@ -136,7 +136,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
 
   auto d = root.table("database", "PostgreSQL: limits, state snapshots, alerts, commands");
   c.database_url = from_environment(
-      d, "url", d.string("url", "libpq connection URI; \"$NAME\" reads environment variable NAME", cfg::kRequired), lenient);
+      d, "url", d.string("url", "libpq connection URI; \"$NAME\" reads environment variable NAME", cfg::kRequired),
+      lenient);
   c.schema = d.string("schema", "The schema the service owns and migrates (spec/sql/risk/)", "risk");
   if (c.schema.empty() || c.schema.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
     d.fail("schema", "must be lower-case letters, digits and _");
@@ -152,10 +153,9 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
     if (account.empty() == firm.empty()) t.fail("account", "give exactly one of account and firm");
     l.scope = firm.empty() ? Scope::kAccount : Scope::kFirm;
     l.entity = firm.empty() ? account : firm;
-    const auto type = t.choice("limit", "What is limited (spec/risk.md)",
-                               {"max_net_position", "gross_exposure", "open_order_exposure", "daily_traded_notional",
-                                "max_loss"},
-                               "max_loss");
+    const auto type = t.choice(
+        "limit", "What is limited (spec/risk.md)",
+        {"max_net_position", "gross_exposure", "open_order_exposure", "daily_traded_notional", "max_loss"}, "max_loss");
     l.type = parse_limit_type(type).value_or(LimitType::kMaxLoss);
     l.symbol = t.string("symbol", "max_net_position only: the instrument; empty: each instrument", "");
     const auto value = t.string("value", "The limit, a decimal string: quantity or money", cfg::kRequired);
@@ -165,7 +165,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
     } else if (!value.empty()) {
       t.fail("value", "\"" + value + "\" " + why);
     }
-    if (auto problem = check_limit(l); !problem.empty() && !l.entity.empty() && !value.empty()) t.fail("symbol", problem);
+    if (auto problem = check_limit(l); !problem.empty() && !l.entity.empty() && !value.empty())
+      t.fail("symbol", problem);
     c.seed_limits.push_back(std::move(l));
   }
 }

@@ -1,9 +1,9 @@
 #include "venue/risk/instruments.h"
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <toml++/toml.h>
 
 namespace venue::risk {
 

@@ -106,12 +106,9 @@ Command release_command(Scope scope, const std::string& firm, const std::string&
 }
 
 std::string command_json(const Command& c) {
-  json j{{"id", c.id},
-         {"issued_at", iso_time_ms(c.issued_ns)},
-         {"issuer", c.issuer},
-         {"action", c.action},
-         {"firm", c.firm},
-         {"account", c.account},
+  json j{{"id", c.id},         {"issued_at", iso_time_ms(c.issued_ns)},
+         {"issuer", c.issuer}, {"action", c.action},
+         {"firm", c.firm},     {"account", c.account},
          {"reason", c.reason}};
   if (!c.limit.empty()) {
     j["limit"] = c.limit;
@@ -145,7 +142,8 @@ std::optional<Command> parse_command(std::string_view text, std::string* why) {
     c.symbol = opt_str(*f, "symbol");
   }
   if (auto t = j.find("trigger"); t != j.end() && t->is_object()) {
-    if (auto s = t->find("venue_seq"); s != t->end() && s->is_number_unsigned()) c.trigger_seq = s->get<std::uint64_t>();
+    if (auto s = t->find("venue_seq"); s != t->end() && s->is_number_unsigned())
+      c.trigger_seq = s->get<std::uint64_t>();
     c.trigger_exec_id = opt_str(*t, "exec_id");
   }
   if (!ok || !issued) {
@@ -217,8 +215,8 @@ std::string iso_time_ms(std::int64_t ns) {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return buf;
 }
 

@@ -100,7 +100,7 @@ Decimal average_cost(Amount cost, Decimal quantity) {
   const __int128 c = cost.units() < 0 ? -cost.units() : cost.units();
   const __int128 avg = round_half_even(c, q);
   return Decimal::from_units(avg > std::numeric_limits<std::int64_t>::max() ? std::numeric_limits<std::int64_t>::max()
-                                                                             : static_cast<std::int64_t>(avg));
+                                                                            : static_cast<std::int64_t>(avg));
 }
 
 bool at_or_above_percent(Amount usage, Amount limit, std::int64_t percent) {

@@ -31,8 +31,7 @@ std::optional<Item> Sequencer::next(std::int64_t now_ns, bool caught_up) {
   const bool in_order = next_ == 0 ? lowest == 1 : lowest == next_;
   if (!in_order) {
     const std::int64_t waited_ms = (now_ns - waiting_since_ns_) / 1'000'000;
-    const bool give_up =
-        waited_ms >= settings_.max_gap_wait_ms || (caught_up && waited_ms >= settings_.gap_timeout_ms);
+    const bool give_up = waited_ms >= settings_.max_gap_wait_ms || (caught_up && waited_ms >= settings_.gap_timeout_ms);
     if (!give_up) return std::nullopt;
     if (next_ != 0) {
       for (std::uint64_t s = next_; s < lowest; ++s) {

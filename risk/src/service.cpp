@@ -22,7 +22,7 @@ std::int64_t steady_ns() {
 }
 
 constexpr std::int64_t kMs = 1'000'000;
-constexpr std::size_t kMaxPollBatch = 5000;    // records read per loop turn
+constexpr std::size_t kMaxPollBatch = 5000;     // records read per loop turn
 constexpr std::size_t kMaxReleaseBatch = 5000;  // records applied per hold of the mutex
 
 prometheus::Counter& counter(prometheus::Registry& r, const std::string& name, const std::string& help) {
@@ -106,8 +106,7 @@ Service::Impl::Impl(Config c, std::shared_ptr<prometheus::Registry> r)
                          .Name("risk_limit_warnings_total")
                          .Help("Warnings raised (once per crossing of a level)")
                          .Register(reg);
-  breaches_family =
-      &prometheus::BuildCounter().Name("risk_limit_breaches_total").Help("Limit breaches").Register(reg);
+  breaches_family = &prometheus::BuildCounter().Name("risk_limit_breaches_total").Help("Limit breaches").Register(reg);
   sent_family = &prometheus::BuildCounter()
                      .Name("risk_commands_sent_total")
                      .Help("Commands produced to venue.risk-control, by action")
@@ -333,8 +332,9 @@ void Service::Impl::release_records(std::int64_t steady) {
   }
   if (seq.gaps_skipped() != gaps_before) {
     gaps->Increment(static_cast<double>(seq.gaps_skipped() - gaps_before));
-    VENUE_LOG_KV(warning, "RSK012 venue-seq gap given up on: later reports applied without it (it is applied if it "
-                          "arrives)",
+    VENUE_LOG_KV(warning,
+                 "RSK012 venue-seq gap given up on: later reports applied without it (it is applied if it "
+                 "arrives)",
                  {{"next_venue_seq", seq.next_expected()}, {"skipped_kept", seq.skipped().size()}});
   }
   held_gauge->Set(static_cast<double>(seq.held()));

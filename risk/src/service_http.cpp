@@ -78,8 +78,7 @@ void Service::add_routes(HttpServer& http) {
     }
     std::lock_guard lock(impl->mu);
     if (!impl->book) return not_ready();
-    const auto rows =
-        exposure_rows(*impl->book, query_param(req.query, "firm"), query_param(req.query, "account"));
+    const auto rows = exposure_rows(*impl->book, query_param(req.query, "firm"), query_param(req.query, "account"));
     if (format == "csv") return HttpResponse{200, "text/csv; charset=utf-8", exposure_csv(rows)};
     return HttpResponse{200, "application/json", exposure_json(rows)};
   });
@@ -88,8 +87,7 @@ void Service::add_routes(HttpServer& http) {
     body["ready"] = ready();
     return json_response(200, body.dump(1) + "\n");
   });
-  http.route("GET", "/limits",
-             [impl](const HttpRequest&) { return json_response(200, impl->limits_json()); });
+  http.route("GET", "/limits", [impl](const HttpRequest&) { return json_response(200, impl->limits_json()); });
 }
 
 std::string Service::Impl::status_json() const {

@@ -96,7 +96,7 @@ struct Service::Impl {
   std::map<std::int32_t, std::int64_t> acks_next;
   bool caught_up_now = false;
   std::map<std::string, std::string> marked_pending;  // account -> firm: figures a mark moved, checked at batch end
-  Trigger last_trigger;                  // of the last record applied
+  Trigger last_trigger;                               // of the last record applied
   bool log_records = false;
   std::vector<AlertRow> pending_alerts;
   std::vector<Command> pending_commands;

@@ -43,8 +43,7 @@ void insert_rows(pqxx::transaction_base& tx, const std::vector<T>& rows, const s
   }
 }
 
-std::string in_list(pqxx::transaction_base& tx, const std::vector<std::string>& ids, std::size_t from,
-                    std::size_t to) {
+std::string in_list(pqxx::transaction_base& tx, const std::vector<std::string>& ids, std::size_t from, std::size_t to) {
   std::string s;
   for (std::size_t i = from; i < to; ++i) {
     if (i > from) s += ",";
@@ -179,9 +178,9 @@ void write_delta(pqxx::transaction_base& tx, const Delta& d) {
                 return q(tx, f.exec_id) + "," + std::to_string(f.venue_seq) + "," + q(tx, f.order_id) + "," +
                        q(tx, f.trd_match_id) + "," + q(tx, f.account) + "," + q(tx, f.firm) + "," + q(tx, f.symbol) +
                        ",'" + side_text(f.side) + "'," + f.qty.to_string() + "," + f.price.to_string() + "," +
-                       ts(tx, f.transact_ns) + "," + std::to_string(f.transact_ns) + "," +
-                       std::to_string(f.trade_day) + "," + (f.poss_resend ? "true" : "false") + "," +
-                       q(tx, f.busted_by) + "," + std::to_string(f.busted_ns);
+                       ts(tx, f.transact_ns) + "," + std::to_string(f.transact_ns) + "," + std::to_string(f.trade_day) +
+                       "," + (f.poss_resend ? "true" : "false") + "," + q(tx, f.busted_by) + "," +
+                       std::to_string(f.busted_ns);
               });
   for (std::size_t i = 0; i < b.folded_fills.size(); i += kRowsPerStatement) {
     tx.exec("delete from fills where exec_id in (" +
@@ -220,25 +219,26 @@ void write_delta(pqxx::transaction_base& tx, const Delta& d) {
                        q(tx, m.trd_match_id);
               });
   for (const auto& [key, st] : d.limit_states) {
-    const std::string where = "scope = " + q(tx, std::string(to_string(key.scope))) + " and entity = " +
-                              q(tx, key.entity) + " and limit_type = " + q(tx, std::string(to_string(key.type))) +
-                              " and symbol = " + q(tx, key.symbol);
+    const std::string where =
+        "scope = " + q(tx, std::string(to_string(key.scope))) + " and entity = " + q(tx, key.entity) +
+        " and limit_type = " + q(tx, std::string(to_string(key.type))) + " and symbol = " + q(tx, key.symbol);
     if (!st) {
       tx.exec("delete from limit_states where " + where);
       continue;
     }
-    tx.exec("insert into limit_states (scope, entity, limit_type, symbol, firm, usage, limit_value, level, breached, "
-            "release_floor, breached_at, updated_at) values (" +
-            q(tx, std::string(to_string(key.scope))) + "," + q(tx, key.entity) + "," +
-            q(tx, std::string(to_string(key.type))) + "," + q(tx, key.symbol) + "," + q(tx, st->firm) + "," +
-            st->usage.exact_string() + "," + st->limit.exact_string() + "," + std::to_string(st->level) + "," +
-            (st->breached ? "true" : "false") + "," +
-            (st->release_floor ? st->release_floor->exact_string() : std::string("null")) + "," +
-            (st->breached_at_ns > 0 ? ts(tx, st->breached_at_ns) : std::string("null")) +
-            ", now()) on conflict (scope, entity, limit_type, symbol) do update set firm = excluded.firm, usage = "
-            "excluded.usage, limit_value = excluded.limit_value, level = excluded.level, breached = "
-            "excluded.breached, release_floor = excluded.release_floor, breached_at = excluded.breached_at, "
-            "updated_at = now()");
+    tx.exec(
+        "insert into limit_states (scope, entity, limit_type, symbol, firm, usage, limit_value, level, breached, "
+        "release_floor, breached_at, updated_at) values (" +
+        q(tx, std::string(to_string(key.scope))) + "," + q(tx, key.entity) + "," +
+        q(tx, std::string(to_string(key.type))) + "," + q(tx, key.symbol) + "," + q(tx, st->firm) + "," +
+        st->usage.exact_string() + "," + st->limit.exact_string() + "," + std::to_string(st->level) + "," +
+        (st->breached ? "true" : "false") + "," +
+        (st->release_floor ? st->release_floor->exact_string() : std::string("null")) + "," +
+        (st->breached_at_ns > 0 ? ts(tx, st->breached_at_ns) : std::string("null")) +
+        ", now()) on conflict (scope, entity, limit_type, symbol) do update set firm = excluded.firm, usage = "
+        "excluded.usage, limit_value = excluded.limit_value, level = excluded.level, breached = "
+        "excluded.breached, release_floor = excluded.release_floor, breached_at = excluded.breached_at, "
+        "updated_at = now()");
   }
   insert_rows(tx, d.alerts,
               "insert into alerts (id, at, kind, scope, firm, account, limit_type, symbol, level, usage, limit_value, "
@@ -315,12 +315,13 @@ std::string key_where(pqxx::transaction_base& tx, const Limit& l) {
 
 void record_change(pqxx::transaction_base& tx, const Limit& l, const std::string& by, const std::string& action,
                    const std::string& old_value, const std::string& new_value, const std::string& note) {
-  tx.exec("insert into limit_changes (by, action, scope, entity, limit_type, symbol, old_value, new_value, note) "
-          "values (" +
-          q(tx, by) + "," + q(tx, action) + "," + q(tx, std::string(to_string(l.scope))) + "," + q(tx, l.entity) +
-          "," + q(tx, std::string(to_string(l.type))) + "," + q(tx, l.symbol) + "," +
-          (old_value.empty() ? std::string("null") : old_value) + "," +
-          (new_value.empty() ? std::string("null") : new_value) + "," + q(tx, note) + ")");
+  tx.exec(
+      "insert into limit_changes (by, action, scope, entity, limit_type, symbol, old_value, new_value, note) "
+      "values (" +
+      q(tx, by) + "," + q(tx, action) + "," + q(tx, std::string(to_string(l.scope))) + "," + q(tx, l.entity) + "," +
+      q(tx, std::string(to_string(l.type))) + "," + q(tx, l.symbol) + "," +
+      (old_value.empty() ? std::string("null") : old_value) + "," +
+      (new_value.empty() ? std::string("null") : new_value) + "," + q(tx, note) + ")");
 }
 
 }  // namespace
@@ -341,10 +342,11 @@ std::optional<Amount> set_limit(pqxx::transaction_base& tx, const Limit& l, cons
 }
 
 bool seed_limit(pqxx::transaction_base& tx, const Limit& l, const std::string& by) {
-  const auto r = tx.exec("insert into limits (scope, entity, limit_type, symbol, value, updated_at, updated_by) values (" +
-                         q(tx, std::string(to_string(l.scope))) + "," + q(tx, l.entity) + "," +
-                         q(tx, std::string(to_string(l.type))) + "," + q(tx, l.symbol) + "," +
-                         l.value.exact_string() + ", now(), " + q(tx, by) + ") on conflict do nothing returning 1");
+  const auto r =
+      tx.exec("insert into limits (scope, entity, limit_type, symbol, value, updated_at, updated_by) values (" +
+              q(tx, std::string(to_string(l.scope))) + "," + q(tx, l.entity) + "," +
+              q(tx, std::string(to_string(l.type))) + "," + q(tx, l.symbol) + "," + l.value.exact_string() +
+              ", now(), " + q(tx, by) + ") on conflict do nothing returning 1");
   if (r.empty()) return false;
   record_change(tx, l, by, "set", "", l.value.exact_string(), "seeded from the configuration");
   return true;
@@ -379,12 +381,13 @@ std::vector<LimitChangeRow> limit_history(pqxx::transaction_base& tx, const std:
 }
 
 void record_command(pqxx::transaction_base& tx, const Command& c) {
-  tx.exec("insert into commands (id, issued_at, issuer, action, firm, account, reason, limit_type, trigger_venue_seq, "
-          "trigger_exec_id, trigger_transact_ns, body) values (" +
-          q(tx, c.id) + "," + ts(tx, c.issued_ns) + "," + q(tx, c.issuer) + "," + q(tx, c.action) + "," +
-          q(tx, c.firm) + "," + q(tx, c.account) + "," + q(tx, c.reason) + "," + q(tx, c.limit) + "," +
-          std::to_string(c.trigger_seq) + "," + q(tx, c.trigger_exec_id) + "," +
-          std::to_string(c.trigger_transact_ns) + "," + q(tx, command_json(c)) + ") on conflict (id) do nothing");
+  tx.exec(
+      "insert into commands (id, issued_at, issuer, action, firm, account, reason, limit_type, trigger_venue_seq, "
+      "trigger_exec_id, trigger_transact_ns, body) values (" +
+      q(tx, c.id) + "," + ts(tx, c.issued_ns) + "," + q(tx, c.issuer) + "," + q(tx, c.action) + "," + q(tx, c.firm) +
+      "," + q(tx, c.account) + "," + q(tx, c.reason) + "," + q(tx, c.limit) + "," + std::to_string(c.trigger_seq) +
+      "," + q(tx, c.trigger_exec_id) + "," + std::to_string(c.trigger_transact_ns) + "," + q(tx, command_json(c)) +
+      ") on conflict (id) do nothing");
 }
 
 void mark_published(pqxx::transaction_base& tx, const std::string& id) {
@@ -394,10 +397,11 @@ void mark_published(pqxx::transaction_base& tx, const std::string& id) {
 std::vector<CommandRow> list_commands(pqxx::transaction_base& tx, const std::string& firm, int max_rows) {
   std::vector<CommandRow> out;
   const std::string where = firm.empty() ? "" : " where c.firm = " + q(tx, firm);
-  for (const auto& r : tx.exec(std::string("select c.id, c.body, c.trigger_transact_ns, coalesce(to_char(c.published_at "
-                                           "at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''), ") +
-                               kAckColumns + " from commands c left join acks a on a.command_id = c.id" + where +
-                               " order by c.issued_at desc, c.id limit " + std::to_string(max_rows))) {
+  for (const auto& r :
+       tx.exec(std::string("select c.id, c.body, c.trigger_transact_ns, coalesce(to_char(c.published_at "
+                           "at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''), ") +
+               kAckColumns + " from commands c left join acks a on a.command_id = c.id" + where +
+               " order by c.issued_at desc, c.id limit " + std::to_string(max_rows))) {
     CommandRow row;
     row.command = command_of(r);
     row.published_at = r[3].c_str();
@@ -408,7 +412,8 @@ std::vector<CommandRow> list_commands(pqxx::transaction_base& tx, const std::str
 }
 
 std::optional<Ack> find_ack(pqxx::transaction_base& tx, const std::string& command_id) {
-  const auto r = tx.exec(std::string("select ") + kAckColumns + " from acks a where a.command_id = " + q(tx, command_id));
+  const auto r =
+      tx.exec(std::string("select ") + kAckColumns + " from acks a where a.command_id = " + q(tx, command_id));
   if (r.empty()) return std::nullopt;
   return ack_of(r[0], 0);
 }

@@ -26,7 +26,8 @@ struct LostLock : std::runtime_error {
 
 Writer::Writer(const Config& cfg, prometheus::Registry& registry) : cfg_(cfg) {
   pg_ = std::make_unique<pg::Client>(
-      pg::ClientSettings{.url = cfg.database_url, .name = "risk", .attempts = 2, .max_backoff = std::chrono::seconds(1)},
+      pg::ClientSettings{
+          .url = cfg.database_url, .name = "risk", .attempts = 2, .max_backoff = std::chrono::seconds(1)},
       registry);
   writes_ = &prometheus::BuildCounter()
                  .Name("risk_state_writes_total")
@@ -58,7 +59,9 @@ Writer::Writer(const Config& cfg, prometheus::Registry& registry) : cfg_(cfg) {
 
 Writer::~Writer() { stop(); }
 
-void Writer::start() { thread_ = std::thread([this] { run(); }); }
+void Writer::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void Writer::stop() {
   if (!thread_.joinable()) return;
@@ -118,8 +121,9 @@ void Writer::run() {
     if (!loaded_taken_ && !loaded_) {
       if (!load()) {
         if (!waiting_logged) {
-          VENUE_LOG_KV(warning, "RSK001 risk state not loaded yet: PostgreSQL unreachable or another instance holds the "
-                                "lock; trying again every second",
+          VENUE_LOG_KV(warning,
+                       "RSK001 risk state not loaded yet: PostgreSQL unreachable or another instance holds the "
+                       "lock; trying again every second",
                        {{"schema", cfg_.schema}});
           waiting_logged = true;
         }
@@ -228,8 +232,7 @@ void Writer::write_pending() {
     cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping_.load(); });
     return;
   }
-  write_seconds_->Observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  write_seconds_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   writes_->Increment();
   healthy_ = true;
   last_write_ns_ = wall_ns();

@@ -70,9 +70,9 @@ class Stack {
     run_command("'" + (source_dir() / "deploy/local/services").string() + "' create-topics --state-dir '" +
                 env("VENUE_SERVICES_DIR") + "' " + reports_ + ":4 " + control_ + ":1 " + acks_ + ":1 " + alerts_ +
                 ":1 > /dev/null");
-    venue_ = std::make_unique<TestVenue>(
-        "risk", "\n[kafka]\nbrokers = \"" + env("VENUE_KAFKA_BROKERS") + "\"\ntopic = \"" + reports_ +
-                    "\"\nrisk_control_topic = \"" + control_ + "\"\nrisk_control_acks_topic = \"" + acks_ + "\"\n");
+    venue_ = std::make_unique<TestVenue>("risk", "\n[kafka]\nbrokers = \"" + env("VENUE_KAFKA_BROKERS") +
+                                                     "\"\ntopic = \"" + reports_ + "\"\nrisk_control_topic = \"" +
+                                                     control_ + "\"\nrisk_control_acks_topic = \"" + acks_ + "\"\n");
     risk_metrics_ = free_port();
     write_risk_config();
     risk_ = std::make_unique<VenueProcess>(config(), dir() / "risk.log", risk_metrics_, "risk");
@@ -233,8 +233,7 @@ BOOST_AUTO_TEST_CASE(a_breach_cancels_the_firms_resting_orders_and_refuses_its_o
   place(beta(), limit(sym, kBuy, "99.00", "1", "BETA-1"));
   // What the officer sees: the position, the breach, the block the venue applied.
   const auto pos = s.cli("positions --firm GAMMA");
-  BOOST_TEST(pos.out.find("GAMMA-1,GAMMA," + sym + ",150,0,150,15000,0,100,0,0,100\n") != std::string::npos,
-             pos.out);
+  BOOST_TEST(pos.out.find("GAMMA-1,GAMMA," + sym + ",150,0,150,15000,0,100,0,0,100\n") != std::string::npos, pos.out);
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (s.status()["blocks"].empty() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
   const auto st = s.status();
@@ -282,11 +281,12 @@ BOOST_AUTO_TEST_CASE(breach_to_block_latency) {
   }
   BOOST_TEST_MESSAGE("breach to block, " << rounds << " rounds: fill at the broker to the kill switch's cancellation "
                                          << "at the broker: median " << quantile(at_broker_ms, 0.5) << " ms, p90 "
-                                         << quantile(at_broker_ms, 0.9) << " ms, max "
-                                         << quantile(at_broker_ms, 1.0) << " ms");
-  std::printf("risk e2e breach-to-block (ms, fill ER at the broker -> cancel ER at the broker): median %.1f p90 %.1f "
-              "max %.1f over %d rounds\n",
-              quantile(at_broker_ms, 0.5), quantile(at_broker_ms, 0.9), quantile(at_broker_ms, 1.0), rounds);
+                                         << quantile(at_broker_ms, 0.9) << " ms, max " << quantile(at_broker_ms, 1.0)
+                                         << " ms");
+  std::printf(
+      "risk e2e breach-to-block (ms, fill ER at the broker -> cancel ER at the broker): median %.1f p90 %.1f "
+      "max %.1f over %d rounds\n",
+      quantile(at_broker_ms, 0.5), quantile(at_broker_ms, 0.9), quantile(at_broker_ms, 1.0), rounds);
   BOOST_TEST(quantile(at_broker_ms, 0.5) < 1000.0);
 }
 
@@ -303,8 +303,8 @@ BOOST_AUTO_TEST_CASE(risk_and_the_venue_killed_and_restarted_change_nothing) {
   std::map<std::string, Pos> want;
   auto trade = [&](int i) {
     const int px_cents = 9900 + (i * 37) % 200;
-    const std::string px = std::to_string(px_cents / 100) + "." + (px_cents % 100 < 10 ? "0" : "") +
-                           std::to_string(px_cents % 100);
+    const std::string px =
+        std::to_string(px_cents / 100) + "." + (px_cents % 100 < 10 ? "0" : "") + std::to_string(px_cents % 100);
     const int qty = 1 + (i * 13) % 40;
     const bool alpha_buys = i % 3 != 0;
     place(beta(), limit(sym, alpha_buys ? kSell : kBuy, px, std::to_string(qty), "BETA-1"));

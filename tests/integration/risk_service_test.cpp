@@ -7,8 +7,8 @@
 // (SIGKILL) or PostgreSQL stopped mid-stream changing nothing.
 //
 // The same through the real venue (orders over FIX): tests/e2e/risk_test.cpp.
-#include <pqxx/pqxx>
 #include <sys/wait.h>
+#include <pqxx/pqxx>
 
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
@@ -78,8 +78,8 @@ class Harness {
     alerts_ = "risk-it-" + tag + ".alerts";
     schema_ = "risk_it_" + tag;
     e2e::run_command("'" + (e2e::source_dir() / "deploy/local/services").string() + "' create-topics --state-dir '" +
-                     env("VENUE_SERVICES_DIR") + "' " + reports_ + ":4 " + control_ + ":1 " + acks_ + ":1 " +
-                     alerts_ + ":1 > /dev/null");
+                     env("VENUE_SERVICES_DIR") + "' " + reports_ + ":4 " + control_ + ":1 " + acks_ + ":1 " + alerts_ +
+                     ":1 > /dev/null");
     metrics_port_ = e2e::free_port();
     builder_.transact = now_transact();
     write_config();
@@ -146,9 +146,9 @@ class Harness {
   }
   // Every record of a topic, as JSON values.
   std::vector<json> read(const std::string& topic) const {
-    venue::kafka::Consumer c({.brokers = env("VENUE_KAFKA_BROKERS"), .group_id = "risk-it-reader",
-                              .client_id = "risk-it-reader"},
-                             registry_);
+    venue::kafka::Consumer c(
+        {.brokers = env("VENUE_KAFKA_BROKERS"), .group_id = "risk-it-reader", .client_id = "risk-it-reader"},
+        registry_);
     c.assign({{topic, 0, -2}});
     std::vector<json> out;
     auto quiet_since = std::chrono::steady_clock::now();
@@ -172,8 +172,8 @@ class Harness {
     return r;
   }
   void pg(const std::string& action) const {
-    e2e::run_command("'" + (e2e::source_dir() / "deploy/local/services").string() + "' " + action +
-                     " --state-dir '" + env("VENUE_SERVICES_DIR") + "' --pg > /dev/null 2>&1");
+    e2e::run_command("'" + (e2e::source_dir() / "deploy/local/services").string() + "' " + action + " --state-dir '" +
+                     env("VENUE_SERVICES_DIR") + "' --pg > /dev/null 2>&1");
   }
 
  private:
@@ -231,10 +231,9 @@ BOOST_TEST_GLOBAL_FIXTURE(HarnessFixture);
 
 // The positions CSV of some accounts, from the reference calculation over every record sent.
 std::string expected_csv(const std::set<std::string>& accounts) {
-  vr::Book book(vr::BookSettings{{{"ACME", *venue::Decimal::parse("100")}, {"GLOBX", *venue::Decimal::parse("25")}},
-                                 0});
-  book.set_now(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
+  vr::Book book(
+      vr::BookSettings{{{"ACME", *venue::Decimal::parse("100")}, {"GLOBX", *venue::Decimal::parse("25")}}, 0});
+  book.set_now(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
                    .count());
   std::vector<vr::test::Reports::Raw> in_order = harness().sent();
   std::stable_sort(in_order.begin(), in_order.end(),
@@ -269,8 +268,13 @@ BOOST_AUTO_TEST_CASE(scripted_fills_give_exact_positions_whatever_kafka_redelive
   h.send(f1, 0);  // the same record again (same venue-seq): a Kafka re-delivery or a venue re-publish
   h.send(f4, 3);
   // The venue sent f4 again after a crash: PossResend, a new venue-seq, the same ExecID.
-  auto again = r.raw_fill({.account = "P1", .firm = "PF", .side = "2", .qty = "120", .px = "104.50",
-                           .exec_id = f4.headers.at(0).second, .poss_resend = true});
+  auto again = r.raw_fill({.account = "P1",
+                           .firm = "PF",
+                           .side = "2",
+                           .qty = "120",
+                           .px = "104.50",
+                           .exec_id = f4.headers.at(0).second,
+                           .poss_resend = true});
   h.send(again, 1);
   h.wait_applied(again.venue_seq);
   const auto csv = h.cli("positions --firm PF");
@@ -316,11 +320,10 @@ BOOST_AUTO_TEST_CASE(each_limit_warns_at_each_level_and_breaches_once) {
   auto& h = harness();
   auto& r = h.reports();
   // One account per limit, so that each figure moves on its own. Limit 1000 (money) or 100 (quantity).
-  for (const auto* args : {"--account L-NET --limit max_net_position --value 100",
-                           "--account L-GROSS --limit gross_exposure --value 1000",
-                           "--account L-OPEN --limit open_order_exposure --value 1000",
-                           "--account L-DAY --limit daily_traded_notional --value 1000",
-                           "--firm LF --limit max_loss --value 1000"}) {
+  for (const auto* args :
+       {"--account L-NET --limit max_net_position --value 100", "--account L-GROSS --limit gross_exposure --value 1000",
+        "--account L-OPEN --limit open_order_exposure --value 1000",
+        "--account L-DAY --limit daily_traded_notional --value 1000", "--firm LF --limit max_loss --value 1000"}) {
     const auto set = h.cli(std::string("limits set ") + args + " --by it-officer");
     BOOST_TEST(set.code == 0, set.out);
   }
@@ -341,7 +344,12 @@ BOOST_AUTO_TEST_CASE(each_limit_warns_at_each_level_and_breaches_once) {
   // Open orders: acks of resting orders (LeavesQty x Price).
   std::uint64_t last = 0;
   for (const char* q : {"500", "250", "150", "101"}) {
-    const auto ack = r.build({.exec_type = "0", .account = "L-OPEN", .firm = "LF", .qty = q, .px = "1", .leaves = q,
+    const auto ack = r.build({.exec_type = "0",
+                              .account = "L-OPEN",
+                              .firm = "LF",
+                              .qty = q,
+                              .px = "1",
+                              .leaves = q,
                               .order_id = r.new_order()});
     h.send(ack, 1);
     last = ack.venue_seq;
@@ -403,8 +411,14 @@ BOOST_AUTO_TEST_CASE(the_venues_answers_are_counted_and_a_release_is_published_f
       h.sql("select transact_ns from fills where exec_id = '" + kill["trigger"]["exec_id"].get<std::string>() + "'");
   BOOST_REQUIRE(fill_time.size() == 1U);
   const auto applied = vr::iso_time_ms(fill_time[0][0].as<std::int64_t>() + 40'000'000);
-  h.produce(h.acks(), json{{"command_id", kill["id"]}, {"result", "applied"}, {"reason", ""}, {"action", "kill_firm"},
-                           {"firm", "LF"}, {"account", ""}, {"orders_cancelled", 3}, {"applied_at", applied}}
+  h.produce(h.acks(), json{{"command_id", kill["id"]},
+                           {"result", "applied"},
+                           {"reason", ""},
+                           {"action", "kill_firm"},
+                           {"firm", "LF"},
+                           {"account", ""},
+                           {"orders_cancelled", 3},
+                           {"applied_at", applied}}
                           .dump());
   const auto until = std::chrono::steady_clock::now() + 10s;
   while (h.metric("risk_commands_enforced_total") < 1 && std::chrono::steady_clock::now() < until) {
@@ -424,9 +438,14 @@ BOOST_AUTO_TEST_CASE(the_venues_answers_are_counted_and_a_release_is_published_f
     while (std::chrono::steady_clock::now() < stop) {
       for (const auto& c : h.read(h.control())) {
         if (c["action"] == "release_firm" && c["firm"] == "LF") {
-          h.produce(h.acks(), json{{"command_id", c["id"]}, {"result", "applied"}, {"reason", ""},
-                                   {"action", "release_firm"}, {"firm", "LF"}, {"account", ""},
-                                   {"orders_cancelled", 0}, {"applied_at", "2026-12-06T14:03:11.431Z"}}
+          h.produce(h.acks(), json{{"command_id", c["id"]},
+                                   {"result", "applied"},
+                                   {"reason", ""},
+                                   {"action", "release_firm"},
+                                   {"firm", "LF"},
+                                   {"account", ""},
+                                   {"orders_cancelled", 0},
+                                   {"applied_at", "2026-12-06T14:03:11.431Z"}}
                                   .dump());
           return;
         }
@@ -437,8 +456,9 @@ BOOST_AUTO_TEST_CASE(the_venues_answers_are_counted_and_a_release_is_published_f
   venue.join();
   BOOST_TEST(rel.code == 0, rel.out);
   BOOST_TEST(rel.out.find("venue: applied") != std::string::npos, rel.out);
-  const auto row = h.sql("select issuer, action, reason, published_at is not null from commands where action = "
-                         "'release_firm'");
+  const auto row = h.sql(
+      "select issuer, action, reason, published_at is not null from commands where action = "
+      "'release_firm'");
   BOOST_REQUIRE(row.size() == 1U);
   BOOST_TEST(std::string(row[0][0].c_str()) == "jsmith");
   BOOST_TEST(std::string(row[0][2].c_str()) == "limit reviewed");
@@ -466,8 +486,12 @@ BOOST_AUTO_TEST_CASE(killed_mid_stream_and_restarted_it_changes_nothing) {
     const std::string account = "K" + std::to_string(next() % 6);
     accounts.insert(account);
     const auto px = std::to_string(90 + next() % 20) + "." + std::to_string(10 + next() % 90);
-    const auto f = r.raw_fill({.account = account, .firm = "KF", .symbol = next() % 3 ? "ACME" : "GLOBX",
-                               .side = next() % 2 ? "1" : "2", .qty = std::to_string(1 + next() % 300), .px = px});
+    const auto f = r.raw_fill({.account = account,
+                               .firm = "KF",
+                               .symbol = next() % 3 ? "ACME" : "GLOBX",
+                               .side = next() % 2 ? "1" : "2",
+                               .qty = std::to_string(1 + next() % 300),
+                               .px = px});
     h.send(f, static_cast<int>(next() % 4));
     last = f.venue_seq;
     if (i == 700) {

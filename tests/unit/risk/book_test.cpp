@@ -10,8 +10,8 @@
 #include "venue/risk/views.h"
 
 namespace vr = venue::risk;
-using vr::test::Reports;
 using venue::Decimal;
+using vr::test::Reports;
 
 namespace {
 
@@ -100,8 +100,8 @@ BOOST_AUTO_TEST_CASE(a_bust_undoes_its_fill_and_the_position_is_computed_again) 
               vr::Effect::Kind::kRepeatedBust));
   BOOST_TEST((book.apply(r.bust({.order_id = "O9", .exec_id = "B9", .match = "T9"})).kind == vr::Effect::Kind::kBad));
   // ExecRefID, when the bust carries it, names the fill.
-  BOOST_TEST((book.apply(r.bust({.order_id = "O3", .exec_id = "B3", .exec_ref = "E3"})).kind ==
-              vr::Effect::Kind::kBust));
+  BOOST_TEST(
+      (book.apply(r.bust({.order_id = "O3", .exec_id = "B3", .exec_ref = "E3"})).kind == vr::Effect::Kind::kBust));
   BOOST_TEST(book.positions("", "").at(0).figures.net_qty.to_string() == "10");
 }
 
@@ -128,7 +128,8 @@ BOOST_AUTO_TEST_CASE(open_order_exposure_follows_acks_replaces_fills_and_cancels
   book.apply(r.fill({.qty = "30", .px = "99.00", .leaves = "50", .order_id = o}));
   BOOST_TEST(money(book.account_figures("A1")->open_order_exposure) == "4950");
   const std::string stop = r.new_order();
-  book.apply(r.report({.exec_type = "0", .side = "2", .qty = "10", .px = "", .leaves = "10", .order_id = stop, .stop_px = "95"}));
+  book.apply(r.report(
+      {.exec_type = "0", .side = "2", .qty = "10", .px = "", .leaves = "10", .order_id = stop, .stop_px = "95"}));
   BOOST_TEST(money(book.account_figures("A1")->open_order_exposure) == "5900");  // valued at its StopPx
   book.apply(r.report({.exec_type = "4", .leaves = "0", .order_id = o}));
   book.apply(r.report({.exec_type = "C", .leaves = "0", .order_id = stop}));
@@ -136,8 +137,8 @@ BOOST_AUTO_TEST_CASE(open_order_exposure_follows_acks_replaces_fills_and_cancels
   BOOST_TEST(money(book.firm_figures("F1")->open_order_exposure) == "0");
   BOOST_TEST(book.order_count() == 0U);
   // A refused order (no OrderID) changes nothing.
-  BOOST_TEST((book.apply(r.report({.exec_type = "8", .leaves = "0", .order_id = "NONE"})).kind ==
-              vr::Effect::Kind::kNone));
+  BOOST_TEST(
+      (book.apply(r.report({.exec_type = "8", .leaves = "0", .order_id = "NONE"})).kind == vr::Effect::Kind::kNone));
 }
 
 BOOST_AUTO_TEST_CASE(an_ack_sent_again_after_its_fill_does_not_bring_the_quantity_back_for_good) {
@@ -147,8 +148,13 @@ BOOST_AUTO_TEST_CASE(an_ack_sent_again_after_its_fill_does_not_bring_the_quantit
   const std::string o = r.new_order();
   book.apply(r.report({.exec_type = "0", .qty = "10", .px = "100", .leaves = "10", .order_id = o, .exec_id = "X1"}));
   book.apply(r.fill({.qty = "10", .px = "100", .leaves = "0", .order_id = o, .exec_id = "X2"}));
-  book.apply(r.report(
-      {.exec_type = "0", .qty = "10", .px = "100", .leaves = "10", .order_id = o, .exec_id = "X1", .poss_resend = true}));
+  book.apply(r.report({.exec_type = "0",
+                       .qty = "10",
+                       .px = "100",
+                       .leaves = "10",
+                       .order_id = o,
+                       .exec_id = "X1",
+                       .poss_resend = true}));
   book.apply(r.fill({.qty = "10", .px = "100", .leaves = "0", .order_id = o, .exec_id = "X2", .poss_resend = true}));
   BOOST_TEST(book.order_count() == 0U);
   BOOST_TEST(book.positions("", "").at(0).figures.net_qty.to_string() == "10");
@@ -212,7 +218,8 @@ BOOST_AUTO_TEST_CASE(state_written_and_read_back_gives_the_same_figures) {
       std::erase_if(all.orders, [&](const vr::OrderState& x) { return x.order_id == o.order_id; });
       all.orders.push_back(o);
     }
-    for (auto& id : c.ended_orders) std::erase_if(all.orders, [&](const vr::OrderState& x) { return x.order_id == id; });
+    for (auto& id : c.ended_orders)
+      std::erase_if(all.orders, [&](const vr::OrderState& x) { return x.order_id == id; });
     for (auto& m : c.marks) {
       std::erase_if(all.marks, [&](const vr::Mark& x) { return x.symbol == m.symbol; });
       all.marks.push_back(m);
@@ -232,7 +239,8 @@ BOOST_AUTO_TEST_CASE(state_written_and_read_back_gives_the_same_figures) {
   for (const auto& m : all.marks) restored.restore_mark(m);
   restored.finish_restore();
   BOOST_TEST(vr::positions_csv(restored.positions("", "")) == vr::positions_csv(book.positions("", "")));
-  BOOST_TEST(vr::exposure_csv(vr::exposure_rows(restored, "", "")) == vr::exposure_csv(vr::exposure_rows(book, "", "")));
+  BOOST_TEST(vr::exposure_csv(vr::exposure_rows(restored, "", "")) ==
+             vr::exposure_csv(vr::exposure_rows(book, "", "")));
   // And a fill seen before the restart is still recognised.
   BOOST_TEST((restored.apply(r.fill({.qty = "1", .px = "1", .exec_id = "1", .poss_resend = true})).kind ==
               vr::Effect::Kind::kRepeatedFill));

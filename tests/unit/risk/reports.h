@@ -24,8 +24,8 @@ struct ReportFields {
   std::string firm = "F1";
   std::string symbol = "ACME";
   std::string side = "1";
-  std::string qty;      // LastQty (fills), OrderQty otherwise
-  std::string px;       // LastPx (fills), Price otherwise
+  std::string qty;  // LastQty (fills), OrderQty otherwise
+  std::string px;   // LastPx (fills), Price otherwise
   std::string leaves = "0";
   std::string order_id;  // default: a new one per order() call
   std::string exec_id;   // default: the venue-seq
@@ -38,7 +38,10 @@ struct ReportFields {
 };
 
 inline std::string fix_message(const std::string& body) {
-  std::string msg = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01" + body;
+  std::string msg =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01" + body;
   unsigned sum = 0;
   for (unsigned char c : msg) sum += c;
   char cs[8];
@@ -87,20 +90,47 @@ class Reports {
     if (f.exec_id.empty()) f.exec_id = std::to_string(seq);
     if (f.transact.empty()) f.transact = transact;
     const bool is_fill = f.exec_type == "F" || f.exec_type == "H";
-    std::string b = "35=8\x01" "34=" + std::to_string(seq) + "\x01" "49=VENUE\x01" "52=" + f.transact + "\x01" "56=S" +
-                    f.firm + "\x01";
+    std::string b =
+        "35=8\x01"
+        "34=" +
+        std::to_string(seq) +
+        "\x01"
+        "49=VENUE\x01"
+        "52=" +
+        f.transact +
+        "\x01"
+        "56=S" +
+        f.firm + "\x01";
     if (f.poss_resend) b += "97=Y\x01";
     if (!f.account.empty()) b += "1=" + f.account + "\x01";
-    b += "6=0\x01" "11=C" + f.order_id + "\x01" "14=0\x01" "17=" + f.exec_id + "\x01";
+    b += "6=0\x01"
+         "11=C" +
+         f.order_id +
+         "\x01"
+         "14=0\x01"
+         "17=" +
+         f.exec_id + "\x01";
     if (!f.exec_ref.empty()) b += "19=" + f.exec_ref + "\x01";
     if (is_fill && !f.px.empty()) b += "31=" + f.px + "\x01";
     if (is_fill && !f.qty.empty()) b += "32=" + f.qty + "\x01";
-    b += "37=" + f.order_id + "\x01" "38=" + (f.qty.empty() ? "1" : f.qty) + "\x01" "39=0\x01" "40=2\x01";
+    b += "37=" + f.order_id +
+         "\x01"
+         "38=" +
+         (f.qty.empty() ? "1" : f.qty) +
+         "\x01"
+         "39=0\x01"
+         "40=2\x01";
     if (!is_fill && !f.px.empty()) b += "44=" + f.px + "\x01";
-    b += "54=" + f.side + "\x01" "55=" + f.symbol + "\x01";
+    b += "54=" + f.side +
+         "\x01"
+         "55=" +
+         f.symbol + "\x01";
     if (!f.transact.empty()) b += "60=" + f.transact + "\x01";
     if (!f.stop_px.empty()) b += "99=" + f.stop_px + "\x01";
-    b += "150=" + f.exec_type + "\x01" "151=" + f.leaves + "\x01";
+    b += "150=" + f.exec_type +
+         "\x01"
+         "151=" +
+         f.leaves + "\x01";
     if (!f.match.empty()) b += "880=" + f.match + "\x01";
     std::vector<std::pair<std::string, std::string>> headers{{"venue-seq", std::to_string(seq)},
                                                              {"msg-type", "8"},

@@ -21,8 +21,8 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "venue/risk/limits.h"
@@ -48,8 +48,8 @@ struct Trigger {
   std::uint64_t venue_seq = 0;
   std::string exec_id;
   std::string traceparent;
-  std::int64_t transact_ns = 0;  // the fill's TransactTime(60); 0 when not a fill
-  std::int64_t record_ms = -1;   // the record's Kafka timestamp
+  std::int64_t transact_ns = 0;     // the fill's TransactTime(60); 0 when not a fill
+  std::int64_t record_ms = -1;      // the record's Kafka timestamp
   std::int64_t limits_version = 0;  // > 0: caused by this change of the limits, not by a report
 };
 
@@ -92,8 +92,8 @@ class Monitor {
 
   // Records a figure's usage and appends what it causes; `now_ns` stamps a breach. Nothing happens for a
   // figure without a limit.
-  void evaluate(const LimitKey& key, const std::string& firm, Amount usage, const Trigger& trigger,
-                std::int64_t now_ns, std::vector<LimitEvent>& out);
+  void evaluate(const LimitKey& key, const std::string& firm, Amount usage, const Trigger& trigger, std::int64_t now_ns,
+                std::vector<LimitEvent>& out);
   // A release of `entity` (an account, or a firm: its own figures and its accounts') took effect.
   void released(Scope scope, const std::string& entity);
 

@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <pqxx/pqxx>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
