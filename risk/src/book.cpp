@@ -475,12 +475,14 @@ std::string Book::firm_of(const std::string& account) const {
 
 std::vector<std::string> Book::accounts() const {
   std::vector<std::string> out;
+  out.reserve(accounts_.size());
   for (const auto& [name, a] : accounts_) out.push_back(name);
   return out;
 }
 
 std::vector<std::string> Book::firms() const {
   std::vector<std::string> out;
+  out.reserve(firms_.size());
   for (const auto& [name, f] : firms_) out.push_back(name);
   return out;
 }

@@ -202,7 +202,7 @@ Config cli_config(const Args& a) {
 }
 
 std::string choose(const Args& a, const std::string& key, std::initializer_list<const char*> allowed) {
-  const std::string v = a.get(key);
+  std::string v = a.get(key);
   if (v.empty()) return *allowed.begin();
   for (const char* ok : allowed) {
     if (v == ok) return v;
@@ -214,7 +214,7 @@ std::string choose(const Args& a, const std::string& key, std::initializer_list<
 
 std::string operator_name(const Args& a) {
   if (a.has("by")) {
-    const auto by = a.get("by");
+    auto by = a.get("by");
     if (by.empty() || by.size() > 64) fail(2, "E204 --by must be 1 to 64 characters");
     return by;
   }

@@ -129,7 +129,8 @@ std::optional<Command> parse_command(std::string_view text, std::string* why) {
   bool ok = true;
   Command c;
   c.id = str(j, "id", &ok);
-  const auto issued = parse_iso_time(str(j, "issued_at", &ok));
+  const std::string issued_text = str(j, "issued_at", &ok);
+  const auto issued = parse_iso_time(issued_text);
   c.issuer = str(j, "issuer", &ok);
   c.action = str(j, "action", &ok);
   c.firm = str(j, "firm", &ok);
@@ -179,7 +180,8 @@ std::optional<Ack> parse_ack(std::string_view text, std::string* why) {
   if (auto n = j.find("orders_cancelled"); n != j.end() && n->is_number_integer()) {
     a.orders_cancelled = n->get<std::int64_t>();
   }
-  if (auto t = parse_iso_time(opt_str(j, "applied_at"))) a.applied_ns = *t;
+  const std::string applied_text = opt_str(j, "applied_at");
+  if (auto t = parse_iso_time(applied_text)) a.applied_ns = *t;
   return a;
 }
 

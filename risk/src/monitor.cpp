@@ -134,6 +134,7 @@ void Monitor::restore_state(const LimitKey& key, const LimitState& state) {
 
 std::vector<std::pair<LimitKey, std::optional<LimitState>>> Monitor::take_changed() {
   std::vector<std::pair<LimitKey, std::optional<LimitState>>> out;
+  out.reserve(dropped_.size() + changed_.size());
   for (auto& key : dropped_) out.emplace_back(std::move(key), std::nullopt);
   dropped_.clear();
   for (auto& key : changed_) {

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -188,7 +189,7 @@ std::chrono::steady_clock::time_point arrival(const FixClient& c, const Match& m
 
 double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+  return v[static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
 }
 
 // The release an officer makes, waiting for the venue's answer.

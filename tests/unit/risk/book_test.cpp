@@ -234,7 +234,7 @@ BOOST_AUTO_TEST_CASE(state_written_and_read_back_gives_the_same_figures) {
   std::sort(all.fills.begin(), all.fills.end(),
             [](const vr::Fill& a, const vr::Fill& b) { return a.venue_seq < b.venue_seq; });
   TestBook restored;
-  for (auto f : all.fills) restored.restore_fill(f);
+  for (const auto& f : all.fills) restored.restore_fill(f);
   for (const auto& o : all.orders) restored.restore_order(o);
   for (const auto& m : all.marks) restored.restore_mark(m);
   restored.finish_restore();

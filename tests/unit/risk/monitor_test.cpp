@@ -23,6 +23,7 @@ struct Fixture {
     std::vector<vr::LimitEvent> out;
     m.evaluate(key, "ALPHA", a(usage), vr::Trigger{.venue_seq = ++seq}, 0, out);
     std::vector<std::string> names;
+    names.reserve(out.size());
     for (const auto& e : out) {
       names.push_back(e.kind == vr::LimitEvent::Kind::kBreach ? "b" : "w" + std::to_string(e.level));
     }
