@@ -7,6 +7,8 @@
 #include <sched.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 
 #include "gateway_impl.h"
 #include "venue/common/log.h"
@@ -33,6 +35,13 @@ Gateway::Impl::Impl(GatewayConfig c, std::shared_ptr<prometheus::Registry> r)
       risk(cfg.price_collar_bps),
       inbound(cfg, instruments) {
   local_exec_prefix = "G" + std::to_string(wall_ns() / 1'000'000) + "-";
+  // Fault-injection hooks for the end-to-end tests (tests/e2e/crash_test.cpp), never set in production:
+  // VENUE_TEST_EVENTS_PER_POLL=N takes at most N events from an engine per loop turn (so one command's
+  // events span turns); VENUE_TEST_KILL_AFTER_REPORTS=N SIGKILLs the venue once its report log holds N
+  // reports (right after they are written, as a crash would find them).
+  if (const char* v = std::getenv("VENUE_TEST_EVENTS_PER_POLL"))
+    events_per_poll = std::max(1L, std::strtol(v, nullptr, 10));
+  if (const char* v = std::getenv("VENUE_TEST_KILL_AFTER_REPORTS")) kill_after_reports = std::strtoull(v, nullptr, 10);
   logon.on_refused = [this](const FIX::SessionID* id, std::string_view address, std::string_view reason) {
     on_logon_refused(id, address, reason);
   };
@@ -54,7 +63,7 @@ void Gateway::Impl::run() {
     bool busy = false;
     for (std::size_t i = 0; i < shards.size(); ++i) {
       event_shard_ = i;
-      if (shards[i]->poll(*this, 512) > 0) busy = true;
+      if (shards[i]->poll(*this, events_per_poll) > 0) busy = true;
       event_shard_ = kNoShard;
       if (shards[i]->failed()) {
         VENUE_LOG_KV(fatal, "engine stopped: the venue shuts down",
@@ -126,6 +135,12 @@ void Gateway::Impl::flush_reports() {
     VENUE_LOG_KV(fatal, "report log write failed: the venue stops", {{"error", e.what()}});
     stop_requested = true;
   }
+  if (kill_after_reports > 0 && reports->last_venue_seq() >= kill_after_reports) {
+    VENUE_LOG_KV(warning, "test hook: SIGKILL after the report log holds this many reports",
+                 {{"reports", reports->last_venue_seq()}});
+    venue::log::shutdown();
+    ::raise(SIGKILL);
+  }
 }
 
 void Gateway::Impl::publish_metrics() {
@@ -148,6 +163,8 @@ void Gateway::Impl::publish_metrics() {
 void Gateway::Impl::shutdown() {
   VENUE_LOG(info) << "venue shutting down: logging sessions out";
   is_ready = false;
+  // No command is taken once the loop has ended (an unanswered one is read again after the restart).
+  if (risk_control) risk_control->stop();
   for (auto& [id, s] : sessions) {
     if (s.fix != nullptr && s.fix->isLoggedOn()) s.fix->logout("venue shutting down");
   }
@@ -168,6 +185,8 @@ void Gateway::Impl::shutdown() {
     while (shards[i]->poll(*this, 512) > 0) {
     }
     event_shard_ = kNoShard;
+    // The engine has stopped and every event is handled: its last command is reported in full.
+    reports->mark_reported(cfg.engine.shards[i].id, shards[i]->stats().last_seq.load());
   }
   flush_reports();
   if (publisher) publisher->stop(3000);
@@ -190,6 +209,10 @@ void Gateway::Impl::run_admin_jobs() {
 
 // Commands leave after the identities they need are in the log.
 void Gateway::Impl::flush_outbox() {
+  if (!retry.empty()) {
+    outbox.insert(outbox.begin(), retry.begin(), retry.end());
+    retry.clear();
+  }
   if (outbox.empty()) return;
   handed_over = true;
   // The incoming sequence numbers of the messages behind these commands are written first: after a
@@ -200,7 +223,7 @@ void Gateway::Impl::flush_outbox() {
   } catch (const std::exception& e) {
     VENUE_LOG_KV(fatal, "identity log write failed: the venue stops taking orders", {{"error", e.what()}});
     stop_requested = true;
-    for (auto& p : outbox) engine_unavailable(p.command);
+    for (auto& p : outbox) engine_unavailable(p.shard, p.command);
     outbox.clear();
     return;
   }
@@ -209,7 +232,7 @@ void Gateway::Impl::flush_outbox() {
   for (auto& p : list) {
     if (!shards[p.shard]->submit(p.command)) {
       metrics.engine_refused->Increment();
-      engine_unavailable(p.command);
+      engine_unavailable(p.shard, p.command);
     }
   }
 }
@@ -232,7 +255,21 @@ Gateway::Gateway(GatewayConfig config, std::shared_ptr<prometheus::Registry> reg
 
 Gateway::~Gateway() = default;
 
-void Gateway::start() { impl_->start(); }
+void Gateway::start() {
+  impl_->start();
+  const auto& k = impl_->cfg.kafka;
+  if (k && !k->risk_control_topic.empty()) {
+    RiskControlSettings rs;
+    rs.brokers = k->brokers;
+    rs.topic = k->risk_control_topic;
+    rs.acks_topic = k->risk_control_acks_topic;
+    rs.group_id = k->risk_control_group;
+    rs.client_id = k->client_id + "-risk-control";
+    impl_->risk_control = std::make_unique<RiskControlConsumer>(
+        rs, *impl_->registry, [this](const BlockCommand& c) { return apply_block(c); });
+    impl_->risk_control->start();
+  }
+}
 void Gateway::run() { impl_->run(); }
 void Gateway::request_stop() {
   impl_->stop_requested = true;
@@ -246,9 +283,52 @@ std::vector<SessionStatus> Gateway::admin_sessions() {
   return impl_->on_gateway_thread<std::vector<SessionStatus>>([this] { return impl_->sessions_status(); }, {});
 }
 
+BlockOutcome Gateway::apply_block(const BlockCommand& command) {
+  using Decided = std::pair<BlockOutcome, std::shared_ptr<Impl::KillWait>>;
+  auto decided = impl_->on_gateway_thread<Decided>(
+      [this, command] {
+        Decided d;
+        d.second = impl_->apply_block(command, d.first);
+        return d;
+      },
+      Decided{BlockOutcome{"refused", "the venue did not answer in time: nothing was done", 0, false, 0}, nullptr});
+  if (decided.second) {
+    auto future = decided.second->done.get_future();
+    if (future.wait_for(std::chrono::seconds(10)) == std::future_status::ready) {
+      decided.first.orders_cancelled = future.get();
+      decided.first.cancels_confirmed = true;
+    } else {
+      decided.first.reason = "blocked; the engines have not reported all their cancels yet";
+    }
+  }
+  return decided.first;
+}
+
 AdminResult Gateway::admin_kill_switch(const std::string& firm, const std::string& account, bool release) {
-  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->kill_switch(firm, account, release); },
-                                               AdminResult{false, "timed out"});
+  static std::atomic<std::uint64_t> n{0};
+  BlockCommand c;
+  c.id = "admin-" + std::to_string(wall_ns() / 1'000'000) + "-" + std::to_string(++n);
+  c.issued_at_ms = wall_ns() / 1'000'000;
+  c.issuer = "operator";
+  c.firm = firm;
+  c.account = account;
+  if (!account.empty()) {
+    const AccountConfig* a = impl_->cfg.account(account);
+    if (a == nullptr) return {false, "unknown account " + account};
+    if (const FirmConfig* f = impl_->cfg.firm(a->firm)) c.firm = f->name;
+    c.action = release ? BlockCommand::Action::kReleaseAccount : BlockCommand::Action::kBlockAccount;
+  } else if (!firm.empty()) {
+    c.action = release ? BlockCommand::Action::kReleaseFirm : BlockCommand::Action::kKillFirm;
+  } else {
+    return {false, "name a firm or an account"};
+  }
+  c.reason = release ? "released by operations" : "kill switch engaged by operations";
+  const BlockOutcome o = apply_block(c);
+  const std::string what = account.empty() ? "firm " + firm : "account " + account;
+  if (o.result != "applied") return {false, o.result + (o.reason.empty() ? "" : ": " + o.reason)};
+  if (release) return {true, "released " + what};
+  return {true, "blocked " + what + " and cancelled its " + std::to_string(o.orders_cancelled) + " live orders" +
+                    (o.cancels_confirmed ? "" : " (" + o.reason + ")")};
 }
 
 AdminResult Gateway::admin_trading_status(const std::string& symbol, const std::string& status) {

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "venue/common/reject_code.h"
+#include "venue/fix_gateway/blocks.h"
 #include "venue/fix_gateway/config.h"
 
 namespace venue::fix_gateway {
@@ -46,6 +47,15 @@ struct SessionStatus {
 struct AdminResult {
   bool ok = false;
   std::string message;
+};
+
+// The answer to a block or release (blocks.h, spec/kafka-topics.md venue.risk-control-acks).
+struct BlockOutcome {
+  std::string result;  // "applied", "duplicate", "stale" or "refused"
+  std::string reason;  // why refused; what is still pending
+  std::uint64_t orders_cancelled = 0;
+  bool cancels_confirmed = false;  // a block: every engine reported its cancels before the answer
+  std::int64_t applied_at_ms = 0;
 };
 
 class Gateway {
@@ -69,6 +79,10 @@ class Gateway {
   std::vector<SessionStatus> admin_sessions();
   // Blocks (and cancels the live orders of) a firm or an account; release lifts the block.
   AdminResult admin_kill_switch(const std::string& firm, const std::string& account, bool release);
+  // The kill switch, for every source (operators, the risk service's venue.risk-control commands): the
+  // block is saved (it survives restarts), new orders in scope are refused, and for a block the answer
+  // comes once the engines cancelled the live orders in scope (up to 10 s). Idempotent by command id.
+  BlockOutcome apply_block(const BlockCommand& command);
   AdminResult admin_trading_status(const std::string& symbol, const std::string& status);
 
  private:
