@@ -55,7 +55,9 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
                 {0, 65535}));
   c.log_level =
       r.choice("log_level", "Least severe log level written", {"trace", "debug", "info", "warning", "error"}, "info");
-  c.log_file = r.string("log_file", "JSON-lines log file; empty: standard error", "");
+  c.log_file =
+      resolve(base, r.string("log_file", "JSON-lines log file (relative to this file); empty: standard error", ""))
+          .string();
   c.instruments = resolve(
       base, r.string("instruments",
                      "The venue's instrument file (spec/reference-data.md): reference prices mark positions before "
