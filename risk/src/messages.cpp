@@ -228,6 +228,7 @@ std::optional<std::int64_t> parse_iso_time(std::string_view s) {
     return std::nullopt;
   }
   auto num = [&](std::size_t at, std::size_t len, int& out) {
+    // cppcheck-suppress invalidLifetime ; s is the caller's string, alive for this whole call
     const auto [p, ec] = std::from_chars(s.data() + at, s.data() + at + len, out);
     return ec == std::errc() && p == s.data() + at + len;
   };
