@@ -60,6 +60,14 @@ venue_test(NAME e2e_compliance_test LABELS integration SOURCES e2e/compliance_te
 add_dependencies(e2e_compliance_test venue venue-passwd compliance)
 add_dependencies(e2e_tests e2e_compliance_test)
 
+# The automatic kill switch end to end: the venue, Kafka, PostgreSQL and the risk process (label
+# integration: it needs deploy/local/with-services --pg --kafka).
+venue_test(NAME e2e_risk_test LABELS integration SOURCES e2e/risk_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common nlohmann_json::nlohmann_json
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
+add_dependencies(e2e_risk_test venue venue-passwd risk)
+add_dependencies(e2e_tests e2e_risk_test)
+
 # The venue's consumer of venue.risk-control against the real Kafka broker (label integration).
 venue_test(NAME e2e_risk_control_test LABELS integration SOURCES e2e/risk_control_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
