@@ -219,13 +219,37 @@ std::vector<std::pair<std::int32_t, std::int64_t>> Consumer::lag(int timeout_ms)
   std::vector<RdKafka::TopicPartition*> assigned;
   if (consumer_->assignment(assigned) != RdKafka::ERR_NO_ERROR) return out;
   consumer_->position(assigned);
+  // Before the first record of a partition is read its position is unknown: count from where it was
+  // assigned, else from the group's committed offset, else from the start of the log. (Counting from
+  // the start made a consumer whose saved offset was already at the end never look caught up.)
+  std::vector<RdKafka::TopicPartition*> unknown;
+  for (auto* tp : assigned) {
+    if (tp->offset() < 0 && !assigned_from_.contains({tp->topic(), tp->partition()})) {
+      unknown.push_back(RdKafka::TopicPartition::create(tp->topic(), tp->partition()));
+    }
+  }
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> committed;
+  if (!unknown.empty() && consumer_->committed(unknown, timeout_ms) == RdKafka::ERR_NO_ERROR) {
+    for (auto* tp : unknown) committed[{tp->topic(), tp->partition()}] = tp->offset();
+  }
+  RdKafka::TopicPartition::destroy(unknown);
   for (auto* tp : assigned) {
     std::int64_t low = 0;
     std::int64_t high = 0;
     if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) != RdKafka::ERR_NO_ERROR) {
       consumer_->query_watermark_offsets(tp->topic(), tp->partition(), &low, &high, timeout_ms);
     }
-    const std::int64_t pos = tp->offset() >= 0 ? tp->offset() : low;
+    std::int64_t pos = tp->offset();
+    if (pos < 0) {
+      const std::pair<std::string, std::int32_t> key{tp->topic(), tp->partition()};
+      if (const auto a = assigned_from_.find(key); a != assigned_from_.end()) {
+        pos = a->second;
+      } else if (const auto c = committed.find(key); c != committed.end()) {
+        pos = c->second;
+      }
+      if (pos == RdKafka::Topic::OFFSET_END) pos = high;
+      if (pos < 0) pos = low;
+    }
     out.emplace_back(tp->partition(), std::max<std::int64_t>(0, high - pos));
   }
   RdKafka::TopicPartition::destroy(assigned);
@@ -313,6 +337,8 @@ void Consumer::assign(const std::vector<Position>& from) {
   std::vector<RdKafka::TopicPartition*> tps;
   tps.reserve(from.size());
   for (const auto& p : from) tps.push_back(RdKafka::TopicPartition::create(p.topic, p.partition, p.next_offset));
+  assigned_from_.clear();
+  for (const auto& p : from) assigned_from_[{p.topic, p.partition}] = p.next_offset;
   const auto code = consumer_->assign(tps);
   RdKafka::TopicPartition::destroy(tps);
   if (code != RdKafka::ERR_NO_ERROR) throw KafkaError("kafka: assign failed: " + RdKafka::err2str(code));

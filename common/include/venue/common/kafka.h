@@ -27,6 +27,7 @@
 #include <prometheus/registry.h>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -152,6 +153,8 @@ class Consumer {
   std::unique_ptr<Callbacks> callbacks_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   bool closed_ = false;
+  // Where assign() started each partition: lag() counts from there until the first record is read.
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> assigned_from_;
   prometheus::Counter* consumed_;
   prometheus::Counter* consume_errors_;
   prometheus::Counter* commit_errors_;
