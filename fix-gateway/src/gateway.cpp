@@ -39,6 +39,9 @@ Gateway::Impl::Impl(GatewayConfig c, std::shared_ptr<prometheus::Registry> r)
   logon.on_authenticated = [this](const FIX::SessionID& id, std::string_view address, bool tls) {
     on_logon_authenticated(id, address, tls);
   };
+  admin.set_wake([this] {
+    if (acceptor) acceptor->wake();
+  });
 }
 
 // The engines' output wakers call into the acceptor: they stop before it is destroyed.
@@ -130,6 +133,11 @@ void Gateway::Impl::flush_reports() {
 
 void Gateway::Impl::publish_metrics() {
   if (publisher) reports->prune(publisher->acknowledged());
+  sample_rates();
+  if (const auto expired = admin.expired(); expired != admin_expired_seen) {
+    metrics.admin_jobs_expired->Increment(static_cast<double>(expired - admin_expired_seen));
+    admin_expired_seen = expired;
+  }
   for (std::size_t i = 0; i < shards.size(); ++i) {
     const auto& st = shards[i]->stats();
     shard_gauges[i].commands->Set(static_cast<double>(st.commands.load()));
@@ -179,14 +187,7 @@ void Gateway::Impl::shutdown() {
   VENUE_LOG(info) << "venue stopped";
 }
 
-void Gateway::Impl::run_admin_jobs() {
-  std::deque<std::function<void()>> jobs;
-  {
-    std::lock_guard lock(admin_mutex);
-    jobs.swap(admin_jobs);
-  }
-  for (auto& j : jobs) j();
-}
+void Gateway::Impl::run_admin_jobs() { admin.run_pending(); }
 
 // Commands leave after the identities they need are in the log.
 void Gateway::Impl::flush_outbox() {
@@ -255,5 +256,97 @@ AdminResult Gateway::admin_trading_status(const std::string& symbol, const std::
   return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->trading_status(symbol, status); },
                                                AdminResult{false, "timed out"});
 }
+
+namespace {
+
+// What a request whose deadline passed before the gateway thread took it gets (its work is dropped).
+AdminResult timed_out() {
+  AdminResult r;
+  r.code = "timeout";
+  r.message = "the venue's gateway thread did not take the request in time: nothing was done";
+  return r;
+}
+
+}  // namespace
+
+AdminResult Gateway::admin_session_list(Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>(
+      [this] {
+        AdminResult r;
+        r.ok = true;
+        r.data = nlohmann::json::array();
+        for (const auto& [id, s] : impl_->sessions) r.data.push_back(impl_->session_json(s));
+        return r;
+      },
+      timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_session(const std::string& session, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>(
+      [=, this] {
+        AdminResult r;
+        const auto* s = impl_->find_session(session);
+        if (s == nullptr) {
+          r.code = "not_found";
+          r.message = "no session " + session;
+          return r;
+        }
+        r.ok = true;
+        r.data = impl_->session_json(*s);
+        r.data["config"] = impl_->session_config_json(s->cfg);
+        return r;
+      },
+      timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_session_action(const std::string& session, const SessionActionArgs& args,
+                                          Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->session_action(session, args); }, timed_out(),
+                                               deadline);
+}
+
+AdminResult Gateway::admin_put_session(const SessionConfig& config, bool create, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->put_session(config, create); }, timed_out(),
+                                               deadline);
+}
+
+AdminResult Gateway::admin_remove_session(const std::string& session, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->remove_session(session); }, timed_out(),
+                                               deadline);
+}
+
+AdminResult Gateway::admin_kill_switch(const std::string& firm, const std::string& account, bool release,
+                                       Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->kill_switch(firm, account, release); },
+                                               timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_kill_switches(Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([this] { return impl_->kill_switches_view(); }, timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_trading_status(const std::string& symbol, const std::string& status, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->trading_status(symbol, status); },
+                                               timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_instruments(Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([this] { return impl_->instruments_view(); }, timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_book(const std::string& symbol, std::size_t depth, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->book_view(symbol, depth); }, timed_out(),
+                                               deadline);
+}
+
+AdminResult Gateway::admin_order(const OrderQuery& query, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->order_view(query); }, timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_health(Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([this] { return impl_->health_view(); }, timed_out(), deadline);
+}
+
+const GatewayConfig& Gateway::config() const { return impl_->start_cfg; }
 
 }  // namespace venue::fix_gateway

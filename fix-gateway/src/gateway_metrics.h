@@ -47,6 +47,7 @@ class GatewayMetrics {
   prometheus::Counter* engine_refused;
   prometheus::Gauge* live_orders;
   prometheus::Gauge* logged_on;
+  prometheus::Counter* admin_jobs_expired;  // operator requests whose caller gave up before they ran
 
  private:
   prometheus::Registry& registry_;

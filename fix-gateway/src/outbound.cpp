@@ -15,6 +15,7 @@ using fix_session::get_field;
 void Gateway::Impl::send(Session& s, FIX::Message& msg) {
   if (s.fix == nullptr) return;
   if (replaying_) msg.getHeader().setField(FIX::FIELD::PossResend, "Y");
+  note_out(s);
   try {
     s.fix->send(msg);
   } catch (const std::exception& e) {
@@ -38,6 +39,7 @@ void Gateway::Impl::send(Session& s, FIX::Message& msg) {
 
 void Gateway::Impl::count_reject(Session& s, RejectCode code) {
   s.counters.rejects->Increment();
+  ++s.rejects[static_cast<int>(code)];
   metrics.reject(code).Increment();
 }
 

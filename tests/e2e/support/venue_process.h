@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace venue::e2e {
 
@@ -50,10 +52,16 @@ std::string run_command(const std::string& command);
 struct HttpResponse {
   int status = 0;  // 0: no answer (connection refused, timeout)
   std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
 };
-// One HTTP/1.1 request to 127.0.0.1:port (Connection: close).
+// One HTTP/1.1 request to 127.0.0.1:port (Connection: close). A POST, or any request with a body, says
+// Content-Type: application/json.
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// The same with the headers given exactly (Host and Content-Length are added unless given; nothing else).
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                          const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 class VenueProcess {
  public:
