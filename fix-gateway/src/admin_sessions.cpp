@@ -110,8 +110,10 @@ nlohmann::json Gateway::Impl::session_config_json(const SessionConfig& c) {
                     : c.default_stp == StpMode::kCancelBoth         ? "cancel_both"
                     : c.default_stp == StpMode::kDecrementAndCancel ? "decrement_and_cancel"
                                                                     : "none";
-  // The password hash stays inside the venue (the API never shows it, only whether one is set).
+  // The password hash is here for a change of other settings to keep it (operator_routes.cpp, PATCH);
+  // the API's views take it out before they answer: it never leaves the venue.
   return {{"id", c.id.value()},
+          {"password_hash", c.password_hash},
           {"sender_comp_id", c.sender_comp_id},
           {"firm", f != nullptr ? f->name : ""},
           {"role", c.role == SessionRole::kReadOnly ? "read_only" : "order_entry"},

@@ -54,7 +54,8 @@ std::vector<std::pair<std::string, std::string>> bearer(const std::string& user,
 }
 
 std::string instrument_status(const std::string& symbol) {
-  for (const auto& i : body_of(the_venue().api("GET", "/api/v1/instruments"))["instruments"]) {
+  const json all = body_of(the_venue().api("GET", "/api/v1/instruments"));
+  for (const auto& i : all["instruments"]) {
     if (i["symbol"] == symbol) return i["status"];
   }
   return "";
@@ -371,12 +372,15 @@ BOOST_AUTO_TEST_CASE(a_forced_logout_sends_a_logout_with_the_reason_and_the_sess
   BOOST_TEST(field(logout, FIX::FIELD::Text) == "end of test day");
   BOOST_TEST(brk3.wait_logged_out(5s));
   BOOST_TEST(eventually([] { return the_venue().session("BRK3")["state"] == "logged_out"; }));
-  check_error(the_venue().api("POST", "/api/v1/sessions/BRK3/logout", "{}"), 409, "conflict");
-  the_venue().client("BRK3");  // logs on again
-  BOOST_TEST(the_venue().session("BRK3")["state"] == "logged_on");
   const json e = last_audit("session.logout");
   BOOST_TEST(e["target"] == "BRK3");
+  BOOST_TEST(e["user"] == "ops");
+  BOOST_TEST(e["result"] == "ok");
   BOOST_TEST(e["request"]["reason"] == "end of test day");
+  check_error(the_venue().api("POST", "/api/v1/sessions/BRK3/logout", "{}"), 409, "conflict");
+  BOOST_TEST(last_audit("session.logout")["result"] == "refused");
+  the_venue().client("BRK3");  // logs on again
+  BOOST_TEST(the_venue().session("BRK3")["state"] == "logged_on");
 }
 
 BOOST_AUTO_TEST_CASE(a_disabled_session_is_logged_out_and_refused_until_enabled) {
