@@ -133,7 +133,7 @@ function showTab(name) {
   document.querySelectorAll('.view').forEach((v) => { v.hidden = v.id !== `${name}-view`; });
   clearInterval(state.timer);
   const v = views[name];
-  const run = () => v.load().catch((e) => { if (e.status !== 401) toast(`${name}: ${e.message}`, true); });
+  const run = () => Promise.resolve(v.load()).catch((e) => { if (e.status !== 401) toast(`${name}: ${e.message}`, true); });
   run();
   if (v.every) state.timer = setInterval(run, v.every);
 }

@@ -27,6 +27,16 @@ foreach(suite IN LISTS VENUE_E2E_SUITES)
   add_dependencies(e2e_tests e2e_${suite}_test)
 endforeach()
 
+# The console in headless Chromium (Debian's chromium, Playwright from tests/browser/, installed by
+# ci/setup). Screenshots in build/console-screenshots/.
+venue_test(NAME e2e_console_test LABELS e2e SOURCES e2e/console_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_BROWSER_DIR=${PROJECT_SOURCE_DIR}/tests/browser;SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/console-screenshots"
+           TIMEOUT 600)
+add_dependencies(e2e_console_test venue venue-passwd)
+add_dependencies(e2e_tests e2e_console_test)
+file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/console-screenshots)
+
 # Drop copy end to end: the venue, the real Kafka broker and the dropcopy process (label integration:
 # it needs deploy/local/with-services --kafka).
 venue_test(NAME e2e_dropcopy_test LABELS integration SOURCES e2e/dropcopy_test.cpp
