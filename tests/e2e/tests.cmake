@@ -16,14 +16,14 @@ target_link_libraries(venue_e2e_support PUBLIC venue::quickfix nlohmann_json::nl
 venue_set_warnings(venue_e2e_support)
 venue_set_sanitizers(venue_e2e_support)
 
-set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart operator_api)
+set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart operator_api venuectl)
 add_custom_target(e2e_tests)
 foreach(suite IN LISTS VENUE_E2E_SUITES)
   venue_test(NAME e2e_${suite}_test LABELS e2e SOURCES e2e/${suite}_test.cpp
              DEPS venue_e2e_support venue::quickfix venue::common
              ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
   # The tests start the venue binary and make password hashes with venue-passwd.
-  add_dependencies(e2e_${suite}_test venue venue-passwd)
+  add_dependencies(e2e_${suite}_test venue venue-passwd venuectl)
   add_dependencies(e2e_tests e2e_${suite}_test)
 endforeach()
 
