@@ -355,6 +355,21 @@ void add_operator_routes(api::Server& server, Gateway& g) {
   server.action("POST", "/api/v1/kill-switch", "kill_switch.engage", kill(false), {"firm", "account"});
   server.action("POST", "/api/v1/kill-switch/release", "kill_switch.release", kill(true), {"firm", "account"});
 
+  // ----- trade bust -----
+  // The engine's journaled bust command (BustTradeCmd / TradeBustedEvent) is not in this venue yet: the
+  // route checks the request, is audited like every action, and says plainly that nothing was done.
+  server.action("POST", "/api/v1/trades/{trade}/bust", "trade.bust", [](const api::Request& r) {
+    if (auto bad = unknown_fields(r.body, {"reason"})) return *bad;
+    const std::string& trade = r.params.at("trade");
+    if (trade.empty() || trade.size() > 19 ||
+        !std::all_of(trade.begin(), trade.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return api::error(400, "invalid", "a trade is named by its TrdMatchID(880), a number");
+    }
+    return api::error(501, "not_implemented",
+                      "trade busts need the engine's journaled bust command, which this venue does not have yet: "
+                      "nothing was done (operator-api/README.md, Not built yet)");
+  });
+
   // ----- trading status -----
   for (const auto& [verb, status] : {std::pair{"halt", "halted"}, {"resume", "open"}, {"close", "closed"}}) {
     server.action("POST", std::string("/api/v1/instruments/{symbol}/") + verb, std::string("instrument.") + verb,

@@ -396,6 +396,13 @@ std::vector<Command> commands() {
           table(b["reports"], {{"SEQ", "venue_seq"}, {"TYPE", "msg_type"}, {"EXEC", "exec_type"}, {"FIX", "fix"}});
         });
       });
+  add("trade bust", "TRADE [--reason TEXT]",
+      "cancel a trade by its TrdMatchID(880) (not available yet: the venue answers 501, nothing is done)",
+      [](Context& c, const Args& a) {
+        json body = json::object();
+        if (auto reason = a.opt("reason")) body["reason"] = *reason;
+        return call(c, "POST", "/api/v1/trades/" + url_encode(a.need(0, "TRADE")) + "/bust", body, show_message);
+      });
   add("health", "", "engines, journal, report log and Kafka publishing", [](Context& c, const Args&) {
     return call(c, "GET", "/api/v1/health", nullptr, [](const json& b) { key_values(b); });
   });
