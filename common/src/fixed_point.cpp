@@ -199,14 +199,20 @@ Result<std::int64_t, NumError> divide_rounded(__int128 numerator, std::int64_t d
 Result<Decimal, NumError> average_price(__int128 sum_ticks_x_lots, Qty filled, Decimal tick_size) {
   if (filled.count() == 0) return Decimal();
   if (tick_size.units() <= 0) return Err{NumError::kZeroDivisor};
-  // avg_units = sum(ticks*lots) * tick_units / lots
-  __int128 scaled = 0;
-  if (__builtin_mul_overflow(sum_ticks_x_lots, static_cast<__int128>(tick_size.units()), &scaled)) {
-    return Err{NumError::kOverflow};
-  }
-  auto units = divide_rounded(scaled, filled.count(), Rounding::kHalfEven);
-  if (!units) return Err{units.error()};
-  return Decimal::from_units(*units);
+  // avg_units = sum(ticks*lots) * tick_units / lots, computed as q * tick_units + round(r * tick_units / lots)
+  // with sum = q * lots + r: no intermediate product can overflow (q is at most the highest fill price in
+  // ticks, r is below lots), so only an average that does not fit a Decimal fails, and none can: it is
+  // never above the highest fill price.
+  const __int128 lots = filled.count();
+  const __int128 q = sum_ticks_x_lots / lots;
+  const __int128 r = sum_ticks_x_lots % lots;
+  __int128 whole = 0;
+  if (__builtin_mul_overflow(q, static_cast<__int128>(tick_size.units()), &whole)) return Err{NumError::kOverflow};
+  auto part = divide_rounded(r * tick_size.units(), filled.count(), Rounding::kHalfEven);
+  if (!part) return Err{part.error()};
+  const __int128 units = whole + *part;
+  if (!fits(units)) return Err{NumError::kOverflow};
+  return Decimal::from_units(static_cast<std::int64_t>(units));
 }
 
 }  // namespace venue

@@ -33,14 +33,22 @@ AdminResult missing(std::string message) {
 
 }  // namespace
 
+// The blocks in force, from the saved state every source shares (blocks.h): who set each, why and when.
 AdminResult Gateway::Impl::kill_switches_view() {
   nlohmann::json firms = nlohmann::json::array();
-  for (const auto id : risk.blocked_firms()) {
-    const FirmConfig* f = cfg.firm(FirmId(id));
-    firms.push_back(f != nullptr ? f->name : std::to_string(id));
-  }
   nlohmann::json accounts = nlohmann::json::array();
-  for (const auto id : risk.blocked_accounts()) accounts.push_back(account_name(AccountId(id)));
+  nlohmann::json details = nlohmann::json::array();
+  const auto add = [&](const char* scope, const Block& b, nlohmann::json& names) {
+    names.push_back(b.name);
+    details.push_back({{"scope", scope},
+                       {"name", b.name},
+                       {"by", b.by},
+                       {"reason", b.reason},
+                       {"command_id", b.command_id},
+                       {"at", iso_ms(b.at_ms)}});
+  };
+  for (const auto& [id, b] : blocks->firms()) add("firm", b, firms);
+  for (const auto& [id, b] : blocks->accounts()) add("account", b, accounts);
   nlohmann::json all_firms = nlohmann::json::array();
   for (const auto& f : cfg.firms) {
     nlohmann::json accts = nlohmann::json::array();
@@ -49,7 +57,7 @@ AdminResult Gateway::Impl::kill_switches_view() {
     }
     all_firms.push_back({{"firm", f.name}, {"accounts", accts}, {"blocked", risk.blocked(f.id)}});
   }
-  return view({{"blocked_firms", firms}, {"blocked_accounts", accounts}, {"firms", all_firms}});
+  return view({{"blocked_firms", firms}, {"blocked_accounts", accounts}, {"blocks", details}, {"firms", all_firms}});
 }
 
 AdminResult Gateway::Impl::instruments_view() {

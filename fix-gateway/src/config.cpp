@@ -222,6 +222,15 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                               "How long the producer gathers reports into one request (librdkafka linger.ms): larger "
                               "batches cost the broker less CPU, each report waits up to this long",
                               3, {0, 1000});
+    kc.risk_control_topic = k->string(
+        "risk_control_topic",
+        "Topic of the risk service's block and release commands the venue enforces (spec/kafka-topics.md); empty: "
+        "none are read",
+        "venue.risk-control");
+    kc.risk_control_acks_topic = k->string(
+        "risk_control_acks_topic", "Topic the venue answers each risk-control command on", "venue.risk-control-acks");
+    kc.risk_control_group =
+        k->string("risk_control_group", "Consumer group of the venue's risk-control consumer", "venue-risk-control");
     c.kafka = kc;
   }
 

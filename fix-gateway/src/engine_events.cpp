@@ -10,11 +10,38 @@ namespace venue::fix_gateway {
 
 namespace m = venue::matcher;
 
+// Events come in engine order per shard: one of seq S means every command before S has had all its events
+// handled, so those count as reported (S itself only once a later command's event arrives, or the shard
+// has stopped: spec/recovery.md).
+void Gateway::Impl::begin_event(std::uint64_t seq) {
+  event_seq_ = seq;
+  if (event_shard_ != kNoShard && seq > 0) {
+    reports->mark_reported(static_cast<std::uint16_t>(cfg.engine.shards[event_shard_].id), seq - 1);
+  }
+}
+
 // The gateway's record of the order an event is about; while replaying after a crash, rebuilt.
 Order* Gateway::Impl::order_for(const m::OrderView& v) {
   if (Order* o = orders.by_id(v.id)) return o;
   if (Order* o = orders.find(v.client_ref)) return o;
-  return replaying_ ? adopt(v) : nullptr;
+  if (replaying_) {
+    if (Order* o = adopt(v)) return o;
+  }
+  // An event about an order the gateway has no record of (its identity was lost): nothing can be sent to
+  // a broker for it. Never silent: counted and logged, so operations can cancel it (it only answers to
+  // its OrderID).
+  metrics.events_without_order->Increment();
+  VENUE_LOG_KV(error, "engine event for an order the gateway does not know: not reported",
+               {{"order_id", v.id.value()}, {"client_ref", v.client_ref}, {"seq", event_seq_}});
+  return nullptr;
+}
+
+void Gateway::Impl::quantities(FIX::Message& er, const Order& o, const m::OrderView& v) {
+  if (!set_quantities(er, instruments[o.instrument], v)) {
+    metrics.avg_px_failures->Increment();
+    VENUE_LOG_KV(error, "AvgPx could not be computed: reported as 0",
+                 {{"order_id", v.id.value()}, {"cum_qty", v.cum_qty.count()}});
+  }
 }
 
 FIX::Message Gateway::Impl::report_of(const Order& o, char exec_type, char status, const std::string& exec_id,
@@ -46,7 +73,7 @@ void Gateway::Impl::finish(Order& o, char status) {
 }
 
 void Gateway::Impl::on_accepted(const m::AcceptedEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Order* op = order_for(e.order);
   if (op == nullptr) return;
   Order& o = *op;
@@ -54,7 +81,7 @@ void Gateway::Impl::on_accepted(const m::AcceptedEvent& e) {
   track(o, e.order);
   Session& s = *session(o.session);
   FIX::Message er = report_of(o, '0', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
-  set_quantities(er, instruments[o.instrument], e.order);
+  quantities(er, o, e.order);
   metrics.report('0');
   send(s, er);
   auto deferred = std::move(o.deferred);
@@ -63,7 +90,7 @@ void Gateway::Impl::on_accepted(const m::AcceptedEvent& e) {
 }
 
 void Gateway::Impl::on_rejected(const m::RejectedEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Order* op = order_for(e.order);
   if (op == nullptr) return;
   Order& o = *op;
@@ -71,30 +98,19 @@ void Gateway::Impl::on_rejected(const m::RejectedEvent& e) {
   Session& s = *session(o.session);
   count_reject(s, e.code);
   FIX::Message er = report_of(o, '8', '8', std::to_string(e.exec_id.value()), e.header.now_ns);
-  set_quantities(er, instruments[o.instrument], e.order);
+  quantities(er, o, e.order);
   er.setField(FIX::FIELD::LeavesQty, "0");
   er.setField(FIX::FIELD::OrdRejReason, std::to_string(ord_rej_reason(e.code)));
   er.setField(FIX::FIELD::Text, code_text(e.code));
   metrics.report('8');
   send(s, er);
-  // Requests that waited for the ack are refused.
-  o.deferred.clear();
   o.id = OrderId();
-  for (auto& [ref, r] : orders.requests()) {
-    if (r.order_key == o.key && r.kind != 'q') {
-      Session* rs = session(r.session);
-      if (rs == nullptr) continue;
-      send_cancel_reject(*rs, r.clordid, r.orig_clordid, nullptr, r.kind == 'G', RejectCode::kOrderNotActive, "", '8');
-      if (r.kind == 'G') rs->orders.live.erase(r.clordid);
-    }
-  }
-  std::erase_if(orders.requests(),
-                [&](const auto& kv) { return kv.second.order_key == o.key && kv.second.kind != 'q'; });
+  refuse_waiting_requests(o);
   finish(o);
 }
 
 void Gateway::Impl::on_trade(const m::TradeEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   if (const auto i = instruments.find(e.instrument)) instruments[*i].last_trade = e.price.count();
   for (const m::Fill* f : {&e.aggressor, &e.resting}) {
     Order* o = order_for(f->order);
@@ -103,7 +119,7 @@ void Gateway::Impl::on_trade(const m::TradeEvent& e) {
     FIX::Message er =
         report_of(*o, 'F', ord_status(f->order.state), std::to_string(f->exec_id.value()), e.header.now_ns);
     const Instrument& in = instruments[o->instrument];
-    set_quantities(er, in, f->order);
+    quantities(er, *o, f->order);
     set_fill(er, in, e, f == &e.aggressor);
     metrics.report('F');
     send(s, er);
@@ -113,13 +129,18 @@ void Gateway::Impl::on_trade(const m::TradeEvent& e) {
 }
 
 void Gateway::Impl::on_cancelled(const m::CancelledEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
   FIX::Message er = report_of(*o, '4', '4', std::to_string(e.exec_id.value()), e.header.now_ns);
-  set_quantities(er, instruments[o->instrument], e.order);
+  quantities(er, *o, e.order);
   er.setField(FIX::FIELD::Text, cancel_text(e.reason));
+  if (e.reason == m::CancelReason::kKillSwitch) {
+    if (auto it = kill_waits.find(e.request_ref); it != kill_waits.end() && !it->second->reason.empty()) {
+      er.setField(FIX::FIELD::Text, cancel_text(e.reason) + " (" + it->second->reason + ")");
+    }
+  }
   if (e.reason == m::CancelReason::kUser) {
     if (Request* rq = request_for(e.request_ref, e.order.id)) {
       er.setField(FIX::FIELD::ClOrdID, rq->clordid);
@@ -133,12 +154,12 @@ void Gateway::Impl::on_cancelled(const m::CancelledEvent& e) {
 }
 
 void Gateway::Impl::on_expired(const m::ExpiredEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
   FIX::Message er = report_of(*o, 'C', 'C', std::to_string(e.exec_id.value()), e.header.now_ns);
-  set_quantities(er, instruments[o->instrument], e.order);
+  quantities(er, *o, e.order);
   er.setField(FIX::FIELD::Text, o->tif == TimeInForce::kGtd ? "expired: ExpireTime reached" : "expired: end of day");
   metrics.report('C');
   send(s, er);
@@ -146,7 +167,7 @@ void Gateway::Impl::on_expired(const m::ExpiredEvent& e) {
 }
 
 void Gateway::Impl::on_replaced(const m::ReplacedEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
@@ -165,7 +186,7 @@ void Gateway::Impl::on_replaced(const m::ReplacedEvent& e) {
   o->qty = e.order.qty.count();
   FIX::Message er = report_of(*o, '5', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   er.setField(FIX::FIELD::OrigClOrdID, previous);
-  set_quantities(er, instruments[o->instrument], e.order);
+  quantities(er, *o, e.order);
   metrics.report('5');
   send(s, er);
   set_open(*o, e.order);
@@ -173,7 +194,7 @@ void Gateway::Impl::on_replaced(const m::ReplacedEvent& e) {
 }
 
 void Gateway::Impl::on_cancel_rejected(const m::CancelRejectedEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Request* rq = request_for(e.client_ref, e.order_id);
   if (rq == nullptr) return;
   Request r = std::move(*rq);
@@ -203,13 +224,13 @@ void Gateway::Impl::on_cancel_rejected(const m::CancelRejectedEvent& e) {
 }
 
 void Gateway::Impl::on_restated(const m::RestatedEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
   o->qty = e.order.qty.count();
   FIX::Message er = report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
-  set_quantities(er, instruments[o->instrument], e.order);
+  quantities(er, *o, e.order);
   er.setField(FIX::FIELD::ExecRestatementReason, "5");
   er.setField(FIX::FIELD::Text, "restated: quantity reduced by self-trade prevention (decrement)");
   metrics.report('D');
@@ -218,12 +239,12 @@ void Gateway::Impl::on_restated(const m::RestatedEvent& e) {
 }
 
 void Gateway::Impl::on_triggered(const m::TriggeredEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
   FIX::Message er = report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
-  set_quantities(er, instruments[o->instrument], e.order);
+  quantities(er, *o, e.order);
   er.setField(FIX::FIELD::ExecRestatementReason, "99");
   er.setField(FIX::FIELD::Text, "stop triggered at " + ticks_text(instruments[o->instrument], e.trigger_price.count()));
   metrics.report('D');
@@ -232,7 +253,7 @@ void Gateway::Impl::on_triggered(const m::TriggeredEvent& e) {
 }
 
 void Gateway::Impl::on_status(const m::StatusEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   Request* rq = request_for(e.request_ref, e.order.id);
   Order* o = order_for(e.order);
   if (rq == nullptr || o == nullptr) return;
@@ -241,14 +262,23 @@ void Gateway::Impl::on_status(const m::StatusEvent& e) {
   Session* s = session(r.session);
   if (s == nullptr) return;
   FIX::Message er = report_of(*o, 'I', ord_status(e.order.state), next_local_exec_id(), e.header.now_ns);
-  set_quantities(er, instruments[o->instrument], e.order);
+  quantities(er, *o, e.order);
   if (!r.status_req_id.empty()) er.setField(FIX::FIELD::OrdStatusReqID, r.status_req_id);
   metrics.report('I');
   send(*s, er);
 }
 
 void Gateway::Impl::on_mass_cancel_done(const m::MassCancelDoneEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
+  if (auto it = kill_waits.find(e.request.client_ref); it != kill_waits.end()) {
+    KillWait& w = *it->second;
+    w.cancelled += e.cancelled_count;
+    if (--w.pending == 0) {
+      w.done.set_value(w.cancelled);
+      kill_waits.erase(it);
+    }
+    return;
+  }
   Request* rq = request_for(e.request.client_ref, OrderId());
   if (rq == nullptr) return;
   Request& r = *rq;
@@ -270,25 +300,46 @@ void Gateway::Impl::on_mass_cancel_done(const m::MassCancelDoneEvent& e) {
 }
 
 void Gateway::Impl::on_trading_status(const m::TradingStatusEvent& e) {
-  event_seq_ = e.header.seq;
+  begin_event(e.header.seq);
   if (const auto i = instruments.find(e.instrument)) instruments[*i].status = e.status;
   VENUE_LOG_KV(info, "trading status",
                {{"instrument", e.instrument.value()}, {"status", std::string(to_string(e.status))}});
 }
 
+// The order never reached the book (refused by the engine, or the engine could not take it): the cancels,
+// replaces and status requests that waited for its ack are answered 1051, the order being rejected (39=8).
+void Gateway::Impl::refuse_waiting_requests(Order& o) {
+  o.deferred.clear();
+  for (auto& [ref, r] : orders.requests()) {
+    if (r.order_key == o.key && r.kind != 'q') {
+      Session* rs = session(r.session);
+      if (rs == nullptr) continue;
+      if (r.kind == 'H') {
+        send_unknown_status(*rs, UnknownStatusFields{.clordid = r.clordid, .status_req_id = r.status_req_id},
+                            RejectCode::kOrderNotActive, true);
+        continue;
+      }
+      send_cancel_reject(*rs, r.clordid, r.orig_clordid, nullptr, r.kind == 'G', RejectCode::kOrderNotActive, "", '8');
+      if (r.kind == 'G') rs->orders.live.erase(r.clordid);
+    }
+  }
+  std::erase_if(orders.requests(),
+                [&](const auto& kv) { return kv.second.order_key == o.key && kv.second.kind != 'q'; });
+}
+
 // A command the engine could not take: refuse what it carried.
-void Gateway::Impl::engine_unavailable(const m::Command& c) {
+void Gateway::Impl::engine_unavailable(std::size_t shard, const m::Command& c) {
   switch (c.type) {
     case m::CommandType::kNewOrder: {
       Order* found = orders.find(c.new_order.client_ref);
       if (found == nullptr) return;
-      Order o = std::move(*found);
-      orders.orders().erase(o.key);
-      release(o);
-      Session* s = session(o.session);
-      if (s == nullptr) return;
-      s->orders.live.erase(o.clordid);
-      send_reject_er(*s, RefusedOrder{.clordid = o.clordid, .id = o.id, .side = o.side}, RejectCode::kVenueBusy, "");
+      Session* s = session(found->session);
+      if (s != nullptr) {
+        send_reject_er(*s, RefusedOrder{.clordid = found->clordid, .id = found->id, .side = found->side},
+                       RejectCode::kVenueBusy, "");
+      }
+      refuse_waiting_requests(*found);
+      finish(*found);
       return;
     }
     case m::CommandType::kCancel:
@@ -308,6 +359,14 @@ void Gateway::Impl::engine_unavailable(const m::Command& c) {
                          "");
       return;
     }
+    case m::CommandType::kMassCancel:
+    case m::CommandType::kSetTradingStatus:
+    case m::CommandType::kEndOfDay:
+      // Cancels on disconnect, the kill switch's cancels, trading status and end of day must not be lost:
+      // they go again at the next turn (each is harmless to apply twice).
+      metrics.engine_retried->Increment();
+      retry.push_back(Pending{shard, c});
+      return;
     default: VENUE_LOG_KV(error, "engine refused a command", {{"type", static_cast<int>(c.type)}}); return;
   }
 }

@@ -7,6 +7,8 @@
 #include <sched.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 
 #include "gateway_impl.h"
 #include "venue/common/log.h"
@@ -33,6 +35,13 @@ Gateway::Impl::Impl(GatewayConfig c, std::shared_ptr<prometheus::Registry> r)
       risk(cfg.price_collar_bps),
       inbound(cfg, instruments) {
   local_exec_prefix = "G" + std::to_string(wall_ns() / 1'000'000) + "-";
+  // Fault-injection hooks for the end-to-end tests (tests/e2e/crash_test.cpp), never set in production:
+  // VENUE_TEST_EVENTS_PER_POLL=N takes at most N events from an engine per loop turn (so one command's
+  // events span turns); VENUE_TEST_KILL_AFTER_REPORTS=N SIGKILLs the venue once its report log holds N
+  // reports (right after they are written, as a crash would find them).
+  if (const char* v = std::getenv("VENUE_TEST_EVENTS_PER_POLL"))
+    events_per_poll = std::max(1L, std::strtol(v, nullptr, 10));
+  if (const char* v = std::getenv("VENUE_TEST_KILL_AFTER_REPORTS")) kill_after_reports = std::strtoull(v, nullptr, 10);
   logon.on_refused = [this](const FIX::SessionID* id, std::string_view address, std::string_view reason) {
     on_logon_refused(id, address, reason);
   };
@@ -57,7 +66,7 @@ void Gateway::Impl::run() {
     bool busy = false;
     for (std::size_t i = 0; i < shards.size(); ++i) {
       event_shard_ = i;
-      if (shards[i]->poll(*this, 512) > 0) busy = true;
+      if (shards[i]->poll(*this, events_per_poll) > 0) busy = true;
       event_shard_ = kNoShard;
       if (shards[i]->failed()) {
         VENUE_LOG_KV(fatal, "engine stopped: the venue shuts down",
@@ -129,6 +138,12 @@ void Gateway::Impl::flush_reports() {
     VENUE_LOG_KV(fatal, "report log write failed: the venue stops", {{"error", e.what()}});
     stop_requested = true;
   }
+  if (kill_after_reports > 0 && reports->last_venue_seq() >= kill_after_reports) {
+    VENUE_LOG_KV(warning, "test hook: SIGKILL after the report log holds this many reports",
+                 {{"reports", reports->last_venue_seq()}});
+    venue::log::shutdown();
+    ::raise(SIGKILL);
+  }
 }
 
 void Gateway::Impl::publish_metrics() {
@@ -156,6 +171,8 @@ void Gateway::Impl::publish_metrics() {
 void Gateway::Impl::shutdown() {
   VENUE_LOG(info) << "venue shutting down: logging sessions out";
   is_ready = false;
+  // No command is taken once the loop has ended (an unanswered one is read again after the restart).
+  if (risk_control) risk_control->stop();
   for (auto& [id, s] : sessions) {
     if (s.fix != nullptr && s.fix->isLoggedOn()) s.fix->logout("venue shutting down");
   }
@@ -176,6 +193,8 @@ void Gateway::Impl::shutdown() {
     while (shards[i]->poll(*this, 512) > 0) {
     }
     event_shard_ = kNoShard;
+    // The engine has stopped and every event is handled: its last command is reported in full.
+    reports->mark_reported(cfg.engine.shards[i].id, shards[i]->stats().last_seq.load());
   }
   flush_reports();
   if (publisher) publisher->stop(3000);
@@ -191,6 +210,10 @@ void Gateway::Impl::run_admin_jobs() { admin.run_pending(); }
 
 // Commands leave after the identities they need are in the log.
 void Gateway::Impl::flush_outbox() {
+  if (!retry.empty()) {
+    outbox.insert(outbox.begin(), retry.begin(), retry.end());
+    retry.clear();
+  }
   if (outbox.empty()) return;
   handed_over = true;
   // The incoming sequence numbers of the messages behind these commands are written first: after a
@@ -201,7 +224,7 @@ void Gateway::Impl::flush_outbox() {
   } catch (const std::exception& e) {
     VENUE_LOG_KV(fatal, "identity log write failed: the venue stops taking orders", {{"error", e.what()}});
     stop_requested = true;
-    for (auto& p : outbox) engine_unavailable(p.command);
+    for (auto& p : outbox) engine_unavailable(p.shard, p.command);
     outbox.clear();
     return;
   }
@@ -210,7 +233,7 @@ void Gateway::Impl::flush_outbox() {
   for (auto& p : list) {
     if (!shards[p.shard]->submit(p.command)) {
       metrics.engine_refused->Increment();
-      engine_unavailable(p.command);
+      engine_unavailable(p.shard, p.command);
     }
   }
 }
@@ -233,7 +256,21 @@ Gateway::Gateway(GatewayConfig config, std::shared_ptr<prometheus::Registry> reg
 
 Gateway::~Gateway() = default;
 
-void Gateway::start() { impl_->start(); }
+void Gateway::start() {
+  impl_->start();
+  const auto& k = impl_->cfg.kafka;
+  if (k && !k->risk_control_topic.empty()) {
+    RiskControlSettings rs;
+    rs.brokers = k->brokers;
+    rs.topic = k->risk_control_topic;
+    rs.acks_topic = k->risk_control_acks_topic;
+    rs.group_id = k->risk_control_group;
+    rs.client_id = k->client_id + "-risk-control";
+    impl_->risk_control = std::make_unique<RiskControlConsumer>(
+        rs, *impl_->registry, [this](const BlockCommand& c) { return apply_block(c); });
+    impl_->risk_control->start();
+  }
+}
 void Gateway::run() { impl_->run(); }
 void Gateway::request_stop() {
   impl_->stop_requested = true;
@@ -243,18 +280,30 @@ bool Gateway::ready() const { return impl_->is_ready.load(); }
 std::uint16_t Gateway::fix_port() const { return impl_->acceptor ? impl_->acceptor->plain_port() : 0; }
 std::uint16_t Gateway::tls_port() const { return impl_->acceptor ? impl_->acceptor->tls_port() : 0; }
 
-std::vector<SessionStatus> Gateway::admin_sessions() {
-  return impl_->on_gateway_thread<std::vector<SessionStatus>>([this] { return impl_->sessions_status(); }, {});
+BlockOutcome Gateway::apply_block(const BlockCommand& command) {
+  return apply_block(command, std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 
-AdminResult Gateway::admin_kill_switch(const std::string& firm, const std::string& account, bool release) {
-  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->kill_switch(firm, account, release); },
-                                               AdminResult{false, "timed out"});
-}
-
-AdminResult Gateway::admin_trading_status(const std::string& symbol, const std::string& status) {
-  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->trading_status(symbol, status); },
-                                               AdminResult{false, "timed out"});
+BlockOutcome Gateway::apply_block(const BlockCommand& command, Deadline deadline) {
+  using Decided = std::pair<BlockOutcome, std::shared_ptr<Impl::KillWait>>;
+  auto decided = impl_->on_gateway_thread<Decided>(
+      [this, command] {
+        Decided d;
+        d.second = impl_->apply_block(command, d.first);
+        return d;
+      },
+      Decided{BlockOutcome{"refused", "the venue did not answer in time: nothing was done", 0, false, 0}, nullptr},
+      deadline);
+  if (decided.second) {
+    auto future = decided.second->done.get_future();
+    if (future.wait_for(std::chrono::seconds(10)) == std::future_status::ready) {
+      decided.first.orders_cancelled = future.get();
+      decided.first.cancels_confirmed = true;
+    } else {
+      decided.first.reason = "blocked; the engines have not reported all their cancels yet";
+    }
+  }
+  return decided.first;
 }
 
 namespace {
@@ -315,10 +364,60 @@ AdminResult Gateway::admin_remove_session(const std::string& session, Deadline d
                                                deadline);
 }
 
-AdminResult Gateway::admin_kill_switch(const std::string& firm, const std::string& account, bool release,
-                                       Deadline deadline) {
-  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->kill_switch(firm, account, release); },
-                                               timed_out(), deadline);
+// The operator's kill switch is a BlockCommand like the risk service's (blocks.h): one mechanism, one
+// saved state, one log. Its id names the operator; its reason goes into the cancels' and refusals' Text.
+AdminResult Gateway::admin_kill_switch(const KillSwitchArgs& a, Deadline deadline) {
+  static std::atomic<std::uint64_t> n{0};
+  const std::int64_t now_ms = wall_ns() / 1'000'000;
+  BlockCommand c;
+  c.id = "operator-" + a.user + "-" + std::to_string(now_ms) + "-" + std::to_string(++n);
+  c.issued_at_ms = now_ms;
+  c.issuer = a.user;
+  c.firm = a.firm;
+  c.account = a.account;
+  const std::string what = a.account.empty() ? "firm " + a.firm : "account " + a.account;
+  AdminResult r;
+  if (!a.account.empty()) {
+    // Accounts and firms never change while the venue runs: the start configuration answers.
+    const AccountConfig* acc = config().account(a.account);
+    if (acc == nullptr) {
+      r.code = "not_found";
+      r.message = "unknown account " + a.account;
+      return r;
+    }
+    if (const FirmConfig* f = config().firm(acc->firm)) c.firm = f->name;
+    c.action = a.release ? BlockCommand::Action::kReleaseAccount : BlockCommand::Action::kBlockAccount;
+  } else {
+    c.action = a.release ? BlockCommand::Action::kReleaseFirm : BlockCommand::Action::kKillFirm;
+  }
+  c.reason = !a.reason.empty() ? a.reason
+             : a.release       ? "released by operations (" + a.user + ")"
+                               : "kill switch engaged by operations (" + a.user + ")";
+  const BlockOutcome o = apply_block(c, deadline);
+  r.data = {{"command_id", c.id},
+            {"result", o.result},
+            {"orders_cancelled", o.orders_cancelled},
+            {"cancels_confirmed", o.cancels_confirmed}};
+  if (o.result == "applied") {
+    r.ok = true;
+    r.message = a.release ? "released " + what
+                          : "blocked " + what + " and cancelled its " + std::to_string(o.orders_cancelled) +
+                                " live orders" + (o.cancels_confirmed ? "" : " (" + o.reason + ")");
+    return r;
+  }
+  r.message = o.reason.empty() ? o.result : o.reason;
+  if (o.reason.rfind("unknown", 0) == 0) {
+    r.code = "not_found";
+  } else if (o.reason.find("is not of firm") != std::string::npos) {
+    r.code = "invalid";
+  } else if (o.reason.find("did not answer in time") != std::string::npos) {
+    r.code = "timeout";
+  } else if (o.reason.find("could not save") != std::string::npos) {
+    r.code = "failed";
+  } else {
+    r.code = "conflict";  // duplicate or stale
+  }
+  return r;
 }
 
 AdminResult Gateway::admin_kill_switches(Deadline deadline) {

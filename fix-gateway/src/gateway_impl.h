@@ -35,6 +35,7 @@
 
 #include "gateway_metrics.h"
 #include "venue/fix_gateway/admin_queue.h"
+#include "venue/fix_gateway/blocks.h"
 #include "venue/fix_gateway/config.h"
 #include "venue/fix_gateway/gateway.h"
 #include "venue/fix_gateway/identity_log.h"
@@ -45,6 +46,7 @@
 #include "venue/fix_gateway/pre_trade_risk.h"
 #include "venue/fix_gateway/report_builder.h"
 #include "venue/fix_gateway/report_log.h"
+#include "venue/fix_gateway/risk_control.h"
 #include "venue/fix_gateway/throttle.h"
 #include "venue/fix_session/acceptor.h"
 #include "venue/fix_session/json_log.h"
@@ -113,7 +115,8 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
     matcher::Command command;
   };
   std::vector<Pending> outbox;
-  bool handed_over = false;  // commands went to an engine since the last look: answers are coming
+  std::vector<Pending> retry;  // commands an engine could not take that must not be lost (next turn)
+  bool handed_over = false;    // commands went to an engine since the last look: answers are coming
 
   // ----- admin queue (other threads -> gateway thread) -----
   AdminQueue admin;
@@ -126,10 +129,14 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   // ----- reports -----
   std::unique_ptr<ReportLog> reports;
   std::unique_ptr<KafkaPublisher> publisher;
+  std::unique_ptr<RiskControlConsumer> risk_control;
   static constexpr std::size_t kNoShard = SIZE_MAX;
   std::size_t event_shard_ = kNoShard;  // the shard whose events are being handled
   std::uint64_t event_seq_ = 0;         // the engine seq of the event being handled
   bool replaying_ = false;              // handling events replayed from the journal after a crash
+
+  std::size_t events_per_poll = 512;     // events taken from an engine per loop turn
+  std::uint64_t kill_after_reports = 0;  // test hook (gateway.cpp)
 
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> is_ready{false};
@@ -218,7 +225,9 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   void on_status(const matcher::StatusEvent& e) override;
   void on_mass_cancel_done(const matcher::MassCancelDoneEvent& e) override;
   void on_trading_status(const matcher::TradingStatusEvent& e) override;
+  void begin_event(std::uint64_t seq);
   Order* order_for(const matcher::OrderView& v);
+  void quantities(FIX::Message& er, const Order& o, const matcher::OrderView& v);
   FIX::Message report_of(const Order& o, char exec_type, char status, const std::string& exec_id, std::int64_t now_ns);
   void set_open(Order& o, const matcher::OrderView& v);
   // What operations' views show of an order, as the engine last reported it.
@@ -229,11 +238,22 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   }
   void release(Order& o);
   void finish(Order& o, char status = 0);
-  void engine_unavailable(const matcher::Command& c);
+  void engine_unavailable(std::size_t shard, const matcher::Command& c);
+  void refuse_waiting_requests(Order& o);
 
   // admin_actions.cpp: operations
-  std::vector<SessionStatus> sessions_status();
-  AdminResult kill_switch(const std::string& firm, const std::string& account, bool release_it);
+  // The kill switch (blocks.h): decided and saved here; a block's cancels are awaited through KillWait.
+  struct KillWait {
+    std::size_t pending = 0;  // shards still to report their cancels
+    std::uint64_t cancelled = 0;
+    std::string reason;  // goes into the cancels' Text
+    std::promise<std::uint64_t> done;
+  };
+  std::map<std::uint64_t, std::shared_ptr<KillWait>> kill_waits;  // by the mass cancel's client_ref
+  std::unique_ptr<BlockBook> blocks;
+  std::shared_ptr<KillWait> apply_block(const BlockCommand& c, BlockOutcome& out);
+  std::shared_ptr<KillWait> cancel_in_scope(FirmId firm, AccountId account, const std::string& reason);
+  void restore_blocks();
   AdminResult trading_status(const std::string& symbol, const std::string& status);
 
   // admin_sessions.cpp: sessions at runtime

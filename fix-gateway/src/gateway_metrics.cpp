@@ -14,6 +14,23 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& reg) : registry_(reg) {
                         .Help("Commands the engine could not take (queue full or engine down)")
                         .Register(reg)
                         .Add({});
+  engine_retried = &prometheus::BuildCounter()
+                        .Name("venue_engine_submit_retried_total")
+                        .Help(
+                            "Operations commands (mass cancel, trading status, end of day) queued again because "
+                            "the engine ring was full")
+                        .Register(reg)
+                        .Add({});
+  events_without_order = &prometheus::BuildCounter()
+                              .Name("venue_events_without_order_total")
+                              .Help("Engine events about an order the gateway does not know (logged; a defect)")
+                              .Register(reg)
+                              .Add({});
+  avg_px_failures = &prometheus::BuildCounter()
+                         .Name("venue_avg_px_failures_total")
+                         .Help("ExecutionReports whose AvgPx could not be computed (sent without it; a defect)")
+                         .Register(reg)
+                         .Add({});
   rejects_ =
       &prometheus::BuildCounter().Name("venue_rejects_total").Help("Refusals sent, by reject code").Register(reg);
   reports_ = &prometheus::BuildCounter()

@@ -43,11 +43,14 @@ class GatewayMetrics {
   prometheus::Counter& reject(RejectCode code);
   void report(char exec_type);
 
-  prometheus::Counter* orders_submitted;
-  prometheus::Counter* engine_refused;
-  prometheus::Gauge* live_orders;
-  prometheus::Gauge* logged_on;
-  prometheus::Counter* admin_jobs_expired;  // operator requests whose caller gave up before they ran
+  prometheus::Counter* orders_submitted = nullptr;
+  prometheus::Counter* engine_refused = nullptr;
+  prometheus::Counter* engine_retried = nullptr;
+  prometheus::Counter* events_without_order = nullptr;
+  prometheus::Counter* avg_px_failures = nullptr;
+  prometheus::Gauge* live_orders = nullptr;
+  prometheus::Gauge* logged_on = nullptr;
+  prometheus::Counter* admin_jobs_expired = nullptr;  // operator requests whose caller gave up before they ran
 
  private:
   prometheus::Registry& registry_;

@@ -349,7 +349,9 @@ void add_operator_routes(api::Server& server, Gateway& g) {
       const auto account = optional_string(r.body, "account", error).value_or("");
       if (!error.empty()) return api::error(400, "invalid", error);
       if (firm.empty() == account.empty()) return api::error(400, "invalid", "give exactly one of \"firm\" or \"account\"");
-      return action_reply(g.admin_kill_switch(firm, account, release, r.deadline));
+      KillSwitchArgs args{firm, account, release, r.who.name, optional_string(r.body, "reason", error).value_or("")};
+      if (!error.empty()) return api::error(400, "invalid", error);
+      return action_reply(g.admin_kill_switch(args, r.deadline));
     };
   };
   server.action("POST", "/api/v1/kill-switch", "kill_switch.engage", kill(false), {"firm", "account"});

@@ -12,17 +12,17 @@ std::int64_t PreTradeRisk::judging_price(const Instrument& in) {
   return in.last_trade > 0 ? in.last_trade : in.spec.reference_price.count();
 }
 
-void PreTradeRisk::block(FirmId firm, bool on) {
+void PreTradeRisk::block(FirmId firm, bool on, const std::string& reason) {
   if (on) {
-    blocked_firms_.insert(firm.value());
+    blocked_firms_[firm.value()] = reason;
   } else {
     blocked_firms_.erase(firm.value());
   }
 }
 
-void PreTradeRisk::block(AccountId account, bool on) {
+void PreTradeRisk::block(AccountId account, bool on, const std::string& reason) {
   if (on) {
-    blocked_accounts_.insert(account.value());
+    blocked_accounts_[account.value()] = reason;
   } else {
     blocked_accounts_.erase(account.value());
   }
@@ -35,7 +35,15 @@ __int128 PreTradeRisk::open(AccountId account) const {
 
 RejectCode PreTradeRisk::check(FirmId session_firm, const AccountConfig& acct, const Instrument& in, const Order& order,
                                std::string& detail, __int128& units) const {
-  if (blocked(acct.firm) || blocked(session_firm) || blocked(acct.id)) return RejectCode::kKillSwitchActive;
+  for (const auto* found :
+       {blocked_accounts_.contains(acct.id.value()) ? &blocked_accounts_.at(acct.id.value()) : nullptr,
+        blocked_firms_.contains(acct.firm.value()) ? &blocked_firms_.at(acct.firm.value()) : nullptr,
+        blocked_firms_.contains(session_firm.value()) ? &blocked_firms_.at(session_firm.value()) : nullptr}) {
+    if (found != nullptr) {
+      detail = *found;
+      return RejectCode::kKillSwitchActive;
+    }
+  }
   if (acct.limits.max_order_qty_lots > 0 && order.qty > acct.limits.max_order_qty_lots) {
     detail = "limit " + std::to_string(acct.limits.max_order_qty_lots) + " lots";
     return RejectCode::kMaxOrderQtyExceeded;
@@ -43,6 +51,12 @@ RejectCode PreTradeRisk::check(FirmId session_firm, const AccountConfig& acct, c
   const std::int64_t at = order.type == OrdType::kLimit || order.type == OrdType::kStopLimit ? order.price
                           : order.type == OrdType::kStop                                     ? order.stop
                                                                                              : judging_price(in);
+  if (at <= 0 && (acct.limits.max_order_notional || acct.limits.credit_limit)) {
+    // A market order with neither a last trade nor a reference price has no value to check against the
+    // account's notional and credit limits: refused rather than let through as worth nothing.
+    detail = "no last trade or reference price to value it against the account's limits";
+    return RejectCode::kMarketOrderNoReference;
+  }
   units = notional_units(in, order.qty, at);
   if (acct.limits.max_order_notional && at > 0 && units > acct.limits.max_order_notional->units()) {
     detail = "limit " + acct.limits.max_order_notional->to_string();

@@ -39,6 +39,7 @@ void Gateway::Impl::start() {
     s->output_waker().set_notify([](void* a) { static_cast<fix_session::VenueAcceptor*>(a)->wake(); }, acceptor.get());
     s->start();
   }
+  restore_blocks();
   if (cfg.kafka) {
     PublisherSettings ps;
     ps.brokers = cfg.kafka->brokers;
@@ -118,6 +119,42 @@ void Gateway::Impl::place_instruments_and_recover_shards() {
                   {"torn_tail_bytes", info.truncated_bytes}});
     shards.push_back(std::move(shard));
     shard_gauges.push_back(metrics.shard(sc.id));
+  }
+}
+
+// The kill switch's blocks come back from <state_dir>/blocks.json. A block whose firm or account still has
+// live orders (its cancels had not reached the journal before a crash) cancels them again.
+void Gateway::Impl::restore_blocks() {
+  blocks = std::make_unique<BlockBook>(cfg.state_dir);
+  for (const auto& [id, b] : blocks->firms()) {
+    if (cfg.firm(FirmId(id)) == nullptr) {
+      VENUE_LOG_KV(warning, "a blocked firm is no longer in the configuration", {{"firm_id", id}, {"name", b.name}});
+    }
+    risk.block(FirmId(id), true, b.reason);
+  }
+  for (const auto& [id, b] : blocks->accounts()) {
+    if (cfg.account(AccountId(id)) == nullptr) {
+      VENUE_LOG_KV(warning, "a blocked account is no longer in the configuration",
+                   {{"account_id", id}, {"name", b.name}});
+    }
+    risk.block(AccountId(id), true, b.reason);
+  }
+  std::set<std::uint32_t> firms_with_orders, accounts_with_orders;
+  for (const auto& [key, o] : orders.orders()) {
+    accounts_with_orders.insert(o.account.value());
+    if (const AccountConfig* a = cfg.account(o.account)) firms_with_orders.insert(a->firm.value());
+  }
+  for (const auto& [id, b] : blocks->firms()) {
+    if (firms_with_orders.contains(id)) cancel_in_scope(FirmId(id), AccountId(), b.reason);
+  }
+  for (const auto& [id, b] : blocks->accounts()) {
+    if (accounts_with_orders.contains(id)) {
+      if (const AccountConfig* a = cfg.account(AccountId(id))) cancel_in_scope(a->firm, AccountId(id), b.reason);
+    }
+  }
+  if (!blocks->firms().empty() || !blocks->accounts().empty()) {
+    VENUE_LOG_KV(warning, "trading blocks restored",
+                 {{"firms", blocks->firms().size()}, {"accounts", blocks->accounts().size()}});
   }
 }
 
@@ -265,6 +302,8 @@ void Gateway::Impl::replay_unreported() {
     event_shard_ = i;
     const auto info = shards[i]->finish_recovery(this);
     replayed += info.replayed;
+    // Every journaled command has now been reported in full.
+    reports->mark_reported(cfg.engine.shards[i].id, info.last_seq);
     flush_outbox();
   }
   event_shard_ = kNoShard;

@@ -82,12 +82,13 @@ FIX::Message execution_report(const Order& o, const Instrument& in, const std::s
   return er;
 }
 
-void set_quantities(FIX::Message& er, const Instrument& in, const m::OrderView& v) {
+bool set_quantities(FIX::Message& er, const Instrument& in, const m::OrderView& v) {
   er.setField(FIX::FIELD::OrderQty, lots_text(in, v.qty.count()));
   er.setField(FIX::FIELD::LeavesQty, lots_text(in, v.leaves_qty.count()));
   er.setField(FIX::FIELD::CumQty, lots_text(in, v.cum_qty.count()));
   auto avg = average_price(v.cum_value, v.cum_qty, in.spec.tick_size);
   er.setField(FIX::FIELD::AvgPx, avg ? avg->to_string() : "0");
+  return static_cast<bool>(avg);
 }
 
 void set_fill(FIX::Message& er, const Instrument& in, const m::TradeEvent& e, bool aggressor) {

@@ -150,7 +150,11 @@ ReportLog::ReportLog(fs::path dir, std::uint64_t segment_bytes) : dir_(std::move
       Report r;
       if (!decode_report(data.data() + off + 8, len, r) || r.venue_seq != next_seq_) break;
       ++next_seq_;
-      if (r.shard != 0xFFFF) reported_[r.shard] = std::max(reported_[r.shard], r.engine_seq);
+      // Reports come in engine order per shard: one about engine seq S means every command before S was
+      // reported in full (S itself may not be: its other events may not have been handled yet).
+      if (r.shard != 0xFFFF && r.engine_seq > 0) {
+        reported_[r.shard] = std::max(reported_[r.shard], r.engine_seq - 1);
+      }
       off += 8 + len;
     }
     if (off < data.size() && ::truncate(path.c_str(), static_cast<off_t>(off)) != 0) {
@@ -202,12 +206,16 @@ void ReportLog::open_segment() {
 
 std::uint64_t ReportLog::append(Report& r) {
   r.venue_seq = next_seq_++;
-  if (r.shard != 0xFFFF && r.engine_seq > reported_[r.shard]) {
-    reported_[r.shard] = r.engine_seq;
-    state_dirty_ = true;
-  }
   buffer_ += encode_report(r);
   return r.venue_seq;
+}
+
+void ReportLog::mark_reported(std::uint16_t shard, std::uint64_t engine_seq) {
+  auto& at = reported_[shard];
+  if (engine_seq > at) {
+    at = engine_seq;
+    state_dirty_ = true;
+  }
 }
 
 void ReportLog::flush() {

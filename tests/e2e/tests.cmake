@@ -16,7 +16,7 @@ target_link_libraries(venue_e2e_support PUBLIC venue::quickfix nlohmann_json::nl
 venue_set_warnings(venue_e2e_support)
 venue_set_sanitizers(venue_e2e_support)
 
-set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart operator_api venuectl)
+set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart crash operator_api venuectl)
 add_custom_target(e2e_tests)
 foreach(suite IN LISTS VENUE_E2E_SUITES)
   venue_test(NAME e2e_${suite}_test LABELS e2e SOURCES e2e/${suite}_test.cpp
@@ -44,3 +44,10 @@ venue_test(NAME e2e_dropcopy_test LABELS integration SOURCES e2e/dropcopy_test.c
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
+
+# The venue's consumer of venue.risk-control against the real Kafka broker (label integration).
+venue_test(NAME e2e_risk_control_test LABELS integration SOURCES e2e/risk_control_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+add_dependencies(e2e_risk_control_test venue venue-passwd)
+add_dependencies(e2e_tests e2e_risk_control_test)

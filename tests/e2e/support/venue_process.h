@@ -2,12 +2,12 @@
 // The real venue process (build/bin/venue) for the end-to-end tests: started as a child with its
 // output in a log file, ready when GET /readyz answers 200, stopped with SIGTERM (a clean shutdown exits
 // 0). It can be started again on the same files (the restart test). Plus the bits around it: a temporary
-// folder, free loopback ports, a tiny HTTP client for the admin API, the binaries' paths.
+// folder, free loopback ports, a tiny HTTP client (metrics, health, the operator API), the binaries' paths.
 //
 //   TempDir dir("venue-e2e");
 //   VenueProcess venue(dir.path() / "venue.toml", dir.path() / "venue.log", metrics_port);
 //   venue.start();                          // throws (with the log's tail) if it does not get ready
-//   auto r = venue.http("POST", "/admin/kill-switch", R"({"account":"X"})");
+//   auto r = venue.http("GET", "/readyz", "");
 //   int code = venue.stop();                // SIGTERM, waits up to 10 s; -1 if it had to be killed
 //
 // Thread rules: one thread (the test's).

@@ -144,4 +144,14 @@ BOOST_AUTO_TEST_CASE(average_price_of_fills_is_rounded_half_even_to_eight_decima
   BOOST_TEST(venue::average_price(3000, Qty(3), tick)->to_string() == "10");
 }
 
+BOOST_AUTO_TEST_CASE(average_price_at_the_largest_prices_and_quantities_is_exact) {
+  // 4e18 lots filled at 920,000,000,000.00 less one tick and 920,000,000,000.00: the largest price a 0.01 tick
+  // allows; sum(ticks x lots) is about 3.7e32.
+  const __int128 lots = 4'000'000'000'000'000'000LL;
+  const __int128 top = 9'200'000'000'000LL;
+  const auto avg = venue::average_price(lots * (top - 1) + lots * top, Qty(8'000'000'000'000'000'000LL), dec("0.01"));
+  BOOST_TEST_REQUIRE(static_cast<bool>(avg));
+  BOOST_TEST(avg->to_string() == "91999999999.995");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

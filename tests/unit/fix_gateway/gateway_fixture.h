@@ -46,7 +46,7 @@ inline InstrumentTable test_instruments() {
 
 // A FIX 4.4 message of type `type` from BRK1 with the body fields "11=...|54=1|" ('|' for SOH); the
 // header, BodyLength and CheckSum are added.
-inline FIX::Message fix_message(const std::string& type, std::string fields) {
+inline FIX::Message fix_message(const std::string& type, const std::string& fields) {
   std::string body = "35=" + type + "|49=BRK1|56=VENUE|34=2|52=20261206-10:00:00.000|" + fields;
   for (auto& c : body) c = c == '|' ? '\x01' : c;
   std::string msg =

@@ -112,3 +112,22 @@ BOOST_FIXTURE_TEST_CASE(notional_is_exact_in_lots_of_the_instrument, Fixture) {
   BOOST_TEST((fg::PreTradeRisk::notional_units(instruments[1], 0, 500) == 0));
   BOOST_TEST((fg::PreTradeRisk::notional_units(instruments[1], 3, 0) == 0));
 }
+
+BOOST_FIXTURE_TEST_CASE(a_market_order_with_nothing_to_value_it_is_refused_where_limits_apply, Fixture) {
+  // No last trade and no reference price: a limited account cannot have the order valued, so it is
+  // refused (1042) rather than let through as worth nothing; an account without money limits trades.
+  fg::Instrument bare = acme;
+  bare.spec.reference_price = venue::Price(0);
+  bare.last_trade = 0;
+  BOOST_TEST((check(limited, {OrdType::kMarket, 0, 0, 1, 0}, &bare) == RejectCode::kMarketOrderNoReference));
+  BOOST_TEST(!detail.empty());
+  BOOST_TEST((check(free, {OrdType::kMarket, 0, 0, 1, 0}, &bare) == RejectCode::kNone));
+  bare.last_trade = 10'000;
+  BOOST_TEST((check(limited, {OrdType::kMarket, 0, 0, 1, 0}, &bare) == RejectCode::kNone));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_kill_switch_refusal_says_why_the_switch_was_engaged, Fixture) {
+  risk.block(FirmId(7), true, "risk: daily loss limit");
+  BOOST_TEST((check(free, {OrdType::kLimit, 10'000, 0, 1, 0}) == RejectCode::kKillSwitchActive));
+  BOOST_TEST(detail == "risk: daily loss limit");
+}

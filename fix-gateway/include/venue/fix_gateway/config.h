@@ -99,6 +99,10 @@ struct KafkaConfig {
   std::string client_id = "venue";
   std::int64_t max_in_flight = 100'000;
   std::int64_t linger_ms = 3;  // librdkafka linger.ms of the report producer
+  // The kill-switch commands from the risk service (risk_control.h); empty topic: not consumed.
+  std::string risk_control_topic = "venue.risk-control";
+  std::string risk_control_acks_topic = "venue.risk-control-acks";
+  std::string risk_control_group = "venue-risk-control";
 };
 
 struct ListenerConfig {

@@ -30,21 +30,10 @@
 #include <vector>
 
 #include "venue/common/reject_code.h"
+#include "venue/fix_gateway/blocks.h"
 #include "venue/fix_gateway/config.h"
 
 namespace venue::fix_gateway {
-
-struct SessionStatus {
-  std::string sender_comp_id;
-  std::string firm;
-  std::string role;
-  bool logged_on = false;
-  std::string peer;
-  int next_in = 0;   // next sequence number expected from the client
-  int next_out = 0;  // next sequence number the venue sends
-  std::uint64_t throttle_refused = 0;
-  std::size_t live_orders = 0;
-};
 
 struct AdminResult {
   AdminResult() = default;
@@ -77,11 +66,29 @@ struct SessionActionArgs {
   int next_out = 0;  // the next MsgSeqNum the venue sends
 };
 
+// An operator's kill switch request: exactly one of firm and account.
+struct KillSwitchArgs {
+  std::string firm;
+  std::string account;
+  bool release = false;
+  std::string user;    // the operator (the block's issuer)
+  std::string reason;  // "" : a default naming the operator
+};
+
 // An order asked about by OrderID, or by ClOrdID (and optionally the session that sent it).
 struct OrderQuery {
   std::uint64_t order_id = 0;
   std::string clordid;
   std::string session;  // SenderCompID or id; "" any
+};
+
+// The answer to a block or release (blocks.h, spec/kafka-topics.md venue.risk-control-acks).
+struct BlockOutcome {
+  std::string result;  // "applied", "duplicate", "stale" or "refused"
+  std::string reason;  // why refused; what is still pending
+  std::uint64_t orders_cancelled = 0;
+  bool cancels_confirmed = false;  // a block: every engine reported its cancels before the answer
+  std::int64_t applied_at_ms = 0;
 };
 
 class Gateway {
@@ -101,11 +108,13 @@ class Gateway {
   std::uint16_t fix_port() const;
   std::uint16_t tls_port() const;
 
-  // Admin (any thread; performed on the gateway thread, waited for up to a few seconds).
-  std::vector<SessionStatus> admin_sessions();
-  // Blocks (and cancels the live orders of) a firm or an account; release lifts the block.
-  AdminResult admin_kill_switch(const std::string& firm, const std::string& account, bool release);
-  AdminResult admin_trading_status(const std::string& symbol, const std::string& status);
+  // The kill switch, for every source (operators, the risk service's venue.risk-control commands): the
+  // block is saved (it survives restarts), new orders in scope are refused, and for a block the answer
+  // comes once the engines cancelled the live orders in scope (up to 10 s). Idempotent by command id.
+  // Any thread; refused ("did not answer in time", nothing done) when the gateway thread has not taken
+  // it by `deadline` (5 s without one).
+  BlockOutcome apply_block(const BlockCommand& command);
+  BlockOutcome apply_block(const BlockCommand& command, Deadline deadline);
 
   // The operator API's views and actions (each queued to the gateway thread as one short job; `code`
   // "timeout" when the deadline passed first, and then nothing was done). A session is named by its id
@@ -118,7 +127,8 @@ class Gateway {
   AdminResult admin_put_session(const SessionConfig& config, bool create, Deadline deadline);
   // Refused while the session is logged on or has live orders.
   AdminResult admin_remove_session(const std::string& session, Deadline deadline);
-  AdminResult admin_kill_switch(const std::string& firm, const std::string& account, bool release, Deadline deadline);
+  // An operator's kill switch or release: a BlockCommand issued by `user` through apply_block().
+  AdminResult admin_kill_switch(const KillSwitchArgs& args, Deadline deadline);
   AdminResult admin_kill_switches(Deadline deadline);
   AdminResult admin_trading_status(const std::string& symbol, const std::string& status, Deadline deadline);
   AdminResult admin_instruments(Deadline deadline);

@@ -4,7 +4,8 @@
 //   1. kill switch: the account, the account's firm or the session's firm is blocked (2040);
 //   2. maximum order quantity of the account (lots);
 //   3. maximum order notional of the account: quantity at the limit price (limit, stop-limit), the stop
-//      price (stop) or, for a market order, the last trade price, else the reference price;
+//      price (stop) or, for a market order, the last trade price, else the reference price; a market
+//      order with neither, for an account with a notional or credit limit, is refused (1042);
 //   4. price collar: a limit price further than [risk] price_collar_bps from the last trade price (else
 //      the reference price) is refused;
 //   5. credit: the account's open notional (every live order's leaves at its price) after this order
@@ -24,7 +25,7 @@
 // Thread rules: the gateway thread.
 
 #include <cstdint>
-#include <set>
+#include <map>
 #include <string>
 #include <unordered_map>
 
@@ -58,13 +59,12 @@ class PreTradeRisk {
   // The price a market order is judged at: the last trade, else the reference price (0: none).
   static std::int64_t judging_price(const Instrument& in);
 
-  // Kill switch.
+  // Kill switch (blocks.h keeps the blocks across restarts; these are the checks' copy). The reason goes
+  // into the refusals' Text.
   bool blocked(FirmId firm) const { return blocked_firms_.contains(firm.value()); }
   bool blocked(AccountId account) const { return blocked_accounts_.contains(account.value()); }
-  void block(FirmId firm, bool on);
-  void block(AccountId account, bool on);
-  const std::set<std::uint32_t>& blocked_firms() const { return blocked_firms_; }
-  const std::set<std::uint32_t>& blocked_accounts() const { return blocked_accounts_; }
+  void block(FirmId firm, bool on, const std::string& reason = {});
+  void block(AccountId account, bool on, const std::string& reason = {});
 
   // Open notional per account.
   void add_open(AccountId account, __int128 delta) { open_[account.value()] += delta; }
@@ -72,8 +72,8 @@ class PreTradeRisk {
 
  private:
   std::int64_t collar_bps_;
-  std::set<std::uint32_t> blocked_firms_;
-  std::set<std::uint32_t> blocked_accounts_;
+  std::map<std::uint32_t, std::string> blocked_firms_;  // -> reason
+  std::map<std::uint32_t, std::string> blocked_accounts_;
   std::unordered_map<std::uint32_t, __int128> open_;
 };
 

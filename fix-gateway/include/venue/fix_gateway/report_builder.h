@@ -41,8 +41,9 @@ int cxl_rej_reason(RejectCode code);
 // set_quantities().
 FIX::Message execution_report(const Order& o, const Instrument& in, const std::string& account_name, char exec_type,
                               char status, const std::string& exec_id, std::int64_t now_ns);
-// OrderQty, LeavesQty, CumQty and AvgPx from the engine's view of the order.
-void set_quantities(FIX::Message& er, const Instrument& in, const matcher::OrderView& v);
+// OrderQty, LeavesQty, CumQty and AvgPx from the engine's view of the order. False when AvgPx cannot be
+// computed (it is then written as 0: the caller logs and counts it).
+bool set_quantities(FIX::Message& er, const Instrument& in, const matcher::OrderView& v);
 // The fill's LastQty, LastPx, TrdMatchID(880) and LastLiquidityInd(851).
 void set_fill(FIX::Message& er, const Instrument& in, const matcher::TradeEvent& trade, bool aggressor);
 

@@ -4,9 +4,12 @@
 // sequence number (1, 2, 3, ... with no gap, never reused). It is what the Kafka publisher reads, so a
 // Kafka outage costs disk, not memory, and nothing is lost: the publisher resumes from its cursor.
 //
-// It also records, per engine shard, the last engine sequence number whose events have been turned into
-// reports (report_state). After a crash the venue replays the engine journal past that point and
-// reports those events again (with PossResend), so an outcome the engine journaled is always reported.
+// It also records, per engine shard, the last engine sequence number whose events have ALL been turned
+// into reports (report.state; the gateway says so with mark_reported: a command's events can span
+// several polls of the engine's ring, so a report about seq S only proves S - 1 complete). After a crash
+// the venue replays the engine journal past that point and reports those events again (with
+// PossResend), so an outcome the engine journaled is always reported, and a command whose reports a
+// crash cut in two is reported in full (the ones already sent again, marked).
 //
 // Files: reports-<first venue seq>.log segments (u32 length, u32 crc32c, record) and report.state.
 //
@@ -48,8 +51,10 @@ class ReportLog {
   std::uint64_t last_venue_seq() const { return next_seq_ - 1; }
   // True when the folder held no report log before: nothing is known about what was reported.
   bool fresh() const { return fresh_; }
-  // The last engine seq of `shard` whose events were reported (0 when none).
+  // The last engine seq of `shard` whose events were all reported (0 when none).
   std::uint64_t reported_up_to(std::uint16_t shard) const;
+  // Every event of `shard`'s commands up to `engine_seq` has been handled (written with the next flush).
+  void mark_reported(std::uint16_t shard, std::uint64_t engine_seq);
 
   // Buffers a report and gives it the next venue sequence number.
   std::uint64_t append(Report& r);
