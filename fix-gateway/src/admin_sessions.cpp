@@ -136,9 +136,8 @@ nlohmann::json Gateway::Impl::session_json(const Session& s) {
   nlohmann::json rejects = nlohmann::json::object();
   for (const auto& [code, n] : s.rejects) rejects[std::to_string(code)] = n;
   const FirmConfig* f = cfg.firm(s.cfg.firm);
-  const bool changed =
-      std::any_of(session_changes.sessions.begin(), session_changes.sessions.end(),
-                  [&](const SessionConfig& c) { return c.id == s.cfg.id; });
+  const bool changed = std::any_of(session_changes.sessions.begin(), session_changes.sessions.end(),
+                                   [&](const SessionConfig& c) { return c.id == s.cfg.id; });
   return {{"id", s.cfg.id.value()},
           {"sender_comp_id", s.cfg.sender_comp_id},
           {"target_comp_id", cfg.comp_id},
@@ -218,9 +217,7 @@ AdminResult Gateway::Impl::session_action(const std::string& name, const Session
       s.fix->reset();
       store_factory->flush_all();
       return done(comp + ": sequence numbers reset to 1, stored messages discarded");
-    case SessionAction::kUnlock:
-      logon.clear_lockouts(s.id);
-      return done(comp + ": failed-logon lock-outs lifted");
+    case SessionAction::kUnlock: logon.clear_lockouts(s.id); return done(comp + ": failed-logon lock-outs lifted");
   }
   return refused("invalid", "unknown action");
 }
@@ -233,8 +230,8 @@ AdminResult Gateway::Impl::put_session(const SessionConfig& c, bool create) {
     }
   }
   if (create && existing != nullptr) {
-    return refused("conflict", "id " + std::to_string(c.id.value()) + " is session " +
-                                   existing->cfg.sender_comp_id + "'s: give a new id");
+    return refused("conflict", "id " + std::to_string(c.id.value()) + " is session " + existing->cfg.sender_comp_id +
+                                   "'s: give a new id");
   }
   if (!create && existing == nullptr) return refused("not_found", "no session with id " + std::to_string(c.id.value()));
   if (existing != nullptr) {

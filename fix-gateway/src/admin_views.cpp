@@ -195,12 +195,9 @@ AdminResult Gateway::Impl::health_view() {
   const std::uint64_t reported = reports ? reports->last_venue_seq() : 0;
   if (publisher) {
     const std::uint64_t acked = publisher->acknowledged();
-    kafka = {{"brokers", cfg.kafka->brokers},
-             {"topic", cfg.kafka->topic},
-             {"healthy", publisher->healthy()},
-             {"last_report_seq", reported},
-             {"published_seq", acked},
-             {"backlog", reported > acked ? reported - acked : 0}};
+    kafka = {{"brokers", cfg.kafka->brokers},   {"topic", cfg.kafka->topic},
+             {"healthy", publisher->healthy()}, {"last_report_seq", reported},
+             {"published_seq", acked},          {"backlog", reported > acked ? reported - acked : 0}};
   }
   std::size_t on = 0;
   for (const auto& [id, s] : sessions) on += s.fix != nullptr && s.fix->isLoggedOn() ? 1 : 0;

@@ -57,16 +57,18 @@ bool valid_user_name(const std::string& s) {
 }
 
 void read_operator_api(cfg::Table& root, GatewayConfig& c, const std::filesystem::path& base) {
-  auto t = root.optional_table(
-      "operator_api", "The operator API and console (spec/operator-api.md); absent: none. A port of its own");
+  auto t = root.optional_table("operator_api",
+                               "The operator API and console (spec/operator-api.md); absent: none. A port of its own");
   if (!t) return;
   auto& o = c.operator_api;
-  o.bind = t->string("bind", "Address the operator API listens on (IPv4 or IPv6); keep it on loopback or a "
-                             "management network",
+  o.bind = t->string("bind",
+                     "Address the operator API listens on (IPv4 or IPv6); keep it on loopback or a "
+                     "management network",
                      "127.0.0.1");
   o.port = static_cast<std::uint16_t>(
       t->integer("port", "TCP port of the operator API and console; 0: none", cfg::kRequired, {0, 65535}));
-  o.tls_certificate = resolve(base, t->string("tls_certificate", "PEM certificate (chain): HTTPS only; empty: HTTP", ""));
+  o.tls_certificate =
+      resolve(base, t->string("tls_certificate", "PEM certificate (chain): HTTPS only; empty: HTTP", ""));
   o.tls_private_key = resolve(base, t->string("tls_private_key", "PEM private key of tls_certificate", ""));
   if (o.tls_certificate.empty() != o.tls_private_key.empty()) {
     t->fail("tls_certificate", "tls_certificate and tls_private_key go together");
@@ -343,7 +345,8 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   for (auto& s : root.tables("session", "A FIX session a broker (or a read-only client) logs on to", true)) {
     SessionConfig sc;
     read_session(s, c, sc);
-    if (!names.insert("session#" + std::to_string(sc.id.value())).second) s.fail("id", "is used by another [[session]]");
+    if (!names.insert("session#" + std::to_string(sc.id.value())).second)
+      s.fail("id", "is used by another [[session]]");
     if (!names.insert("session:" + sc.sender_comp_id).second) s.fail("sender_comp_id", "is used by another session");
     c.sessions.push_back(std::move(sc));
   }
@@ -369,10 +372,9 @@ void read_session(cfg::Table& s, const GatewayConfig& c, SessionConfig& sc) {
   std::string why;
   if (!sc.password_hash.empty() && !fix_session::valid_password_hash(sc.password_hash, &why))
     s.fail("password_hash", why);
-  sc.transport =
-      s.choice("transport", "Which listener the session must connect to", {"plain", "tls"}, "plain") == "tls"
-          ? Transport::kTls
-          : Transport::kPlain;
+  sc.transport = s.choice("transport", "Which listener the session must connect to", {"plain", "tls"}, "plain") == "tls"
+                     ? Transport::kTls
+                     : Transport::kPlain;
   if (sc.transport == Transport::kTls && c.listen.tls_port == 0) s.fail("transport", "tls needs [venue] tls_port");
   sc.allow_from = s.strings("allow_from", "Source addresses allowed to log on (IPv4 CIDR); empty: any");
   for (const auto& cidr : sc.allow_from) {
@@ -398,9 +400,8 @@ void read_session(cfg::Table& s, const GatewayConfig& c, SessionConfig& sc) {
   sc.cancel_on_disconnect = cod == "all"   ? CancelOnDisconnect::kAll
                             : cod == "day" ? CancelOnDisconnect::kDayOnly
                                            : CancelOnDisconnect::kOff;
-  const auto stp =
-      s.choice("self_trade_prevention", "Mode applied when an order carries no tag 8000",
-               {"none", "cancel_newest", "cancel_oldest", "cancel_both", "decrement_and_cancel"}, "none");
+  const auto stp = s.choice("self_trade_prevention", "Mode applied when an order carries no tag 8000",
+                            {"none", "cancel_newest", "cancel_oldest", "cancel_both", "decrement_and_cancel"}, "none");
   sc.default_stp = stp == "cancel_newest"          ? StpMode::kCancelNewest
                    : stp == "cancel_oldest"        ? StpMode::kCancelOldest
                    : stp == "cancel_both"          ? StpMode::kCancelBoth
@@ -408,8 +409,8 @@ void read_session(cfg::Table& s, const GatewayConfig& c, SessionConfig& sc) {
                                                    : StpMode::kNone;
   sc.throttle.orders_per_second =
       s.integer("orders_per_second", "New orders and replaces per second; 0: unlimited", 0, {0, 10'000'000});
-  sc.throttle.burst = s.integer(
-      "burst", "Orders allowed at once above the rate (bucket depth); 0: one second's worth", 0, {0, 10'000'000});
+  sc.throttle.burst = s.integer("burst", "Orders allowed at once above the rate (bucket depth); 0: one second's worth",
+                                0, {0, 10'000'000});
   sc.throttle.cancels_per_second =
       s.integer("cancels_per_second", "Cancels and status requests per second; 0: twice orders_per_second (headroom)",
                 0, {0, 10'000'000});
@@ -418,8 +419,8 @@ void read_session(cfg::Table& s, const GatewayConfig& c, SessionConfig& sc) {
       "Seconds of continuous refusals (each within 1 s of the last) before the session is logged out", 5, {1, 3600});
   sc.heartbeat_seconds_max =
       s.integer("max_heartbeat_seconds", "Largest HeartBtInt(108) accepted at logon", 120, {1, 3600});
-  sc.enabled = s.boolean("enabled",
-                         "false: every Logon is refused until an operator enables the session (operator API)", true);
+  sc.enabled =
+      s.boolean("enabled", "false: every Logon is refused until an operator enables the session (operator API)", true);
 }
 
 GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {

@@ -425,8 +425,8 @@ AdminResult Gateway::admin_kill_switches(Deadline deadline) {
 }
 
 AdminResult Gateway::admin_trading_status(const std::string& symbol, const std::string& status, Deadline deadline) {
-  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->trading_status(symbol, status); },
-                                               timed_out(), deadline);
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->trading_status(symbol, status); }, timed_out(),
+                                               deadline);
 }
 
 AdminResult Gateway::admin_instruments(Deadline deadline) {

@@ -21,9 +21,9 @@
 // Thread rules: everything runs on the gateway thread, except the facade's admin_*() and request_stop()
 // (any thread), which queue work for the gateway thread.
 
+#include <array>
 #include <atomic>
 #include <chrono>
-#include <array>
 #include <deque>
 #include <functional>
 #include <future>
@@ -90,7 +90,7 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
     std::uint64_t msgs_out = 0;
     std::int64_t last_in_ns = 0;  // wall clock
     std::int64_t last_out_ns = 0;
-    std::map<int, std::uint64_t> rejects;                     // by reject code
+    std::map<int, std::uint64_t> rejects;                                   // by reject code
     std::array<std::pair<std::uint64_t, std::uint64_t>, 10> rate_window{};  // (in, out) a second apart
     std::size_t rate_slot = 0;
     double rate_in = 0;  // messages per second over the last 10 s

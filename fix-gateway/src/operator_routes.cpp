@@ -88,14 +88,21 @@ json reports_of(const std::filesystem::path& dir, std::uint64_t order_id, const 
     }
   }
   if (first == 0) return out;
-  const std::string tag11 = "\x01" "11=" + clordid + "\x01";
-  const std::string tag41 = "\x01" "41=" + clordid + "\x01";
+  const std::string tag11 =
+      "\x01"
+      "11=" +
+      clordid + "\x01";
+  const std::string tag41 =
+      "\x01"
+      "41=" +
+      clordid + "\x01";
   try {
     ReportReader reader(dir, first - 1);
     while (auto r = reader.next()) {
       const bool by_id = order_id != 0 && r->order_id == order_id;
-      const bool by_clordid = !clordid.empty() && (session.empty() || r->session == session) &&
-                              (r->payload.find(tag11) != std::string::npos || r->payload.find(tag41) != std::string::npos);
+      const bool by_clordid =
+          !clordid.empty() && (session.empty() || r->session == session) &&
+          (r->payload.find(tag11) != std::string::npos || r->payload.find(tag41) != std::string::npos);
       if (!by_id && !by_clordid) continue;
       std::string fix = r->payload;
       std::replace(fix.begin(), fix.end(), '\x01', '|');
@@ -188,26 +195,25 @@ operator_api::ServerSettings operator_api_settings(const GatewayConfig& c) {
   s.allowed_origins = o.allowed_origins;
   s.allowed_hosts = o.allowed_hosts;
   for (const auto& u : o.users) {
-    s.users.push_back({u.name, u.role == OperatorRole::kOperator ? api::Role::kOperator : api::Role::kViewer,
-                       u.password_hash});
+    s.users.push_back(
+        {u.name, u.role == OperatorRole::kOperator ? api::Role::kOperator : api::Role::kViewer, u.password_hash});
   }
   return s;
 }
 
 void add_operator_routes(api::Server& server, Gateway& g) {
   // ----- views -----
-  server.view("/api/v1/sessions", [&g](const api::Request& r) {
-    return view_reply(g.admin_session_list(r.deadline), "sessions");
-  });
+  server.view("/api/v1/sessions",
+              [&g](const api::Request& r) { return view_reply(g.admin_session_list(r.deadline), "sessions"); });
   server.view("/api/v1/sessions/{session}", [&g](const api::Request& r) {
     auto result = g.admin_session(r.params.at("session"), r.deadline);
     if (result.ok) result.data["config"].erase("password_hash");
     return view_reply(result, "");
   });
-  server.view("/api/v1/kill-switches", [&g](const api::Request& r) { return view_reply(g.admin_kill_switches(r.deadline), ""); });
-  server.view("/api/v1/instruments", [&g](const api::Request& r) {
-    return view_reply(g.admin_instruments(r.deadline), "instruments");
-  });
+  server.view("/api/v1/kill-switches",
+              [&g](const api::Request& r) { return view_reply(g.admin_kill_switches(r.deadline), ""); });
+  server.view("/api/v1/instruments",
+              [&g](const api::Request& r) { return view_reply(g.admin_instruments(r.deadline), "instruments"); });
   server.view("/api/v1/instruments/{symbol}/book", [&g](const api::Request& r) {
     std::size_t depth = 5;
     if (r.query.contains("depth")) {
@@ -320,7 +326,8 @@ void add_operator_routes(api::Server& server, Gateway& g) {
   server.action("PATCH", "/api/v1/sessions/{session}", "session.change", [&g, with_hash](const api::Request& r) {
     for (const char* fixed : {"id", "sender_comp_id"}) {
       if (r.body.contains(fixed)) {
-        return api::error(400, "invalid", std::string("\"") + fixed + "\" cannot change: remove the session and add it anew");
+        return api::error(400, "invalid",
+                          std::string("\"") + fixed + "\" cannot change: remove the session and add it anew");
       }
     }
     std::string error;
@@ -348,7 +355,8 @@ void add_operator_routes(api::Server& server, Gateway& g) {
       const auto firm = optional_string(r.body, "firm", error).value_or("");
       const auto account = optional_string(r.body, "account", error).value_or("");
       if (!error.empty()) return api::error(400, "invalid", error);
-      if (firm.empty() == account.empty()) return api::error(400, "invalid", "give exactly one of \"firm\" or \"account\"");
+      if (firm.empty() == account.empty())
+        return api::error(400, "invalid", "give exactly one of \"firm\" or \"account\"");
       KillSwitchArgs args{firm, account, release, r.who.name, optional_string(r.body, "reason", error).value_or("")};
       if (!error.empty()) return api::error(400, "invalid", error);
       return action_reply(g.admin_kill_switch(args, r.deadline));

@@ -120,8 +120,8 @@ void apply_session_changes(GatewayConfig& c, const SessionChanges& changes, std:
     }
   }
   for (const SessionConfig& changed : changes.sessions) {
-    auto same_id = std::find_if(c.sessions.begin(), c.sessions.end(),
-                                [&](const SessionConfig& s) { return s.id == changed.id; });
+    auto same_id =
+        std::find_if(c.sessions.begin(), c.sessions.end(), [&](const SessionConfig& s) { return s.id == changed.id; });
     for (const SessionConfig& s : c.sessions) {
       if (s.id != changed.id && s.sender_comp_id == changed.sender_comp_id) {
         problems.push_back(file + ": session " + changed.sender_comp_id + " (id " + std::to_string(changed.id.value()) +
@@ -133,8 +133,8 @@ void apply_session_changes(GatewayConfig& c, const SessionChanges& changes, std:
       c.sessions.push_back(changed);
       if (notes != nullptr) notes->push_back("session " + changed.sender_comp_id + " added at runtime (" + file + ")");
     } else if (same_id->sender_comp_id != changed.sender_comp_id) {
-      problems.push_back(file + ": session id " + std::to_string(changed.id.value()) + " is " +
-                         changed.sender_comp_id + " there but " + same_id->sender_comp_id +
+      problems.push_back(file + ": session id " + std::to_string(changed.id.value()) + " is " + changed.sender_comp_id +
+                         " there but " + same_id->sender_comp_id +
                          " in the configuration file: an id names one session for good");
     } else {
       *same_id = changed;

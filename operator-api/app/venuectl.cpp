@@ -110,8 +110,12 @@ std::string url_encode(const std::string& s) {
 
 // KEY=VALUE words of `session add` and `session change` as the API's JSON.
 json session_fields(const std::vector<std::string>& words, std::size_t from) {
-  static const std::vector<std::string> kIntegers = {"id", "orders_per_second", "burst", "cancels_per_second",
-                                                     "throttle_logout_after_seconds", "max_heartbeat_seconds"};
+  static const std::vector<std::string> kIntegers = {"id",
+                                                     "orders_per_second",
+                                                     "burst",
+                                                     "cancels_per_second",
+                                                     "throttle_logout_after_seconds",
+                                                     "max_heartbeat_seconds"};
   static const std::vector<std::string> kLists = {"accounts", "allow_from"};
   json out = json::object();
   for (std::size_t i = from; i < words.size(); ++i) {
@@ -316,8 +320,7 @@ std::vector<Command> commands() {
     return call(c, "GET", "/api/v1/sessions/" + url_encode(a.need(0, "SESSION")), nullptr,
                 [](const json& b) { key_values(b); });
   });
-  for (const auto& [verb, summary] :
-       std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [verb, summary] : std::vector<std::pair<std::string, std::string>>{
            {"logout", "send the session a Logout [--reason TEXT]; it may log on again"},
            {"disconnect", "close the session's connection without a Logout"},
            {"disable", "refuse its Logons until enabled (logs it out first) [--reason TEXT]; kept across restarts"},
@@ -350,8 +353,8 @@ std::vector<Command> commands() {
       [](Context& c, const Args& a) { return kill_switch(c, a, true); });
   add("kill-switch list", "", "firms and accounts blocked now", [](Context& c, const Args&) {
     return call(c, "GET", "/api/v1/kill-switches", nullptr, [](const json& b) {
-      std::cout << "blocked firms: " << cell(b["blocked_firms"]) << "\nblocked accounts: " << cell(b["blocked_accounts"])
-                << "\n";
+      std::cout << "blocked firms: " << cell(b["blocked_firms"])
+                << "\nblocked accounts: " << cell(b["blocked_accounts"]) << "\n";
     });
   });
   add("instruments", "", "instruments with their trading status and last trade", [](Context& c, const Args&) {
@@ -373,14 +376,15 @@ std::vector<Command> commands() {
   }
   add("book", "SYMBOL [--depth N]", "the top levels of an instrument's book", [](Context& c, const Args& a) {
     const std::string depth = a.opt("depth").value_or("5");
-    return call(c, "GET", "/api/v1/instruments/" + url_encode(a.need(0, "SYMBOL")) + "/book?depth=" + url_encode(depth),
-                nullptr, [](const json& b) {
-                  std::cout << b.value("symbol", "") << " (" << b.value("status", "") << "), last trade "
-                            << cell(b["last_trade"]) << "\nbids:\n";
-                  table(b["bids"], {{"PRICE", "price"}, {"QTY", "qty"}, {"SHOWN", "visible_qty"}, {"ORDERS", "orders"}});
-                  std::cout << "asks:\n";
-                  table(b["asks"], {{"PRICE", "price"}, {"QTY", "qty"}, {"SHOWN", "visible_qty"}, {"ORDERS", "orders"}});
-                });
+    return call(
+        c, "GET", "/api/v1/instruments/" + url_encode(a.need(0, "SYMBOL")) + "/book?depth=" + url_encode(depth),
+        nullptr, [](const json& b) {
+          std::cout << b.value("symbol", "") << " (" << b.value("status", "") << "), last trade "
+                    << cell(b["last_trade"]) << "\nbids:\n";
+          table(b["bids"], {{"PRICE", "price"}, {"QTY", "qty"}, {"SHOWN", "visible_qty"}, {"ORDERS", "orders"}});
+          std::cout << "asks:\n";
+          table(b["asks"], {{"PRICE", "price"}, {"QTY", "qty"}, {"SHOWN", "visible_qty"}, {"ORDERS", "orders"}});
+        });
   });
   add("order", "--order-id N | --clordid X [--session S]", "an order and every report sent about it",
       [](Context& c, const Args& a) {
@@ -526,7 +530,10 @@ int main(int argc, char** argv) {
         args.words.push_back(rest[i]);
       }
     }
-    api::Client client({.url = o.url, .token = o.token, .ca_file = o.ca_file, .insecure = o.insecure,
+    api::Client client({.url = o.url,
+                        .token = o.token,
+                        .ca_file = o.ca_file,
+                        .insecure = o.insecure,
                         .timeout = std::chrono::seconds(o.timeout)});
     std::string why;
     if (!client.valid(&why)) throw UsageError("--url " + o.url + ": " + why);

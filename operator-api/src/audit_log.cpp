@@ -40,10 +40,9 @@ std::string result_of(int status) {
 }  // namespace
 
 nlohmann::json to_json(const AuditEntry& e) {
-  nlohmann::json j{{"seq", e.seq},         {"time", iso_time(e.time_ns)}, {"user", e.user},
-                   {"role", e.role},       {"from", e.from},              {"action", e.action},
-                   {"target", e.target},   {"request", e.request},        {"result", e.result},
-                   {"status", e.status},   {"code", e.code},              {"message", e.message}};
+  nlohmann::json j{{"seq", e.seq},       {"time", iso_time(e.time_ns)}, {"user", e.user},     {"role", e.role},
+                   {"from", e.from},     {"action", e.action},          {"target", e.target}, {"request", e.request},
+                   {"result", e.result}, {"status", e.status},          {"code", e.code},     {"message", e.message}};
   if (e.done_ns != 0) j["done"] = iso_time(e.done_ns);
   return j;
 }
@@ -140,10 +139,10 @@ std::uint64_t AuditLog::begin(AuditEntry e) {
   e.seq = next_seq_;
   if (e.time_ns == 0) e.time_ns = now_ns();
   e.request = redact(e.request);
-  const nlohmann::json j{{"seq", e.seq},         {"phase", "request"},   {"time_ns", e.time_ns},
-                         {"time", iso_time(e.time_ns)}, {"user", e.user}, {"role", e.role},
-                         {"from", e.from},       {"action", e.action},   {"target", e.target},
-                         {"request", e.request}};
+  const nlohmann::json j{
+      {"seq", e.seq},       {"phase", "request"},  {"time_ns", e.time_ns}, {"time", iso_time(e.time_ns)},
+      {"user", e.user},     {"role", e.role},      {"from", e.from},       {"action", e.action},
+      {"target", e.target}, {"request", e.request}};
   append_line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   ++next_seq_;
   entries_.push_back(std::move(e));
@@ -154,9 +153,8 @@ std::uint64_t AuditLog::begin(AuditEntry e) {
 void AuditLog::finish(std::uint64_t seq, int status, const std::string& code, const std::string& message) {
   std::lock_guard lock(mutex_);
   const std::int64_t t = now_ns();
-  const nlohmann::json j{{"seq", seq},         {"phase", "result"}, {"time_ns", t},     {"time", iso_time(t)},
-                         {"status", status},   {"result", result_of(status)},          {"code", code},
-                         {"message", message}};
+  const nlohmann::json j{{"seq", seq},       {"phase", "result"},           {"time_ns", t}, {"time", iso_time(t)},
+                         {"status", status}, {"result", result_of(status)}, {"code", code}, {"message", message}};
   try {
     append_line(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   } catch (const std::exception& ex) {

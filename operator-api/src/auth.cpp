@@ -46,7 +46,8 @@ int iterations_of(const std::string& hash) {
 Authenticator::Authenticator(std::vector<User> users, std::chrono::seconds token_ttl, int lockout_failures,
                              std::chrono::seconds lockout)
     : users_(std::move(users)), ttl_(token_ttl), lockout_failures_(lockout_failures), lockout_(lockout) {
-  decoy_hash_ = fix_session::hash_password(random_hex(16), users_.empty() ? 1000 : iterations_of(users_[0].password_hash));
+  decoy_hash_ =
+      fix_session::hash_password(random_hex(16), users_.empty() ? 1000 : iterations_of(users_[0].password_hash));
 }
 
 std::string Authenticator::digest(std::string_view token) {
@@ -69,8 +70,8 @@ Authenticator::Login Authenticator::login(std::string_view user, std::string_vie
     std::lock_guard lock(mutex_);
     auto f = failures_.find(key);
     if (f != failures_.end() && f->second.locked_until > now) {
-      return {false, {}, {}, "locked_out",
-              "too many failed logins for this user from this address: try again in a minute"};
+      return {
+          false, {}, {}, "locked_out", "too many failed logins for this user from this address: try again in a minute"};
     }
   }
   const User* found = nullptr;

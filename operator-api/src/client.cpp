@@ -31,7 +31,8 @@ Client::Client(ClientSettings s) : settings_(std::move(s)) {
   if (!rest.empty() && rest[0] == '[') {  // [::1]:19110
     const auto close = rest.find(']');
     host_ = rest.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-    port_ = close != std::string::npos && close + 1 < rest.size() && rest[close + 1] == ':' ? rest.substr(close + 2) : "";
+    port_ =
+        close != std::string::npos && close + 1 < rest.size() && rest[close + 1] == ':' ? rest.substr(close + 2) : "";
   } else if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
     host_ = rest.substr(0, colon);
     port_ = rest.substr(colon + 1);

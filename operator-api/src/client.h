@@ -17,8 +17,8 @@ namespace venue::operator_api {
 
 struct ClientSettings {
   std::string url = "http://127.0.0.1:19110";
-  std::string token;  // sent as Authorization: Bearer
-  std::string ca_file;  // https: trust this CA (PEM) besides the system's
+  std::string token;      // sent as Authorization: Bearer
+  std::string ca_file;    // https: trust this CA (PEM) besides the system's
   bool insecure = false;  // https: do not verify the certificate (tests only)
   std::chrono::seconds timeout{10};
 };

@@ -363,7 +363,8 @@ struct Server::Impl {
       return refuse(403, "cross_origin",
                     "requests from " + std::string(origin->value()) + " are not accepted (allowed_origins)");
     }
-    if (const auto site = req.find("Sec-Fetch-Site"); site != req.end() && lower(std::string(site->value())) == "cross-site") {
+    if (const auto site = req.find("Sec-Fetch-Site");
+        site != req.end() && lower(std::string(site->value())) == "cross-site") {
       return refuse(403, "cross_origin", "cross-site requests are not accepted");
     }
     Request r;
@@ -537,7 +538,7 @@ struct Server::Impl {
         std::string peer = ep_ec ? std::string() : ep.address().to_string();
         if (ssl) {
           std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(this, std::move(peer), std::move(socket),
-                                                                              *ssl)
+                                                                             *ssl)
               ->start();
         } else {
           std::make_shared<Connection<beast::tcp_stream>>(this, std::move(peer), std::move(socket))->start();
@@ -551,9 +552,10 @@ struct Server::Impl {
 Server::Server(ServerSettings settings, prometheus::Registry& registry)
     : impl_(std::make_unique<Impl>(std::move(settings), registry)) {
   view("/api/v1/whoami", [](const Request& r) {
-    return ok({{"user", r.who.name},
-               {"role", to_string(r.who.role)},
-               {"expires_at", std::chrono::duration_cast<std::chrono::seconds>(r.who.expires.time_since_epoch()).count()}});
+    return ok(
+        {{"user", r.who.name},
+         {"role", to_string(r.who.role)},
+         {"expires_at", std::chrono::duration_cast<std::chrono::seconds>(r.who.expires.time_since_epoch()).count()}});
   });
   view("/api/v1/audit", [this](const Request& r) {
     AuditLog::Query q;
@@ -610,8 +612,9 @@ void Server::start() {
   m.accept();
   m.running = true;
   m.thread = std::thread([this] { impl_->io.run(); });
-  VENUE_LOG_KV(info, "operator API listening",
-               {{"address", m.settings.bind}, {"port", m.port}, {"tls", m.ssl.has_value()}, {"users", m.settings.users.size()}});
+  VENUE_LOG_KV(
+      info, "operator API listening",
+      {{"address", m.settings.bind}, {"port", m.port}, {"tls", m.ssl.has_value()}, {"users", m.settings.users.size()}});
 }
 
 void Server::stop() {

@@ -122,13 +122,14 @@ BOOST_AUTO_TEST_SUITE(who_may_use_it)
 
 BOOST_AUTO_TEST_CASE(without_credentials_every_endpoint_answers_401_and_nothing_changes) {
   const std::string sym = the_venue().symbol();
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/api/v1/sessions"},
-           {"GET", "/api/v1/audit"},
-           {"POST", "/api/v1/instruments/" + sym + "/halt"},
-           {"POST", "/api/v1/kill-switch"},
-           {"DELETE", "/api/v1/sessions/BRK1"}}) {
-    const auto r = raw(method, target, method == "GET" ? "" : R"({"firm":"GAMMA"})", {{"Content-Type", "application/json"}});
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/api/v1/sessions"},
+                                                        {"GET", "/api/v1/audit"},
+                                                        {"POST", "/api/v1/instruments/" + sym + "/halt"},
+                                                        {"POST", "/api/v1/kill-switch"},
+                                                        {"DELETE", "/api/v1/sessions/BRK1"}}) {
+    const auto r =
+        raw(method, target, method == "GET" ? "" : R"({"firm":"GAMMA"})", {{"Content-Type", "application/json"}});
     check_error(r, 401, "unauthenticated");
     BOOST_TEST(r.headers.count("www-authenticate") == 1U);
     if (r.headers.count("www-authenticate") == 1U) BOOST_TEST(r.headers.at("www-authenticate") == "Bearer");
@@ -184,11 +185,13 @@ BOOST_AUTO_TEST_CASE(a_page_on_another_origin_can_neither_act_nor_read) {
               "cross_origin");
   // The preflight a page needs for an Authorization header fails: no CORS, ever.
   const auto pre = raw("OPTIONS", halt, "",
-                       {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"},
+                       {{"Origin", "http://evil.example"},
+                        {"Access-Control-Request-Method", "POST"},
                         {"Access-Control-Request-Headers", "authorization,content-type"}});
   check_error(pre, 405, "method_not_allowed");
   // A DNS name rebound to the venue's address.
-  check_error(raw("POST", halt, "{}", with(bearer("ops"), {"Host", "evil.example:" + std::to_string(the_venue().operator_port())})),
+  check_error(raw("POST", halt, "{}",
+                  with(bearer("ops"), {"Host", "evil.example:" + std::to_string(the_venue().operator_port())})),
               403, "host_refused");
   BOOST_TEST(instrument_status(sym) == "open");
   // The API's own origin (the console) is accepted.
@@ -235,10 +238,10 @@ BOOST_AUTO_TEST_CASE(bad_requests_get_a_json_error_with_a_reason_and_change_noth
                       "accounts":["BETA-1"]})",
                   bearer("ops")),
               400, "invalid");
-  check_error(raw("POST", "/api/v1/sessions",
-                  R"({"id":900,"sender_comp_id":"BAD1","firm":"ALPHA","username":"bad","password":"short"})",
-                  bearer("ops")),
-              400, "invalid");
+  check_error(
+      raw("POST", "/api/v1/sessions",
+          R"({"id":900,"sender_comp_id":"BAD1","firm":"ALPHA","username":"bad","password":"short"})", bearer("ops")),
+      400, "invalid");
   check_error(raw("POST", "/api/v1/sessions", R"({"id":901,"sender_comp_id":"BRK1","firm":"ALPHA","username":"x",
                       "password":"long-enough","accounts":["ALPHA-1"]})",
                   bearer("ops")),
@@ -307,9 +310,10 @@ BOOST_AUTO_TEST_CASE(the_book_shows_its_top_levels_from_the_live_orders) {
   brk2.expect(er(hit.clordid, "F"));
   json b;
   BOOST_TEST(eventually([&] {
-    b = body_of(the_venue().api("GET", "/api/v1/instruments/" + sym + "/book?depth=2"));
-    return b["bids"].size() == 2 && b["bids"][0]["qty"] == "6";
-  }), b.dump());
+               b = body_of(the_venue().api("GET", "/api/v1/instruments/" + sym + "/book?depth=2"));
+               return b["bids"].size() == 2 && b["bids"][0]["qty"] == "6";
+             }),
+             b.dump());
   BOOST_TEST(b["bids"][0]["price"] == "99.00");
   BOOST_TEST(b["bids"][0]["orders"] == 2);
   BOOST_TEST(b["bids"][1]["price"] == "98.50");
@@ -331,9 +335,10 @@ BOOST_AUTO_TEST_CASE(an_order_is_found_by_orderid_or_clordid_with_every_report_s
   brk1.expect(er(resting.clordid, "F"));
   json o;
   BOOST_TEST(eventually([&] {
-    o = body_of(the_venue().api("GET", "/api/v1/orders?clordid=" + resting.clordid + "&session=BRK1"));
-    return o.contains("reports") && o["reports"].size() >= 2;
-  }), o.dump());
+               o = body_of(the_venue().api("GET", "/api/v1/orders?clordid=" + resting.clordid + "&session=BRK1"));
+               return o.contains("reports") && o["reports"].size() >= 2;
+             }),
+             o.dump());
   BOOST_TEST(std::to_string(o["order_id"].get<std::uint64_t>()) == order_id);
   BOOST_TEST(o["session"] == "BRK1");
   BOOST_REQUIRE(o["live"].is_object());

@@ -40,11 +40,10 @@ Run venuectl(const std::string& args, const std::string& user = "ops", const std
              const std::string& url = "") {
   TestVenue& v = suite_venue();
   const std::string err_file = (v.dir() / "venuectl.err").string();
-  const std::string cmd = "VENUECTL_URL=" +
-                          quote(url.empty() ? "http://127.0.0.1:" + std::to_string(v.operator_port()) : url) +
-                          " VENUECTL_USER=" + quote(user) + " VENUECTL_PASSWORD=" + quote(password) + " " +
-                          quote(std::string(std::getenv("VENUE_BIN_DIR")) + "/venuectl") + " " + args + " 2>" +
-                          quote(err_file);
+  const std::string cmd =
+      "VENUECTL_URL=" + quote(url.empty() ? "http://127.0.0.1:" + std::to_string(v.operator_port()) : url) +
+      " VENUECTL_USER=" + quote(user) + " VENUECTL_PASSWORD=" + quote(password) + " " +
+      quote(std::string(std::getenv("VENUE_BIN_DIR")) + "/venuectl") + " " + args + " 2>" + quote(err_file);
   Run r;
   FILE* p = ::popen(cmd.c_str(), "r");
   BOOST_REQUIRE(p != nullptr);
@@ -136,7 +135,8 @@ BOOST_AUTO_TEST_CASE(halt_and_resume_an_instrument_and_a_refusal_exits_1) {
   brk1.send(new_order(o));
   check_order_reject(brk1.expect(er(o.clordid, "8")), 1002);
   // The refused order, found by its ClOrdID, with its report.
-  const json found = json::parse(venuectl("--json order --clordid " + o.clordid + " --session BRK1").out, nullptr, false);
+  const json found =
+      json::parse(venuectl("--json order --clordid " + o.clordid + " --session BRK1").out, nullptr, false);
   BOOST_REQUIRE(found.is_object());
   BOOST_REQUIRE(found["reports"].size() == 1U);
   BOOST_TEST(found["reports"][0]["exec_type"] == "8");
@@ -193,7 +193,8 @@ BOOST_AUTO_TEST_CASE(the_audit_log_shows_what_venuectl_did_and_who_did_it) {
   bool halted_by_ops = false;
   bool refused_viewer = false;
   for (const auto& e : a["entries"]) {
-    halted_by_ops = halted_by_ops || (e["user"] == "ops" && e["result"] == "ok" && e["request"]["reason"] == "runbook test");
+    halted_by_ops =
+        halted_by_ops || (e["user"] == "ops" && e["result"] == "ok" && e["request"]["reason"] == "runbook test");
     refused_viewer = refused_viewer || (e["user"] == "view" && e["result"] == "refused");
   }
   BOOST_TEST(halted_by_ops);

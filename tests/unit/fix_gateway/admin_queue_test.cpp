@@ -2,8 +2,8 @@
 // whose caller gave up is never run afterwards (it would change the venue after its caller was told
 // "nothing was done").
 #define BOOST_TEST_MODULE fix_gateway_admin_queue
-#include <boost/test/unit_test.hpp>
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <thread>
 

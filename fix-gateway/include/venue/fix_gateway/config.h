@@ -123,7 +123,7 @@ struct OperatorUser {
 // The operator API and console (spec/operator-api.md): a port of its own, never the metrics port.
 struct OperatorApiConfig {
   std::string bind = "127.0.0.1";
-  std::uint16_t port = 0;  // 0: no operator API
+  std::uint16_t port = 0;                 // 0: no operator API
   std::filesystem::path tls_certificate;  // both set: HTTPS only
   std::filesystem::path tls_private_key;
   std::int64_t token_ttl_seconds = 8 * 3600;  // a login's token expires this long after it was issued

@@ -51,9 +51,9 @@ struct AdminResult {
 using Deadline = std::chrono::steady_clock::time_point;
 
 enum class SessionAction : std::uint8_t {
-  kLogout,       // a Logout (with `reason`); the session may log on again
-  kDisconnect,   // the connection closed without a Logout
-  kDisable,      // Logons refused until enabled (logged out first when logged on); persisted
+  kLogout,      // a Logout (with `reason`); the session may log on again
+  kDisconnect,  // the connection closed without a Logout
+  kDisable,     // Logons refused until enabled (logged out first when logged on); persisted
   kEnable,
   kSetSequence,  // next_in / next_out (0: unchanged); only while logged out
   kReset,        // both sequence numbers to 1 and the store emptied; only while logged out

@@ -46,7 +46,7 @@ struct Order {
   // As the engine last reported it (for operations' book and order views).
   std::int64_t leaves = 0;
   std::int64_t cum = 0;
-  bool triggered = true;  // false: a stop order waiting off the book
+  bool triggered = true;                              // false: a stop order waiting off the book
   __int128 open_units = 0;                            // this order's part of its account's open notional
   std::vector<std::function<void(Order&)>> deferred;  // requests waiting for the engine's ack
 };

@@ -48,7 +48,7 @@ namespace venue::operator_api {
 
 struct ServerSettings {
   std::string bind = "127.0.0.1";
-  std::uint16_t port = 0;  // 0: a free port (see port())
+  std::uint16_t port = 0;                 // 0: a free port (see port())
   std::filesystem::path tls_certificate;  // both set: HTTPS
   std::filesystem::path tls_private_key;
   std::vector<User> users;
