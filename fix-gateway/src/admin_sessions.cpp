@@ -180,7 +180,9 @@ AdminResult Gateway::Impl::session_action(const std::string& name, const Session
   if (sp == nullptr) return refused("not_found", "no session " + name);
   Session& s = *sp;
   const std::string comp = s.cfg.sender_comp_id;
-  const bool on = s.fix != nullptr && s.fix->isLoggedOn();
+  // Every session has its FIX session from open_session() on; a missing one is a venue fault.
+  if (s.fix == nullptr) return refused("failed", comp + " has no FIX session");
+  const bool on = s.fix->isLoggedOn();
   switch (a.action) {
     case SessionAction::kLogout:
       if (!on) return refused("conflict", comp + " is not logged on");

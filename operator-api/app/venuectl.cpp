@@ -55,7 +55,7 @@ struct Exit {
   int code;
 };
 
-std::string env(const char* name, std::string fallback = "") {
+std::string env(const char* name, const std::string& fallback = "") {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
@@ -172,6 +172,7 @@ std::string cell(const json& v) {
 void table(const json& rows, const std::vector<std::pair<std::string, std::string>>& columns) {
   std::vector<std::vector<std::string>> cells;
   std::vector<std::size_t> width;
+  width.reserve(columns.size());
   for (const auto& [title, key] : columns) width.push_back(title.size());
   for (const auto& r : rows) {
     std::vector<std::string> line;
@@ -188,6 +189,7 @@ void table(const json& rows, const std::vector<std::pair<std::string, std::strin
     std::cout << "\n";
   };
   std::vector<std::string> head;
+  head.reserve(columns.size());
   for (const auto& [title, key] : columns) head.push_back(title);
   print(head);
   for (const auto& line : cells) print(line);

@@ -82,7 +82,7 @@ class Browser {
       answer += buf;
       if (!answer.empty() && answer.back() == '\n') break;
     }
-    const json a = json::parse(answer, nullptr, false);
+    json a = json::parse(answer, nullptr, false);
     if (!a.is_object()) throw std::runtime_error("the browser driver answered \"" + answer + "\" to " + s.dump());
     BOOST_TEST_REQUIRE(a.value("ok", false), s.dump() << " failed: " << a.value("error", answer));
     return a;
