@@ -75,7 +75,9 @@ Gateway::Impl::Session* Gateway::Impl::find_session(const std::string& name) {
 
 void Gateway::Impl::open_session(const SessionConfig& sc) {
   const FIX::SessionID id("FIX.4.4", cfg.comp_id, sc.sender_comp_id);
-  if (!fix_settings->has(id)) fix_session::add_session(*fix_settings, cfg.comp_id, sc.sender_comp_id);
+  if (!fix_settings->has(id)) {
+    fix_session::add_session(*fix_settings, cfg.comp_id, sc.sender_comp_id, {.reset_on_logon = sc.reset_on_logon});
+  }
   Session& s = sessions[sc.id.value()];
   s.cfg = sc;
   s.id = id;
@@ -128,6 +130,8 @@ nlohmann::json Gateway::Impl::session_config_json(const SessionConfig& c) {
           {"cancels_per_second", c.throttle.cancels_per_second},
           {"throttle_logout_after_seconds", c.throttle.logout_after_seconds},
           {"max_heartbeat_seconds", c.heartbeat_seconds_max},
+          {"extended_fields", c.extended_fields},
+          {"reset_on_logon", c.reset_on_logon},
           {"enabled", c.enabled}};
 }
 
@@ -264,7 +268,9 @@ AdminResult Gateway::Impl::put_session(const SessionConfig& c, bool create) {
     // The FIX session first (QuickFIX may refuse its settings), then the file, then the rest.
     try {
       const FIX::SessionID id("FIX.4.4", cfg.comp_id, c.sender_comp_id);
-      if (!fix_settings->has(id)) fix_session::add_session(*fix_settings, cfg.comp_id, c.sender_comp_id);
+      if (!fix_settings->has(id)) {
+        fix_session::add_session(*fix_settings, cfg.comp_id, c.sender_comp_id, {.reset_on_logon = c.reset_on_logon});
+      }
       if (acceptor->find_session(id) == nullptr) acceptor->add_session(id, fix_settings->get(id));
     } catch (const std::exception& e) {
       return refused("failed", std::string("the FIX session could not be created: ") + e.what());

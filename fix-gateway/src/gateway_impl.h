@@ -170,6 +170,9 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   Request* request_for(std::uint64_t ref, OrderId order);
   void replay_unreported();
   std::uint64_t reports_for(std::uint16_t shard_id);
+  // [engine] sync = "fdatasync": the FIX stores, the identity log and the report log are synced too
+  // before anything that depends on them leaves (spec/recovery.md, power loss).
+  bool power_safe() const { return cfg.engine.sync == matcher::SyncPolicy::kFdatasync; }
 
   // fix_callbacks.cpp: QuickFIX
   void onCreate(const FIX::SessionID&) override {}

@@ -84,6 +84,8 @@ std::string session_toml(const SessionConfig& s, const GatewayConfig& c) {
     << "cancels_per_second = " << s.throttle.cancels_per_second << "\n"
     << "throttle_logout_after_seconds = " << s.throttle.logout_after_seconds << "\n"
     << "max_heartbeat_seconds = " << s.heartbeat_seconds_max << "\n"
+    << "extended_fields = " << (s.extended_fields ? "true" : "false") << "\n"
+    << "reset_on_logon = " << (s.reset_on_logon ? "true" : "false") << "\n"
     << "enabled = " << (s.enabled ? "true" : "false") << "\n";
   return t.str();
 }

@@ -19,8 +19,9 @@ struct SessionSpec {
 
 // See test_venue.h for what each session is for.
 constexpr SessionSpec kSessions[] = {
-    {"BRK1", "ALPHA", "accounts = [\"ALPHA-1\", \"ALPHA-2\", \"RISK-1\"]\ncancel_on_disconnect = \"day\"\n"},
-    {"BRK2", "BETA", "accounts = [\"BETA-1\", \"BETA-2\"]\ncancel_on_disconnect = \"all\"\n"},
+    {"BRK1", "ALPHA",
+     "accounts = [\"ALPHA-1\", \"ALPHA-2\", \"RISK-1\"]\ncancel_on_disconnect = \"day\"\nextended_fields = true\n"},
+    {"BRK2", "BETA", "accounts = [\"BETA-1\", \"BETA-2\"]\ncancel_on_disconnect = \"all\"\nextended_fields = true\n"},
     {"BRK3", "GAMMA", "accounts = [\"GAMMA-1\", \"KILL-1\"]\ncancel_on_disconnect = \"off\"\n"},
     {"TLS1", "BETA", "accounts = [\"BETA-1\"]\ntransport = \"tls\"\n"},
     {"WATCH", "ALPHA", "role = \"read_only\"\n"},
@@ -31,6 +32,8 @@ constexpr SessionSpec kSessions[] = {
     {"KF", "DELTA", "accounts = [\"DELTA-1\"]\n"},
     {"HB", "ALPHA", "accounts = [\"ALPHA-1\"]\nmax_heartbeat_seconds = 30\n"},
     {"BACK", "ALPHA", "accounts = [\"ALPHA-1\"]\n"},
+    {"STD", "BETA", "accounts = [\"BETA-1\", \"BETA-2\"]\n"},
+    {"RST", "ALPHA", "accounts = [\"ALPHA-1\"]\nreset_on_logon = true\n"},
 };
 
 std::string lower(std::string s) {
