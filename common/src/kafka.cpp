@@ -20,7 +20,9 @@ std::unique_ptr<RdKafka::Conf> make_conf(const std::string& brokers, const std::
   std::string err;
   auto set = [&](const std::string& k, const std::string& v) {
     if (conf->set(k, v, err) != RdKafka::Conf::CONF_OK) {
-      throw KafkaError("kafka: property " + k + "=" + v + " refused: " + err);
+      // A secret (sasl.password, ssl.key.password) never goes into a message.
+      const bool secret = k.find("password") != std::string::npos;
+      throw KafkaError("kafka: property " + k + "=" + (secret ? std::string("(hidden)") : v) + " refused: " + err);
     }
   };
   if (!brokers.empty()) set("bootstrap.servers", brokers);

@@ -49,15 +49,7 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
   c.log_file = d.string("log_file", "JSON-lines log file; empty: standard error", "");
 
   auto k = root.table("kafka", "Where the reports come from");
-  c.brokers = k.string("brokers", "Bootstrap brokers; \"$NAME\" reads environment variable NAME", cfg::kRequired);
-  if (!c.brokers.empty() && c.brokers[0] == '$') {
-    const char* env = std::getenv(c.brokers.c_str() + 1);
-    if (env == nullptr || *env == '\0') {
-      k.fail("brokers", "environment variable " + c.brokers.substr(1) + " is not set");
-    } else {
-      c.brokers = env;
-    }
-  }
+  venue::kafka::read_connection(k, c.kafka, base);
   c.topic = k.string("topic", "Topic of the venue's execution reports", "venue.execution-reports");
   c.group_id =
       k.string("group_id", "Consumer group; every drop-copy instance needs all partitions, so each has its own group",

@@ -141,6 +141,7 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> is_ready{false};
   std::int64_t last_eod_day = -1;
+  void write_end_of_day(const std::filesystem::path& marker, std::int64_t day);
 
   Impl(GatewayConfig c, std::shared_ptr<prometheus::Registry> r);
   ~Impl() override;

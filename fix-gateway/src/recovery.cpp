@@ -43,6 +43,7 @@ void Gateway::Impl::start() {
     s->start();
   }
   restore_blocks();
+  end_of_day_if_due();  // one missed while the venue was down runs before any broker can send
   if (cfg.kafka) {
     PublisherSettings ps;
     ps.brokers = cfg.kafka->brokers;

@@ -44,6 +44,7 @@ void BaselineBook::match(Order& o, Side& opposite, bool market) {
       r.filled += n;
       ++trades_;
       traded_qty_ += n;
+      if (fills_ != nullptr) fills_->push_back(FillRecord{o.id, r.id, lvl->first, n});
       if (r.leaves == 0) {
         index_.erase(r.id);
         q.pop_front();
@@ -51,6 +52,21 @@ void BaselineBook::match(Order& o, Side& opposite, bool market) {
     }
     if (q.empty()) opposite.erase(lvl);
   }
+}
+
+std::vector<BaselineBook::RestingOrder> BaselineBook::side(std::uint32_t symbol, bool bids) const {
+  std::vector<RestingOrder> out;
+  auto collect = [&](const auto& levels) {
+    for (const auto& [price, level] : levels) {
+      for (const auto& o : level) out.push_back(RestingOrder{o.id, price, o.leaves});
+    }
+  };
+  if (bids) {
+    collect(books_[symbol].bids);
+  } else {
+    collect(books_[symbol].asks);
+  }
+  return out;
 }
 
 void BaselineBook::rest(const Order& o, std::uint32_t book) {

@@ -3,7 +3,8 @@
 // std::list of orders, and a std::unordered_map from order id to its list position, as one would write
 // it first. It implements exactly the benchmark's rules (limit and market orders, Day/IOC/FOK/GTC,
 // cancel, replace; no self-trade prevention, no bands) and serves as an independent reference in the
-// differential tests: the engine must reach the same trades, traded quantity and resting orders.
+// differential tests: the engine must make the same fills (aggressor, resting order, price, quantity, in
+// the same order) and leave the same orders resting.
 //
 // Thread rules: single-threaded.
 
@@ -20,7 +21,24 @@ namespace venue::matcher::bench {
 
 class BaselineBook {
  public:
+  struct FillRecord {
+    std::uint64_t aggressor;  // order ids
+    std::uint64_t resting;
+    std::int64_t price;
+    std::int64_t qty;
+    bool operator==(const FillRecord&) const = default;
+  };
+  struct RestingOrder {
+    std::uint64_t id;
+    std::int64_t price;
+    std::int64_t leaves;
+    bool operator==(const RestingOrder&) const = default;
+  };
+
   explicit BaselineBook(std::uint32_t instruments) : books_(instruments + 1) {}
+
+  // Appends every fill to `log` from now on (null: none; the benchmark keeps none).
+  void record_fills(std::vector<FillRecord>* log) { fills_ = log; }
 
   void apply(const WorkOp& op);
 
@@ -36,6 +54,8 @@ class BaselineBook {
   std::int64_t best_ask(std::uint32_t symbol) const {
     return books_[symbol].asks.empty() ? 0 : books_[symbol].asks.begin()->first;
   }
+  // One side of an instrument's book: best price first, time priority within a price.
+  std::vector<RestingOrder> side(std::uint32_t symbol, bool bids) const;
 
  private:
   struct Order {
@@ -68,6 +88,7 @@ class BaselineBook {
 
   std::vector<Book> books_;
   std::unordered_map<std::uint64_t, Where> index_;
+  std::vector<FillRecord>* fills_ = nullptr;
   std::uint64_t trades_ = 0;
   std::int64_t traded_qty_ = 0;
   std::uint64_t rejects_ = 0;

@@ -22,6 +22,12 @@ class Histogram {
     ++total_;
   }
   std::uint64_t count() const { return total_; }
+  // How many recorded values exceed v (to bucket precision).
+  std::uint64_t above(std::uint64_t v) const {
+    std::uint64_t n = 0;
+    for (std::size_t i = index(v) + 1; i < kBuckets; ++i) n += counts_[i];
+    return n;
+  }
   // The value at quantile q (0..1): the upper edge of the bucket holding it.
   std::uint64_t quantile(double q) const {
     if (total_ == 0) return 0;

@@ -1,6 +1,7 @@
 #include "venue/matcher/engine.h"
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <map>
 #include <queue>
@@ -100,7 +101,9 @@ class Reader {
 };
 
 constexpr std::uint32_t kSnapshotMagic = 0x5353'4D56;  // "VMSS"
-constexpr std::uint32_t kSnapshotVersion = 1;
+// 2: the day's trades and the final views of the orders that traded and left follow the books (a
+// version 1 snapshot still loads, with no trades to bust).
+constexpr std::uint32_t kSnapshotVersion = 2;
 
 // The fields of an order a snapshot keeps (everything but links and slots).
 struct SavedOrder {
@@ -112,6 +115,21 @@ struct SavedOrder {
   std::uint32_t session, firm, account;
   std::uint8_t side, type, tif, stp, post_only, triggered, state, pad;
 };
+
+// One of the day's trades, as a bust needs it.
+enum class TradeState : std::uint8_t { kDone = 0, kBusted = 1, kDayEnded = 2 };
+struct TradeRecord {
+  std::uint64_t aggressor;  // order ids
+  std::uint64_t resting;
+  std::int64_t price;
+  std::int64_t qty;
+  std::uint32_t book;
+  Side aggressor_side;
+  TradeState state;
+  std::uint16_t pad;
+};
+static_assert(sizeof(TradeRecord) == 40 && std::has_unique_object_representations_v<TradeRecord>,
+              "saved byte for byte: no padding");
 
 }  // namespace
 
@@ -152,7 +170,44 @@ class EngineState {
       case CommandType::kSetReferencePrice: set_reference_price(c.reference_price); break;
       case CommandType::kTimer: expire_gtd(c.now_ns); break;
       case CommandType::kEndOfDay: end_of_day(c.end_of_day); break;
+      case CommandType::kBustTrade: bust(c.bust_trade); break;
     }
+  }
+
+  // A batch: a cancel or replace a few commands ahead has its id-index entry fetched, and one a little
+  // nearer its order (the index entry is in the cache by then), so neither is a cache miss when its
+  // turn comes. Prefetches change nothing but timing.
+  void apply_batch(std::span<const Command> commands) {
+    constexpr std::size_t kIndexAhead = 8;
+    constexpr std::size_t kOrderAhead = 4;
+    const std::size_t n = commands.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kIndexAhead < n) prefetch_index(commands[i + kIndexAhead]);
+      if (i + kOrderAhead < n) prefetch_order(commands[i + kOrderAhead]);
+      apply(commands[i]);
+    }
+  }
+
+  static std::uint64_t named_order(const Command& c) {
+    switch (c.type) {
+      case CommandType::kCancel: return c.cancel.order.value();
+      case CommandType::kReplace: return c.replace.order.value();
+      default: return 0;
+    }
+  }
+  void prefetch_index(const Command& c) const {
+    const std::uint64_t v = named_order(c);
+    if (v == 0 || (v & ~kCounterMask) != id_base_) return;
+    if (const std::uint32_t* e = index_.entry(v & kCounterMask)) __builtin_prefetch(e, 0, 3);
+  }
+  void prefetch_order(const Command& c) const {
+    const std::uint64_t v = named_order(c);
+    if (v == 0 || (v & ~kCounterMask) != id_base_) return;
+    const std::uint32_t slot = index_.find(v & kCounterMask);
+    if (slot == kNil) return;
+    const Order* o = &pool_[slot];
+    __builtin_prefetch(o, 1, 3);
+    __builtin_prefetch(reinterpret_cast<const char*>(o) + 64, 1, 3);
   }
 
   // ----- new orders -----
@@ -249,6 +304,7 @@ class EngineState {
     o.triggered = !(c.type == OrdType::kStop || c.type == OrdType::kStopLimit);
     o.state = OrderState::kNew;
     o.live = true;
+    o.traded_today = false;
     index_.insert(counter, slot);
 
     listener_.on_accepted(AcceptedEvent{hdr_, next_exec(), view(o)});
@@ -442,6 +498,9 @@ class EngineState {
     b.last_trade = price;
     ++counters_.trades;
     counters_.traded_qty += qty;
+    a.traded_today = true;
+    ro.traded_today = true;
+    trades_.push_back(TradeRecord{a.id, ro.id, price, qty, ro.book, a.side, TradeState::kDone, 0});
     TradeEvent e;
     e.header = hdr_;
     e.trade_id = TradeId(id_base_ | next_trade_++);
@@ -593,9 +652,11 @@ class EngineState {
     }
   }
 
-  // Releases a filled (or otherwise finished) order's slot and id.
+  // Releases a filled (or otherwise finished) order's slot and id; an order that traded today leaves its
+  // final view behind for a bust.
   void finish(std::uint32_t slot) {
     Order& o = pool_[slot];
+    if (o.traded_today) done_today_.push_back(view(o));
     index_.erase(o.id & kCounterMask, next_order_);
     pool_.release(slot);
   }
@@ -863,6 +924,104 @@ class EngineState {
       visit_canonical(consider);
     }
     for (auto slot : hits) expire_order(slot);
+    if (!c.instrument.valid()) {
+      end_trading_day(nullptr);
+    } else if (const Book* b = find_book(c.instrument)) {
+      end_trading_day(b);
+    }
+  }
+
+  // ----- trade busts -----
+
+  // The day's trades of one book (all books when b is null) can no longer be busted.
+  void end_trading_day(const Book* b) {
+    if (b == nullptr) {
+      trades_.clear();
+      done_today_.clear();
+      trade_base_ = next_trade_;
+      visit_canonical([&](std::uint32_t slot) { pool_[slot].traded_today = false; });
+      return;
+    }
+    const auto book = static_cast<std::uint32_t>(b - books_.data());
+    bool any = false;
+    for (TradeRecord& t : trades_) {
+      if (t.book == book) t.state = TradeState::kDayEnded;
+      any = any || t.state != TradeState::kDayEnded;
+    }
+    if (!any) {
+      trades_.clear();
+      trade_base_ = next_trade_;
+    }
+    std::erase_if(done_today_, [&](const OrderView& v) { return v.instrument == b->spec.id; });
+    visit_book(*b, [&](std::uint32_t slot) { pool_[slot].traded_today = false; });
+  }
+
+  void bust(const BustTradeCmd& c) {
+    const std::uint64_t v = c.trade.value();
+    const std::uint64_t counter = v & kCounterMask;
+    TradeRecord* t = nullptr;
+    if ((v & ~kCounterMask) == id_base_ && counter >= trade_base_ && counter - trade_base_ < trades_.size()) {
+      t = &trades_[counter - trade_base_];
+    }
+    RejectCode code = RejectCode::kNone;
+    if (t == nullptr || t->state == TradeState::kDayEnded) {
+      code = RejectCode::kUnknownTrade;
+    } else if (t->state == TradeState::kBusted) {
+      code = RejectCode::kTradeAlreadyBusted;
+    }
+    if (code != RejectCode::kNone) {
+      ++counters_.bust_rejects;
+      listener_.on_bust_rejected(BustRejectedEvent{hdr_, c.request_ref, c.trade, code});
+      return;
+    }
+    t->state = TradeState::kBusted;
+    ++counters_.busts;
+    TradeBustedEvent e{};
+    e.header = hdr_;
+    e.request_ref = c.request_ref;
+    e.trade_id = c.trade;
+    e.instrument = books_[t->book].spec.id;
+    e.price = Price(t->price);
+    e.qty = Qty(t->qty);
+    e.aggressor_side = t->aggressor_side;
+    e.aggressor = bust_side(t->aggressor, t->price, t->qty);
+    e.resting = bust_side(t->resting, t->price, t->qty);
+    listener_.on_trade_busted(e);
+  }
+
+  // Takes one trade off an order: CumQty and cum_value lower; a live order gets the quantity back as
+  // LeavesQty (it keeps its place: the quantity was in the queue when it traded); a done order stays
+  // done, Filled becoming Cancelled (no longer filled in full, nothing left to trade).
+  BustSide bust_side(std::uint64_t order_id, std::int64_t price, std::int64_t qty) {
+    BustSide side{};
+    side.exec_id = next_exec();
+    const __int128 value = static_cast<__int128>(price) * qty;
+    if (const std::uint32_t slot = index_.find(order_id & kCounterMask); slot != kNil) {
+      Order& o = pool_[slot];
+      o.cum_qty -= qty;
+      o.set_cum_value(o.cum_value() - value);
+      o.leaves += qty;
+      if (o.level != kNil) {
+        levels_[o.level].total += qty;
+        if (o.display_qty == 0) o.visible = o.leaves;
+      }
+      o.state = o.cum_qty > 0 ? OrderState::kPartiallyFilled : OrderState::kNew;
+      side.live = true;
+      side.order = view(o);
+      return side;
+    }
+    // A bust is a rare operator action: a scan of the day's done orders is cheaper than an index that
+    // every finished order would pay for.
+    for (OrderView& d : done_today_) {
+      if (d.id.value() != order_id) continue;
+      d.cum_qty = Qty(d.cum_qty.count() - qty);
+      d.cum_value -= value;
+      if (d.state == OrderState::kFilled) d.state = OrderState::kCancelled;
+      side.order = d;
+      return side;
+    }
+    side.order.id = OrderId(order_id);  // not reached: every order of a trade is live or kept
+    return side;
   }
 
   void expire_gtd(std::int64_t now_ns) {
@@ -948,7 +1107,65 @@ class EngineState {
       w.put(n);
       visit_book(b, [&](std::uint32_t slot) { w.put(saved(pool_[slot])); });
     }
+    w.put(trade_base_);
+    w.put(static_cast<std::uint64_t>(trades_.size()));
+    for (const TradeRecord& t : trades_) w.put(t);
+    w.put(static_cast<std::uint64_t>(done_today_.size()));
+    for (const OrderView& d : done_today_) {
+      w.put(d.instrument.value());
+      w.put(saved(d));
+    }
     return w.take();
+  }
+
+  static SavedOrder saved(const OrderView& v) {
+    SavedOrder s{};
+    s.price = v.price.count();
+    s.leaves = v.leaves_qty.count();
+    s.id = v.id.value();
+    s.client_ref = v.client_ref;
+    s.qty = v.qty.count();
+    s.cum_qty = v.cum_qty.count();
+    s.display_qty = v.display_qty.count();
+    s.stop_price = v.stop_price.count();
+    s.expire_ns = v.expire_time_ns;
+    s.cum_value_lo = static_cast<std::uint64_t>(v.cum_value);
+    s.cum_value_hi = static_cast<std::int64_t>(v.cum_value >> 64);
+    s.session = v.owner.session.value();
+    s.firm = v.owner.firm.value();
+    s.account = v.owner.account.value();
+    s.side = static_cast<std::uint8_t>(v.side);
+    s.type = static_cast<std::uint8_t>(v.type);
+    s.tif = static_cast<std::uint8_t>(v.tif);
+    s.stp = static_cast<std::uint8_t>(v.stp);
+    s.post_only = v.post_only;
+    s.triggered = v.triggered;
+    s.state = static_cast<std::uint8_t>(v.state);
+    return s;
+  }
+
+  static OrderView view_of(const SavedOrder& s, InstrumentId instrument) {
+    OrderView v{};
+    v.id = OrderId(s.id);
+    v.client_ref = s.client_ref;
+    v.instrument = instrument;
+    v.owner = Owner{SessionId(s.session), FirmId(s.firm), AccountId(s.account)};
+    v.side = static_cast<Side>(s.side);
+    v.type = static_cast<OrdType>(s.type);
+    v.tif = static_cast<TimeInForce>(s.tif);
+    v.stp = static_cast<StpMode>(s.stp);
+    v.post_only = s.post_only != 0;
+    v.triggered = s.triggered != 0;
+    v.state = static_cast<OrderState>(s.state);
+    v.price = Price(s.price);
+    v.stop_price = Price(s.stop_price);
+    v.qty = Qty(s.qty);
+    v.cum_qty = Qty(s.cum_qty);
+    v.leaves_qty = Qty(s.leaves);
+    v.display_qty = Qty(s.display_qty);
+    v.expire_time_ns = s.expire_ns;
+    v.cum_value = static_cast<__int128>(static_cast<unsigned __int128>(s.cum_value_hi) << 64 | s.cum_value_lo);
+    return v;
   }
 
   static SavedOrder saved(const Order& o) {
@@ -983,7 +1200,9 @@ class EngineState {
     std::uint32_t magic = 0, version = 0, nbooks = 0;
     std::uint16_t shard = 0;
     if (!r.get(magic) || magic != kSnapshotMagic) return fail(error, "not an engine snapshot");
-    if (!r.get(version) || version != kSnapshotVersion) return fail(error, "unsupported snapshot version");
+    if (!r.get(version) || version < 1 || version > kSnapshotVersion) {
+      return fail(error, "unsupported snapshot version " + std::to_string(version));
+    }
     if (!r.get(shard) || shard != settings_.shard) return fail(error, "snapshot belongs to another shard");
     std::uint64_t next_order = 0, next_trade = 0, next_exec = 0;
     if (!r.get(next_order) || !r.get(next_trade) || !r.get(next_exec) || !r.get(nbooks)) {
@@ -1015,8 +1234,41 @@ class EngineState {
         if (!fresh.restore(*b, s, error)) return false;
       }
     }
+    if (version >= 2 && !fresh.load_trades(r, error)) return false;
+    if (version < 2) fresh.trade_base_ = next_trade;
     if (!r.done()) return fail(error, "snapshot has trailing bytes");
     swap(fresh);
+    return true;
+  }
+
+  // The day's trades and done orders of a version 2 snapshot, into a fresh state.
+  bool load_trades(Reader& r, std::string& error) {
+    std::uint64_t n = 0;
+    if (!r.get(trade_base_) || !r.get(n)) return fail(error, "snapshot truncated");
+    if (trade_base_ == 0 || trade_base_ > next_trade_ || n != next_trade_ - trade_base_) {
+      return fail(error, "snapshot's trades do not match its trade counter");
+    }
+    for (std::uint64_t k = 0; k < n; ++k) {
+      TradeRecord t{};
+      if (!r.get(t)) return fail(error, "snapshot truncated");
+      if (t.book >= books_.size() || t.state > TradeState::kDayEnded || t.qty <= 0) {
+        return fail(error, "snapshot has an invalid trade");
+      }
+      trades_.push_back(t);
+      if (t.state == TradeState::kDayEnded) continue;
+      // Orders still live that traded today keep their final view when they leave, as they would have.
+      for (const std::uint64_t id : {t.aggressor, t.resting}) {
+        if (const std::uint32_t slot = index_.find(id & kCounterMask); slot != kNil) pool_[slot].traded_today = true;
+      }
+    }
+    if (!r.get(n)) return fail(error, "snapshot truncated");
+    for (std::uint64_t k = 0; k < n; ++k) {
+      std::uint32_t instrument = 0;
+      SavedOrder s{};
+      if (!r.get(instrument) || !r.get(s)) return fail(error, "snapshot truncated");
+      if (find_book(InstrumentId(instrument)) == nullptr) return fail(error, "snapshot has an invalid done order");
+      done_today_.push_back(view_of(s, InstrumentId(instrument)));
+    }
     return true;
   }
 
@@ -1050,6 +1302,7 @@ class EngineState {
     o.triggered = s.triggered != 0;
     o.state = static_cast<OrderState>(s.state);
     o.live = true;
+    o.traded_today = false;
     index_.insert(s.id & kCounterMask, slot);
     if (o.triggered) {
       // Canonical order is best level first, time priority within: appending reproduces each queue.
@@ -1093,6 +1346,9 @@ class EngineState {
     std::swap(next_order_, other.next_order_);
     std::swap(next_trade_, other.next_trade_);
     std::swap(next_exec_, other.next_exec_);
+    std::swap(trades_, other.trades_);
+    std::swap(trade_base_, other.trade_base_);
+    std::swap(done_today_, other.done_today_);
   }
 
   // ----- invariants -----
@@ -1186,6 +1442,13 @@ class EngineState {
   std::uint64_t next_order_ = 1;
   std::uint64_t next_trade_ = 1;
   std::uint64_t next_exec_ = 1;
+  // The day's trades, by trade counter - trade_base_, and the final views of the orders that traded
+  // today and left; both are emptied at the end of day.
+  // Deques: they grow without copying what they hold (a vector's reallocation of a day's trades would
+  // stall the command that happens to trigger it by milliseconds).
+  std::deque<TradeRecord> trades_;
+  std::uint64_t trade_base_ = 1;
+  std::deque<OrderView> done_today_;
   EngineCounters counters_;
   EventHeader hdr_{};
 };
@@ -1196,6 +1459,8 @@ Engine::Engine(const EngineSettings& settings, std::span<const InstrumentSpec> i
 Engine::~Engine() = default;
 
 void Engine::apply(const Command& command) { s_->apply(command); }
+
+void Engine::apply(std::span<const Command> commands) { s_->apply_batch(commands); }
 
 std::size_t Engine::live_orders() const { return s_->pool_.live(); }
 std::size_t Engine::resting_orders() const { return s_->resting_orders(); }
@@ -1241,6 +1506,25 @@ std::vector<Engine::LevelView> Engine::depth(InstrumentId instrument, Side side)
 
 void Engine::for_each_order(const std::function<void(const OrderView&)>& visit) const {
   s_->visit_canonical([&](std::uint32_t slot) { visit(s_->view(s_->pool_[slot])); });
+}
+
+void Engine::for_each_instrument(const std::function<void(const InstrumentState&)>& visit) const {
+  for (const Book& b : s_->books_) {
+    InstrumentState st;
+    st.id = b.spec.id;
+    st.status = b.spec.status;
+    st.reference_price = b.spec.reference_price;
+    st.last_trade = Price(b.last_trade);
+    st.band_low = Price(b.has_band() ? b.band_lo : 0);
+    st.band_high = Price(b.has_band() ? b.band_hi : 0);
+    visit(st);
+  }
+}
+
+std::size_t Engine::trades_today() const {
+  std::size_t n = 0;
+  for (const auto& t : s_->trades_) n += t.state != TradeState::kDayEnded ? 1 : 0;
+  return n;
 }
 
 std::vector<std::uint8_t> Engine::save() const { return s_->save(); }

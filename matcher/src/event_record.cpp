@@ -16,6 +16,8 @@ const EventHeader& EventRecord::header() const {
     case EventKind::kStatus: return status.header;
     case EventKind::kMassCancelDone: return mass_cancel_done.header;
     case EventKind::kTradingStatus: return trading_status.header;
+    case EventKind::kTradeBusted: return trade_busted.header;
+    case EventKind::kBustRejected: return bust_rejected.header;
   }
   return accepted.header;
 }
@@ -34,6 +36,8 @@ void dispatch(const EventRecord& r, EventListener& l) {
     case EventKind::kStatus: l.on_status(r.status); return;
     case EventKind::kMassCancelDone: l.on_mass_cancel_done(r.mass_cancel_done); return;
     case EventKind::kTradingStatus: l.on_trading_status(r.trading_status); return;
+    case EventKind::kTradeBusted: l.on_trade_busted(r.trade_busted); return;
+    case EventKind::kBustRejected: l.on_bust_rejected(r.bust_rejected); return;
   }
 }
 

@@ -39,6 +39,7 @@ std::size_t member_size(CommandType t) {
     case CommandType::kSetReferencePrice: return sizeof(ReferencePriceCmd);
     case CommandType::kTimer: return 0;
     case CommandType::kEndOfDay: return sizeof(EndOfDayCmd);
+    case CommandType::kBustTrade: return sizeof(BustTradeCmd);
   }
   return SIZE_MAX;
 }

@@ -46,6 +46,7 @@ struct alignas(64) Order {
   bool post_only : 1;
   bool triggered : 1;
   bool live : 1;
+  bool traded_today : 1;  // a fill since the last end of day: its final view is kept when it leaves
 
   __int128 cum_value() const {
     return static_cast<__int128>(static_cast<unsigned __int128>(cum_value_hi) << 64 | cum_value_lo);
@@ -116,6 +117,13 @@ class OrderIndex {
     const std::uint64_t p = counter >> kPageBits;
     if (p >= pages_.size() || !pages_[p]) return kNil;
     return pages_[p]->slot[counter & (kPageSize - 1)];
+  }
+
+  // The entry's address, for a prefetch (nullptr when its page is gone).
+  const std::uint32_t* entry(std::uint64_t counter) const {
+    const std::uint64_t p = counter >> kPageBits;
+    if (p >= pages_.size() || !pages_[p]) return nullptr;
+    return &pages_[p]->slot[counter & (kPageSize - 1)];
   }
 
   void insert(std::uint64_t counter, std::uint32_t slot) {

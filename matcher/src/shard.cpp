@@ -51,6 +51,8 @@ struct Shard::Publisher final : EventListener {
   void on_status(const StatusEvent& e) override { recorder.on_status(e); }
   void on_mass_cancel_done(const MassCancelDoneEvent& e) override { recorder.on_mass_cancel_done(e); }
   void on_trading_status(const TradingStatusEvent& e) override { recorder.on_trading_status(e); }
+  void on_trade_busted(const TradeBustedEvent& e) override { recorder.on_trade_busted(e); }
+  void on_bust_rejected(const BustRejectedEvent& e) override { recorder.on_bust_rejected(e); }
 };
 
 Shard::Shard(ShardSettings settings)
@@ -259,11 +261,14 @@ void Shard::process_batch(std::size_t n) {
       stats_.journal_bytes.store(journal_->bytes_written(), std::memory_order_relaxed);
     }
   } catch (const JournalError& e) {
-    // Nothing of this batch is applied: none of it is durable.
+    // Nothing of this batch is applied and none of its outcomes leave. Some or all of it may already be
+    // in the journal file, though (a write that failed part-way, or an fdatasync or segment rotation that
+    // failed after the write): a restart replays whatever is there and reports it then, as new
+    // (spec/recovery.md, "At start", step 6). The shard stops; producers see it failed.
     fail(e.what());
     return;
   }
-  for (std::size_t i = 0; i < n; ++i) engine_->apply(batch_[i]);
+  engine_->apply(std::span<const Command>(batch_.data(), n));
   events_.publish();
   events_.waker().wake();
   stats_.commands.fetch_add(n, std::memory_order_relaxed);
@@ -308,8 +313,8 @@ void Shard::stop() {
   if (!thread_.joinable()) return;
   stopping_.store(true, std::memory_order_release);
   commands_.waker().wake();
-  // Events still in the spill queue must reach the consumer; the engine thread keeps flushing them,
-  // the consumer keeps draining. Give up waiting only if nobody drains.
+  // The engine thread applies the commands still queued and exits without waiting for the consumer:
+  // events still in the spill queue stay there, and poll() hands them over after the thread is gone.
   thread_.join();
   if (!failed() && journal_ && settings_.journal) {
     try {

@@ -148,8 +148,10 @@ class Stack {
     t += "fix_port = " + std::to_string(dc_port_) + "\nmetrics_port = " + std::to_string(dc_metrics_) + "\n";
     t += "store_dir = \"dropcopy/fixstore\"\n";
     t += "data_dictionary = \"" + (source_dir() / "spec" / "fix" / "VENUE-FIX44.xml").string() + "\"\n";
-    // Small batches: a SIGKILL lands between a store and a commit more often.
-    t += kafka + "group_id = \"dropcopy-e2e\"\nmax_batch = 50\n";
+    // Small batches: a SIGKILL lands between a store and a commit more often. A group of its own per run
+    // (like the topic): a static member that comes back subscribed to another topic keeps the partitions
+    // it had (the broker does not rebalance for it), so a second run on the same broker got no copies.
+    t += kafka + "group_id = \"dropcopy-e2e-" + std::to_string(::getpid()) + "\"\nmax_batch = 50\n";
     auto session = [&](const char* comp, const char* user, const std::string& extra) {
       t += "\n[[session]]\nsender_comp_id = \"" + std::string(comp) + "\"\nusername = \"" + user +
            "\"\npassword_hash = \"" + hash + "\"\n" + extra;

@@ -54,7 +54,10 @@ std::string extra_toml() {
   static Topics t;
   topics = &t;
   return "\n[kafka]\nbrokers = \"" + env("VENUE_KAFKA_BROKERS") + "\"\ntopic = \"" + t.reports +
-         "\"\nrisk_control_topic = \"" + t.commands + "\"\nrisk_control_acks_topic = \"" + t.acks + "\"\n";
+         "\"\nrisk_control_topic = \"" + t.commands + "\"\nrisk_control_acks_topic = \"" + t.acks +
+         // A group of its own: a static member of a shared group that comes back subscribed to another
+         // topic keeps its old partitions and would read nothing.
+         "\"\nrisk_control_group = \"" + t.commands + "-group\"\n";
 }
 
 struct RiskControlVenue {

@@ -5,7 +5,9 @@
 add_library(venue_e2e_support STATIC
   e2e/support/catalogue.cpp
   e2e/support/dictionary_check.cpp
+  e2e/support/dropcopy_process.cpp
   e2e/support/fix_client.cpp
+  e2e/support/kafka_broker.cpp
   e2e/support/messages.cpp
   e2e/support/raw_fix.cpp
   e2e/support/raw_session.cpp
@@ -13,7 +15,8 @@ add_library(venue_e2e_support STATIC
   e2e/support/venue_process.cpp)
 target_include_directories(venue_e2e_support PUBLIC ${PROJECT_SOURCE_DIR}/tests)
 find_package(OpenSSL 3 REQUIRED)
-target_link_libraries(venue_e2e_support PUBLIC venue::quickfix nlohmann_json::nlohmann_json Threads::Threads OpenSSL::SSL)
+target_link_libraries(venue_e2e_support PUBLIC venue::quickfix venue::common nlohmann_json::nlohmann_json Threads::Threads
+                                                OpenSSL::SSL)
 venue_set_warnings(venue_e2e_support)
 venue_set_sanitizers(venue_e2e_support)
 
@@ -52,6 +55,28 @@ venue_test(NAME e2e_dropcopy_test LABELS integration SOURCES e2e/dropcopy_test.c
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
+# The drop copy fed records the test writes to Kafka itself: each fault where the test puts it.
+venue_test(NAME e2e_dropcopy_records_test LABELS integration SOURCES e2e/dropcopy_records_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+add_dependencies(e2e_dropcopy_records_test venue-passwd dropcopy)
+add_dependencies(e2e_tests e2e_dropcopy_records_test)
+
+# Compliance end to end: the venue, Kafka, PostgreSQL and the compliance process (label integration: it
+# needs deploy/local/with-services --pg --kafka).
+venue_test(NAME e2e_compliance_test LABELS integration SOURCES e2e/compliance_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+add_dependencies(e2e_compliance_test venue venue-passwd compliance)
+add_dependencies(e2e_tests e2e_compliance_test)
+
+# The automatic kill switch end to end: the venue, Kafka, PostgreSQL and the risk process (label
+# integration: it needs deploy/local/with-services --pg --kafka).
+venue_test(NAME e2e_risk_test LABELS integration SOURCES e2e/risk_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common nlohmann_json::nlohmann_json
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
+add_dependencies(e2e_risk_test venue venue-passwd risk)
+add_dependencies(e2e_tests e2e_risk_test)
 
 # The venue's consumer of venue.risk-control against the real Kafka broker (label integration).
 venue_test(NAME e2e_risk_control_test LABELS integration SOURCES e2e/risk_control_test.cpp

@@ -116,7 +116,11 @@ std::optional<std::uint64_t> FixFields::unsigned_number(int tag) const {
 
 std::optional<ReportRecord> read_report_record(std::string_view payload,
                                                const std::vector<std::pair<std::string, std::string>>& headers,
-                                               std::string* why) {
+                                               std::string* why, RecordProblem* problem) {
+  if (problem != nullptr) *problem = RecordProblem::kMalformed;
+  const auto mismatch = [problem] {
+    if (problem != nullptr) *problem = RecordProblem::kMismatch;
+  };
   ReportRecord r;
   auto header = [&](std::string_view key) -> const std::string* {
     for (const auto& [k, v] : headers) {
@@ -160,16 +164,19 @@ std::optional<ReportRecord> read_report_record(std::string_view payload,
   }
   r.fix = std::move(*fix);
   if (r.fix.text(tags::kMsgType) != std::string_view(&r.msg_type, 1)) {
+    mismatch();
     fail(why,
          "MsgType(35) " + std::string(r.fix.text(tags::kMsgType)) + " disagrees with the msg-type header " + *type);
     return std::nullopt;
   }
   if (r.fix.text(tags::kTargetCompID) != r.session) {
+    mismatch();
     fail(why, "TargetCompID(56) " + std::string(r.fix.text(tags::kTargetCompID)) +
                   " disagrees with the session header " + r.session);
     return std::nullopt;
   }
   if (r.fix.text(tags::kAccount) != r.account) {
+    mismatch();
     fail(why, "Account(1) \"" + std::string(r.fix.text(tags::kAccount)) + "\" disagrees with the account header \"" +
                   r.account + "\"");
     return std::nullopt;
@@ -178,15 +185,17 @@ std::optional<ReportRecord> read_report_record(std::string_view payload,
     const auto exec = r.fix.text(tags::kExecType);
     const std::string* exec_header = header("exec-type");
     if (exec.size() != 1 || (exec_header != nullptr && *exec_header != exec)) {
+      if (exec.size() == 1) mismatch();
       fail(why, "ExecType(150) \"" + std::string(exec) + "\" missing or disagrees with the exec-type header");
       return std::nullopt;
     }
     r.exec_type = exec[0];
   }
+  if (problem != nullptr) *problem = RecordProblem::kNone;
   return r;
 }
 
-std::optional<ReportRecord> read_report_record(RdKafka::Message& message, std::string* why) {
+std::optional<ReportRecord> read_report_record(RdKafka::Message& message, std::string* why, RecordProblem* problem) {
   std::vector<std::pair<std::string, std::string>> headers;
   if (RdKafka::Headers* h = message.headers()) {
     for (const auto& each : h->get_all()) {
@@ -194,7 +203,7 @@ std::optional<ReportRecord> read_report_record(RdKafka::Message& message, std::s
     }
   }
   const std::string_view payload(static_cast<const char*>(message.payload()), message.len());
-  auto r = read_report_record(payload, headers, why);
+  auto r = read_report_record(payload, headers, why, problem);
   if (!r) return r;
   r->topic = message.topic_name();
   r->partition = message.partition();

@@ -150,6 +150,7 @@ void TestVenue::write_config(const Layout& layout) {
   t += "\n[risk]\nprice_collar_bps = 2000\n";
   t += "\n[engine]\ninstruments = \"instruments.toml\"\njournal_dir = \"state/journal\"\nsync = \"write\"\n"
        "idle = \"backoff\"\nstp_scope = \"account\"\npost_only = \"reject\"\n";
+  if (!layout.end_of_day_time.empty()) t += "end_of_day_time = \"" + layout.end_of_day_time + "\"\n";
   // Ids deliberately not in file order: what the journal stores must not depend on where an entry stands.
   std::vector<std::string> entries;  // firms, then accounts, then sessions
   const auto emit = [&] {

@@ -97,6 +97,7 @@ class TestVenue {
     bool reversed = false;        // firms, accounts and sessions in the opposite order
     std::string drop_session;     // a session left out (its SenderCompID)
     bool insert_session = false;  // a new session (NEWCO, firm ALPHA, id 999) listed before all others
+    std::string end_of_day_time;  // [engine] end_of_day_time; empty: none
   };
   // Rewrites venue.toml (the venue reads it at its next start()).
   void write_config(const Layout& layout);

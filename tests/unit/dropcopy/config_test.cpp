@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(brokers_may_come_from_the_environment) {
       "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" +
           kHash + "\"\n",
       "dropcopy.toml", "/etc/dc");
-  BOOST_TEST(c.brokers == "10.0.0.1:9092");
+  BOOST_TEST(c.kafka.brokers == "10.0.0.1:9092");
   auto p = problems(
       "[dropcopy]\nstore_dir = \"s\"\ndata_dictionary = \"d.xml\"\n[kafka]\nbrokers = \"$DC_NOT_SET_ANYWHERE\"\n"
       "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" +

@@ -14,11 +14,24 @@ BOOST_AUTO_TEST_CASE(a_written_cursor_reads_back_the_same) {
   const Cursor plain{
       .store_seq = 77, .stored = {1234, 1795785870152000000}, .sent = {1200, 1795785870100000000}, .catch_up = {}};
   BOOST_TEST(venue::dropcopy::cursor_text(plain) ==
-             "venue-dropcopy-cursor 1 store-seq=77 stored=1234:1795785870152000000 sent=1200:1795785870100000000 "
-             "catch-up=none\n");
+             "venue-dropcopy-cursor 2 store-seq=77 stored=1234:1795785870152000000 sent=1200:1795785870100000000 "
+             "catch-up=none sent-through=none\n");
   BOOST_TEST((parse_cursor(venue::dropcopy::cursor_text(plain)) == plain));
   const Cursor pending{.store_seq = 2, .stored = {0, 0}, .sent = {80, 5}, .catch_up = Mark{80, 5}};
   BOOST_TEST((parse_cursor(venue::dropcopy::cursor_text(pending)) == pending));
+  Cursor through = plain;
+  through.topic = "venue.execution-reports";
+  through.sent_through = {{0, 120}, {1, 0}, {7, 9'000'000'000}};
+  BOOST_TEST(venue::dropcopy::cursor_text(through).find(
+                 " sent-through=venue.execution-reports/0@120,1@0,7@9000000000\n") != std::string::npos);
+  BOOST_TEST((parse_cursor(venue::dropcopy::cursor_text(through)) == through));
+}
+
+BOOST_AUTO_TEST_CASE(a_version_1_cursor_is_still_read_without_sent_through) {
+  const auto c = parse_cursor("venue-dropcopy-cursor 1 store-seq=5 stored=3:30 sent=2:20 catch-up=none\n");
+  BOOST_TEST_REQUIRE(c.has_value());
+  BOOST_TEST(c->sent.seq == 2U);
+  BOOST_TEST(c->sent_through.empty());
 }
 
 BOOST_AUTO_TEST_CASE(anything_else_is_refused) {
@@ -38,6 +51,14 @@ BOOST_AUTO_TEST_CASE(anything_else_is_refused) {
            "venue-dropcopy-cursor 1 store-seq=0 stored=1:1 sent=1:1 catch-up=none",                     // seq 0
            "venue-dropcopy-cursor 1 store-seq=x stored=1:1 sent=1:1 catch-up=none",                     // not a number
            "venue-dropcopy-cursor 1 stored=1:1 sent=1:1 catch-up=none",                                 // no store-seq
+           "venue-dropcopy-cursor 2 store-seq=5 stored=1:1 sent=1:1 catch-up=none",                     // v2 cut short
+           "venue-dropcopy-cursor 1 store-seq=5 stored=1:1 sent=1:1 catch-up=none sent-through=none",   // v1 with v2's
+           "venue-dropcopy-cursor 2 store-seq=5 stored=1:1 sent=1:1 catch-up=none sent-through=t/",     // no partition
+           "venue-dropcopy-cursor 2 store-seq=5 stored=1:1 sent=1:1 catch-up=none sent-through=/0@1",   // no topic
+           "venue-dropcopy-cursor 2 store-seq=5 stored=1:1 sent=1:1 catch-up=none sent-through=t/1@5,0@3",  // order
+           "venue-dropcopy-cursor 2 store-seq=5 stored=1:1 sent=1:1 catch-up=none sent-through=t/0@-1",     // negative
+           "venue-dropcopy-cursor 2 store-seq=5 stored=1:1 sent=1:1 catch-up=none sent-through=t/0@1,0@2",  // twice
+           "venue-dropcopy-cursor 2 store-seq=5 stored=1:1 sent=1:1 catch-up=none sent-through=t/0=1",      // no @
            "\x00\x01garbage",
        }) {
     BOOST_TEST_CONTEXT("\"" << bad << "\"") { BOOST_TEST(!parse_cursor(bad).has_value()); }

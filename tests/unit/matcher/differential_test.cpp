@@ -1,8 +1,9 @@
 #define BOOST_TEST_MODULE matcher_differential
 // The engine against an independent implementation: the baseline std::map-of-lists book of the
 // benchmark (matcher/bench/baseline_book.cpp), on random workloads in the benchmark's format and on
-// the workload generator's output. After every command both must agree on the number of trades, the
-// traded quantity and the number of resting orders.
+// the workload generator's output. Every command must make the same fills in both (aggressor and resting
+// order ids, price, quantity, in the same order); the number of resting orders must agree after every
+// command, and every resting order (id, price, leaves, queue position) every 997 commands and at the end.
 #include <boost/test/unit_test.hpp>
 #include <limits>
 #include <random>
@@ -80,23 +81,77 @@ std::string random_workload(std::uint64_t seed, int lines) {
   return out.str();
 }
 
-void compare(const b::Workload& w) {
-  b::BaselineBook ref(w.instruments);
-  m::EventListener quiet;
-  m::Engine engine(m::EngineSettings{}, instruments(w.instruments), quiet);
-  for (std::size_t i = 0; i < w.ops.size(); ++i) {
-    ref.apply(w.ops[i]);
-    engine.apply(to_command(w.ops[i]));
-    if (engine.counters().trades != ref.trades() || engine.counters().traded_qty != ref.traded_qty() ||
-        engine.resting_orders() != ref.resting()) {
-      BOOST_FAIL("diverged at command " << i << ": engine trades=" << engine.counters().trades << " qty="
-                                        << engine.counters().traded_qty << " resting=" << engine.resting_orders()
-                                        << ", reference trades=" << ref.trades() << " qty=" << ref.traded_qty()
-                                        << " resting=" << ref.resting());
+using FillRecord = b::BaselineBook::FillRecord;
+using RestingOrder = b::BaselineBook::RestingOrder;
+
+// The engine's fills, as the reference book records its own.
+struct FillLog : m::EventListener {
+  std::vector<FillRecord> fills;
+  void on_trade(const m::TradeEvent& e) override {
+    fills.push_back(
+        FillRecord{e.aggressor.order.id.value(), e.resting.order.id.value(), e.price.count(), e.qty.count()});
+  }
+};
+
+std::string describe(const std::vector<FillRecord>& fills) {
+  std::ostringstream out;
+  for (const auto& f : fills)
+    out << " [agg " << f.aggressor << " rest " << f.resting << " " << f.qty << "@" << f.price << "]";
+  return fills.empty() ? " none" : out.str();
+}
+
+// Every resting order of both books, instrument by instrument, bids then asks, best price first and in
+// time priority: the same orders must rest with the same leaves in the same queue positions.
+void compare_books(const m::Engine& engine, const b::BaselineBook& ref, std::uint32_t instruments, std::size_t at) {
+  std::vector<RestingOrder> ours;
+  engine.for_each_order([&](const m::OrderView& v) {
+    ours.push_back(RestingOrder{v.id.value(), v.price.count(), v.leaves_qty.count()});
+  });
+  std::vector<RestingOrder> theirs;
+  for (std::uint32_t i = 1; i <= instruments; ++i) {
+    for (bool bids : {true, false}) {
+      const auto side = ref.side(i, bids);
+      theirs.insert(theirs.end(), side.begin(), side.end());
     }
   }
+  BOOST_REQUIRE_EQUAL(ours.size(), theirs.size());
+  for (std::size_t k = 0; k < ours.size(); ++k) {
+    if (!(ours[k] == theirs[k])) {
+      BOOST_FAIL("books differ after command " << at << " at resting order #" << k << ": engine id " << ours[k].id
+                                               << " " << ours[k].leaves << "@" << ours[k].price << ", reference id "
+                                               << theirs[k].id << " " << theirs[k].leaves << "@" << theirs[k].price);
+    }
+  }
+}
+
+void compare(const b::Workload& w) {
+  b::BaselineBook ref(w.instruments);
+  std::vector<FillRecord> ref_fills;
+  ref.record_fills(&ref_fills);
+  FillLog log;
+  m::Engine engine(m::EngineSettings{}, instruments(w.instruments), log);
+  std::uint64_t fills = 0;
+  for (std::size_t i = 0; i < w.ops.size(); ++i) {
+    ref_fills.clear();
+    log.fills.clear();
+    ref.apply(w.ops[i]);
+    engine.apply(to_command(w.ops[i]));
+    // The same fills in the same order: aggressor, resting order, price and quantity of each.
+    if (log.fills != ref_fills) {
+      BOOST_FAIL("fills differ at command " << i << ": engine" << describe(log.fills) << "; reference"
+                                            << describe(ref_fills));
+    }
+    fills += ref_fills.size();
+    if (engine.resting_orders() != ref.resting()) {
+      BOOST_FAIL("resting orders differ after command " << i << ": engine " << engine.resting_orders() << ", reference "
+                                                        << ref.resting());
+    }
+    if (i % 997 == 0) compare_books(engine, ref, w.instruments, i);
+  }
+  compare_books(engine, ref, w.instruments, w.ops.size());
   BOOST_TEST(engine.check_invariants().empty());
-  BOOST_TEST(engine.counters().trades > 0U);
+  BOOST_TEST(engine.counters().trades == fills);
+  BOOST_TEST(fills > 0U);
 }
 
 }  // namespace

@@ -128,6 +128,7 @@ class Runner : public m::EventListener {
     emit("rejected " + label(e.order.client_ref) + " " + std::string(venue::to_string(e.code)));
   }
   void on_trade(const m::TradeEvent& e) override {
+    trades_.push_back(e.trade_id);
     emit("trade " + std::to_string(e.qty.count()) + "@" + std::to_string(e.price.count()) +
          " agg=" + label(e.aggressor.order.client_ref) + " rest=" + label(e.resting.order.client_ref));
     // ids are unique per event
@@ -169,6 +170,19 @@ class Runner : public m::EventListener {
   void on_trading_status(const m::TradingStatusEvent& e) override {
     emit("trading_status " + symbol_of(e.instrument) + " " + std::string(venue::to_string(e.status)));
   }
+  void on_trade_busted(const m::TradeBustedEvent& e) override {
+    auto side = [&](const m::BustSide& b) {
+      return label(b.order.client_ref) + " " + state_name(b.order.state) +
+             " cum=" + std::to_string(b.order.cum_qty.count()) +
+             " leaves=" + std::to_string(b.order.leaves_qty.count()) + (b.live ? " live" : " done");
+    };
+    emit("busted " + trade_number(e.trade_id) + " " + std::to_string(e.qty.count()) + "@" +
+         std::to_string(e.price.count()) + " agg=" + side(e.aggressor) + " rest=" + side(e.resting));
+    BOOST_TEST(e.aggressor.exec_id != e.resting.exec_id);
+  }
+  void on_bust_rejected(const m::BustRejectedEvent& e) override {
+    emit("bust_rejected " + trade_number(e.trade_id) + " " + std::string(venue::to_string(e.code)));
+  }
 
  private:
   std::string where() const { return sc_.file + ":" + std::to_string(line_) + ": "; }
@@ -188,6 +202,13 @@ class Runner : public m::EventListener {
     return r <= labels_.size() ? labels_[r - 1] : "ref" + std::to_string(r);
   }
   void remember(const m::OrderView& o) { order_of_[o.client_ref] = o.id; }
+  // Trades are named by their number in the scenario (1: its first trade).
+  std::string trade_number(venue::TradeId id) const {
+    for (std::size_t i = 0; i < trades_.size(); ++i) {
+      if (trades_[i] == id) return std::to_string(i + 1);
+    }
+    return "unknown";
+  }
 
   venue::OrderId order_id(const std::string& label) {
     auto it = order_of_.find(ref(label));
@@ -423,6 +444,11 @@ class Runner : public m::EventListener {
       c = m::Command::make(m::TradingStatusCmd{w.size() > 1 ? instrument(w[1]) : venue::InstrumentId(), st});
     } else if (verb == "ref") {
       c = m::Command::make(m::ReferencePriceCmd{instrument(w.at(1)), Price(std::stoll(w.at(2)))});
+    } else if (verb == "bust") {
+      // bust <n>: the scenario's n-th trade (a number past the last names a trade that never was)
+      const auto n = std::stoull(w.at(1));
+      const venue::TradeId id = n >= 1 && n <= trades_.size() ? trades_[n - 1] : venue::TradeId(999'999);
+      c = m::Command::make(m::BustTradeCmd{ref("bust" + std::to_string(line_)), id});
     } else if (verb == "timer") {
       c = m::Command::timer();
     } else if (verb == "eod") {
@@ -446,6 +472,7 @@ class Runner : public m::EventListener {
   std::vector<std::string> labels_;
   std::map<std::uint64_t, venue::OrderId> order_of_;
   std::vector<std::string> events_;
+  std::vector<venue::TradeId> trades_;
   std::int64_t now_ = 1'000'000'000;
   std::uint64_t seq_ = 0;
 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "venue/common/config.h"
+#include "venue/common/kafka_config.h"
 
 namespace venue::dropcopy {
 
@@ -44,7 +45,7 @@ struct Config {
   std::uint16_t metrics_port = 0;
   std::string log_level = "info";
   std::string log_file;
-  std::string brokers;
+  kafka::Connection kafka;  // brokers and transport security (venue/common/kafka_config.h)
   std::string topic = "venue.execution-reports";
   std::string group_id = "dropcopy";
   std::string client_id = "dropcopy";

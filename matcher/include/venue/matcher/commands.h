@@ -1,7 +1,8 @@
 #pragma once
 // Commands: everything that can change the engine's state, as fixed-size trivially copyable records.
 // They travel through the command ring, are written to the journal byte for byte, and are replayed
-// from it, so a change to any layout here must bump Journal::kFormatVersion.
+// from it, so a change to any layout here must bump Journal::kFormatVersion (a new command type with a
+// new member leaves the existing records as they were: old journals still read).
 //
 // Each Command carries the sequence number and the time (now_ns, nanoseconds since the Unix epoch)
 // the sequencer gave it; the engine never reads a clock, which makes replay exact.
@@ -46,8 +47,9 @@ enum class CommandType : std::uint8_t {
   kStatus,
   kSetTradingStatus,
   kSetReferencePrice,
-  kTimer,     // expire GTD orders whose expire time is at or before now_ns
-  kEndOfDay,  // expire Day orders
+  kTimer,      // expire GTD orders whose expire time is at or before now_ns
+  kEndOfDay,   // expire Day orders; the day's trades can no longer be busted
+  kBustTrade,  // an operator cancels one of the day's trades (ExecType H)
 };
 
 struct NewOrderCmd {
@@ -120,6 +122,14 @@ struct EndOfDayCmd {
   InstrumentId instrument;  // invalid (0) = every instrument of the shard
 };
 
+// Cancels a trade of the current trading day: both orders' CumQty and AvgPx are corrected, and an order
+// that is still live gets the busted quantity back as LeavesQty (spec/rules-of-engagement.md, "Trade
+// busts"). Operators only: the gateway's admin path is the one sender.
+struct BustTradeCmd {
+  std::uint64_t request_ref;  // the operator request's handle (echoed in the outcome)
+  TradeId trade;
+};
+
 struct Command {
   CommandType type;
   std::uint64_t seq;    // assigned by the sequencer; 0 in tests that apply commands directly
@@ -133,6 +143,7 @@ struct Command {
     TradingStatusCmd trading_status;
     ReferencePriceCmd reference_price;
     EndOfDayCmd end_of_day;
+    BustTradeCmd bust_trade;
   };
 
   Command() : type(CommandType::kTimer), seq(0), now_ns(0), new_order{} {}
@@ -182,6 +193,12 @@ struct Command {
     Command x;
     x.type = CommandType::kEndOfDay;
     x.end_of_day = c;
+    return x;
+  }
+  static Command make(const BustTradeCmd& c) {
+    Command x;
+    x.type = CommandType::kBustTrade;
+    x.bust_trade = c;
     return x;
   }
   static Command timer() { return Command(); }

@@ -18,7 +18,10 @@
 //     session, firm, account, instrument and side; order status;
 //   - self-trade prevention keyed by account or firm (settings), mode chosen by the aggressing order;
 //   - trading status per instrument: open, halted and closed (new orders and replaces rejected, cancels
-//     accepted).
+//     accepted);
+//   - trade busts (operators): a trade of the current day is cancelled, both orders' CumQty and AvgPx
+//     corrected, a still-live order's LeavesQty restored; the day's trades and the final state of the
+//     orders that traded and left are kept (and snapshotted) until the end of day.
 // Invalid input is never asserted on: it is rejected with a RejectCode from the catalogue.
 //
 // Ids: OrderId, TradeId and ExecId are (shard << 48) | counter, each counter starting at 1 and
@@ -47,6 +50,19 @@ struct EngineCounters {
   std::uint64_t cancel_rejects = 0;  // cancel / replace / status refused
   std::uint64_t trades = 0;
   std::int64_t traded_qty = 0;  // lots
+  std::uint64_t busts = 0;
+  std::uint64_t bust_rejects = 0;
+};
+
+// What the engine holds about an instrument besides its orders (for a gateway to read back after a
+// restart: the status an operator set, the last trade price, the band in force).
+struct InstrumentState {
+  InstrumentId id;
+  TradingStatus status;
+  Price reference_price;  // as last set (the reference data's, or a kSetReferencePrice command's)
+  Price last_trade;       // 0: no trade yet
+  Price band_low;         // the price band in force; 0 / 0 without a band
+  Price band_high;
 };
 
 class Engine {
@@ -57,6 +73,9 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   void apply(const Command& command);
+  // The same as applying each in turn (the outcomes and the state are identical); while one command
+  // runs, the order the command a few places later names is fetched into the cache.
+  void apply(std::span<const Command> commands);
 
   // Orders resting in the books plus stop orders waiting for their trigger.
   std::size_t live_orders() const;
@@ -85,6 +104,10 @@ class Engine {
   std::vector<LevelView> depth(InstrumentId instrument, Side side) const;
   // Visits every live order, book by book, best price first, in time priority.
   void for_each_order(const std::function<void(const OrderView&)>& visit) const;
+  // Visits every instrument of the engine in the order of its reference data, with its state now.
+  void for_each_instrument(const std::function<void(const InstrumentState&)>& visit) const;
+  // Trades of the current day that a bust could still name (busted ones included).
+  std::size_t trades_today() const;
 
   // Snapshots: the whole state in a canonical byte form (independent of memory layout), and back.
   // Counters are statistics of this process, not state: they are neither saved nor hashed.

@@ -27,6 +27,8 @@ enum class EventKind : std::uint8_t {
   kStatus,
   kMassCancelDone,
   kTradingStatus,
+  kTradeBusted,
+  kBustRejected,
 };
 
 struct EventRecord {
@@ -45,6 +47,8 @@ struct EventRecord {
     StatusEvent status;
     MassCancelDoneEvent mass_cancel_done;
     TradingStatusEvent trading_status;
+    TradeBustedEvent trade_busted;
+    BustRejectedEvent bust_rejected;
   };
 
   EventRecord() : accepted{} {}
@@ -95,6 +99,12 @@ class RecordingListener final : public EventListener {
   }
   void on_trading_status(const TradingStatusEvent& e) override {
     put(EventKind::kTradingStatus, [&](EventRecord& r) { r.trading_status = e; });
+  }
+  void on_trade_busted(const TradeBustedEvent& e) override {
+    put(EventKind::kTradeBusted, [&](EventRecord& r) { r.trade_busted = e; });
+  }
+  void on_bust_rejected(const BustRejectedEvent& e) override {
+    put(EventKind::kBustRejected, [&](EventRecord& r) { r.bust_rejected = e; });
   }
 
  private:

@@ -155,6 +155,36 @@ struct TradingStatusEvent {
   TradingStatus status;
 };
 
+// One side of a busted trade: the order as it is after the correction (CumQty and cum_value lower by the
+// trade; a live order's LeavesQty higher by it; a done order stays done, Filled becoming Cancelled).
+struct BustSide {
+  ExecId exec_id;
+  bool live;  // the order still works (rests or waits for its trigger)
+  OrderView order;
+};
+
+// A trade of the day cancelled by an operator (ExecType H on both sides).
+struct TradeBustedEvent {
+  EventHeader header;
+  std::uint64_t request_ref;
+  TradeId trade_id;
+  InstrumentId instrument;
+  Price price;
+  Qty qty;
+  Side aggressor_side;
+  BustSide aggressor;
+  BustSide resting;
+};
+
+// A bust the engine refused: kUnknownTrade (no such trade today, or its day has ended) or
+// kTradeAlreadyBusted.
+struct BustRejectedEvent {
+  EventHeader header;
+  std::uint64_t request_ref;
+  TradeId trade_id;
+  RejectCode code;
+};
+
 class EventListener {
  public:
   virtual ~EventListener() = default;
@@ -170,6 +200,8 @@ class EventListener {
   virtual void on_status(const StatusEvent&) {}
   virtual void on_mass_cancel_done(const MassCancelDoneEvent&) {}
   virtual void on_trading_status(const TradingStatusEvent&) {}
+  virtual void on_trade_busted(const TradeBustedEvent&) {}
+  virtual void on_bust_rejected(const BustRejectedEvent&) {}
 };
 
 }  // namespace venue::matcher

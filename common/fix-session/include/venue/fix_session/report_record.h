@@ -134,15 +134,22 @@ struct ReportRecord {
   bool poss_resend() const { return fix.text(tags::kPossResend) == "Y"; }
 };
 
-// Reads a record. nullopt with the reason in `why` when a required header (venue-seq, msg-type, session)
-// is missing or malformed, or the payload is not a FIX message, or the message's MsgType or ExecType
-// disagrees with the headers, or its Account disagrees with the account header.
-std::optional<ReportRecord> read_report_record(RdKafka::Message& message, std::string* why);
+// Why a record was refused: kMalformed (a required header missing or malformed, the payload not a FIX
+// message) or kMismatch (a header disagrees with the message it carries: a consumer that decides scope by
+// the headers would hand the report to the wrong reader, so count these apart).
+enum class RecordProblem : std::uint8_t { kNone, kMalformed, kMismatch };
+
+// Reads a record. nullopt with the reason in `why` (and its kind in `problem`) when a required header
+// (venue-seq, msg-type, session) is missing or malformed, or the payload is not a FIX message, or the
+// message's MsgType, TargetCompID or ExecType disagrees with the headers, or its Account disagrees with
+// the account header.
+std::optional<ReportRecord> read_report_record(RdKafka::Message& message, std::string* why,
+                                               RecordProblem* problem = nullptr);
 
 // The same from parts (tests, replays): the payload and the headers as (key, value) pairs.
 std::optional<ReportRecord> read_report_record(std::string_view payload,
                                                const std::vector<std::pair<std::string, std::string>>& headers,
-                                               std::string* why);
+                                               std::string* why, RecordProblem* problem = nullptr);
 
 // The reject code the venue put at the start of Text(58) ("1013 PriceNotOnTick: ..."); 0 when none.
 int reject_code_of(std::string_view text);

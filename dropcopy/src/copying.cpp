@@ -1,0 +1,106 @@
+// The drop copy's main path (service_impl.h): a record from Kafka to a copy in the store of every session
+// it is for, once per venue-seq. Runs on the FIX thread.
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
+#include "service_impl.h"
+#include "venue/common/log.h"
+
+namespace venue::dropcopy {
+
+namespace {
+
+constexpr int kVenueSequenceTag = 8001;
+constexpr int kCopyMsgIndicatorTag = 797;
+
+}  // namespace
+
+// A record the main path handled. The venue-seq decides whether it was copied before (VenueSeqSet): a
+// report the venue published again (after its crash) is skipped; one too far below what is remembered is
+// copied with PossResend(97)=Y, since it may be a repeat. Never passed on unmarked twice.
+void Service::Impl::deliver(const fsn::ReportRecord& r) {
+  const std::uint64_t seq = r.venue_seq;
+  if (seen_history_unknown) {
+    seen.unknown_below(seq);
+    seen_history_unknown = false;
+  }
+  const auto seen_before = seen.check(seq);
+  if (seen.insert(seq)) {
+    window_moved->Increment();
+    VENUE_LOG_KV(warning, "DC006 venue-seq far above every one before it: the unseen ones below are kept as gaps",
+                 {{"venue_seq", seq}, {"floor", seen.floor()}, {"gaps", seen.holes()}});
+  }
+  seen_dirty = true;
+  if (r.msg_type != '8') return;  // the drop copy carries ExecutionReports
+  std::optional<FIX::Message> copy;
+  for (auto& s : sessions) {
+    if (s.fix == nullptr || !wants(s, r)) continue;
+    if (!main_path_serves(s, r.partition, r.offset)) continue;  // its catch-up copies this one
+    if (s.already_stored.erase(seq) > 0 || seen_before == VenueSeqSet::Seen::kRepeat) {
+      s.skipped_duplicates->Increment();
+      continue;
+    }
+    const bool unsure_repeat = seen_before == VenueSeqSet::Seen::kUnsure;
+    if (unsure_repeat) unsure->Increment();
+    const bool mark = s.maybe_sent.erase(seq) > 0 || r.poss_resend() || unsure_repeat;
+    if (!copy) copy = copy_of(r);
+    if (!send_copy(s, *copy, seq, mark, r.fix.timestamp_ns(fsn::tags::kTransactTime).value_or(0))) return;
+  }
+}
+
+// The report's body as a drop copy: MsgType 8, every body field of the venue's message in its order,
+// CopyMsgIndicator(797)=Y and VenueSequence(8001).
+FIX::Message Service::Impl::copy_of(const fsn::ReportRecord& r) {
+  // The reader checked the message (framing, checksum); QuickFIX only splits it here.
+  const FIX::Message report(r.fix.raw(), false);
+  FIX::Message copy;
+  copy.getHeader().setField(FIX::FIELD::MsgType, "8");
+  for (auto it = report.begin(); it != report.end(); ++it) copy.setField(it->getTag(), it->getString());
+  copy.setField(kCopyMsgIndicatorTag, "Y");
+  copy.setField(kVenueSequenceTag, std::to_string(r.venue_seq));
+  return copy;
+}
+
+// Stores (and sends, when the client is logged on) one copy in session `s`: QuickFIX puts it in the
+// session's VenueStore, which writes it before any socket write and before the offset past it is
+// committed; a store that cannot be written stops the process there (exit 74), so the record is read
+// again after a restart. False when QuickFIX refused the message: the service stops before the offset
+// moves past it.
+bool Service::Impl::send_copy(Session& s, const FIX::Message& copy, std::uint64_t seq, bool poss_resend,
+                              std::int64_t transact_ns) {
+  FIX::Message m(copy);
+  if (poss_resend) m.getHeader().setField(FIX::FIELD::PossResend, "Y");
+  const bool live = s.fix->isLoggedOn();
+  try {
+    s.fix->send(m);
+  } catch (const std::exception& e) {
+    VENUE_LOG_KV(fatal, "cannot store a copy: stopping", {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
+    stop_requested = true;
+    return false;
+  }
+  s.delivered->Increment();
+  if (kill_after_copies > 0 && --kill_after_copies == 0) kill_after_flush = true;
+  if (seq >= s.stored.seq) s.stored = {seq, transact_ns};
+  if (live && seq >= s.sent.seq) s.sent = {seq, transact_ns};
+  if (!live) {
+    s.stored_while_away = true;
+    s.waiting_gauge->Set(static_cast<double>(++s.waiting));
+  }
+  s.cursor_dirty = true;
+  s.last_seq_gauge->Set(static_cast<double>(s.stored.seq));
+  if (transact_ns != 0) s.delay_gauge->Set(static_cast<double>(wall_ns() - transact_ns) / 1e9);
+  return true;
+}
+
+bool Service::Impl::wants(const Session& s, const fsn::ReportRecord& r) {
+  // The fills level carries trades and their busts (ExecType H), so a copy's positions stay right.
+  if (s.cfg->level == Level::kFills && r.exec_type != 'F' && r.exec_type != 'H') return false;
+  switch (s.cfg->scope) {
+    case Scope::kAll: return true;
+    case Scope::kFirms: return s.firms.contains(r.firm);
+    case Scope::kAccounts: return s.accounts.contains(r.account);
+  }
+  return false;
+}
+
+}  // namespace venue::dropcopy
