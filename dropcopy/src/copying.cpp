@@ -93,7 +93,8 @@ bool Service::Impl::send_copy(Session& s, const FIX::Message& copy, std::uint64_
 }
 
 bool Service::Impl::wants(const Session& s, const fsn::ReportRecord& r) {
-  if (s.cfg->level == Level::kFills && r.exec_type != 'F') return false;
+  // The fills level carries trades and their busts (ExecType H), so a copy's positions stay right.
+  if (s.cfg->level == Level::kFills && r.exec_type != 'F' && r.exec_type != 'H') return false;
   switch (s.cfg->scope) {
     case Scope::kAll: return true;
     case Scope::kFirms: return s.firms.contains(r.firm);

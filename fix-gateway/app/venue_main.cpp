@@ -1,5 +1,6 @@
-// build/bin/venue: the venue process. FIX 4.4 order entry, the matching engines, metrics and the
-// admin API.
+// build/bin/venue: the venue process. FIX 4.4 order entry, the matching engines, metrics (/metrics,
+// /healthz, /readyz on [venue] metrics_port) and the operator API with its console on a port of its own
+// ([operator_api], spec/operator-api.md).
 //
 //   venue --config FILE                 run
 //   venue --config FILE --check-config  validate the configuration (and the files it names) and exit
@@ -8,7 +9,6 @@
 // Exit codes: 0 clean shutdown, 2 bad command line or configuration, 3 start-up or runtime failure.
 #include <cstdio>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "venue/common/log.h"
@@ -16,6 +16,7 @@
 #include "venue/common/shutdown.h"
 #include "venue/fix_gateway/config.h"
 #include "venue/fix_gateway/gateway.h"
+#include "venue/fix_gateway/operator_routes.h"
 #include "venue/matcher/reference_data.h"
 
 namespace fg = venue::fix_gateway;
@@ -27,64 +28,6 @@ namespace {
             << "usage: venue --config FILE [--check-config]\n"
             << "       venue --print-config-reference\n";
   std::exit(2);
-}
-
-venue::HttpResponse json(int status, const nlohmann::json& body) { return venue::json_response(status, body.dump()); }
-
-void add_admin_routes(venue::HttpServer& http, fg::Gateway& gateway) {
-  http.route("GET", "/admin/sessions", [&gateway](const venue::HttpRequest&) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& s : gateway.admin_sessions()) {
-      out.push_back({{"sender_comp_id", s.sender_comp_id},
-                     {"firm", s.firm},
-                     {"role", s.role},
-                     {"logged_on", s.logged_on},
-                     {"peer", s.peer},
-                     {"next_in_seq", s.next_in},
-                     {"next_out_seq", s.next_out},
-                     {"throttle_refused", s.throttle_refused},
-                     {"live_orders", s.live_orders}});
-    }
-    return json(200, out);
-  });
-  auto body_of = [](const venue::HttpRequest& r, nlohmann::json& out, std::string& error) {
-    try {
-      out = nlohmann::json::parse(r.body);
-      if (!out.is_object()) {
-        error = "the body must be a JSON object";
-        return false;
-      }
-      return true;
-    } catch (const nlohmann::json::exception& e) {
-      error = std::string("the body is not JSON: ") + e.what();
-      return false;
-    }
-  };
-  http.route("POST", "/admin/kill-switch", [&gateway, body_of](const venue::HttpRequest& r) {
-    nlohmann::json b;
-    std::string error;
-    if (!body_of(r, b, error)) return json(400, {{"error", error}});
-    const std::string firm = b.value("firm", "");
-    const std::string account = b.value("account", "");
-    const bool release = b.value("release", false);
-    if (firm.empty() == account.empty()) return json(400, {{"error", "give exactly one of \"firm\" or \"account\""}});
-    const auto result = gateway.admin_kill_switch(firm, account, release);
-    VENUE_LOG_KV(
-        warning, "admin: kill switch",
-        {{"firm", firm}, {"account", account}, {"release", release}, {"from", r.remote_address}, {"ok", result.ok}});
-    return json(result.ok ? 200 : 400, {{"ok", result.ok}, {"message", result.message}});
-  });
-  http.route("POST", "/admin/trading-status", [&gateway, body_of](const venue::HttpRequest& r) {
-    nlohmann::json b;
-    std::string error;
-    if (!body_of(r, b, error)) return json(400, {{"error", error}});
-    const std::string symbol = b.value("symbol", "");
-    const std::string status = b.value("status", "");
-    const auto result = gateway.admin_trading_status(symbol, status);
-    VENUE_LOG_KV(warning, "admin: trading status",
-                 {{"symbol", symbol}, {"status", status}, {"from", r.remote_address}, {"ok", result.ok}});
-    return json(result.ok ? 200 : 400, {{"ok", result.ok}, {"message", result.message}});
-  });
 }
 
 }  // namespace
@@ -113,8 +56,11 @@ int main(int argc, char** argv) {
   fg::GatewayConfig cfg;
   try {
     cfg = fg::load_config(config_file);
-    // The instrument file is part of the configuration: check it now too.
+    // The instrument file is part of the configuration: check it now too, and the sessions operators
+    // changed at runtime (<state_dir>/sessions.toml), which the gateway applies at start.
     venue::matcher::load_reference_data(cfg.engine.instruments_file);
+    fg::GatewayConfig with_changes = cfg;
+    fg::apply_session_changes(with_changes, fg::read_session_changes(with_changes));
   } catch (const venue::config::ConfigError& e) {
     std::cerr << "venue: configuration refused:\n" << e.what() << "\n";
     return 2;
@@ -133,14 +79,21 @@ int main(int argc, char** argv) {
   try {
     std::unique_ptr<venue::Observability> obs;
     if (cfg.metrics_port != 0) obs = std::make_unique<venue::Observability>(cfg.metrics_bind, cfg.metrics_port);
-    fg::Gateway gateway(cfg, obs ? obs->shared_registry() : std::make_shared<prometheus::Registry>());
+    const auto registry = obs ? obs->shared_registry() : std::make_shared<prometheus::Registry>();
+    fg::Gateway gateway(cfg, registry);
     if (obs) {
       obs->add_readiness_check("gateway", [&gateway] { return gateway.ready(); });
-      add_admin_routes(obs->http(), gateway);
       obs->start();
     }
     gateway.start();
+    std::unique_ptr<venue::operator_api::Server> api;
+    if (cfg.operator_api.port != 0) {
+      api = std::make_unique<venue::operator_api::Server>(fg::operator_api_settings(cfg), *registry);
+      fg::add_operator_routes(*api, gateway);
+      api->start();
+    }
     gateway.run();
+    if (api) api->stop();
     if (obs) obs->stop();
   } catch (const std::exception& e) {
     VENUE_LOG_KV(fatal, "venue failed", {{"error", e.what()}});

@@ -1,33 +1,12 @@
-// What operations can see and do, run on the gateway thread (the facade queues each call there and
-// waits for its answer): the sessions' state, the kill switch for a firm or an account (blocks new
-// orders and cancels the live ones), and an instrument's trading status.
+// What operations can do to trading, run on the gateway thread (the facade queues each call there and
+// waits for its answer): the kill switch for a firm or an account (blocks new orders and cancels the live
+// ones; blocks.h), and an instrument's trading status. Sessions: admin_sessions.cpp; views: admin_views.cpp.
 #include "gateway_impl.h"
 #include "venue/common/log.h"
 
 namespace venue::fix_gateway {
 
 namespace m = venue::matcher;
-
-std::vector<SessionStatus> Gateway::Impl::sessions_status() {
-  std::vector<SessionStatus> out;
-  for (auto& [sid, s] : sessions) {
-    SessionStatus st;
-    st.sender_comp_id = s.cfg.sender_comp_id;
-    const FirmConfig* f = cfg.firm(s.cfg.firm);
-    st.firm = f != nullptr ? f->name : "";
-    st.role = s.cfg.role == SessionRole::kReadOnly ? "read_only" : "order_entry";
-    st.logged_on = s.fix != nullptr && s.fix->isLoggedOn();
-    st.peer = acceptor->peer_address(s.id);
-    if (s.fix != nullptr) {
-      st.next_in = s.fix->getExpectedTargetNum();
-      st.next_out = s.fix->getExpectedSenderNum();
-    }
-    st.throttle_refused = s.throttle.refused();
-    st.live_orders = s.orders.live.size();
-    out.push_back(std::move(st));
-  }
-  return out;
-}
 
 std::shared_ptr<Gateway::Impl::KillWait> Gateway::Impl::apply_block(const BlockCommand& c, BlockOutcome& out) {
   const auto refuse = [&](std::string why) -> std::shared_ptr<KillWait> {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -36,12 +37,82 @@ void read_limits(cfg::Table& t, RiskLimits& l, const RiskLimits& defaults) {
 
 namespace {
 
+constexpr const char* kIdHelp =
+    "Stable number the journal and the identity log store for it, unique among its kind; never change or reuse "
+    "it while live orders hold it (spec/venue-config.md, Ids)";
+
 bool valid_comp_id(const std::string& s) {
   if (s.empty() || s.size() > 32) return false;
   for (char c : s) {
     if (c <= ' ' || c == '=' || c == '\x7f') return false;
   }
   return true;
+}
+
+bool valid_user_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char ch : s) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) == 0 && ch != '.' && ch != '_' && ch != '-' && ch != '@')
+      return false;
+  }
+  return true;
+}
+
+void read_operator_api(cfg::Table& root, GatewayConfig& c, const std::filesystem::path& base) {
+  auto t = root.optional_table("operator_api",
+                               "The operator API and console (spec/operator-api.md); absent: none. A port of its own");
+  if (!t) return;
+  auto& o = c.operator_api;
+  o.bind = t->string("bind",
+                     "Address the operator API listens on (IPv4 or IPv6); keep it on loopback or a "
+                     "management network",
+                     "127.0.0.1");
+  o.port = static_cast<std::uint16_t>(
+      t->integer("port", "TCP port of the operator API and console; 0: none", cfg::kRequired, {0, 65535}));
+  o.tls_certificate =
+      resolve(base, t->string("tls_certificate", "PEM certificate (chain): HTTPS only; empty: HTTP", ""));
+  o.tls_private_key = resolve(base, t->string("tls_private_key", "PEM private key of tls_certificate", ""));
+  if (o.tls_certificate.empty() != o.tls_private_key.empty()) {
+    t->fail("tls_certificate", "tls_certificate and tls_private_key go together");
+  }
+  o.token_ttl_seconds = t->integer("token_ttl_seconds",
+                                   "A login's bearer token expires this long after it was issued (a login may ask "
+                                   "for less)",
+                                   8 * 3600, {10, 7 * 24 * 3600});
+  o.request_timeout_ms = t->integer("request_timeout_ms",
+                                    "How long a request waits for the gateway thread; a request that waited longer "
+                                    "is answered 503 and its work is dropped, never done later",
+                                    3000, {100, 60'000});
+  const auto audit =
+      t->string("audit_log", "The operator audit log (JSON lines, kept); empty: <state_dir>/operator-audit.jsonl", "");
+  o.audit_log = audit.empty() ? c.state_dir / "operator-audit.jsonl" : resolve(base, audit);
+  o.allowed_origins = t->strings("allowed_origins",
+                                 "Origins (scheme://host:port) allowed besides the API's own, e.g. a reverse proxy's "
+                                 "address; every other Origin is refused");
+  o.allowed_hosts = t->strings("allowed_hosts",
+                               "Host header values (host or host:port) accepted besides the bind address, "
+                               "localhost and 127.0.0.1; every other Host is refused (DNS rebinding)");
+  std::set<std::string> names;
+  for (auto& u : t->tables("user", "An operator who may log in to the API and console", false)) {
+    OperatorUser user;
+    user.name = u.string("name", "Login name", cfg::kRequired);
+    if (!valid_user_name(user.name)) u.fail("name", "must be 1 to 64 letters, digits or . _ - @");
+    if (!names.insert(user.name).second) u.fail("name", "is used by another [[operator_api.user]]");
+    user.role = u.choice("role", "viewer: sees everything, changes nothing; operator: may also act",
+                         {"viewer", "operator"}, "viewer") == "operator"
+                    ? OperatorRole::kOperator
+                    : OperatorRole::kViewer;
+    user.password_hash =
+        u.string("password_hash", "Salted hash of the password (build/bin/venue-passwd makes one)", cfg::kRequired);
+    std::string why;
+    if (!user.password_hash.empty() && !fix_session::valid_password_hash(user.password_hash, &why))
+      u.fail("password_hash", why);
+    o.users.push_back(std::move(user));
+  }
+  if (o.port != 0 && o.users.empty()) t->fail("user", "an operator API needs at least one [[operator_api.user]]");
+  if (o.port != 0 && (o.port == c.metrics_port || o.port == c.listen.fix_port || o.port == c.listen.tls_port)) {
+    t->fail("port", "must differ from the metrics and FIX ports");
+  }
 }
 
 }  // namespace
@@ -63,6 +134,13 @@ const AccountConfig* GatewayConfig::account(AccountId id) const {
 const FirmConfig* GatewayConfig::firm(FirmId id) const {
   for (const auto& f : firms) {
     if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+const FirmConfig* GatewayConfig::firm(std::string_view name) const {
+  for (const auto& f : firms) {
+    if (f.name == name) return &f;
   }
   return nullptr;
 }
@@ -170,6 +248,8 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
     c.kafka = kc;
   }
 
+  read_operator_api(root, c, base);
+
   auto risk = root.table("risk", "Pre-trade risk checks and the defaults of every account's limits");
   c.price_collar_bps = risk.integer(
       "price_collar_bps", "Refuse limit prices further than this from the last trade (else reference) price; 0: off", 0,
@@ -238,9 +318,6 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   std::set<std::string> names;
   // Firms, accounts and sessions carry explicit ids: the journal (every order's owner) and the identity
   // log store them, so they must not depend on where an entry stands in the file.
-  static constexpr const char* kIdHelp =
-      "Stable number the journal and the identity log store for it, unique among its kind; never change or reuse "
-      "it while live orders hold it (spec/venue-config.md, Ids)";
   auto id_of = [&](cfg::Table& t, const char* kind) {
     const auto id = static_cast<std::uint32_t>(t.integer("id", kIdHelp, cfg::kRequired, {1, 1'000'000}));
     if (id != 0 && !names.insert(std::string(kind) + "#" + std::to_string(id)).second) {
@@ -279,85 +356,92 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
 
   for (auto& s : root.tables("session", "A FIX session a broker (or a read-only client) logs on to", true)) {
     SessionConfig sc;
-    sc.id = SessionId(id_of(s, "session"));
-    sc.sender_comp_id = s.string("sender_comp_id", "The client's SenderCompID(49)", cfg::kRequired);
-    if (!valid_comp_id(sc.sender_comp_id))
-      s.fail("sender_comp_id", "must be 1 to 32 printable characters without spaces or '='");
-    if (sc.sender_comp_id == c.comp_id) s.fail("sender_comp_id", "must differ from the venue's comp_id");
+    read_session(s, c, sc);
+    if (!names.insert("session#" + std::to_string(sc.id.value())).second)
+      s.fail("id", "is used by another [[session]]");
     if (!names.insert("session:" + sc.sender_comp_id).second) s.fail("sender_comp_id", "is used by another session");
-    const auto firm_name = s.string("firm", "The firm the session trades for", cfg::kRequired);
-    sc.firm = firm_id(firm_name);
-    if (!sc.firm.valid()) s.fail("firm", "names no [[firm]]");
-    sc.role = s.choice("role", "order_entry: may trade; read_only: logs on, application messages refused",
-                       {"order_entry", "read_only"}, "order_entry") == "read_only"
-                  ? SessionRole::kReadOnly
-                  : SessionRole::kOrderEntry;
-    sc.username = s.string("username", "Username(553) the Logon must carry", cfg::kRequired);
-    sc.password_hash =
-        s.string("password_hash", "Salted hash of Password(554) (build/bin/venue-passwd makes one)", cfg::kRequired);
-    std::string why;
-    if (!sc.password_hash.empty() && !fix_session::valid_password_hash(sc.password_hash, &why))
-      s.fail("password_hash", why);
-    sc.transport =
-        s.choice("transport", "Which listener the session must connect to", {"plain", "tls"}, "plain") == "tls"
-            ? Transport::kTls
-            : Transport::kPlain;
-    if (sc.transport == Transport::kTls && c.listen.tls_port == 0) s.fail("transport", "tls needs [venue] tls_port");
-    sc.allow_from = s.strings("allow_from", "Source addresses allowed to log on (IPv4 CIDR); empty: any");
-    for (const auto& cidr : sc.allow_from) {
-      if (!fix_session::parse_cidr(cidr)) s.fail("allow_from", "\"" + cidr + "\" is not an IPv4 address or CIDR block");
-    }
-    for (const auto& name : s.strings("accounts",
-                                      "Accounts the session may trade for (its firm's); the first is the "
-                                      "default when Account(1) is absent")) {
-      const AccountConfig* a = c.account(name);
-      if (a == nullptr) {
-        s.fail("accounts", "\"" + name + "\" names no [[account]]");
-      } else if (a->firm != sc.firm) {
-        s.fail("accounts", "\"" + name + "\" belongs to another firm");
-      } else {
-        sc.accounts.push_back(a->id);
-      }
-    }
-    if (sc.role == SessionRole::kOrderEntry && sc.accounts.empty()) {
-      s.fail("accounts", "an order-entry session needs at least one account");
-    }
-    const auto cod = s.choice("cancel_on_disconnect", "Cancel the session's orders when it logs out or disconnects",
-                              {"off", "day", "all"}, "off");
-    sc.cancel_on_disconnect = cod == "all"   ? CancelOnDisconnect::kAll
-                              : cod == "day" ? CancelOnDisconnect::kDayOnly
-                                             : CancelOnDisconnect::kOff;
-    const auto stp =
-        s.choice("self_trade_prevention", "Mode applied when an order carries no tag 8000",
-                 {"none", "cancel_newest", "cancel_oldest", "cancel_both", "decrement_and_cancel"}, "none");
-    sc.default_stp = stp == "cancel_newest"          ? StpMode::kCancelNewest
-                     : stp == "cancel_oldest"        ? StpMode::kCancelOldest
-                     : stp == "cancel_both"          ? StpMode::kCancelBoth
-                     : stp == "decrement_and_cancel" ? StpMode::kDecrementAndCancel
-                                                     : StpMode::kNone;
-    sc.throttle.orders_per_second =
-        s.integer("orders_per_second", "New orders and replaces per second; 0: unlimited", 0, {0, 10'000'000});
-    sc.throttle.burst = s.integer(
-        "burst", "Orders allowed at once above the rate (bucket depth); 0: one second's worth", 0, {0, 10'000'000});
-    sc.throttle.cancels_per_second =
-        s.integer("cancels_per_second", "Cancels and status requests per second; 0: twice orders_per_second (headroom)",
-                  0, {0, 10'000'000});
-    sc.throttle.logout_after_seconds = s.integer(
-        "throttle_logout_after_seconds",
-        "Seconds of continuous refusals (each within 1 s of the last) before the session is logged out", 5, {1, 3600});
-    sc.heartbeat_seconds_max =
-        s.integer("max_heartbeat_seconds", "Largest HeartBtInt(108) accepted at logon", 120, {1, 3600});
-    sc.extended_fields = s.boolean("extended_fields",
-                                   "ExecutionReports also carry TrdMatchID(880) and tag 8000, which FIX 4.4 does not "
-                                   "list for them; false: only standard FIX 4.4 fields (a stock FIX 4.4 dictionary "
-                                   "accepts every report)",
-                                   false);
-    sc.reset_on_logon = s.boolean("reset_on_logon",
-                                  "Both sides start again at sequence number 1 on every Logon, whether or not it "
-                                  "carries ResetSeqNumFlag(141)=Y (earlier reports can no longer be resent)",
-                                  false);
     c.sessions.push_back(std::move(sc));
   }
+}
+
+void read_session(cfg::Table& s, const GatewayConfig& c, SessionConfig& sc) {
+  sc.id = SessionId(static_cast<std::uint32_t>(s.integer("id", kIdHelp, cfg::kRequired, {1, 1'000'000})));
+  sc.sender_comp_id = s.string("sender_comp_id", "The client's SenderCompID(49)", cfg::kRequired);
+  if (!valid_comp_id(sc.sender_comp_id))
+    s.fail("sender_comp_id", "must be 1 to 32 printable characters without spaces or '='");
+  if (sc.sender_comp_id == c.comp_id) s.fail("sender_comp_id", "must differ from the venue's comp_id");
+  const auto firm_name = s.string("firm", "The firm the session trades for", cfg::kRequired);
+  const FirmConfig* firm = c.firm(firm_name);
+  sc.firm = firm != nullptr ? firm->id : FirmId();
+  if (!sc.firm.valid()) s.fail("firm", "names no [[firm]]");
+  sc.role = s.choice("role", "order_entry: may trade; read_only: logs on, application messages refused",
+                     {"order_entry", "read_only"}, "order_entry") == "read_only"
+                ? SessionRole::kReadOnly
+                : SessionRole::kOrderEntry;
+  sc.username = s.string("username", "Username(553) the Logon must carry", cfg::kRequired);
+  sc.password_hash =
+      s.string("password_hash", "Salted hash of Password(554) (build/bin/venue-passwd makes one)", cfg::kRequired);
+  std::string why;
+  if (!sc.password_hash.empty() && !fix_session::valid_password_hash(sc.password_hash, &why))
+    s.fail("password_hash", why);
+  sc.transport = s.choice("transport", "Which listener the session must connect to", {"plain", "tls"}, "plain") == "tls"
+                     ? Transport::kTls
+                     : Transport::kPlain;
+  if (sc.transport == Transport::kTls && c.listen.tls_port == 0) s.fail("transport", "tls needs [venue] tls_port");
+  sc.allow_from = s.strings("allow_from", "Source addresses allowed to log on (IPv4 CIDR); empty: any");
+  for (const auto& cidr : sc.allow_from) {
+    if (!fix_session::parse_cidr(cidr)) s.fail("allow_from", "\"" + cidr + "\" is not an IPv4 address or CIDR block");
+  }
+  for (const auto& name : s.strings("accounts",
+                                    "Accounts the session may trade for (its firm's); the first is the "
+                                    "default when Account(1) is absent")) {
+    const AccountConfig* a = c.account(name);
+    if (a == nullptr) {
+      s.fail("accounts", "\"" + name + "\" names no [[account]]");
+    } else if (a->firm != sc.firm) {
+      s.fail("accounts", "\"" + name + "\" belongs to another firm");
+    } else {
+      sc.accounts.push_back(a->id);
+    }
+  }
+  if (sc.role == SessionRole::kOrderEntry && sc.accounts.empty()) {
+    s.fail("accounts", "an order-entry session needs at least one account");
+  }
+  const auto cod = s.choice("cancel_on_disconnect", "Cancel the session's orders when it logs out or disconnects",
+                            {"off", "day", "all"}, "off");
+  sc.cancel_on_disconnect = cod == "all"   ? CancelOnDisconnect::kAll
+                            : cod == "day" ? CancelOnDisconnect::kDayOnly
+                                           : CancelOnDisconnect::kOff;
+  const auto stp = s.choice("self_trade_prevention", "Mode applied when an order carries no tag 8000",
+                            {"none", "cancel_newest", "cancel_oldest", "cancel_both", "decrement_and_cancel"}, "none");
+  sc.default_stp = stp == "cancel_newest"          ? StpMode::kCancelNewest
+                   : stp == "cancel_oldest"        ? StpMode::kCancelOldest
+                   : stp == "cancel_both"          ? StpMode::kCancelBoth
+                   : stp == "decrement_and_cancel" ? StpMode::kDecrementAndCancel
+                                                   : StpMode::kNone;
+  sc.throttle.orders_per_second =
+      s.integer("orders_per_second", "New orders and replaces per second; 0: unlimited", 0, {0, 10'000'000});
+  sc.throttle.burst = s.integer("burst", "Orders allowed at once above the rate (bucket depth); 0: one second's worth",
+                                0, {0, 10'000'000});
+  sc.throttle.cancels_per_second =
+      s.integer("cancels_per_second", "Cancels and status requests per second; 0: twice orders_per_second (headroom)",
+                0, {0, 10'000'000});
+  sc.throttle.logout_after_seconds = s.integer(
+      "throttle_logout_after_seconds",
+      "Seconds of continuous refusals (each within 1 s of the last) before the session is logged out", 5, {1, 3600});
+  sc.heartbeat_seconds_max =
+      s.integer("max_heartbeat_seconds", "Largest HeartBtInt(108) accepted at logon", 120, {1, 3600});
+  sc.extended_fields = s.boolean("extended_fields",
+                                 "ExecutionReports also carry TrdMatchID(880) and tag 8000, which FIX 4.4 does not "
+                                 "list for them; false: only standard FIX 4.4 fields (a stock FIX 4.4 dictionary "
+                                 "accepts every report)",
+                                 false);
+  sc.reset_on_logon = s.boolean("reset_on_logon",
+                                "Both sides start again at sequence number 1 on every Logon, whether or not it "
+                                "carries ResetSeqNumFlag(141)=Y (earlier reports can no longer be resent)",
+                                false);
+  sc.enabled =
+      s.boolean("enabled", "false: every Logon is refused until an operator enables the session (operator API)", true);
 }
 
 GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {

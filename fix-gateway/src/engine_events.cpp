@@ -50,6 +50,7 @@ FIX::Message Gateway::Impl::report_of(const Order& o, char exec_type, char statu
 }
 
 void Gateway::Impl::set_open(Order& o, const m::OrderView& v) {
+  track(o, v);
   const __int128 now_units = v.leaves_qty.count() > 0
                                  ? PreTradeRisk::notional_units(instruments[o.instrument], v.leaves_qty.count(),
                                                                 o.price != 0 ? o.price : o.stop)
@@ -77,6 +78,7 @@ void Gateway::Impl::on_accepted(const m::AcceptedEvent& e) {
   if (op == nullptr) return;
   Order& o = *op;
   orders.bind(o, e.order.id);
+  track(o, e.order);
   Session& s = *session(o.session);
   FIX::Message er = report_of(o, '0', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, o, e.order);
@@ -247,6 +249,7 @@ void Gateway::Impl::on_triggered(const m::TriggeredEvent& e) {
   er.setField(FIX::FIELD::Text, "stop triggered at " + ticks_text(instruments[o->instrument], e.trigger_price.count()));
   metrics.report('D');
   send(s, er);
+  track(*o, e.order);
 }
 
 void Gateway::Impl::on_status(const m::StatusEvent& e) {

@@ -58,8 +58,9 @@ void Gateway::Impl::onLogout(const FIX::SessionID& id) {
 
 void Gateway::Impl::fromAdmin(const FIX::Message& msg, const FIX::SessionID& id)
     QF_THROW(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) {
-  if (msg.getHeader().getField(FIX::FIELD::MsgType) != "A") return;
   Session* s = session_of(id);
+  if (s != nullptr) note_in(*s);
+  if (msg.getHeader().getField(FIX::FIELD::MsgType) != "A") return;
   if (s == nullptr) throw FIX::RejectLogon("unknown session");
   // The acceptor checked the credentials before the Logon got here; check that it still says the same.
   if (get_field(msg, 553).value_or("") != s->cfg.username) throw FIX::RejectLogon("Username(553) mismatch");
@@ -76,6 +77,7 @@ void Gateway::Impl::fromApp(const FIX::Message& msg, const FIX::SessionID& id)
   Session* s = session_of(id);
   if (s == nullptr) return;
   s->counters.msgs_in->Increment();
+  note_in(*s);
   const std::string type = msg.getHeader().getField(FIX::FIELD::MsgType);
   if (s->cfg.role == SessionRole::kReadOnly) {
     send_business_reject(*s, msg, RejectCode::kNotAuthorized);
@@ -94,6 +96,10 @@ void Gateway::Impl::fromApp(const FIX::Message& msg, const FIX::SessionID& id)
   } else {
     throw FIX::UnsupportedMessageType();
   }
+}
+
+void Gateway::Impl::toAdmin(FIX::Message&, const FIX::SessionID& id) {
+  if (Session* s = session_of(id)) note_out(*s);
 }
 
 void Gateway::Impl::throttle_logout(Session& s) {

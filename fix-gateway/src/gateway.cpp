@@ -49,6 +49,9 @@ Gateway::Impl::Impl(GatewayConfig c, std::shared_ptr<prometheus::Registry> r)
   logon.on_authenticated = [this](const FIX::SessionID& id, std::string_view address, bool tls) {
     on_logon_authenticated(id, address, tls);
   };
+  admin.set_wake([this] {
+    if (acceptor) acceptor->wake();
+  });
 }
 
 // The engines' output wakers call into the acceptor: they stop before it is destroyed.
@@ -179,6 +182,11 @@ void Gateway::Impl::flush_reports() {
 
 void Gateway::Impl::publish_metrics() {
   if (publisher) reports->prune(publisher->acknowledged());
+  sample_rates();
+  if (const auto expired = admin.expired(); expired != admin_expired_seen) {
+    metrics.admin_jobs_expired->Increment(static_cast<double>(expired - admin_expired_seen));
+    admin_expired_seen = expired;
+  }
   for (std::size_t i = 0; i < shards.size(); ++i) {
     const auto& st = shards[i]->stats();
     shard_gauges[i].commands->Set(static_cast<double>(st.commands.load()));
@@ -232,14 +240,7 @@ void Gateway::Impl::shutdown() {
   VENUE_LOG(info) << "venue stopped";
 }
 
-void Gateway::Impl::run_admin_jobs() {
-  std::deque<std::function<void()>> jobs;
-  {
-    std::lock_guard lock(admin_mutex);
-    jobs.swap(admin_jobs);
-  }
-  for (auto& j : jobs) j();
-}
+void Gateway::Impl::run_admin_jobs() { admin.run_pending(); }
 
 // Commands leave after the identities they need are in the log.
 void Gateway::Impl::flush_outbox() {
@@ -313,11 +314,11 @@ bool Gateway::ready() const { return impl_->is_ready.load(); }
 std::uint16_t Gateway::fix_port() const { return impl_->acceptor ? impl_->acceptor->plain_port() : 0; }
 std::uint16_t Gateway::tls_port() const { return impl_->acceptor ? impl_->acceptor->tls_port() : 0; }
 
-std::vector<SessionStatus> Gateway::admin_sessions() {
-  return impl_->on_gateway_thread<std::vector<SessionStatus>>([this] { return impl_->sessions_status(); }, {});
+BlockOutcome Gateway::apply_block(const BlockCommand& command) {
+  return apply_block(command, std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 
-BlockOutcome Gateway::apply_block(const BlockCommand& command) {
+BlockOutcome Gateway::apply_block(const BlockCommand& command, Deadline deadline) {
   using Decided = std::pair<BlockOutcome, std::shared_ptr<Impl::KillWait>>;
   auto decided = impl_->on_gateway_thread<Decided>(
       [this, command] {
@@ -325,7 +326,8 @@ BlockOutcome Gateway::apply_block(const BlockCommand& command) {
         d.second = impl_->apply_block(command, d.first);
         return d;
       },
-      Decided{BlockOutcome{"refused", "the venue did not answer in time: nothing was done", 0, false, 0}, nullptr});
+      Decided{BlockOutcome{"refused", "the venue did not answer in time: nothing was done", 0, false, 0}, nullptr},
+      deadline);
   if (decided.second) {
     auto future = decided.second->done.get_future();
     if (future.wait_for(std::chrono::seconds(10)) == std::future_status::ready) {
@@ -338,36 +340,146 @@ BlockOutcome Gateway::apply_block(const BlockCommand& command) {
   return decided.first;
 }
 
-AdminResult Gateway::admin_kill_switch(const std::string& firm, const std::string& account, bool release) {
-  static std::atomic<std::uint64_t> n{0};
-  BlockCommand c;
-  c.id = "admin-" + std::to_string(wall_ns() / 1'000'000) + "-" + std::to_string(++n);
-  c.issued_at_ms = wall_ns() / 1'000'000;
-  c.issuer = "operator";
-  c.firm = firm;
-  c.account = account;
-  if (!account.empty()) {
-    const AccountConfig* a = impl_->cfg.account(account);
-    if (a == nullptr) return {false, "unknown account " + account};
-    if (const FirmConfig* f = impl_->cfg.firm(a->firm)) c.firm = f->name;
-    c.action = release ? BlockCommand::Action::kReleaseAccount : BlockCommand::Action::kBlockAccount;
-  } else if (!firm.empty()) {
-    c.action = release ? BlockCommand::Action::kReleaseFirm : BlockCommand::Action::kKillFirm;
-  } else {
-    return {false, "name a firm or an account"};
-  }
-  c.reason = release ? "released by operations" : "kill switch engaged by operations";
-  const BlockOutcome o = apply_block(c);
-  const std::string what = account.empty() ? "firm " + firm : "account " + account;
-  if (o.result != "applied") return {false, o.result + (o.reason.empty() ? "" : ": " + o.reason)};
-  if (release) return {true, "released " + what};
-  return {true, "blocked " + what + " and cancelled its " + std::to_string(o.orders_cancelled) + " live orders" +
-                    (o.cancels_confirmed ? "" : " (" + o.reason + ")")};
+namespace {
+
+// What a request whose deadline passed before the gateway thread took it gets (its work is dropped).
+AdminResult timed_out() {
+  AdminResult r;
+  r.code = "timeout";
+  r.message = "the venue's gateway thread did not take the request in time: nothing was done";
+  return r;
 }
 
-AdminResult Gateway::admin_trading_status(const std::string& symbol, const std::string& status) {
-  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->trading_status(symbol, status); },
-                                               AdminResult{false, "timed out"});
+}  // namespace
+
+AdminResult Gateway::admin_session_list(Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>(
+      [this] {
+        AdminResult r;
+        r.ok = true;
+        r.data = nlohmann::json::array();
+        for (const auto& [id, s] : impl_->sessions) r.data.push_back(impl_->session_json(s));
+        return r;
+      },
+      timed_out(), deadline);
 }
+
+AdminResult Gateway::admin_session(const std::string& session, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>(
+      [=, this] {
+        AdminResult r;
+        const auto* s = impl_->find_session(session);
+        if (s == nullptr) {
+          r.code = "not_found";
+          r.message = "no session " + session;
+          return r;
+        }
+        r.ok = true;
+        r.data = impl_->session_json(*s);
+        r.data["config"] = impl_->session_config_json(s->cfg);
+        return r;
+      },
+      timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_session_action(const std::string& session, const SessionActionArgs& args,
+                                          Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->session_action(session, args); }, timed_out(),
+                                               deadline);
+}
+
+AdminResult Gateway::admin_put_session(const SessionConfig& config, bool create, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->put_session(config, create); }, timed_out(),
+                                               deadline);
+}
+
+AdminResult Gateway::admin_remove_session(const std::string& session, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->remove_session(session); }, timed_out(),
+                                               deadline);
+}
+
+// The operator's kill switch is a BlockCommand like the risk service's (blocks.h): one mechanism, one
+// saved state, one log. Its id names the operator; its reason goes into the cancels' and refusals' Text.
+AdminResult Gateway::admin_kill_switch(const KillSwitchArgs& a, Deadline deadline) {
+  static std::atomic<std::uint64_t> n{0};
+  const std::int64_t now_ms = wall_ns() / 1'000'000;
+  BlockCommand c;
+  c.id = "operator-" + a.user + "-" + std::to_string(now_ms) + "-" + std::to_string(++n);
+  c.issued_at_ms = now_ms;
+  c.issuer = a.user;
+  c.firm = a.firm;
+  c.account = a.account;
+  const std::string what = a.account.empty() ? "firm " + a.firm : "account " + a.account;
+  AdminResult r;
+  if (!a.account.empty()) {
+    // Accounts and firms never change while the venue runs: the start configuration answers.
+    const AccountConfig* acc = config().account(a.account);
+    if (acc == nullptr) {
+      r.code = "not_found";
+      r.message = "unknown account " + a.account;
+      return r;
+    }
+    if (const FirmConfig* f = config().firm(acc->firm)) c.firm = f->name;
+    c.action = a.release ? BlockCommand::Action::kReleaseAccount : BlockCommand::Action::kBlockAccount;
+  } else {
+    c.action = a.release ? BlockCommand::Action::kReleaseFirm : BlockCommand::Action::kKillFirm;
+  }
+  c.reason = !a.reason.empty() ? a.reason
+             : a.release       ? "released by operations (" + a.user + ")"
+                               : "kill switch engaged by operations (" + a.user + ")";
+  const BlockOutcome o = apply_block(c, deadline);
+  r.data = {{"command_id", c.id},
+            {"result", o.result},
+            {"orders_cancelled", o.orders_cancelled},
+            {"cancels_confirmed", o.cancels_confirmed}};
+  if (o.result == "applied") {
+    r.ok = true;
+    r.message = a.release ? "released " + what
+                          : "blocked " + what + " and cancelled its " + std::to_string(o.orders_cancelled) +
+                                " live orders" + (o.cancels_confirmed ? "" : " (" + o.reason + ")");
+    return r;
+  }
+  r.message = o.reason.empty() ? o.result : o.reason;
+  if (o.reason.rfind("unknown", 0) == 0) {
+    r.code = "not_found";
+  } else if (o.reason.find("is not of firm") != std::string::npos) {
+    r.code = "invalid";
+  } else if (o.reason.find("did not answer in time") != std::string::npos) {
+    r.code = "timeout";
+  } else if (o.reason.find("could not save") != std::string::npos) {
+    r.code = "failed";
+  } else {
+    r.code = "conflict";  // duplicate or stale
+  }
+  return r;
+}
+
+AdminResult Gateway::admin_kill_switches(Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([this] { return impl_->kill_switches_view(); }, timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_trading_status(const std::string& symbol, const std::string& status, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->trading_status(symbol, status); }, timed_out(),
+                                               deadline);
+}
+
+AdminResult Gateway::admin_instruments(Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([this] { return impl_->instruments_view(); }, timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_book(const std::string& symbol, std::size_t depth, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->book_view(symbol, depth); }, timed_out(),
+                                               deadline);
+}
+
+AdminResult Gateway::admin_order(const OrderQuery& query, Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([=, this] { return impl_->order_view(query); }, timed_out(), deadline);
+}
+
+AdminResult Gateway::admin_health(Deadline deadline) {
+  return impl_->on_gateway_thread<AdminResult>([this] { return impl_->health_view(); }, timed_out(), deadline);
+}
+
+const GatewayConfig& Gateway::config() const { return impl_->start_cfg; }
 
 }  // namespace venue::fix_gateway

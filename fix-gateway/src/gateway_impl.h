@@ -15,10 +15,13 @@
 //                       refusals built by report_builder.h and counted
 //   engine_events.cpp   engine events to reports, with the order bookkeeping (order_registry.h)
 //   admin_actions.cpp   what operations can do and see: sessions, kill switch, trading status
+//   admin_sessions.cpp  sessions at runtime: status, logout, disable, sequence numbers, add, change, remove
+//   admin_views.cpp     what operations can look at: instruments, books, orders, health
 //
 // Thread rules: everything runs on the gateway thread, except the facade's admin_*() and request_stop()
 // (any thread), which queue work for the gateway thread.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -31,6 +34,7 @@
 #include <vector>
 
 #include "gateway_metrics.h"
+#include "venue/fix_gateway/admin_queue.h"
 #include "venue/fix_gateway/blocks.h"
 #include "venue/fix_gateway/config.h"
 #include "venue/fix_gateway/gateway.h"
@@ -81,6 +85,16 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
     SessionOrders orders;
     bool logged_on = false;
     GatewayMetrics::SessionCounters counters;
+    // What operations see of it (admin_sessions.cpp).
+    std::uint64_t msgs_in = 0;
+    std::uint64_t msgs_out = 0;
+    std::int64_t last_in_ns = 0;  // wall clock
+    std::int64_t last_out_ns = 0;
+    std::map<int, std::uint64_t> rejects;                                   // by reject code
+    std::array<std::pair<std::uint64_t, std::uint64_t>, 10> rate_window{};  // (in, out) a second apart
+    std::size_t rate_slot = 0;
+    double rate_in = 0;  // messages per second over the last 10 s
+    double rate_out = 0;
   };
   std::map<std::uint32_t, Session> sessions;  // by SessionId
   std::map<FIX::SessionID, std::uint32_t> session_index;
@@ -105,8 +119,12 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   bool handed_over = false;    // commands went to an engine since the last look: answers are coming
 
   // ----- admin queue (other threads -> gateway thread) -----
-  std::mutex admin_mutex;
-  std::deque<std::function<void()>> admin_jobs;
+  AdminQueue admin;
+  std::uint64_t admin_expired_seen = 0;
+  // Sessions changed at runtime, as persisted (config.h, SessionChanges), and the configuration's
+  // unchanging part as it was at start (what config() gives other threads).
+  SessionChanges session_changes;
+  GatewayConfig start_cfg;
 
   // ----- reports -----
   std::unique_ptr<ReportLog> reports;
@@ -138,7 +156,8 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   void shutdown();
   void run_admin_jobs();
   template <class R>
-  R on_gateway_thread(std::function<R()> fn, R timeout_value);
+  R on_gateway_thread(std::function<R()> fn, R timeout_value,
+                      Deadline deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5));
   void flush_outbox();
   void submit(std::size_t shard, const matcher::Command& c) { outbox.push_back(Pending{shard, c}); }
 
@@ -160,7 +179,7 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   void onCreate(const FIX::SessionID&) override {}
   void onLogon(const FIX::SessionID& id) override;
   void onLogout(const FIX::SessionID& id) override;
-  void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
+  void toAdmin(FIX::Message&, const FIX::SessionID& id) override;
   void toApp(FIX::Message&, const FIX::SessionID&) QF_THROW(FIX::DoNotSend) override {}
   void fromAdmin(const FIX::Message& msg, const FIX::SessionID& id)
       QF_THROW(FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override;
@@ -215,13 +234,18 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   void quantities(FIX::Message& er, const Order& o, const matcher::OrderView& v);
   FIX::Message report_of(const Order& o, char exec_type, char status, const std::string& exec_id, std::int64_t now_ns);
   void set_open(Order& o, const matcher::OrderView& v);
+  // What operations' views show of an order, as the engine last reported it.
+  static void track(Order& o, const matcher::OrderView& v) {
+    o.leaves = v.leaves_qty.count();
+    o.cum = v.cum_qty.count();
+    o.triggered = v.triggered;
+  }
   void release(Order& o);
   void finish(Order& o, char status = 0);
   void engine_unavailable(std::size_t shard, const matcher::Command& c);
   void refuse_waiting_requests(Order& o);
 
   // admin_actions.cpp: operations
-  std::vector<SessionStatus> sessions_status();
   // The kill switch (blocks.h): decided and saved here; a block's cancels are awaited through KillWait.
   struct KillWait {
     std::size_t pending = 0;  // shards still to report their cancels
@@ -235,31 +259,41 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   std::shared_ptr<KillWait> cancel_in_scope(FirmId firm, AccountId account, const std::string& reason);
   void restore_blocks();
   AdminResult trading_status(const std::string& symbol, const std::string& status);
+
+  // admin_sessions.cpp: sessions at runtime
+  Session* find_session(const std::string& name);  // id or SenderCompID
+  nlohmann::json session_json(const Session& s);
+  nlohmann::json session_config_json(const SessionConfig& c);
+  AdminResult session_action(const std::string& name, const SessionActionArgs& args);
+  AdminResult put_session(const SessionConfig& c, bool create);
+  AdminResult remove_session(const std::string& name);
+  void open_session(const SessionConfig& sc);  // FIX session, logon rules, counters, indexes
+  void sample_rates();                         // once a second (publish_metrics)
+  void note_in(Session& s) {
+    ++s.msgs_in;
+    s.last_in_ns = wall_ns();
+  }
+  void note_out(Session& s) {
+    ++s.msgs_out;
+    s.last_out_ns = wall_ns();
+  }
+  // Persists `next` (sessions.toml) and makes it the current state; false (with the reason) if the file
+  // could not be written: then nothing changes.
+  bool persist_changes(SessionChanges next, AdminResult& refusal);
+
+  // admin_views.cpp: what operations look at
+  AdminResult kill_switches_view();
+  AdminResult instruments_view();
+  AdminResult book_view(const std::string& symbol, std::size_t depth);
+  AdminResult order_view(const OrderQuery& q);
+  AdminResult health_view();
 };
 
-// Runs `fn` on the gateway thread and waits for its result. A job the caller stopped waiting for (after
-// 5 s) never runs later: it is abandoned before it starts, or, if it had already started, waited for
-// (jobs are short), so the answer always says what happened.
+// Runs `fn` on the gateway thread and waits for it until `deadline`; a job whose caller stopped waiting is
+// never run later (admin_queue.h).
 template <class R>
-R Gateway::Impl::on_gateway_thread(std::function<R()> fn, R timeout_value) {
-  enum : int { kQueued, kRunning, kAbandoned };
-  auto state = std::make_shared<std::atomic<int>>(kQueued);
-  auto task = std::make_shared<std::packaged_task<R()>>(std::move(fn));
-  auto fut = task->get_future();
-  {
-    std::lock_guard lock(admin_mutex);
-    admin_jobs.emplace_back([task, state] {
-      int expected = kQueued;
-      if (state->compare_exchange_strong(expected, kRunning)) (*task)();
-    });
-  }
-  if (acceptor) acceptor->wake();
-  if (fut.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-    int expected = kQueued;
-    if (state->compare_exchange_strong(expected, kAbandoned)) return timeout_value;
-    fut.wait();  // it started meanwhile: its answer is the truth
-  }
-  return fut.get();
+R Gateway::Impl::on_gateway_thread(std::function<R()> fn, R timeout_value, Deadline deadline) {
+  return admin.call<R>(std::move(fn), std::move(timeout_value), deadline);
 }
 
 }  // namespace venue::fix_gateway

@@ -40,6 +40,11 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& reg) : registry_(reg) {
   live_orders = &prometheus::BuildGauge().Name("venue_live_orders").Help("Live orders").Register(reg).Add({});
   logged_on =
       &prometheus::BuildGauge().Name("venue_sessions_logged_on").Help("FIX sessions logged on").Register(reg).Add({});
+  admin_jobs_expired = &prometheus::BuildCounter()
+                            .Name("venue_admin_jobs_expired_total")
+                            .Help("Operator requests dropped unrun because their caller's deadline passed first")
+                            .Register(reg)
+                            .Add({});
   msgs_in_ = &prometheus::BuildCounter()
                   .Name("venue_fix_messages_in_total")
                   .Help("Application messages received")

@@ -50,6 +50,7 @@ class GatewayMetrics {
   prometheus::Counter* avg_px_failures = nullptr;
   prometheus::Gauge* live_orders = nullptr;
   prometheus::Gauge* logged_on = nullptr;
+  prometheus::Counter* admin_jobs_expired = nullptr;  // operator requests whose caller gave up before they ran
 
  private:
   prometheus::Registry& registry_;

@@ -16,6 +16,7 @@ using fix_session::get_field;
 void Gateway::Impl::send(Session& s, FIX::Message& msg) {
   if (s.fix == nullptr) return;
   if (replaying_) msg.getHeader().setField(FIX::FIELD::PossResend, "Y");
+  note_out(s);
   // Fields beyond standard FIX 4.4 reach only sessions that asked for them; the report log (and so Kafka,
   // the drop copy and the consumers) keeps them either way.
   std::vector<FIX::FieldBase> extended;
@@ -51,6 +52,7 @@ void Gateway::Impl::send(Session& s, FIX::Message& msg) {
 
 void Gateway::Impl::count_reject(Session& s, RejectCode code) {
   s.counters.rejects->Increment();
+  ++s.rejects[static_cast<int>(code)];
   metrics.reject(code).Increment();
 }
 

@@ -26,6 +26,12 @@ std::uint64_t Gateway::Impl::reports_for(std::uint16_t shard_id) {
 }
 
 void Gateway::Impl::start() {
+  // Sessions operators added, changed or removed at runtime (<state_dir>/sessions.toml) count from the start.
+  session_changes = read_session_changes(cfg);
+  std::vector<std::string> notes;
+  apply_session_changes(cfg, session_changes, &notes);
+  for (const auto& n : notes) VENUE_LOG_KV(warning, "configuration: session changed at runtime", {{"note", n}});
+  start_cfg = cfg;
   place_instruments_and_recover_shards();
   check_owners_configured();
   build_fix();
@@ -201,20 +207,7 @@ void Gateway::Impl::build_fix() {
                                                     .store_dir = cfg.store_dir,
                                                     .validate_field_order = true}));
   for (const auto& sc : cfg.sessions) {
-    const FIX::SessionID id =
-        fix_session::add_session(*fix_settings, cfg.comp_id, sc.sender_comp_id, {.reset_on_logon = sc.reset_on_logon});
-    Session& s = sessions[sc.id.value()];
-    s.cfg = sc;
-    s.id = id;
-    s.throttle = SessionThrottle(sc.throttle.orders_per_second, sc.throttle.burst, sc.throttle.cancels_per_second,
-                                 sc.throttle.logout_after_seconds);
-    fix_session::LogonRules rules{sc.username, sc.password_hash, {}, sc.transport == Transport::kTls};
-    for (const auto& c : sc.allow_from) {
-      if (auto cidr = fix_session::parse_cidr(c)) rules.allow.push_back(*cidr);
-    }
-    logon.set(id, std::move(rules));
-    s.counters = metrics.session(sc.sender_comp_id);
-    session_index[id] = sc.id.value();
+    fix_session::add_session(*fix_settings, cfg.comp_id, sc.sender_comp_id, {.reset_on_logon = sc.reset_on_logon});
   }
   store_factory = std::make_unique<fix_session::VenueStoreFactory>(cfg.store_dir.string());
   store_factory->set_durable(power_safe());
@@ -231,7 +224,7 @@ void Gateway::Impl::build_fix() {
   acceptor =
       std::make_unique<fix_session::VenueAcceptor>(*this, *store_factory, *fix_settings, *log_factory, as, logon);
   acceptor_metrics = std::make_unique<fix_session::AcceptorMetrics>(*registry, "venue");
-  for (auto& [sid, s] : sessions) s.fix = acceptor->getSession(s.id);
+  for (const auto& sc : cfg.sessions) open_session(sc);  // admin_sessions.cpp: also for sessions added later
 }
 
 // After a restart: every live order in the engines gets its FIX identity back from the log.
@@ -284,6 +277,7 @@ Order* Gateway::Impl::adopt(const m::OrderView& v) {
   o.stop = v.stop_price.count();
   o.qty = v.qty.count();
   o.display = v.display_qty.count();
+  track(o, v);
   o.open_units =
       PreTradeRisk::notional_units(instruments[o.instrument], v.leaves_qty.count(), o.price != 0 ? o.price : o.stop);
   risk.add_open(o.account, o.open_units);

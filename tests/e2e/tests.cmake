@@ -27,16 +27,26 @@ else()
   set(VENUE_STOCK_FIX44 "$ENV{HOME}/.cache/venue/fix/quickfixj-2.3.1-FIX44.xml")
 endif()
 
-set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart crash interop)
+set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart crash interop operator_api venuectl)
 add_custom_target(e2e_tests)
 foreach(suite IN LISTS VENUE_E2E_SUITES)
   venue_test(NAME e2e_${suite}_test LABELS e2e SOURCES e2e/${suite}_test.cpp
              DEPS venue_e2e_support venue::quickfix venue::common
              ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_STOCK_FIX44=${VENUE_STOCK_FIX44}" TIMEOUT 600)
   # The tests start the venue binary and make password hashes with venue-passwd.
-  add_dependencies(e2e_${suite}_test venue venue-passwd)
+  add_dependencies(e2e_${suite}_test venue venue-passwd venuectl)
   add_dependencies(e2e_tests e2e_${suite}_test)
 endforeach()
+
+# The console in headless Chromium (Debian's chromium, Playwright from tests/browser/, installed by
+# ci/setup). Screenshots in build/console-screenshots/.
+venue_test(NAME e2e_console_test LABELS e2e SOURCES e2e/console_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_BROWSER_DIR=${PROJECT_SOURCE_DIR}/tests/browser;SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/console-screenshots"
+           TIMEOUT 600)
+add_dependencies(e2e_console_test venue venue-passwd)
+add_dependencies(e2e_tests e2e_console_test)
+file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/console-screenshots)
 
 # Drop copy end to end: the venue, the real Kafka broker and the dropcopy process (label integration:
 # it needs deploy/local/with-services --kafka).

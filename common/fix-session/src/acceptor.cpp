@@ -14,7 +14,10 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <set>
 #include <unordered_map>
+
+#include <quickfix/SessionFactory.h>
 
 #include "venue/common/log.h"
 #include "venue/fix_session/auth.h"
@@ -145,6 +148,10 @@ struct VenueAcceptor::Impl {
   std::vector<Connection*> closing;
   std::unique_ptr<PasswordChecker> checker;
   std::chrono::steady_clock::time_point next_timer{};
+  // Sessions added at runtime (created and destroyed by `factory`) and configured ones removed.
+  std::unique_ptr<FIX::SessionFactory> factory;
+  std::map<FIX::SessionID, FIX::Session*> added;
+  std::set<FIX::SessionID> removed;
 
   // epoll tags: listeners and the eventfd are told apart from connections by these addresses.
   static inline int kPlainTag = 0;
@@ -377,7 +384,7 @@ struct VenueAcceptor::Impl {
       return;
     }
     const FIX::SessionID id{std::string(*begin), std::string(*target), std::string(*sender)};
-    FIX::Session* s = self->has(id) ? self->getSession(id) : nullptr;
+    FIX::Session* s = self->find_session(id);
     if (s == nullptr) {
       // Unknown CompIDs: answered with a Logout from the CompID they asked for.
       refuse_with_logout(c, *begin, *target, *sender, 1, "unknown SenderCompID/TargetCompID");
@@ -403,24 +410,23 @@ struct VenueAcceptor::Impl {
   }
 
   void password_checked(Connection& c, bool ok) {
-    FIX::Session* s = self->getSession(c.session_id);
-    if (!ok || s == nullptr || !c.refusal_after_check.empty()) {
-      if (s != nullptr) {
-        refuse(c, c.session_id, *s,
-               c.refusal_after_check.empty() ? "authentication failed: wrong Username(553) or Password(554)"
-                                             : c.refusal_after_check);
-      }
+    FIX::Session* s = self->find_session(c.session_id);
+    if (s == nullptr) {  // removed while its password was checked
+      refuse_and_close(c, nullptr, "unknown SenderCompID/TargetCompID");
+      return;
+    }
+    if (!ok || !c.refusal_after_check.empty()) {
+      refuse(c, c.session_id, *s,
+             c.refusal_after_check.empty() ? "authentication failed: wrong Username(553) or Password(554)"
+                                           : c.refusal_after_check);
       return;
     }
     if (FIX::Session::isSessionRegistered(c.session_id)) {
       refuse(c, c.session_id, *s, "session already connected from another connection");
       return;
     }
-    c.session = self->getSession(c.logon, c);
-    if (c.session == nullptr) {
-      refuse(c, c.session_id, *s, "session not available");
-      return;
-    }
+    c.session = s;
+    s->setResponder(&c);
     FIX::Session::registerSession(c.session_id);
     c.registered = true;
     c.state = Connection::State::kActive;
@@ -600,6 +606,7 @@ VenueAcceptor::VenueAcceptor(FIX::Application& app, FIX::MessageStoreFactory& st
   if (impl_->epoll_fd < 0 || impl_->wake_fd < 0) throw FIX::RuntimeError("epoll/eventfd: " + errno_text());
   impl_->add(impl_->wake_fd, &Impl::kWakeTag, EPOLLIN);
   impl_->checker = std::make_unique<PasswordChecker>([this] { wake(); });
+  impl_->factory = std::make_unique<FIX::SessionFactory>(app, stores, &logs);
 }
 
 VenueAcceptor::~VenueAcceptor() {
@@ -607,6 +614,8 @@ VenueAcceptor::~VenueAcceptor() {
   for (auto& [id, c] : impl_->connections) impl_->drop(*c);
   impl_->connections.clear();
   impl_->checker.reset();
+  for (auto& [id, s] : impl_->added) impl_->factory->destroy(s);
+  impl_->added.clear();
   for (int fd : {impl_->plain_fd, impl_->tls_fd, impl_->wake_fd, impl_->epoll_fd}) {
     if (fd >= 0) ::close(fd);
   }
@@ -695,8 +704,8 @@ bool VenueAcceptor::onPoll(double timeout) {
         m.close_later(*c);
       }
     }
-    for (const auto& id : getSessions()) {
-      if (FIX::Session* s = getSession(id)) {
+    for (const auto& id : session_ids()) {
+      if (FIX::Session* s = find_session(id)) {
         try {
           s->next();
         } catch (const std::exception& e) {
@@ -740,6 +749,51 @@ std::string VenueAcceptor::peer_address(const FIX::SessionID& id) const {
     if (c->fd >= 0 && c->state == Connection::State::kActive && c->session_id == id) return c->peer;
   }
   return {};
+}
+
+FIX::Session* VenueAcceptor::find_session(const FIX::SessionID& id) const {
+  if (auto it = impl_->added.find(id); it != impl_->added.end()) return it->second;
+  if (impl_->removed.contains(id)) return nullptr;
+  return getSession(id);
+}
+
+std::vector<FIX::SessionID> VenueAcceptor::session_ids() const {
+  std::vector<FIX::SessionID> out;
+  for (const auto& id : getSessions()) {
+    if (!impl_->removed.contains(id)) out.push_back(id);
+  }
+  for (const auto& [id, s] : impl_->added) out.push_back(id);
+  return out;
+}
+
+FIX::Session* VenueAcceptor::add_session(const FIX::SessionID& id, const FIX::Dictionary& settings) {
+  if (find_session(id) != nullptr) throw FIX::ConfigError("session " + id.toString() + " exists");
+  if (impl_->removed.erase(id) > 0) {
+    // A configured session comes back as itself: QuickFIX keeps one Session per id in a global registry,
+    // so a second one for the same id must never exist.
+    VENUE_LOG_KV(info, "session added back", {{"session", id.toString()}});
+    return getSession(id);
+  }
+  FIX::Session* s = impl_->factory->create(id, settings);
+  impl_->added.emplace(id, s);
+  VENUE_LOG_KV(info, "session added", {{"session", id.toString()}});
+  return s;
+}
+
+bool VenueAcceptor::remove_session(const FIX::SessionID& id) {
+  FIX::Session* s = find_session(id);
+  if (s == nullptr) return false;
+  for (auto& [number, c] : impl_->connections) {
+    if (c->fd >= 0 && c->session_id == id && c->state != Connection::State::kAwaitLogon) impl_->drop(*c);
+  }
+  if (auto it = impl_->added.find(id); it != impl_->added.end()) {
+    impl_->factory->destroy(it->second);
+    impl_->added.erase(it);
+  } else {
+    impl_->removed.insert(id);
+  }
+  VENUE_LOG_KV(info, "session removed", {{"session", id.toString()}});
+  return true;
 }
 
 AcceptorMetrics::AcceptorMetrics(prometheus::Registry& registry, const std::string& prefix) {

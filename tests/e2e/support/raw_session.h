@@ -18,7 +18,7 @@
 
 namespace venue::e2e {
 
-// Waits (up to `timeout`) until /admin/sessions says the session is not logged on.
+// Waits (up to `timeout`) until the operator API's session grid says the session is not logged on.
 bool wait_session_logged_out(const TestVenue& venue, const std::string& comp_id,
                              std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

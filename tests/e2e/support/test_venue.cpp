@@ -101,6 +101,7 @@ TestVenue::TestVenue(const std::string& name, std::string extra_toml)
   fix_port_ = free_port();
   tls_port_ = free_port();
   metrics_port_ = free_port();
+  operator_port_ = free_port();
   write_files();
   process_ = std::make_unique<VenueProcess>(dir() / "venue.toml", dir() / "venue.log", metrics_port_);
   process_->start();
@@ -121,6 +122,11 @@ void TestVenue::write_files() {
   while (!password_hash_.empty() && (password_hash_.back() == '\n' || password_hash_.back() == '\r')) {
     password_hash_.pop_back();
   }
+  operator_hash_ = run_command("echo '" + std::string(kOperatorPassword) + "' | '" +
+                               (bin_dir() / "venue-passwd").string() + "' --iterations 1000");
+  while (!operator_hash_.empty() && (operator_hash_.back() == '\n' || operator_hash_.back() == '\r')) {
+    operator_hash_.pop_back();
+  }
   write_file(dir() / "instruments.toml", instruments_toml());
   write_config(Layout{});
 }
@@ -136,6 +142,11 @@ void TestVenue::write_config(const Layout& layout) {
   t += "data_dictionary = \"" + (source_dir() / "spec" / "fix" / "VENUE-FIX44.xml").string() + "\"\n";
   t += "metrics_bind = \"127.0.0.1\"\nmetrics_port = " + std::to_string(metrics_port_) + "\n";
   t += "log_level = \"info\"\n";
+  t += "\n[operator_api]\nport = " + std::to_string(operator_port_) + "\n";
+  for (const auto& [user, role] : {std::pair{"ops", "operator"}, {"view", "viewer"}}) {
+    t += "\n[[operator_api.user]]\nname = \"" + std::string(user) + "\"\nrole = \"" + role + "\"\npassword_hash = \"" +
+         operator_hash_ + "\"\n";
+  }
   t += "\n[risk]\nprice_collar_bps = 2000\n";
   t += "\n[engine]\ninstruments = \"instruments.toml\"\njournal_dir = \"state/journal\"\nsync = \"write\"\n"
        "idle = \"backoff\"\nstp_scope = \"account\"\npost_only = \"reject\"\n";
@@ -218,27 +229,49 @@ std::string TestVenue::symbol() {
 
 std::string TestVenue::id(const std::string& hint) { return hint + "-" + std::to_string(next_id_++); }
 
+std::string TestVenue::login(const std::string& user, const std::string& password, int ttl_seconds) const {
+  nlohmann::json body{{"user", user}, {"password", password}};
+  if (ttl_seconds > 0) body["ttl_seconds"] = ttl_seconds;
+  const auto r = http_request(operator_port_, "POST", "/api/v1/login", body.dump());
+  if (r.status != 200) return "";
+  return nlohmann::json::parse(r.body).value("token", "");
+}
+
+HttpResponse TestVenue::api(const std::string& method, const std::string& target, const std::string& body,
+                            const std::string& user) const {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string& token = tokens_[user];
+    if (token.empty()) token = login(user, kOperatorPassword);
+    std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer " + token}};
+    if (method != "GET") headers.emplace_back("Content-Type", "application/json");
+    auto r = http_request(operator_port_, method, target, body, headers);
+    if (r.status != 401) return r;
+    token.clear();  // the venue restarted (tokens live in its memory): log in again
+  }
+  throw std::runtime_error(method + " " + target + ": the operator API refused the login of " + user);
+}
+
 nlohmann::json TestVenue::sessions() const {
-  const auto r = process_->http("GET", "/admin/sessions");
-  if (r.status != 200) throw std::runtime_error("GET /admin/sessions: HTTP " + std::to_string(r.status));
-  return nlohmann::json::parse(r.body);
+  const auto r = api("GET", "/api/v1/sessions");
+  if (r.status != 200) throw std::runtime_error("GET /api/v1/sessions: HTTP " + std::to_string(r.status));
+  return nlohmann::json::parse(r.body)["sessions"];
 }
 
 nlohmann::json TestVenue::session(const std::string& comp_id) const {
   for (const auto& s : sessions()) {
     if (s.value("sender_comp_id", "") == comp_id) return s;
   }
-  throw std::runtime_error("no session " + comp_id + " in /admin/sessions");
+  throw std::runtime_error("no session " + comp_id + " in /api/v1/sessions");
 }
 
 HttpResponse TestVenue::kill_switch(const std::string& key, const std::string& value, bool release) const {
-  nlohmann::json body{{key, value}};
-  if (release) body["release"] = true;
-  return process_->http("POST", "/admin/kill-switch", body.dump());
+  return api("POST", release ? "/api/v1/kill-switch/release" : "/api/v1/kill-switch",
+             nlohmann::json{{key, value}}.dump());
 }
 
 HttpResponse TestVenue::trading_status(const std::string& symbol, const std::string& status) const {
-  return process_->http("POST", "/admin/trading-status", nlohmann::json{{"symbol", symbol}, {"status", status}}.dump());
+  const std::string verb = status == "halted" ? "halt" : status == "closed" ? "close" : "resume";
+  return api("POST", "/api/v1/instruments/" + symbol + "/" + verb, "{}");
 }
 
 int TestVenue::stop() {

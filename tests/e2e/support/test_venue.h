@@ -23,6 +23,8 @@
 //   BACK  firm ALPHA  (a QuickFIX broker logging on again after a refused logon)
 //   STD   firm BETA,  accounts BETA-1 BETA-2 (standard FIX 4.4 fields only: the interoperability test)
 //   RST   firm ALPHA, account ALPHA-1, reset_on_logon
+// Operator API (spec/operator-api.md) on its own port: users "ops" (operator) and "view" (viewer), both
+// with password kOperatorPassword; api() logs in as the user asked for and sends the request.
 // Accounts: RISK-1 has max_order_qty 100, max_order_notional 5000, credit_limit 12000; [risk]
 // price_collar_bps is 2000 (20 %).
 // Instruments: S001..S150 (tick 0.01, lot 1, reference 100.00, band +/-10 % static, qty 1..100000);
@@ -44,6 +46,7 @@
 namespace venue::e2e {
 
 inline constexpr const char* kPassword = "e2e-secret";
+inline constexpr const char* kOperatorPassword = "ops-e2e-secret";
 
 class TestVenue {
  public:
@@ -56,6 +59,7 @@ class TestVenue {
   std::uint16_t fix_port() const { return fix_port_; }
   std::uint16_t tls_port() const { return tls_port_; }
   std::uint16_t metrics_port() const { return metrics_port_; }
+  std::uint16_t operator_port() const { return operator_port_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   VenueProcess& process() { return *process_; }
 
@@ -70,10 +74,15 @@ class TestVenue {
   // A ClOrdID unique in this program run.
   std::string id(const std::string& hint = "o");
 
-  // Admin API.
+  // Operator API, as `user` (logged in once; again after a restart). `body` is JSON.
+  HttpResponse api(const std::string& method, const std::string& target, const std::string& body = "",
+                   const std::string& user = "ops") const;
+  // A fresh login's token (POST /api/v1/login), "" when refused.
+  std::string login(const std::string& user, const std::string& password, int ttl_seconds = 0) const;
   nlohmann::json sessions() const;
   nlohmann::json session(const std::string& comp_id) const;
   HttpResponse kill_switch(const std::string& key, const std::string& value, bool release = false) const;
+  // status "halted", "open" or "closed".
   HttpResponse trading_status(const std::string& symbol, const std::string& status) const;
 
   // Logs every client out, stops the venue with SIGTERM and returns its exit code (printing the log tail
@@ -104,6 +113,9 @@ class TestVenue {
   std::uint16_t fix_port_ = 0;
   std::uint16_t tls_port_ = 0;
   std::uint16_t metrics_port_ = 0;
+  std::uint16_t operator_port_ = 0;
+  std::string operator_hash_;
+  mutable std::map<std::string, std::string> tokens_;  // by user
   std::unique_ptr<VenueProcess> process_;
   std::map<std::string, std::unique_ptr<FixClient>> clients_;
   int next_symbol_ = 1;

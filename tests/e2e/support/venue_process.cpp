@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -84,6 +85,14 @@ std::string run_command(const std::string& command) {
 
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body, std::chrono::milliseconds timeout) {
+  std::vector<std::pair<std::string, std::string>> headers{{"Host", "127.0.0.1"}};
+  if (!body.empty() || method == "POST") headers.emplace_back("Content-Type", "application/json");
+  return http_request(port, method, target, body, headers, timeout);
+}
+
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                          const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers,
+                          std::chrono::milliseconds timeout) {
   HttpResponse r;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return r;
@@ -100,9 +109,15 @@ HttpResponse http_request(std::uint16_t port, const std::string& method, const s
     ::close(fd);
     return r;
   }
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!body.empty() || method == "POST") {
-    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  std::string req = method + " " + target + " HTTP/1.1\r\nConnection: close\r\n";
+  bool has_host = false;
+  for (const auto& [name, value] : headers) {
+    has_host = has_host || strcasecmp(name.c_str(), "Host") == 0;
+    req += name + ": " + value + "\r\n";
+  }
+  if (!has_host) req += "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PATCH" || method == "DELETE" || method == "PUT") {
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   req += "\r\n" + body;
   std::size_t sent = 0;
@@ -129,6 +144,19 @@ HttpResponse http_request(std::uint16_t port, const std::string& method, const s
   r.status = std::atoi(in.c_str() + sp + 1);
   const auto head_end = in.find("\r\n\r\n");
   if (head_end != std::string::npos) r.body = in.substr(head_end + 4);
+  std::size_t line = in.find("\r\n");
+  while (line != std::string::npos && line < head_end) {
+    const auto next = in.find("\r\n", line + 2);
+    const std::string header = in.substr(line + 2, next - line - 2);
+    if (const auto colon = header.find(':'); colon != std::string::npos) {
+      std::string name = header.substr(0, colon);
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string value = header.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      r.headers[name] = value;
+    }
+    line = next;
+  }
   return r;
 }
 

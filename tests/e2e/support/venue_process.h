@@ -2,12 +2,12 @@
 // The real venue process (build/bin/venue) for the end-to-end tests: started as a child with its
 // output in a log file, ready when GET /readyz answers 200, stopped with SIGTERM (a clean shutdown exits
 // 0). It can be started again on the same files (the restart test). Plus the bits around it: a temporary
-// folder, free loopback ports, a tiny HTTP client for the admin API, the binaries' paths.
+// folder, free loopback ports, a tiny HTTP client (metrics, health, the operator API), the binaries' paths.
 //
 //   TempDir dir("venue-e2e");
 //   VenueProcess venue(dir.path() / "venue.toml", dir.path() / "venue.log", metrics_port);
 //   venue.start();                          // throws (with the log's tail) if it does not get ready
-//   auto r = venue.http("POST", "/admin/kill-switch", R"({"account":"X"})");
+//   auto r = venue.http("GET", "/readyz", "");
 //   int code = venue.stop();                // SIGTERM, waits up to 10 s; -1 if it had to be killed
 //
 // Thread rules: one thread (the test's).
@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace venue::e2e {
 
@@ -50,10 +52,16 @@ std::string run_command(const std::string& command);
 struct HttpResponse {
   int status = 0;  // 0: no answer (connection refused, timeout)
   std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
 };
-// One HTTP/1.1 request to 127.0.0.1:port (Connection: close).
+// One HTTP/1.1 request to 127.0.0.1:port (Connection: close). A POST, or any request with a body, says
+// Content-Type: application/json.
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body = "", std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// The same with the headers given exactly (Host and Content-Length are added unless given; nothing else).
+HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                          const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 class VenueProcess {
  public:

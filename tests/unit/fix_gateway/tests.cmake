@@ -13,3 +13,5 @@ venue_test(NAME fix_gateway_pre_trade_risk_test LABELS unit SOURCES unit/fix_gat
 venue_test(NAME fix_gateway_inbound_test LABELS unit SOURCES unit/fix_gateway/inbound_test.cpp DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_report_builder_test LABELS unit SOURCES unit/fix_gateway/report_builder_test.cpp
            DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_admin_queue_test LABELS unit SOURCES unit/fix_gateway/admin_queue_test.cpp
+           DEPS venue::fix_gateway)

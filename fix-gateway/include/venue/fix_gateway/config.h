@@ -70,6 +70,7 @@ struct SessionConfig {
   StpMode default_stp = StpMode::kNone;
   ThrottleConfig throttle;
   std::int64_t heartbeat_seconds_max = 120;
+  bool enabled = true;  // false: every Logon refused until an operator enables the session
   // Fields beyond standard FIX 4.4 on ExecutionReports (TrdMatchID(880), the venue's tag 8000): off by
   // default, so a broker's engine with a stock FIX 4.4 dictionary accepts every report (RoE 3.3).
   bool extended_fields = false;
@@ -119,6 +120,28 @@ struct ListenerConfig {
   std::filesystem::path tls_private_key;
 };
 
+enum class OperatorRole : std::uint8_t { kViewer, kOperator };
+
+struct OperatorUser {
+  std::string name;
+  OperatorRole role = OperatorRole::kViewer;
+  std::string password_hash;  // fix_session/auth.h's format (build/bin/venue-passwd makes one)
+};
+
+// The operator API and console (spec/operator-api.md): a port of its own, never the metrics port.
+struct OperatorApiConfig {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 0;                 // 0: no operator API
+  std::filesystem::path tls_certificate;  // both set: HTTPS only
+  std::filesystem::path tls_private_key;
+  std::int64_t token_ttl_seconds = 8 * 3600;  // a login's token expires this long after it was issued
+  std::int64_t request_timeout_ms = 3000;     // how long a request waits for the gateway thread
+  std::filesystem::path audit_log;            // empty: <state_dir>/operator-audit.jsonl
+  std::vector<std::string> allowed_origins;   // Origins besides the API's own (a proxy in front of it)
+  std::vector<std::string> allowed_hosts;     // Host header values besides the bind address and localhost
+  std::vector<OperatorUser> users;
+};
+
 struct GatewayConfig {
   std::string comp_id = "VENUE";  // our SenderCompID
   ListenerConfig listen;
@@ -126,6 +149,7 @@ struct GatewayConfig {
   std::filesystem::path state_dir;   // order identity log
   std::filesystem::path report_dir;  // report log and Kafka publish cursor
   std::optional<KafkaConfig> kafka;  // absent: reports are logged, not published
+  OperatorApiConfig operator_api;
   std::filesystem::path data_dictionary;
   std::string session_start_time = "00:00:00";  // UTC; sequence numbers reset when a new session day starts
   std::string session_end_time = "00:00:00";
@@ -146,11 +170,38 @@ struct GatewayConfig {
   const AccountConfig* account(AccountId id) const;
   const FirmConfig* firm(FirmId id) const;
   const SessionConfig* session_by_comp_id(std::string_view sender_comp_id) const;
+  const FirmConfig* firm(std::string_view name) const;
+  // Where the sessions operators added, changed or removed at runtime are kept (session_changes below).
+  std::filesystem::path session_changes_file() const { return state_dir / "sessions.toml"; }
 };
 
 void read_config(config::Table& root, GatewayConfig& out, const std::filesystem::path& base_dir);
 GatewayConfig load_config(const std::filesystem::path& file);
 GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir);
 std::string config_reference();
+
+// One [[session]] table, checked against the configuration's firms, accounts and listeners (the same
+// reader serves the configuration file, the runtime changes file and the operator API). It does not
+// check that the id and SenderCompID are unique: the caller knows the other sessions.
+void read_session(config::Table& t, const GatewayConfig& c, SessionConfig& out);
+// The same session as a [[session]] table that read_session() reads back equal.
+std::string session_toml(const SessionConfig& s, const GatewayConfig& c);
+
+// Sessions changed at runtime through the operator API, kept in <state_dir>/sessions.toml so that a
+// restart keeps them: complete [[session]] tables (added, or replacing the configuration file's entry
+// with the same id) and [[removed_session]] ids. At start they are applied over the file's sessions.
+struct SessionChanges {
+  std::vector<SessionConfig> sessions;
+  std::vector<SessionId> removed;
+};
+// Reads the changes file (none: no changes). Throws config::ConfigError.
+SessionChanges read_session_changes(const GatewayConfig& c);
+// Applies `changes` to c.sessions; what it replaced, added or removed is described in `notes`. Throws
+// config::ConfigError when a change contradicts the file (an id used by two different SenderCompIDs, a
+// SenderCompID used twice).
+void apply_session_changes(GatewayConfig& c, const SessionChanges& changes, std::vector<std::string>* notes = nullptr);
+// Writes the changes file atomically (a temporary file, fsync, rename, fsync of the folder). Throws
+// std::runtime_error.
+void write_session_changes(const GatewayConfig& c, const SessionChanges& changes);
 
 }  // namespace venue::fix_gateway

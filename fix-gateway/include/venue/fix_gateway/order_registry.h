@@ -43,6 +43,10 @@ struct Order {
   std::int64_t qty = 0;  // lots
   std::int64_t display = 0;
   std::int64_t min_qty = 0;
+  // As the engine last reported it (for operations' book and order views).
+  std::int64_t leaves = 0;
+  std::int64_t cum = 0;
+  bool triggered = true;                              // false: a stop order waiting off the book
   __int128 open_units = 0;                            // this order's part of its account's open notional
   std::vector<std::function<void(Order&)>> deferred;  // requests waiting for the engine's ack
 };

@@ -21,6 +21,12 @@
 // Use: construct, then poll(timeout) from one thread (the gateway thread), send through QuickFIX
 // sessions as usual, flush() after sending, stop(true) at the end.
 //
+// Sessions at runtime: QuickFIX's Acceptor knows only the sessions of the settings it was built with.
+// add_session() creates a further session (its own QuickFIX Session and message store) while the
+// acceptor runs, remove_session() closes a session's connection and forgets it (configured or added);
+// find_session() sees both kinds. Logons, timers and lookups use find_session(), never the base class's
+// getSession(), which knows only the configured ones.
+//
 // Thread rules: everything on the thread that calls poll(); wake() from any thread.
 
 #include <chrono>
@@ -120,6 +126,19 @@ class VenueAcceptor final : public FIX::Acceptor {
   std::uint16_t tls_port() const;
   // The peer address of a session's live connection, "" when none.
   std::string peer_address(const FIX::SessionID& id) const;
+
+  // Adds a session while the acceptor runs. `settings` is the session's complete dictionary (e.g.
+  // FIX::SessionSettings::get(id) after add_session() of session_settings.h). A session removed earlier
+  // comes back (a configured one as the same QuickFIX Session, with its store). Throws FIX::ConfigError
+  // when the session exists or QuickFIX refuses the settings.
+  FIX::Session* add_session(const FIX::SessionID& id, const FIX::Dictionary& settings);
+  // Closes the session's connection, if any (without a Logout: log it out first for one), and forgets
+  // the session: its Logons are refused as unknown CompIDs. False when there is no such session.
+  bool remove_session(const FIX::SessionID& id);
+  // A configured or added session that was not removed; null otherwise.
+  FIX::Session* find_session(const FIX::SessionID& id) const;
+  // Every session find_session() knows.
+  std::vector<FIX::SessionID> session_ids() const;
 
  private:
   struct Connection;

@@ -1,0 +1,636 @@
+// The operator API's server (server.h): the network thread reads requests and makes every check that
+// costs nothing (Host, Origin, Content-Type, JSON, token, role), then hands the request to a worker
+// thread (logins: PBKDF2; routes: the venue's handlers, which wait for the gateway thread), and writes
+// the answer when the worker is done.
+#include "venue/operator_api/server.h"
+
+#include <prometheus/counter.h>
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
+#include <thread>
+
+#include "venue/common/log.h"
+
+namespace venue::operator_api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+Reply ok(nlohmann::json body) { return Reply{200, std::move(body)}; }
+
+Reply error(int status, const std::string& code, const std::string& message) {
+  return Reply{status, nlohmann::json{{"error", code}, {"message", message}}};
+}
+
+namespace {
+
+constexpr std::size_t kBodyLimit = 64 * 1024;
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+
+// What goes back on the wire.
+struct Answer {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  bool html = false;
+  bool www_authenticate = false;
+};
+
+Answer json_answer(const Reply& r) {
+  Answer a;
+  a.status = r.status;
+  a.body = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  a.www_authenticate = r.status == 401;
+  return a;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i <= path.size()) {
+    const auto j = path.find('/', i);
+    const auto part = path.substr(i, j == std::string::npos ? std::string::npos : j - i);
+    if (!part.empty()) out.push_back(part);
+    if (j == std::string::npos) break;
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) != 0 &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2])) != 0) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_query(std::string_view q) {
+  std::map<std::string, std::string> out;
+  while (!q.empty()) {
+    const auto amp = q.find('&');
+    const auto pair = q.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (!pair.empty()) {
+      out[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Host is an IP literal (IPv4, [IPv6]) or localhost, with an optional port: an attacker's DNS name
+// rebound to this address never is.
+bool literal_or_localhost(const std::string& host) {
+  std::string h = lower(host);
+  if (!h.empty() && h[0] == '[') return h.find(']') != std::string::npos;  // [::1]:port
+  if (const auto colon = h.rfind(':'); colon != std::string::npos) h = h.substr(0, colon);
+  if (h == "localhost") return true;
+  boost::system::error_code ec;
+  asio::ip::make_address_v4(h, ec);
+  return !ec;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerSettings settings;
+  Authenticator auth;
+  AuditLog audit;
+  struct Route {
+    std::string method;
+    std::vector<std::string> parts;
+    bool action = false;
+    std::string name;
+    Handler handler;
+    std::vector<std::string> target_fields;
+  };
+  std::vector<Route> routes;
+  asio::io_context io{1};
+  std::optional<asio::ssl::context> ssl;
+  tcp::acceptor acceptor{io};
+  std::unique_ptr<asio::thread_pool> workers;
+  std::thread thread;
+  std::atomic<bool> running{false};
+  std::atomic<std::size_t> queued{0};
+  std::uint16_t port = 0;
+
+  prometheus::Family<prometheus::Counter>* requests_family;
+  prometheus::Family<prometheus::Counter>* actions_family;
+  prometheus::Counter* logins_ok;
+  prometheus::Counter* logins_refused;
+  std::mutex metrics_mutex;
+
+  Impl(ServerSettings s, prometheus::Registry& registry)
+      : settings(std::move(s)), auth(settings.users, settings.token_ttl), audit(settings.audit_log) {
+    requests_family = &prometheus::BuildCounter()
+                           .Name("venue_operator_api_requests_total")
+                           .Help("Operator API requests answered, by HTTP status")
+                           .Register(registry);
+    actions_family = &prometheus::BuildCounter()
+                          .Name("venue_operator_api_actions_total")
+                          .Help("Operator actions, by action and result (ok, refused, failed)")
+                          .Register(registry);
+    auto& logins = prometheus::BuildCounter()
+                       .Name("venue_operator_api_logins_total")
+                       .Help("Operator API logins, by result")
+                       .Register(registry);
+    logins_ok = &logins.Add({{"result", "ok"}});
+    logins_refused = &logins.Add({{"result", "refused"}});
+  }
+
+  void count_request(int status) {
+    std::lock_guard lock(metrics_mutex);
+    requests_family->Add({{"status", std::to_string(status)}}).Increment();
+  }
+  void count_action(const std::string& name, int status) {
+    std::lock_guard lock(metrics_mutex);
+    const char* result = status < 300 ? "ok" : status < 500 ? "refused" : "failed";
+    actions_family->Add({{"action", name}, {"result", result}}).Increment();
+  }
+
+  bool host_allowed(const std::string& host) const {
+    if (host.empty()) return false;
+    if (literal_or_localhost(host)) return true;
+    const std::string h = lower(host);
+    for (const auto& a : settings.allowed_hosts) {
+      const std::string allowed = lower(a);
+      if (h == allowed || (allowed.find(':') == std::string::npos && h.rfind(allowed + ":", 0) == 0)) return true;
+    }
+    return false;
+  }
+
+  bool origin_allowed(const std::string& origin, const std::string& host) const {
+    const std::string own = std::string(ssl ? "https://" : "http://") + lower(host);
+    if (lower(origin) == own) return true;
+    for (const auto& a : settings.allowed_origins) {
+      if (lower(origin) == lower(a)) return true;
+    }
+    return false;
+  }
+
+  const Route* match(const std::string& method, const std::vector<std::string>& parts,
+                     std::map<std::string, std::string>& params, bool& path_known) const {
+    path_known = false;
+    for (const auto& r : routes) {
+      if (r.parts.size() != parts.size()) continue;
+      std::map<std::string, std::string> p;
+      bool same = true;
+      for (std::size_t i = 0; i < parts.size() && same; ++i) {
+        const auto& want = r.parts[i];
+        if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+          p[want.substr(1, want.size() - 2)] = percent_decode(parts[i]);
+        } else {
+          same = want == parts[i];
+        }
+      }
+      if (!same) continue;
+      path_known = true;
+      if (r.method == method) {
+        params = std::move(p);
+        return &r;
+      }
+    }
+    return nullptr;
+  }
+
+  // Runs on a worker thread; `done` is called there with the answer.
+  template <class Done>
+  void run_async(Done done, std::function<Answer()> work) {
+    if (queued.fetch_add(1) >= settings.max_queued) {
+      queued.fetch_sub(1);
+      done(json_answer(error(503, "busy", "too many requests waiting: try again")));
+      return;
+    }
+    asio::post(*workers, [this, done = std::move(done), work = std::move(work)]() mutable {
+      queued.fetch_sub(1);
+      Answer a;
+      try {
+        a = work();
+      } catch (const std::exception& e) {
+        VENUE_LOG_KV(error, "operator API: a request failed", {{"error", e.what()}});
+        a = json_answer(error(500, "internal", e.what()));
+      }
+      done(std::move(a));
+    });
+  }
+
+  Answer login(const nlohmann::json& body, const std::string& remote) {
+    const auto user = body.value("user", "");
+    const auto password = body.value("password", "");
+    std::optional<std::chrono::seconds> ttl;
+    if (body.contains("ttl_seconds")) {
+      if (!body["ttl_seconds"].is_number_integer() || body["ttl_seconds"].get<std::int64_t>() < 1) {
+        return json_answer(error(400, "invalid", "ttl_seconds must be a positive integer"));
+      }
+      ttl = std::chrono::seconds(body["ttl_seconds"].get<std::int64_t>());
+    }
+    if (!body["user"].is_string() || !body["password"].is_string() || user.empty()) {
+      return json_answer(error(400, "invalid", "give \"user\" and \"password\" as strings"));
+    }
+    const auto result = auth.login(user, password, remote, std::chrono::system_clock::now(), ttl);
+    AuditEntry e;
+    e.user = user;
+    e.from = remote;
+    e.action = "login";
+    e.role = result.ok ? std::string(to_string(result.who.role)) : "";
+    std::uint64_t seq = 0;
+    try {
+      seq = audit.begin(std::move(e));
+    } catch (const std::exception& ex) {
+      VENUE_LOG_KV(error, "operator audit log: a login could not be recorded", {{"error", ex.what()}});
+      return json_answer(error(503, "audit_unavailable", "the audit log cannot be written: no login"));
+    }
+    if (!result.ok) {
+      logins_refused->Increment();
+      audit.finish(seq, 401, result.error, result.message);
+      VENUE_LOG_KV(warning, "operator login refused", {{"user", user}, {"from", remote}, {"reason", result.error}});
+      return json_answer(error(401, result.error, result.message));
+    }
+    logins_ok->Increment();
+    audit.finish(seq, 200, "", "logged in");
+    VENUE_LOG_KV(info, "operator logged in", {{"user", user}, {"from", remote}});
+    const auto expires =
+        std::chrono::duration_cast<std::chrono::seconds>(result.who.expires.time_since_epoch()).count();
+    return json_answer(ok({{"token", result.token},
+                           {"user", result.who.name},
+                           {"role", to_string(result.who.role)},
+                           {"expires_at", expires}}));
+  }
+
+  Answer run_route(const Route& route, Request req) {
+    if (!route.action) {
+      try {
+        return json_answer(route.handler(req));
+      } catch (const std::exception& e) {
+        return json_answer(error(500, "internal", e.what()));
+      }
+    }
+    AuditEntry e;
+    e.user = req.who.name;
+    e.role = std::string(to_string(req.who.role));
+    e.from = req.remote_address;
+    e.action = route.name;
+    for (const auto& [k, v] : req.params) e.target += (e.target.empty() ? "" : "/") + v;
+    for (const auto& f : route.target_fields) {
+      if (!e.target.empty()) break;
+      if (req.body.contains(f) && req.body[f].is_string()) e.target = req.body[f].get<std::string>();
+    }
+    e.request = req.body;
+    std::uint64_t seq = 0;
+    try {
+      seq = audit.begin(std::move(e));
+    } catch (const std::exception& ex) {
+      VENUE_LOG_KV(error, "operator audit log cannot be written: action refused",
+                   {{"action", route.name}, {"user", req.who.name}, {"error", ex.what()}});
+      count_action(route.name, 503);
+      return json_answer(error(503, "audit_unavailable", "the audit log cannot be written: nothing was done"));
+    }
+    Reply r;
+    try {
+      r = route.handler(req);
+    } catch (const std::exception& ex) {
+      r = error(500, "internal", ex.what());
+    }
+    audit.finish(seq, r.status, r.body.is_object() ? r.body.value("error", "") : "",
+                 r.body.is_object() ? r.body.value("message", "") : "");
+    count_action(route.name, r.status);
+    VENUE_LOG_KV(warning, "operator action",
+                 {{"action", route.name}, {"user", req.who.name}, {"from", req.remote_address}, {"status", r.status}});
+    if (r.body.is_object()) r.body["audit_seq"] = seq;
+    return json_answer(r);
+  }
+
+  // Everything the network thread decides; the rest is queued to a worker. `done` may be called on
+  // either thread.
+  template <class Done>
+  void handle(const http::request<http::string_body>& req, const std::string& remote, Done done) {
+    const std::string method(req.method_string());
+    const std::string target(req.target());
+    const auto q = target.find('?');
+    const std::string path = target.substr(0, q);
+    const std::string host(req[http::field::host]);
+    auto refuse = [&](int status, const std::string& code, const std::string& message) {
+      done(json_answer(error(status, code, message)));
+    };
+    if (!host_allowed(host)) {
+      return refuse(403, "host_refused", "Host \"" + host + "\" is not this API's (allowed_hosts)");
+    }
+    const bool api = path.rfind("/api/", 0) == 0;
+    if (method == "OPTIONS") {
+      return refuse(405, "method_not_allowed", "cross-origin requests are not accepted (no CORS)");
+    }
+    if (!api) {
+      if (method != "GET" && method != "HEAD") return refuse(405, "method_not_allowed", "the console is GET only");
+      for (const auto& a : console_assets()) {
+        if (path == a.path || (path == "/index.html" && std::string(a.path) == "/")) {
+          Answer out;
+          out.content_type = a.content_type;
+          out.body = a.body;
+          out.html = true;
+          return done(std::move(out));
+        }
+      }
+      return refuse(404, "not_found", "no such page: " + path);
+    }
+    const auto origin = req.find(http::field::origin);
+    if (origin != req.end() && !origin_allowed(std::string(origin->value()), host)) {
+      return refuse(403, "cross_origin",
+                    "requests from " + std::string(origin->value()) + " are not accepted (allowed_origins)");
+    }
+    if (const auto site = req.find("Sec-Fetch-Site");
+        site != req.end() && lower(std::string(site->value())) == "cross-site") {
+      return refuse(403, "cross_origin", "cross-site requests are not accepted");
+    }
+    Request r;
+    r.method = method;
+    r.path = path;
+    r.remote_address = remote;
+    if (q != std::string::npos) r.query = parse_query(std::string_view(target).substr(q + 1));
+    bool path_known = false;
+    const Route* route = match(method, split_path(path), r.params, path_known);
+    const bool builtin_login = path == "/api/v1/login";
+    const bool builtin_logout = path == "/api/v1/logout";
+    if (builtin_login || builtin_logout) {
+      path_known = true;
+      if (method != "POST") return refuse(405, "method_not_allowed", path + " takes POST");
+    } else if (route == nullptr) {
+      return path_known ? refuse(405, "method_not_allowed", "method " + method + " is not allowed on " + path)
+                        : refuse(404, "not_found", "no such endpoint: " + path);
+    }
+    if (method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE") {
+      const std::string type = lower(std::string(req[http::field::content_type]));
+      if (type.rfind("application/json", 0) != 0) {
+        return refuse(415, "unsupported_media_type", "send Content-Type: application/json");
+      }
+      if (!req.body().empty()) {
+        r.body = nlohmann::json::parse(req.body(), nullptr, false);
+        if (r.body.is_discarded() || !r.body.is_object()) {
+          return refuse(400, "bad_json", "the body must be a JSON object");
+        }
+      }
+    }
+    if (builtin_login) {
+      return run_async(std::move(done), [this, body = std::move(r.body), remote] { return login(body, remote); });
+    }
+    const std::string auth_header(req[http::field::authorization]);
+    if (auth_header.rfind("Bearer ", 0) != 0 || auth_header.size() <= 7) {
+      return refuse(401, "unauthenticated", "log in (POST /api/v1/login) and send Authorization: Bearer <token>");
+    }
+    const std::string token = auth_header.substr(7);
+    std::string why;
+    const auto who = auth.check(token, std::chrono::system_clock::now(), &why);
+    if (!who) {
+      return refuse(401, why, why == "token_expired" ? "the token expired: log in again" : "unknown or ended token");
+    }
+    r.who = *who;
+    if (builtin_logout) {
+      auth.logout(token);
+      return done(json_answer(ok({{"logged_out", who->name}})));
+    }
+    if (route->action && who->role != Role::kOperator) {
+      AuditEntry e;
+      e.user = who->name;
+      e.role = std::string(to_string(who->role));
+      e.from = remote;
+      e.action = route->name;
+      e.request = r.body;
+      try {
+        const auto seq = audit.begin(std::move(e));
+        audit.finish(seq, 403, "forbidden", "the viewer role may not act");
+      } catch (const std::exception& ex) {
+        VENUE_LOG_KV(error, "operator audit log: a refusal could not be recorded", {{"error", ex.what()}});
+      }
+      count_action(route->name, 403);
+      return refuse(403, "forbidden", "user " + who->name + " has the viewer role: actions need the operator role");
+    }
+    r.deadline = std::chrono::steady_clock::now() + settings.request_timeout;
+    run_async(std::move(done), [this, route, r = std::move(r)]() mutable { return run_route(*route, std::move(r)); });
+  }
+
+  template <class Stream>
+  struct Connection : std::enable_shared_from_this<Connection<Stream>> {
+    Impl* server;
+    Stream stream;
+    beast::flat_buffer buffer;
+    std::optional<http::request_parser<http::string_body>> parser;
+    std::shared_ptr<http::response<http::string_body>> response;
+    std::string remote;
+
+    template <class... Args>
+    Connection(Impl* s, std::string peer, Args&&... args)
+        : server(s), stream(std::forward<Args>(args)...), remote(std::move(peer)) {}
+
+    void start() {
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        read();
+      } else {
+        beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
+        stream.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+          if (!ec) self->read();
+        });
+      }
+    }
+
+    void read() {
+      parser.emplace();
+      parser->body_limit(kBodyLimit);
+      parser->header_limit(16 * 1024);
+      beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
+      http::async_read(stream, buffer, *parser,
+                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    }
+
+    void on_read(beast::error_code ec) {
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
+          ec == asio::error::operation_aborted) {
+        close();
+        return;
+      }
+      if (ec) {
+        const int status = ec == http::error::body_limit ? 413 : 400;
+        write(json_answer(error(status, status == 413 ? "too_large" : "bad_request", "bad request: " + ec.message())),
+              false, 11, false);
+        return;
+      }
+      auto req = parser->release();
+      const bool keep_alive = req.keep_alive();
+      const unsigned version = req.version();
+      const bool head = req.method() == http::verb::head;
+      server->handle(req, remote, [self = this->shared_from_this(), keep_alive, version, head](Answer a) {
+        asio::post(self->stream.get_executor(), [self, a = std::move(a), keep_alive, version, head]() mutable {
+          self->write(std::move(a), keep_alive, version, head);
+        });
+      });
+    }
+
+    void write(Answer a, bool keep_alive, unsigned version, bool head) {
+      server->count_request(a.status);
+      response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(a.status), version);
+      auto& res = *response;
+      res.set(http::field::server, "venue-operator-api");
+      res.set(http::field::content_type, a.content_type);
+      res.set(http::field::cache_control, "no-store");
+      res.set("X-Content-Type-Options", "nosniff");
+      res.set("X-Frame-Options", "DENY");
+      res.set("Referrer-Policy", "no-referrer");
+      res.set("Cross-Origin-Resource-Policy", "same-origin");
+      res.set("Content-Security-Policy",
+              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+      if (a.www_authenticate) res.set(http::field::www_authenticate, "Bearer");
+      res.keep_alive(keep_alive);
+      res.body() = std::move(a.body);
+      res.prepare_payload();
+      if (head) res.body().clear();
+      http::async_write(stream, res, [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+        if (ec || !keep_alive) {
+          self->close();
+          return;
+        }
+        self->read();
+      });
+    }
+
+    void close() {
+      beast::error_code ec;
+      if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+      }
+      beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
+      beast::get_lowest_layer(stream).socket().close(ec);
+    }
+  };
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted) return;
+        VENUE_LOG_KV(warning, "operator API: accept failed", {{"error", ec.message()}});
+      } else {
+        beast::error_code ep_ec;
+        const auto ep = socket.remote_endpoint(ep_ec);
+        std::string peer = ep_ec ? std::string() : ep.address().to_string();
+        if (ssl) {
+          std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(this, std::move(peer), std::move(socket),
+                                                                             *ssl)
+              ->start();
+        } else {
+          std::make_shared<Connection<beast::tcp_stream>>(this, std::move(peer), std::move(socket))->start();
+        }
+      }
+      if (acceptor.is_open()) accept();
+    });
+  }
+};
+
+Server::Server(ServerSettings settings, prometheus::Registry& registry)
+    : impl_(std::make_unique<Impl>(std::move(settings), registry)) {
+  view("/api/v1/whoami", [](const Request& r) {
+    return ok(
+        {{"user", r.who.name},
+         {"role", to_string(r.who.role)},
+         {"expires_at", std::chrono::duration_cast<std::chrono::seconds>(r.who.expires.time_since_epoch()).count()}});
+  });
+  view("/api/v1/audit", [this](const Request& r) {
+    AuditLog::Query q;
+    try {
+      if (r.query.contains("limit")) q.limit = std::min<std::size_t>(std::stoul(r.query.at("limit")), 1000);
+      if (r.query.contains("before")) q.before_seq = std::stoull(r.query.at("before"));
+    } catch (const std::exception&) {
+      return error(400, "invalid", "limit and before must be numbers");
+    }
+    q.user = r.query.contains("user") ? r.query.at("user") : "";
+    q.action = r.query.contains("action") ? r.query.at("action") : "";
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& e : impl_->audit.query(q)) out.push_back(to_json(e));
+    return ok({{"entries", out}, {"file", impl_->audit.file().string()}});
+  });
+}
+
+Server::~Server() { stop(); }
+
+void Server::view(const std::string& pattern, Handler handler) {
+  impl_->routes.push_back({"GET", split_path(pattern), false, "", std::move(handler), {}});
+}
+
+void Server::action(const std::string& method, const std::string& pattern, const std::string& name, Handler handler,
+                    std::vector<std::string> target_fields) {
+  impl_->routes.push_back({method, split_path(pattern), true, name, std::move(handler), std::move(target_fields)});
+}
+
+void Server::start() {
+  auto& m = *impl_;
+  if (!m.settings.tls_certificate.empty()) {
+    m.ssl.emplace(asio::ssl::context::tls_server);
+    m.ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    m.ssl->use_certificate_chain_file(m.settings.tls_certificate.string(), ec);
+    if (!ec) m.ssl->use_private_key_file(m.settings.tls_private_key.string(), asio::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("operator API: cannot use its certificate or key: " + ec.message());
+  }
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(m.settings.bind, ec);
+  if (ec) throw std::runtime_error("operator API: bad bind address \"" + m.settings.bind + "\": " + ec.message());
+  const tcp::endpoint ep(address, m.settings.port);
+  m.acceptor.open(ep.protocol(), ec);
+  if (!ec) m.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) m.acceptor.bind(ep, ec);
+  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("operator API: cannot listen on " + m.settings.bind + ":" +
+                             std::to_string(m.settings.port) + ": " + ec.message());
+  }
+  m.port = m.acceptor.local_endpoint().port();
+  m.workers = std::make_unique<asio::thread_pool>(m.settings.workers);
+  m.accept();
+  m.running = true;
+  m.thread = std::thread([this] { impl_->io.run(); });
+  VENUE_LOG_KV(
+      info, "operator API listening",
+      {{"address", m.settings.bind}, {"port", m.port}, {"tls", m.ssl.has_value()}, {"users", m.settings.users.size()}});
+}
+
+void Server::stop() {
+  auto& m = *impl_;
+  if (!m.running.exchange(false)) return;
+  asio::post(m.io, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  if (m.workers) m.workers->join();
+  m.io.stop();
+  if (m.thread.joinable()) m.thread.join();
+}
+
+std::uint16_t Server::port() const { return impl_->port; }
+bool Server::tls() const { return impl_->ssl.has_value(); }
+AuditLog& Server::audit() { return impl_->audit; }
+
+}  // namespace venue::operator_api
