@@ -205,8 +205,9 @@ void check_named(World& w, const FIX::Message& msg, bool replace) {
         "the new OrderQty in lots");
   const bool priced = o->type == venue::OrdType::kLimit || o->type == venue::OrdType::kStopLimit;
   const bool stop = o->type == venue::OrdType::kStop || o->type == venue::OrdType::kStopLimit;
-  check(!priced || (msg.isSetField(FIX::FIELD::Price) && same_units(msg, FIX::FIELD::Price, in.spec.tick_size, r.price)),
-        "the new Price in ticks");
+  check(
+      !priced || (msg.isSetField(FIX::FIELD::Price) && same_units(msg, FIX::FIELD::Price, in.spec.tick_size, r.price)),
+      "the new Price in ticks");
   check(!stop || (msg.isSetField(FIX::FIELD::StopPx) && same_units(msg, FIX::FIELD::StopPx, in.spec.tick_size, r.stop)),
         "the new StopPx in ticks");
   check(same_units(msg, FIX::FIELD::MaxFloor, in.spec.lot_size, r.display), "the new MaxFloor in lots");
@@ -253,7 +254,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   body.append(reinterpret_cast<const char*>(data) + 1, size - 1);
   if (!body.empty() && body.back() != '|' && body.back() != '\x01') body += '|';
   for (auto& c : body) c = c == '|' ? '\x01' : c;
-  std::string raw = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01" + body;
+  std::string raw =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01" + body;
   unsigned sum = 0;
   for (const unsigned char c : raw) sum += c;
   char trailer[16];

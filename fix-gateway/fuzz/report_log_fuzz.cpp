@@ -39,9 +39,9 @@ void check(bool ok, const char* what) {
 }
 
 bool same(const fg::Report& a, const fg::Report& b) {
-  return a.venue_seq == b.venue_seq && a.shard == b.shard && a.engine_seq == b.engine_seq &&
-         a.order_id == b.order_id && a.msg_type == b.msg_type && a.exec_type == b.exec_type &&
-         a.session == b.session && a.firm == b.firm && a.account == b.account && a.payload == b.payload;
+  return a.venue_seq == b.venue_seq && a.shard == b.shard && a.engine_seq == b.engine_seq && a.order_id == b.order_id &&
+         a.msg_type == b.msg_type && a.exec_type == b.exec_type && a.session == b.session && a.firm == b.firm &&
+         a.account == b.account && a.payload == b.payload;
 }
 
 // Reads every report there is; the seq of the last one read (0: none). Throws what the reader throws.

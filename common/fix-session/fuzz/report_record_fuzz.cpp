@@ -13,8 +13,8 @@
 //   - the typed accessors (decimal, timestamp, unsigned number, reject code) answer for every field.
 //
 //   build-fuzz/bin/report_record_fuzz common/fix-session/fuzz/corpus/report_record
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -51,8 +51,7 @@ void check_fields_are_the_payload(const fsn::FixFields& f, std::string_view payl
     check(ec == std::errc() && ptr == payload.data() + eq && tag == f.tag_at(i), "the field's tag is its text");
     const std::string_view value = f.value_at(i);
     check(payload.substr(eq + 1, value.size()) == value, "the field's value is its text");
-    check(eq + 1 + value.size() < payload.size() && payload[eq + 1 + value.size()] == '\x01',
-          "SOH ends the value");
+    check(eq + 1 + value.size() < payload.size() && payload[eq + 1 + value.size()] == '\x01', "SOH ends the value");
     if (i == f.size() - 1) checksum_at = pos;
     pos = eq + value.size() + 2;
     if (i == 1) body_start = pos;
