@@ -4,8 +4,8 @@
 // An input is: byte 0 sets the framer's BodyLength limit (small, so the refusal paths are reached);
 // byte 1 seeds how the stream is cut into reads; the rest is the byte stream. Checked on every input:
 //   - the stream framed in one read and cut into many small reads gives the same messages and the same
-//     status, and when accepted the same buffered tail (what TCP does to the bytes never changes what
-//     is framed);
+//     status (what TCP does to the bytes never changes what is framed; the garbage left buffered may
+//     differ, as a skip only sees the bytes read so far);
 //   - every message is a substring of the stream, in order, without overlap (nothing invented);
 //   - every message is well framed: 8= first, 9=<digits> second and equal to the body's length, 10=
 //     followed by three characters and SOH last;
@@ -74,8 +74,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(status_a == status_b, "one read and many reads end in the same status");
   check(a == b, "one read and many reads frame the same messages");
   if (status_a == FixFramer::Status::kOk) {
-    // (After a refusal the connection is closed: what is left in the buffer then does not matter.)
-    check(whole.buffered() == parts.buffered(), "one read and many reads leave the same tail");
     check(whole.buffered() <= max_body + 64, "an accepted stream leaves at most a message's worth buffered");
   }
 

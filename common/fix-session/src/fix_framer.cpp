@@ -24,8 +24,9 @@ FixFramer::Status FixFramer::push(const char* data, std::size_t size, std::vecto
   std::size_t pos = 0;
   for (;;) {
     const std::string_view rest(in_.data() + pos, in_.size() - pos);
-    if (rest.size() < 2) break;
-    if (rest.compare(0, 2, "8=") != 0) {
+    // A message starts with "8=FIX" (every FIX BeginString does); fewer bytes that may begin it: wait.
+    if (kStart.starts_with(rest)) break;
+    if (!rest.starts_with(kStart)) {
       // Garbage before a message: skip to the next plausible start. The end of the input may hold the
       // first bytes of one ("8=F" with "IX" in the next read): those are kept, so that where TCP cuts
       // the stream never decides whether a message is seen.
