@@ -162,8 +162,8 @@ std::optional<BlockCommand> parse_block_command(const std::string& text, std::st
   return c;
 }
 
-BlockBook::BlockBook(std::filesystem::path dir, int kept_days)
-    : file_(std::move(dir) / "blocks.json"), kept_ms_(static_cast<std::int64_t>(kept_days) * 86'400'000) {
+BlockBook::BlockBook(const std::filesystem::path& dir, int kept_days)
+    : file_(dir / "blocks.json"), kept_ms_(static_cast<std::int64_t>(kept_days) * 86'400'000) {
   load();
 }
 

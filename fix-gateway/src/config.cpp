@@ -1,5 +1,7 @@
 #include "venue/fix_gateway/config.h"
 
+#include <arpa/inet.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -77,7 +79,17 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.comp_id = venue.string("comp_id", "The venue's SenderCompID(49) on every session", "VENUE");
   if (!valid_comp_id(c.comp_id)) venue.fail("comp_id", "must be 1 to 32 printable characters without spaces or '='");
   c.listen.fix_port = static_cast<std::uint16_t>(
-      venue.integer("fix_port", "TCP port of the plain FIX listener (IPv4, all addresses)", 9878, {1, 65535}));
+      venue.integer("fix_port", "TCP port of the plain FIX listener (IPv4)", 9878, {1, 65535}));
+  const auto ipv4 = [&](const char* key, const char* doc) {
+    std::string a = venue.string(key, doc, "0.0.0.0");
+    in_addr parsed{};
+    if (::inet_pton(AF_INET, a.c_str(), &parsed) != 1) venue.fail(key, "\"" + a + "\" is not an IPv4 address");
+    return a;
+  };
+  c.listen.fix_address = ipv4("fix_address",
+                              "IPv4 address the plain FIX listener binds: 0.0.0.0 every interface, 127.0.0.1 this "
+                              "machine only, or one interface's address");
+  c.listen.tls_address = ipv4("tls_address", "IPv4 address the TLS FIX listener binds (as fix_address)");
   c.listen.tls_port =
       static_cast<std::uint16_t>(venue.integer("tls_port", "TCP port of the TLS FIX listener; 0: none", 0, {0, 65535}));
   c.listen.tls_certificate =
@@ -171,9 +183,9 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       resolve(base, engine.string("journal_dir", "Folder of the engine journal and snapshots", cfg::kRequired));
   c.engine.sync =
       engine.choice("sync",
-                    "write: each journal batch is in the kernel before its outcomes leave (survives a crash of the "
-                    "process, not a power cut); fdatasync: also on disk (the journal survives a power "
-                    "cut; the FIX stores, identity log and report log are not synced: spec/recovery.md)",
+                    "write: the journal and the gateway's files are in the kernel before what depends on them "
+                    "leaves (survives a crash of the process, not a power cut); fdatasync: also on disk: the "
+                    "journal, identity log, FIX stores and report log survive a power cut (spec/recovery.md)",
                     {"write", "fdatasync"}, "write") == "fdatasync"
           ? matcher::SyncPolicy::kFdatasync
           : matcher::SyncPolicy::kWrite;
@@ -335,6 +347,15 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
         "Seconds of continuous refusals (each within 1 s of the last) before the session is logged out", 5, {1, 3600});
     sc.heartbeat_seconds_max =
         s.integer("max_heartbeat_seconds", "Largest HeartBtInt(108) accepted at logon", 120, {1, 3600});
+    sc.extended_fields = s.boolean("extended_fields",
+                                   "ExecutionReports also carry TrdMatchID(880) and tag 8000, which FIX 4.4 does not "
+                                   "list for them; false: only standard FIX 4.4 fields (a stock FIX 4.4 dictionary "
+                                   "accepts every report)",
+                                   false);
+    sc.reset_on_logon = s.boolean("reset_on_logon",
+                                  "Both sides start again at sequence number 1 on every Logon, whether or not it "
+                                  "carries ResetSeqNumFlag(141)=Y (earlier reports can no longer be resent)",
+                                  false);
     c.sessions.push_back(std::move(sc));
   }
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 
 #include "gateway_impl.h"
 #include "venue/common/log.h"
@@ -109,20 +110,53 @@ void Gateway::Impl::run() {
   shutdown();
 }
 
-// Day orders expire once a day at [engine] end_of_day_time (UTC).
+// Day orders expire once a day at [engine] end_of_day_time (UTC). The day of the last end of day is
+// kept in <state_dir>/end_of_day (UTC days since 1970): a venue that was down when one fell due runs it
+// at start, so Day orders of a past day never trade the next. Without the file (first start with the
+// setting) the last due one counts as done.
 void Gateway::Impl::end_of_day_if_due() {
   if (cfg.engine.end_of_day_time.empty()) return;
   const std::int64_t now = wall_ns() / 1'000'000'000;
   const std::int64_t day = now / 86'400;
   const auto& t = cfg.engine.end_of_day_time;
   const std::int64_t at = std::stoi(t.substr(0, 2)) * 3600 + std::stoi(t.substr(3, 2)) * 60 + std::stoi(t.substr(6, 2));
-  if (last_eod_day < 0) last_eod_day = now % 86'400 >= at ? day : day - 1;  // not at start-up for a past time
-  if (day > last_eod_day && now % 86'400 >= at) {
-    last_eod_day = day;
+  const std::int64_t due_day = now % 86'400 >= at ? day : day - 1;  // the day of the last end of day due
+  const auto marker = cfg.state_dir / "end_of_day";
+  if (last_eod_day < 0) {
+    std::ifstream in(marker);
+    std::int64_t stored = -1;
+    if (!(in >> stored)) stored = -1;
+    last_eod_day = stored >= 0 ? stored : due_day;
+    if (stored >= 0 && stored < due_day) {
+      VENUE_LOG_KV(warning, "end of day fell due while the venue was down: Day orders expire now",
+                   {{"last_end_of_day", stored}, {"due", due_day}});
+    } else if (stored < 0) {
+      write_end_of_day(marker, due_day);
+    }
+  }
+  if (due_day > last_eod_day) {
+    last_eod_day = due_day;
     VENUE_LOG(info) << "end of day: Day orders expire";
     for (std::size_t i = 0; i < shards.size(); ++i) submit(i, m::Command::make(m::EndOfDayCmd{InstrumentId()}));
     flush_outbox();
+    write_end_of_day(marker, due_day);
   }
+}
+
+void Gateway::Impl::write_end_of_day(const std::filesystem::path& marker, std::int64_t day) {
+  const auto temp = marker.string() + ".new";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << day << "\n";
+    if (!out.flush()) {
+      VENUE_LOG_KV(error, "cannot write the end-of-day marker", {{"file", temp}});
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, marker, ec);
+  if (ec)
+    VENUE_LOG_KV(error, "cannot write the end-of-day marker", {{"file", marker.string()}, {"error", ec.message()}});
 }
 
 void Gateway::Impl::flush_reports() {

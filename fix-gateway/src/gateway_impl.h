@@ -123,6 +123,7 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   std::atomic<bool> stop_requested{false};
   std::atomic<bool> is_ready{false};
   std::int64_t last_eod_day = -1;
+  void write_end_of_day(const std::filesystem::path& marker, std::int64_t day);
 
   Impl(GatewayConfig c, std::shared_ptr<prometheus::Registry> r);
   ~Impl() override;
@@ -151,6 +152,9 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   Request* request_for(std::uint64_t ref, OrderId order);
   void replay_unreported();
   std::uint64_t reports_for(std::uint16_t shard_id);
+  // [engine] sync = "fdatasync": the FIX stores, the identity log and the report log are synced too
+  // before anything that depends on them leaves (spec/recovery.md, power loss).
+  bool power_safe() const { return cfg.engine.sync == matcher::SyncPolicy::kFdatasync; }
 
   // fix_callbacks.cpp: QuickFIX
   void onCreate(const FIX::SessionID&) override {}

@@ -140,6 +140,11 @@ void IdentityLog::append(const Identity& id) { buffer_ += encode(id); }
 void IdentityLog::flush() {
   if (buffer_.empty()) return;
   write_all(fd_, buffer_, "identity log");
+  if (durable_) {
+    if (const int e = common::sync_data(fd_); e != 0) {
+      throw std::runtime_error(std::string("identity log: cannot sync: ") + std::strerror(e));
+    }
+  }
   bytes_ += buffer_.size();
   buffer_.clear();
 }

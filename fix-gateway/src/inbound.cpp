@@ -84,7 +84,7 @@ Refusal InboundTranslator::new_order(const FIX::Message& msg, const SessionConfi
     code = units(stop_text, in.spec.tick_size, RejectCode::kPriceNotOnTick, o.stop);
     if (code != RejectCode::kNone) return {code, "StopPx(99)"};
   } else if (stop_text) {
-    return {RejectCode::kUnsupportedValue, "StopPx(99) on an order that is not a stop"};
+    return {RejectCode::kStopPriceInvalid, "StopPx(99) on an order that is not a stop"};
   }
   if (auto f = get_field(msg, FIX::FIELD::MaxFloor)) {
     code = units(f, in.spec.lot_size, RejectCode::kQtyNotLotMultiple, o.display);

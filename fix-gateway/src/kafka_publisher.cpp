@@ -207,6 +207,9 @@ struct KafkaPublisher::Impl {
         last_read = held->venue_seq;
         read_gauge->Set(static_cast<double>(held->venue_seq));
       }
+      if (s.readable_through != nullptr && held->venue_seq > s.readable_through->load(std::memory_order_acquire)) {
+        break;  // written, not yet synced: held until it is
+      }
       if (!produce(*held)) break;
       const auto seq = held->venue_seq;
       pending.emplace(seq, std::move(*held));

@@ -5,6 +5,7 @@
 #include "gateway_impl.h"
 #include "venue/common/log.h"
 #include "venue/fix_session/fix_text.h"
+#include "venue/fix_session/report_record.h"
 
 namespace venue::fix_gateway {
 
@@ -15,11 +16,23 @@ using fix_session::get_field;
 void Gateway::Impl::send(Session& s, FIX::Message& msg) {
   if (s.fix == nullptr) return;
   if (replaying_) msg.getHeader().setField(FIX::FIELD::PossResend, "Y");
+  // Fields beyond standard FIX 4.4 reach only sessions that asked for them; the report log (and so Kafka,
+  // the drop copy and the consumers) keeps them either way.
+  std::vector<FIX::FieldBase> extended;
+  if (!s.cfg.extended_fields) {
+    for (const int tag : {fix_session::tags::kTrdMatchID, fix_session::tags::kVenueStpMode}) {
+      if (msg.isSetField(tag)) {
+        extended.push_back(msg.getFieldRef(tag));
+        msg.removeField(tag);
+      }
+    }
+  }
   try {
     s.fix->send(msg);
   } catch (const std::exception& e) {
     VENUE_LOG_KV(error, "sending to a session failed", {{"session", s.cfg.sender_comp_id}, {"error", e.what()}});
   }
+  for (const auto& f : extended) msg.setField(f);
   Report r;
   if (event_shard_ != kNoShard) {
     r.shard = static_cast<std::uint16_t>(cfg.engine.shards[event_shard_].id);

@@ -18,7 +18,10 @@ namespace venue::fix_gateway {
 namespace m = venue::matcher;
 
 std::uint64_t Gateway::Impl::reports_for(std::uint16_t shard_id) {
-  if (!reports) reports = std::make_unique<ReportLog>(cfg.report_dir);
+  if (!reports) {
+    reports = std::make_unique<ReportLog>(cfg.report_dir);
+    reports->set_durable(power_safe());
+  }
   return reports->fresh() ? UINT64_MAX : reports->reported_up_to(shard_id);
 }
 
@@ -34,6 +37,7 @@ void Gateway::Impl::start() {
     s->start();
   }
   restore_blocks();
+  end_of_day_if_due();  // one missed while the venue was down runs before any broker can send
   if (cfg.kafka) {
     PublisherSettings ps;
     ps.brokers = cfg.kafka->brokers;
@@ -41,6 +45,7 @@ void Gateway::Impl::start() {
     ps.client_id = cfg.kafka->client_id;
     ps.report_dir = cfg.report_dir;
     ps.max_in_flight = static_cast<std::size_t>(cfg.kafka->max_in_flight);
+    ps.readable_through = &reports->readable();
     ps.properties.emplace_back("linger.ms", std::to_string(cfg.kafka->linger_ms));
     publisher = std::make_unique<KafkaPublisher>(ps, *registry);
     publisher->start();
@@ -194,9 +199,10 @@ void Gateway::Impl::build_fix() {
                                                     .session_end_time = cfg.session_end_time,
                                                     .data_dictionary = cfg.data_dictionary,
                                                     .store_dir = cfg.store_dir,
-                                                    .validate_field_order = false}));
+                                                    .validate_field_order = true}));
   for (const auto& sc : cfg.sessions) {
-    const FIX::SessionID id = fix_session::add_session(*fix_settings, cfg.comp_id, sc.sender_comp_id);
+    const FIX::SessionID id =
+        fix_session::add_session(*fix_settings, cfg.comp_id, sc.sender_comp_id, {.reset_on_logon = sc.reset_on_logon});
     Session& s = sessions[sc.id.value()];
     s.cfg = sc;
     s.id = id;
@@ -211,10 +217,13 @@ void Gateway::Impl::build_fix() {
     session_index[id] = sc.id.value();
   }
   store_factory = std::make_unique<fix_session::VenueStoreFactory>(cfg.store_dir.string());
+  store_factory->set_durable(power_safe());
   log_factory = std::make_unique<fix_session::JsonLogFactory>();
   fix_session::AcceptorSettings as;
   as.plain_port = cfg.listen.fix_port;
   as.tls_port = cfg.listen.tls_port;
+  as.plain_address = cfg.listen.fix_address;
+  as.tls_address = cfg.listen.tls_address;
   as.tls_certificate = cfg.listen.tls_certificate.string();
   as.tls_private_key = cfg.listen.tls_private_key.string();
   as.comp_id = cfg.comp_id;
@@ -228,6 +237,7 @@ void Gateway::Impl::build_fix() {
 // After a restart: every live order in the engines gets its FIX identity back from the log.
 void Gateway::Impl::restore_orders() {
   identities = std::make_unique<IdentityLog>(cfg.state_dir);
+  identities->set_durable(power_safe());
   std::uint64_t max_ref = 0;
   for (const auto& [ref, id] : identities->loaded()) max_ref = std::max(max_ref, ref);
   for (auto& shard : shards) {

@@ -167,6 +167,7 @@ ReportLog::ReportLog(fs::path dir, std::uint64_t segment_bytes) : dir_(std::move
     fresh_ = true;
     open_segment();
   }
+  readable_.store(next_seq_ - 1, std::memory_order_release);
   state_fd_ = ::open((dir_ / "report.state").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (state_fd_ < 0)
     throw std::runtime_error("report log: cannot open report.state: " + std::string(std::strerror(errno)));
@@ -198,8 +199,18 @@ void ReportLog::open_segment() {
   std::string header(kMagic, 8);
   put_u64(header, next_seq_);
   write_all(fd_, header);
+  if (durable_ && common::sync_data(fd_) != 0) {
+    throw std::runtime_error("report log: cannot sync " + temp.string() + ": " + std::strerror(errno));
+  }
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     throw std::runtime_error("report log: cannot rename " + temp.string() + ": " + std::strerror(errno));
+  }
+  if (durable_) {
+    // The new name on disk too: a segment that a power cut unlinks would take its reports with it.
+    const int dir = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const bool synced = dir >= 0 && ::fsync(dir) == 0;
+    if (dir >= 0) ::close(dir);
+    if (!synced) throw std::runtime_error("report log: cannot sync the folder " + dir_.string());
   }
   segment_size_ = header.size();
 }
@@ -221,8 +232,14 @@ void ReportLog::mark_reported(std::uint16_t shard, std::uint64_t engine_seq) {
 void ReportLog::flush() {
   if (!buffer_.empty()) {
     write_all(fd_, buffer_);
+    if (durable_) {
+      if (const int e = common::sync_data(fd_); e != 0) {
+        throw std::runtime_error(std::string("report log: cannot sync: ") + std::strerror(e));
+      }
+    }
     segment_size_ += buffer_.size();
     buffer_.clear();
+    readable_.store(next_seq_ - 1, std::memory_order_release);
     if (segment_size_ >= segment_bytes_) open_segment();
   }
   if (state_dirty_) write_state();

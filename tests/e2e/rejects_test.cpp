@@ -146,9 +146,13 @@ BOOST_AUTO_TEST_CASE(price_on_a_market_order_is_3005_unsupported_value) {
   auto mkt = limit(sym, kBuy, "100.00", "1");
   mkt.ord_type = kMarket;
   expect_order_reject(mkt, 3005);
-  auto lim = limit(sym, kBuy, "100.00", "1");
-  lim.stop_px = "99.00";  // StopPx on an order that is not a stop
-  expect_order_reject(lim, 3005);
+}
+
+BOOST_AUTO_TEST_CASE(stop_px_on_a_limit_order_is_1023_stop_price_invalid) {
+  // The catalogue's 1023 describes this case ("other orders must not carry one"), so it is 1023, not 3005.
+  auto lim = limit(the_venue().symbol(), kBuy, "100.00", "1");
+  lim.stop_px = "99.00";
+  expect_order_reject(lim, 1023);
 }
 
 BOOST_AUTO_TEST_CASE(clordid_longer_than_64_is_3006_clordid_too_long) {

@@ -6,6 +6,8 @@
 //
 // Sessions: BRK3 (cancel_on_disconnect "off") owns the resting orders, BRK2 trades against them.
 #include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <fstream>
 #include <set>
 #include <string>
 
@@ -214,3 +216,37 @@ BOOST_AUTO_TEST_CASE(a_config_without_the_session_of_live_orders_is_refused_at_s
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(day_orders_expire_at_start_when_the_venue_was_down_at_the_end_of_day) {
+  // A Day and a GTC order rest; the venue is down while an end of day falls due (its marker says the last
+  // one ran yesterday); at start the Day order expires and the GTC order stays.
+  the_venue().write_config({});
+  the_venue().start();
+  FixClient& b = the_venue().client("BRK2");
+  const std::string sym = the_venue().symbol();
+  const OrderFields day{.clordid = the_venue().id("day"),
+                        .symbol = sym,
+                        .side = kBuy,
+                        .price = "90.00",
+                        .qty = "5",
+                        .tif = kDay,
+                        .account = "BETA-1"};
+  OrderFields gtc = day;
+  gtc.clordid = the_venue().id("gtc");
+  gtc.tif = kGtc;
+  b.send(new_order(day));
+  b.expect(er(day.clordid, "0"));
+  b.send(new_order(gtc));
+  b.expect(er(gtc.clordid, "0"));
+  BOOST_TEST(the_venue().stop() == 0);
+  const auto now_days =
+      std::chrono::duration_cast<std::chrono::hours>(std::chrono::system_clock::now().time_since_epoch()).count() / 24;
+  std::ofstream(the_venue().dir() / "state" / "gateway" / "end_of_day") << (now_days - 1) << "\n";
+  the_venue().write_config({.end_of_day_time = "00:00:00"});
+  the_venue().start();
+  FixClient& again = the_venue().client("BRK2");
+  const auto expired = again.expect(er(day.clordid, "C"), 10s);
+  BOOST_TEST(field(expired, FIX::FIELD::OrdStatus) == "C");
+  BOOST_TEST(again.none_within(er(gtc.clordid, "C"), 500ms), "a GTC order must not expire at the end of day");
+  BOOST_TEST(the_venue().stop() == 0);
+}

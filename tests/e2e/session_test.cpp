@@ -256,6 +256,28 @@ BOOST_AUTO_TEST_CASE(message_with_a_bad_checksum_is_ignored_and_the_session_goes
   BOOST_TEST(cxl->get(150).value_or("") == "4");
 }
 
+BOOST_AUTO_TEST_CASE(a_header_field_after_the_body_gets_session_reject_373_14_and_is_not_processed) {
+  RawSession s(the_venue(), "RAW");
+  const std::string clordid = the_venue().id("order");
+  // OnBehalfOfCompID(115) belongs in the header; here it comes after the body's fields.
+  s.send("D", {{11, clordid},
+               {1, "ALPHA-1"},
+               {55, "S004"},
+               {54, "1"},
+               {60, utc_timestamp_from_now(0)},
+               {38, "1"},
+               {40, "2"},
+               {44, "99.00"},
+               {59, "0"},
+               {115, "ELSEWHERE"}});
+  const auto reject = s.read_until("3", 3s);
+  BOOST_REQUIRE_MESSAGE(reject.has_value(), "no session Reject for a header field after the body");
+  BOOST_TEST(reject->get(373).value_or("") == "14", printable(reject->text));
+  BOOST_TEST(reject->get(371).value_or("") == "115", printable(reject->text));
+  // The order was not entered: no ExecutionReport for it.
+  BOOST_TEST(!s.read_until("8", 300ms).has_value(), "the out-of-order NewOrderSingle was processed");
+}
+
 BOOST_AUTO_TEST_CASE(unsupported_message_type_with_a_bad_checksum_is_ignored_like_any_garbled_message) {
   // FIX (and the Rules of Engagement, 3): a message with a wrong CheckSum is garbled and is ignored (no
   // answer, no sequence number used), whatever its type.

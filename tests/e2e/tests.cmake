@@ -12,16 +12,24 @@ add_library(venue_e2e_support STATIC
   e2e/support/test_venue.cpp
   e2e/support/venue_process.cpp)
 target_include_directories(venue_e2e_support PUBLIC ${PROJECT_SOURCE_DIR}/tests)
-target_link_libraries(venue_e2e_support PUBLIC venue::quickfix nlohmann_json::nlohmann_json Threads::Threads)
+find_package(OpenSSL 3 REQUIRED)
+target_link_libraries(venue_e2e_support PUBLIC venue::quickfix nlohmann_json::nlohmann_json Threads::Threads OpenSSL::SSL)
 venue_set_warnings(venue_e2e_support)
 venue_set_sanitizers(venue_e2e_support)
 
-set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart crash)
+# The stock FIX 4.4 dictionary ci/setup fetches (QuickFIX/J's), for the interoperability suite.
+if(DEFINED ENV{VENUE_CACHE})
+  set(VENUE_STOCK_FIX44 "$ENV{VENUE_CACHE}/fix/quickfixj-2.3.1-FIX44.xml")
+else()
+  set(VENUE_STOCK_FIX44 "$ENV{HOME}/.cache/venue/fix/quickfixj-2.3.1-FIX44.xml")
+endif()
+
+set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart crash interop)
 add_custom_target(e2e_tests)
 foreach(suite IN LISTS VENUE_E2E_SUITES)
   venue_test(NAME e2e_${suite}_test LABELS e2e SOURCES e2e/${suite}_test.cpp
              DEPS venue_e2e_support venue::quickfix venue::common
-             ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+             ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_STOCK_FIX44=${VENUE_STOCK_FIX44}" TIMEOUT 600)
   # The tests start the venue binary and make password hashes with venue-passwd.
   add_dependencies(e2e_${suite}_test venue venue-passwd)
   add_dependencies(e2e_tests e2e_${suite}_test)
@@ -34,6 +42,14 @@ venue_test(NAME e2e_dropcopy_test LABELS integration SOURCES e2e/dropcopy_test.c
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
+
+# Compliance end to end: the venue, Kafka, PostgreSQL and the compliance process (label integration: it
+# needs deploy/local/with-services --pg --kafka).
+venue_test(NAME e2e_compliance_test LABELS integration SOURCES e2e/compliance_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+add_dependencies(e2e_compliance_test venue venue-passwd compliance)
+add_dependencies(e2e_tests e2e_compliance_test)
 
 # The venue's consumer of venue.risk-control against the real Kafka broker (label integration).
 venue_test(NAME e2e_risk_control_test LABELS integration SOURCES e2e/risk_control_test.cpp

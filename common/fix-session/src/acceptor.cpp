@@ -63,19 +63,21 @@ std::string refusal_logout(std::string_view begin_string, std::string_view sende
   return msg + trailer;
 }
 
-int listen_on(std::uint16_t port) {
+int listen_on(const std::string& address, std::uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) {
+    throw FIX::RuntimeError("cannot listen on " + address + ": not an IPv4 address");
+  }
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw FIX::RuntimeError("socket: " + errno_text());
   const int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  addr.sin_port = htons(port);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 128) != 0) {
     const std::string why = errno_text();
     ::close(fd);
-    throw FIX::RuntimeError("cannot listen on port " + std::to_string(port) + ": " + why);
+    throw FIX::RuntimeError("cannot listen on " + address + ":" + std::to_string(port) + ": " + why);
   }
   return fd;
 }
@@ -616,7 +618,7 @@ void VenueAcceptor::onConfigure(const FIX::SessionSettings&) QF_THROW(FIX::Confi
 void VenueAcceptor::onInitialize(const FIX::SessionSettings&) QF_THROW(FIX::RuntimeError) {
   auto& s = impl_->settings;
   if (s.plain_port != 0 && impl_->plain_fd < 0) {
-    impl_->plain_fd = listen_on(s.plain_port);
+    impl_->plain_fd = listen_on(s.plain_address, s.plain_port);
     impl_->add(impl_->plain_fd, &Impl::kPlainTag, EPOLLIN);
   }
   if (s.tls_port != 0 && impl_->tls_fd < 0) {
@@ -624,6 +626,10 @@ void VenueAcceptor::onInitialize(const FIX::SessionSettings&) QF_THROW(FIX::Runt
     if (impl_->ssl_ctx == nullptr) throw FIX::RuntimeError("TLS: " + ssl_error_text());
     SSL_CTX_set_min_proto_version(impl_->ssl_ctx, TLS1_2_VERSION);
     SSL_CTX_set_mode(impl_->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // No TLS 1.3 session tickets: OpenSSL sends two by default, and engines that read one TLS record per
+    // read (QuickFIX/J 2.3 on MINA 2.1) then leave the Logon reply unread in their buffer. A FIX session
+    // lives all day; resuming a TLS session saves nothing worth that.
+    SSL_CTX_set_num_tickets(impl_->ssl_ctx, 0);
     if (SSL_CTX_use_certificate_chain_file(impl_->ssl_ctx, s.tls_certificate.c_str()) != 1) {
       throw FIX::RuntimeError("TLS: cannot load certificate " + s.tls_certificate + ": " + ssl_error_text());
     }
@@ -631,7 +637,7 @@ void VenueAcceptor::onInitialize(const FIX::SessionSettings&) QF_THROW(FIX::Runt
         SSL_CTX_check_private_key(impl_->ssl_ctx) != 1) {
       throw FIX::RuntimeError("TLS: cannot use private key " + s.tls_private_key + ": " + ssl_error_text());
     }
-    impl_->tls_fd = listen_on(s.tls_port);
+    impl_->tls_fd = listen_on(s.tls_address, s.tls_port);
     impl_->add(impl_->tls_fd, &Impl::kTlsTag, EPOLLIN);
   }
 }

@@ -28,10 +28,11 @@ FIX::Dictionary acceptor_defaults(const AcceptorDefaults& d) {
 }
 
 FIX::SessionID add_session(FIX::SessionSettings& settings, const std::string& comp_id,
-                           const std::string& counterparty_comp_id) {
+                           const std::string& counterparty_comp_id, const SessionOptions& options) {
   FIX::SessionID id("FIX.4.4", comp_id, counterparty_comp_id);
   FIX::Dictionary d;
   d.setString("TargetCompID", counterparty_comp_id);
+  if (options.reset_on_logon) d.setString("ResetOnLogon", "Y");
   settings.set(id, d);
   return id;
 }

@@ -77,7 +77,11 @@ void FixClient::connect() {
       << "FileStorePath=" << (dir_ / "store").string() << "\n"
       << "FileLogPath=" << (dir_ / "log").string() << "\n"
       << "StartTime=00:00:00\nEndTime=00:00:00\n"
-      << "UseDataDictionary=N\n"
+      << (options_.dictionary.empty()
+              ? std::string("UseDataDictionary=N\n")
+              : "UseDataDictionary=Y\nDataDictionary=" + options_.dictionary.string() +
+                    "\nValidateUserDefinedFields=Y\nAllowUnknownMsgFields=N\nValidateFieldsOutOfOrder=Y\n"
+                    "ValidateFieldsHaveValues=Y\n")
       << "SocketNodelay=Y\n"
       << "HeartBtInt=" << options_.heartbeat_seconds << "\n"
       << "CheckLatency=N\n"

@@ -13,8 +13,8 @@
 //
 // The initiator runs in QuickFIX's poll mode on a thread of this class, so a graceful logout or a drop
 // takes milliseconds (SocketInitiator's own thread only wakes once a second). It never reconnects by
-// itself: logon() connects. The client's side validates nothing (UseDataDictionary=N), so tests see
-// exactly what the venue sent.
+// itself: logon() connects. The client's side validates nothing (UseDataDictionary=N) unless given a
+// dictionary, so tests see exactly what the venue sent.
 //
 // Thread rules: construct, logon, logout, drop and destroy from one thread (the test's); send, expect,
 // wait_for and messages from any thread. QuickFIX calls the Application on the poll thread.
@@ -55,6 +55,10 @@ struct ClientOptions {
   int heartbeat_seconds = 5;
   bool reset_seq_num = false;  // ResetSeqNumFlag(141)=Y on the Logon
   std::filesystem::path dir;   // FileStore and FileLog go under dir/<sender>
+  // A FIX 4.4 dictionary to validate what arrives against, as a broker's engine does with its defaults
+  // (QuickFIX/J's: user-defined and unknown fields refused, fields in order, values present): a message
+  // that fails is answered with a session Reject and never reaches the test. Empty: nothing validated.
+  std::filesystem::path dictionary;
 };
 
 struct Received {

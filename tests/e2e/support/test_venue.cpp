@@ -19,8 +19,9 @@ struct SessionSpec {
 
 // See test_venue.h for what each session is for.
 constexpr SessionSpec kSessions[] = {
-    {"BRK1", "ALPHA", "accounts = [\"ALPHA-1\", \"ALPHA-2\", \"RISK-1\"]\ncancel_on_disconnect = \"day\"\n"},
-    {"BRK2", "BETA", "accounts = [\"BETA-1\", \"BETA-2\"]\ncancel_on_disconnect = \"all\"\n"},
+    {"BRK1", "ALPHA",
+     "accounts = [\"ALPHA-1\", \"ALPHA-2\", \"RISK-1\"]\ncancel_on_disconnect = \"day\"\nextended_fields = true\n"},
+    {"BRK2", "BETA", "accounts = [\"BETA-1\", \"BETA-2\"]\ncancel_on_disconnect = \"all\"\nextended_fields = true\n"},
     {"BRK3", "GAMMA", "accounts = [\"GAMMA-1\", \"KILL-1\"]\ncancel_on_disconnect = \"off\"\n"},
     {"TLS1", "BETA", "accounts = [\"BETA-1\"]\ntransport = \"tls\"\n"},
     {"WATCH", "ALPHA", "role = \"read_only\"\n"},
@@ -31,6 +32,8 @@ constexpr SessionSpec kSessions[] = {
     {"KF", "DELTA", "accounts = [\"DELTA-1\"]\n"},
     {"HB", "ALPHA", "accounts = [\"ALPHA-1\"]\nmax_heartbeat_seconds = 30\n"},
     {"BACK", "ALPHA", "accounts = [\"ALPHA-1\"]\n"},
+    {"STD", "BETA", "accounts = [\"BETA-1\", \"BETA-2\"]\n"},
+    {"RST", "ALPHA", "accounts = [\"ALPHA-1\"]\nreset_on_logon = true\n"},
 };
 
 std::string lower(std::string s) {
@@ -136,6 +139,7 @@ void TestVenue::write_config(const Layout& layout) {
   t += "\n[risk]\nprice_collar_bps = 2000\n";
   t += "\n[engine]\ninstruments = \"instruments.toml\"\njournal_dir = \"state/journal\"\nsync = \"write\"\n"
        "idle = \"backoff\"\nstp_scope = \"account\"\npost_only = \"reject\"\n";
+  if (!layout.end_of_day_time.empty()) t += "end_of_day_time = \"" + layout.end_of_day_time + "\"\n";
   // Ids deliberately not in file order: what the journal stores must not depend on where an entry stands.
   std::vector<std::string> entries;  // firms, then accounts, then sessions
   const auto emit = [&] {

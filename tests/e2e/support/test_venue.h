@@ -9,8 +9,8 @@
 //   brk1.send(new_order({.clordid = v.id("buy"), .symbol = sym, ...}));
 //
 // The sessions (SenderCompID; username is the lower-case CompID, password kPassword):
-//   BRK1  firm ALPHA, accounts ALPHA-1 ALPHA-2 RISK-1, cancel_on_disconnect "day"
-//   BRK2  firm BETA,  accounts BETA-1 BETA-2,          cancel_on_disconnect "all"
+//   BRK1  firm ALPHA, accounts ALPHA-1 ALPHA-2 RISK-1, cancel_on_disconnect "day", extended_fields
+//   BRK2  firm BETA,  accounts BETA-1 BETA-2,          cancel_on_disconnect "all", extended_fields
 //   BRK3  firm GAMMA, accounts GAMMA-1 KILL-1,         cancel_on_disconnect "off"
 //   TLS1  firm BETA,  account BETA-1, transport "tls"
 //   WATCH firm ALPHA, role "read_only"
@@ -21,6 +21,8 @@
 //   KF    firm DELTA, account DELTA-1 (the firm kill switch)
 //   HB    firm ALPHA, max_heartbeat_seconds 30
 //   BACK  firm ALPHA  (a QuickFIX broker logging on again after a refused logon)
+//   STD   firm BETA,  accounts BETA-1 BETA-2 (standard FIX 4.4 fields only: the interoperability test)
+//   RST   firm ALPHA, account ALPHA-1, reset_on_logon
 // Accounts: RISK-1 has max_order_qty 100, max_order_notional 5000, credit_limit 12000; [risk]
 // price_collar_bps is 2000 (20 %).
 // Instruments: S001..S150 (tick 0.01, lot 1, reference 100.00, band +/-10 % static, qty 1..100000);
@@ -86,6 +88,7 @@ class TestVenue {
     bool reversed = false;        // firms, accounts and sessions in the opposite order
     std::string drop_session;     // a session left out (its SenderCompID)
     bool insert_session = false;  // a new session (NEWCO, firm ALPHA, id 999) listed before all others
+    std::string end_of_day_time;  // [engine] end_of_day_time; empty: none
   };
   // Rewrites venue.toml (the venue reads it at its next start()).
   void write_config(const Layout& layout);

@@ -106,3 +106,24 @@ BOOST_AUTO_TEST_CASE(the_published_reference_lists_every_key) {
              "spec/venue-config.md must contain `build/bin/venue --print-config-reference` exactly:\n"
                  << table);
 }
+
+BOOST_AUTO_TEST_CASE(listener_addresses_and_session_options_are_read_and_a_bad_address_refused) {
+  const auto c = fg::parse_config(
+      "[venue]\nfix_address = \"127.0.0.1\"\nstore_dir = \"s\"\nstate_dir = \"t\"\ndata_dictionary = \"d.xml\"\n" +
+          base_config().substr(base_config().find("[risk]")) +
+          session("extended_fields = true\nreset_on_logon = true\n"),
+      "venue.toml", "/etc/venue");
+  BOOST_TEST(c.listen.fix_address == "127.0.0.1");
+  BOOST_TEST(c.listen.tls_address == "0.0.0.0");  // every interface unless told
+  BOOST_TEST(c.sessions.at(0).extended_fields);
+  BOOST_TEST(c.sessions.at(0).reset_on_logon);
+  // Off by default: a stock FIX 4.4 engine must accept what the venue sends.
+  const auto d = fg::parse_config(base_config() + session(""), "venue.toml", "/etc/venue");
+  BOOST_TEST(!d.sessions.at(0).extended_fields);
+  BOOST_TEST(!d.sessions.at(0).reset_on_logon);
+  auto p = problems(
+      "[venue]\nfix_address = \"localhost\"\nstore_dir = \"s\"\nstate_dir = \"t\"\n"
+      "data_dictionary = \"d.xml\"\n" +
+      base_config().substr(base_config().find("[risk]")) + session(""));
+  BOOST_TEST(has(p, "\"localhost\" is not an IPv4 address"));
+}

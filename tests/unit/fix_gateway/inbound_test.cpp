@@ -74,7 +74,7 @@ BOOST_FIXTURE_TEST_CASE(each_bad_new_order_is_refused_with_its_code, Fixture) {
       {"55=ACME|54=1|38=5|40=2|44=100.001|", RejectCode::kPriceNotOnTick, "Price(44)"},
       {"55=ACME|54=1|38=5|40=2|", RejectCode::kConditionalFieldMissing, "Price(44)"},
       {"55=ACME|54=1|38=5|40=1|44=100|", RejectCode::kUnsupportedValue, "Price(44) on a market or stop order"},
-      {"55=ACME|54=1|38=5|40=2|44=100|99=99|", RejectCode::kUnsupportedValue,
+      {"55=ACME|54=1|38=5|40=2|44=100|99=99|", RejectCode::kStopPriceInvalid,
        "StopPx(99) on an order that is not a stop"},
       {"55=ACME|54=1|38=5|40=3|", RejectCode::kConditionalFieldMissing, "StopPx(99)"},
       {"55=BIG|54=1|38=500|40=2|44=25|111=150|", RejectCode::kQtyNotLotMultiple, "MaxFloor(111)"},

@@ -203,3 +203,23 @@ BOOST_AUTO_TEST_CASE(a_reader_starts_after_its_cursor_and_pruned_reports_are_rep
   BOOST_REQUIRE(got.has_value());
   BOOST_TEST(got->venue_seq == 181U);
 }
+
+BOOST_AUTO_TEST_CASE(a_report_is_publishable_only_once_it_is_written_and_synced) {
+  // The publisher hands on nothing beyond readable(): with the power-loss policy on, a report Kafka holds
+  // is on the venue's disk too, so its venue seq can never be reused after a power cut.
+  TempDir dir;
+  {
+    fg::ReportLog log(dir.path);
+    log.set_durable(true);
+    BOOST_TEST(log.readable().load() == 0U);
+    auto a = report(0, 1, "a");
+    auto b = report(0, 2, "b");
+    log.append(a);
+    log.append(b);
+    BOOST_TEST(log.readable().load() == 0U, "appended, not written: not publishable");
+    log.flush();
+    BOOST_TEST(log.readable().load() == 2U);
+  }
+  fg::ReportLog again(dir.path);
+  BOOST_TEST(again.readable().load() == 2U, "what is in the log at start is publishable");
+}

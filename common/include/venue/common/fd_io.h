@@ -1,5 +1,5 @@
 #pragma once
-// Writing a whole buffer to a file descriptor, for the gateway's own files (report log, identity log,
+// Writing a whole buffer to a file descriptor (and syncing it), for the gateway's own files (report log, identity log,
 // FIX message stores); each caller turns a failure into its own error.
 //
 // Thread rules: a pure function.
@@ -21,6 +21,14 @@ inline int write_fully(int fd, std::string_view data) {
     off += static_cast<std::size_t>(w);
   }
   return 0;
+}
+
+// fdatasync(2), going on after EINTR. 0, or its errno.
+inline int sync_data(int fd) {
+  for (;;) {
+    if (::fdatasync(fd) == 0) return 0;
+    if (errno != EINTR) return errno;
+  }
 }
 
 }  // namespace venue::common

@@ -63,7 +63,7 @@ class BlockBook {
  public:
   // Opens <dir>/blocks.json (none yet: no blocks). Throws std::runtime_error when the file is damaged,
   // saying what to do (the venue must not start with blocks silently lifted).
-  explicit BlockBook(std::filesystem::path dir, int kept_days = 7);
+  explicit BlockBook(const std::filesystem::path& dir, int kept_days = 7);
 
   enum class Decision : std::uint8_t { kApplied, kDuplicate, kStale };
   // Decides `cmd` for the scope (`firm`, and `account` for account actions; both already resolved by the

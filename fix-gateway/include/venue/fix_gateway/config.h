@@ -70,6 +70,12 @@ struct SessionConfig {
   StpMode default_stp = StpMode::kNone;
   ThrottleConfig throttle;
   std::int64_t heartbeat_seconds_max = 120;
+  // Fields beyond standard FIX 4.4 on ExecutionReports (TrdMatchID(880), the venue's tag 8000): off by
+  // default, so a broker's engine with a stock FIX 4.4 dictionary accepts every report (RoE 3.3).
+  bool extended_fields = false;
+  // Sequence numbers start again at 1 on every Logon (QuickFIX ResetOnLogon), for brokers whose engines
+  // expect it; resends of an earlier logon's reports are then impossible.
+  bool reset_on_logon = false;
 };
 
 struct ShardConfig {
@@ -106,6 +112,8 @@ struct KafkaConfig {
 
 struct ListenerConfig {
   std::uint16_t fix_port = 9878;
+  std::string fix_address = "0.0.0.0";  // IPv4 address the listeners bind
+  std::string tls_address = "0.0.0.0";
   std::uint16_t tls_port = 0;  // 0: no TLS listener
   std::filesystem::path tls_certificate;
   std::filesystem::path tls_private_key;

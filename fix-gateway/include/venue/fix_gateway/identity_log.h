@@ -51,6 +51,8 @@ class IdentityLog {
   void append(const Identity& id);
   // Writes what append() buffered; throws std::runtime_error on an I/O error.
   void flush();
+  // Durable: flush() syncs what it wrote to disk (fdatasync) before it returns.
+  void set_durable(bool durable) { durable_ = durable; }
   std::uint64_t bytes_written() const { return bytes_; }
 
  private:
@@ -61,6 +63,7 @@ class IdentityLog {
   std::string buffer_;
   std::unordered_map<std::uint64_t, Identity> loaded_;
   std::uint64_t bytes_ = 0;
+  bool durable_ = false;
 };
 
 }  // namespace venue::fix_gateway

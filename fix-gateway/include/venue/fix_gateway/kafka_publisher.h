@@ -37,6 +37,9 @@ struct PublisherSettings {
   kafka::Properties properties;
   std::filesystem::path report_dir;  // the report log's folder; publish.cursor lives there too
   std::size_t max_in_flight = 100'000;
+  // When set, nothing beyond this venue seq is published (ReportLog::readable(): on disk when the
+  // power-loss policy is on). Must outlive the publisher.
+  const std::atomic<std::uint64_t>* readable_through = nullptr;
 };
 
 class KafkaPublisher {

@@ -19,6 +19,7 @@
 // Its place in the venue's recovery protocol (what is written before what, synced when, replayed how):
 // spec/recovery.md.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -59,7 +60,14 @@ class ReportLog {
   // Buffers a report and gives it the next venue sequence number.
   std::uint64_t append(Report& r);
   // Writes what was appended (one write) and the state; throws std::runtime_error on I/O failure.
+  // Durable: the reports are synced to disk (fdatasync) before the state is written and before
+  // readable() covers them.
   void flush();
+  void set_durable(bool durable) { durable_ = durable; }
+  // The last venue seq a reader may publish: written (and synced, when durable) by flush(). A reader
+  // must not hand on a report beyond it: after a power cut, a venue seq Kafka holds would be reused.
+  // Any thread.
+  const std::atomic<std::uint64_t>& readable() const { return readable_; }
   // Deletes segments whose reports all have venue seq <= published (keeping the newest two).
   void prune(std::uint64_t published);
   const std::filesystem::path& dir() const { return dir_; }
@@ -76,6 +84,8 @@ class ReportLog {
   std::map<std::uint16_t, std::uint64_t> reported_;
   bool state_dirty_ = false;
   bool fresh_ = false;
+  bool durable_ = false;
+  std::atomic<std::uint64_t> readable_{0};
   std::string buffer_;
 };
 

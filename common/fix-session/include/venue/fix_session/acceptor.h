@@ -42,8 +42,10 @@ namespace venue::fix_session {
 class PasswordChecker;
 
 struct AcceptorSettings {
-  std::uint16_t plain_port = 0;  // 0: no plain listener
-  std::uint16_t tls_port = 0;    // 0: no TLS listener
+  std::uint16_t plain_port = 0;           // 0: no plain listener
+  std::uint16_t tls_port = 0;             // 0: no TLS listener
+  std::string plain_address = "0.0.0.0";  // IPv4 address each listener binds (0.0.0.0: every interface)
+  std::string tls_address = "0.0.0.0";
   std::string tls_certificate;
   std::string tls_private_key;
   std::size_t max_message_bytes = 64 * 1024;

@@ -55,7 +55,8 @@ class VenueStore final : public FIX::MessageStore {
   void refresh() QF_THROW(FIX::IOException) override;
 
   // Writes what is pending to the files. Throws FIX::IOException.
-  void flush();
+  // Writes what is pending; durable: also fdatasync()s each file written (see VenueStoreFactory).
+  void flush(bool durable = false);
   // How many times QuickFIX reset this store (ResetSeqNumFlag, the session schedule) since it was opened.
   std::uint64_t resets() const { return resets_; }
 
@@ -98,9 +99,13 @@ class VenueStoreFactory final : public FIX::MessageStoreFactory {
   // Writes every store's pending messages and sequence numbers. A store that cannot be written stops
   // the process (logged, exit code 74).
   void flush_all();
+  // Durable: flush_all() also syncs every file it writes to disk before it returns, so a message sent
+  // after it survives a power cut in the store ([engine] sync = "fdatasync"; spec/recovery.md).
+  void set_durable(bool durable) { durable_ = durable; }
 
  private:
   friend class VenueStore;
+  bool durable_ = false;
   std::string path_;
   std::map<FIX::SessionID, VenueStore*> created_;
   std::vector<VenueStore*> pending_;

@@ -29,9 +29,13 @@ struct AcceptorDefaults {
 
 FIX::Dictionary acceptor_defaults(const AcceptorDefaults& d);
 
+struct SessionOptions {
+  bool reset_on_logon = false;  // every Logon starts both sides at 1 (QuickFIX ResetOnLogon=Y)
+};
+
 // Adds the session between us (`comp_id`) and a counterparty (`counterparty_comp_id`, its SenderCompID)
 // and returns its id.
 FIX::SessionID add_session(FIX::SessionSettings& settings, const std::string& comp_id,
-                           const std::string& counterparty_comp_id);
+                           const std::string& counterparty_comp_id, const SessionOptions& options = {});
 
 }  // namespace venue::fix_session

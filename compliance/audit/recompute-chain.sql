@@ -1,0 +1,62 @@
+-- The audit trail's hash chain recomputed inside PostgreSQL, without the compliance binary: an auditor's
+-- own check of what `compliance verify` says (spec/compliance.md, "The hash chain").
+--
+--   psql "$VENUE_PG_URL" -v ON_ERROR_STOP=1 -f compliance/audit/recompute-chain.sql
+--
+-- Prints one line per bad row (venue_seq, trading_day, what is wrong), then a summary line
+-- `rows <N> bad <M> head_ok <true|false>` (head_ok: the last row is the head the service recorded). Every column is written out below, in table
+-- order, so the canonical form can be read here rather than taken on trust:
+--   row_hash = SHA-256(prev_hash || canonical), canonical = per column "-" when NULL, else
+--   "<byte length>:<text>"; timestamps as epoch microseconds, dates as YYYY-MM-DD.
+-- (Temporary functions and a view, rolled back at the end: nothing is written.)
+begin transaction isolation level repeatable read;
+
+create function pg_temp.c(v text) returns text language sql immutable as
+  $$ select case when v is null then '-' else octet_length(v)::text || ':' || v end $$;
+create function pg_temp.us(t timestamptz) returns text language sql immutable as
+  $$ select (extract(epoch from t) * 1000000)::bigint::text $$;
+
+create temporary view recomputed as
+select venue_seq, trading_day, prev_hash, row_hash,
+       lag(row_hash) over w as hash_before,
+       lag(venue_seq) over w as seq_before,
+       sha256(prev_hash || convert_to(
+         pg_temp.c(venue_seq::text) || pg_temp.c(to_char(trading_day, 'YYYY-MM-DD')) ||
+         pg_temp.c(skipped_before::text) || pg_temp.c(msg_type) || pg_temp.c(exec_type) || pg_temp.c(exec_id) ||
+         pg_temp.c(exec_ref_id) || pg_temp.c(order_id) || pg_temp.c(cl_ord_id) || pg_temp.c(orig_cl_ord_id) ||
+         pg_temp.c(session) || pg_temp.c(firm) || pg_temp.c(account) || pg_temp.c(symbol) || pg_temp.c(side) ||
+         pg_temp.c(ord_type) || pg_temp.c(time_in_force) || pg_temp.c(order_qty::text) ||
+         pg_temp.c(price::text) || pg_temp.c(stop_px::text) || pg_temp.c(ord_status) ||
+         pg_temp.c(last_qty::text) || pg_temp.c(last_px::text) || pg_temp.c(cum_qty::text) ||
+         pg_temp.c(leaves_qty::text) || pg_temp.c(avg_px::text) || pg_temp.c(order_capacity) ||
+         pg_temp.c(pg_temp.us(transact_time)) || pg_temp.c(pg_temp.us(report_time)) || pg_temp.c(trd_match_id) ||
+         pg_temp.c(last_liquidity_ind) || pg_temp.c(reject_code::text) || pg_temp.c(text) ||
+         pg_temp.c(poss_resend::text) || pg_temp.c(repeat_of_venue_seq::text) ||
+         pg_temp.c(bust_of_venue_seq::text) || pg_temp.c(shard::text) || pg_temp.c(engine_seq::text) ||
+         pg_temp.c(traceparent) || pg_temp.c(kafka_partition::text) || pg_temp.c(kafka_offset::text) ||
+         pg_temp.c(raw_fix) || pg_temp.c(error), 'UTF8')) as hash_now
+from compliance.audit
+window w as (order by venue_seq);
+
+select venue_seq, trading_day,
+       concat_ws('; ',
+         case when hash_now <> row_hash then 'content edited (row_hash does not match the row)' end,
+         case when prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
+              then 'prev_hash is not the hash of the row before (a row deleted, inserted or reordered)' end,
+         case when seq_before = venue_seq then 'venue-seq stored twice' end) as problem
+from recomputed
+where hash_now <> row_hash or prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
+   or seq_before = venue_seq
+order by venue_seq;
+
+select 'rows ' || (select count(*) from compliance.audit) ||
+       ' bad ' || (select count(*) from recomputed
+                   where hash_now <> row_hash or prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
+                      or seq_before = venue_seq) ||
+       ' head_ok ' || (select h.venue_seq = coalesce(a.venue_seq, 0)
+                              and h.row_hash = coalesce(a.row_hash, decode(repeat('00', 32), 'hex'))
+                       from compliance.chain_head h
+                       left join (select venue_seq, row_hash from compliance.audit
+                                  order by venue_seq desc limit 1) a on true) as summary;
+
+rollback;

@@ -1,0 +1,153 @@
+#define BOOST_TEST_MODULE compliance_chain
+// The audit row and its hash chain as an auditor relies on them: a report's fields land in the right
+// columns with their FIX text kept, the hash covers every column and the row before, and a field out of
+// range is reported instead of stored.
+#include <boost/test/unit_test.hpp>
+
+#include "venue/compliance/audit_row.h"
+#include "venue/compliance/commands.h"
+#include "venue/compliance/surveillance.h"
+
+namespace cp = venue::compliance;
+namespace fs = venue::fix_session;
+
+namespace {
+
+std::string fix(std::string body) {
+  for (auto& c : body) c = c == '|' ? '\x01' : c;
+  std::string msg =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01" + body;
+  unsigned sum = 0;
+  for (unsigned char c : msg) sum += c;
+  char trailer[16];
+  std::snprintf(trailer, sizeof trailer, "10=%03u\x01", sum % 256);
+  return msg + trailer;
+}
+
+std::vector<std::pair<std::string, std::string>> headers(const std::string& seq) {
+  return {{"venue-seq", seq}, {"shard", "0"},      {"engine-seq", "17"}, {"msg-type", "8"},
+          {"exec-type", "F"}, {"session", "BRK1"}, {"firm", "ALPHA"},    {"account", "ALPHA-1"}};
+}
+
+const std::string kFill =
+    "35=8|34=12|49=VENUE|52=20261206-10:00:00.000|56=BRK1|1=ALPHA-1|6=101.5|11=C1|14=10|17=77|"
+    "31=101.50|32=10|37=5|38=10|39=2|40=2|44=0101.50|54=1|55=ACME|59=0|60=20261206-10:00:00.123|"
+    "150=F|151=0|880=9|";
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_fill_fills_its_columns_with_the_fix_text_kept) {
+  std::string why;
+  const auto r = fs::read_report_record(fix(kFill), headers("42"), &why);
+  BOOST_TEST_REQUIRE(r.has_value(), why);
+  std::string error;
+  const auto row = cp::row_from_record(*r, &error);
+  BOOST_TEST(error.empty());
+  BOOST_TEST(*row.v[cp::kVenueSeq] == "42");
+  BOOST_TEST(*row.v[cp::kExecId] == "77");
+  BOOST_TEST(*row.v[cp::kLastPx] == "101.50");  // decimals as sent
+  BOOST_TEST(*row.v[cp::kPrice] == "101.50");   // a leading zero dropped, as PostgreSQL prints it
+  BOOST_TEST(*row.v[cp::kTransactTime] == "1796551200123000");
+  BOOST_TEST(*row.v[cp::kTradingDay] == "2026-12-06");
+  BOOST_TEST(*row.v[cp::kPossResend] == "false");
+  BOOST_TEST(*row.v[cp::kTrdMatchId] == "9");
+  BOOST_TEST(!row.v[cp::kError].has_value());
+}
+
+// A trade bust (ExecType H, FIX 4.4): ExecRefID(19) names the fill it cancels; the row keeps it, and the
+// rules are not fed it (an alert stands on what the owner did).
+BOOST_AUTO_TEST_CASE(a_trade_bust_keeps_the_exec_id_of_the_fill_it_cancels) {
+  const std::string bust =
+      "35=8|34=13|49=VENUE|52=20261206-10:05:00.000|56=BRK1|1=ALPHA-1|6=0|11=C1|14=0|17=78|19=77|"
+      "31=101.50|32=10|37=5|38=10|39=4|40=2|44=101.50|54=1|55=ACME|59=0|60=20261206-10:05:00.000|"
+      "150=H|151=0|880=9|";
+  auto h = headers("43");
+  h[4].second = "H";
+  std::string why;
+  const auto r = fs::read_report_record(fix(bust), h, &why);
+  BOOST_TEST_REQUIRE(r.has_value(), why);
+  std::string error;
+  const auto row = cp::row_from_record(*r, &error);
+  BOOST_TEST(error.empty());
+  BOOST_TEST(row.v[cp::kExecType].value_or("") == "H");
+  BOOST_TEST(row.v[cp::kExecId].value_or("") == "78");
+  BOOST_TEST(row.v[cp::kExecRefId].value_or("") == "77");
+  BOOST_TEST(row.v[cp::kCumQty].value_or("") == "0");
+  BOOST_TEST(!row.v[cp::kBustOf].has_value());  // linked by the service, which knows the trail
+  BOOST_TEST(!cp::event_from_record(*r).has_value());
+  // A fill has no ExecRefID.
+  const auto f = fs::read_report_record(fix(kFill), headers("42"), &why);
+  BOOST_TEST_REQUIRE(f.has_value(), why);
+  BOOST_TEST(!cp::row_from_record(*f, &error).v[cp::kExecRefId].has_value());
+  BOOST_TEST(cp::event_from_record(*f).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_hash_covers_every_column_and_the_row_before) {
+  std::string why;
+  const auto r = fs::read_report_record(fix(kFill), headers("42"), &why);
+  BOOST_TEST_REQUIRE(r.has_value(), why);
+  auto row = cp::row_from_record(*r, &why);
+  const auto h = cp::chain_hash(cp::kGenesisHash, row);
+  for (std::size_t i = 0; i < cp::kColumnCount; ++i) {
+    auto edited = row;
+    edited.v[i] = edited.v[i] ? std::optional<std::string>(*edited.v[i] + "x") : std::optional<std::string>("x");
+    BOOST_TEST((cp::chain_hash(cp::kGenesisHash, edited) != h), "column " << cp::columns()[i].name);
+  }
+  cp::Hash other{};
+  other[0] = 1;
+  BOOST_TEST((cp::chain_hash(other, row) != h));
+  // NULL and an empty text are different content.
+  auto a = row;
+  a.v[cp::kText] = std::nullopt;
+  auto b = row;
+  b.v[cp::kText] = std::string();
+  BOOST_TEST((cp::chain_hash(cp::kGenesisHash, a) != cp::chain_hash(cp::kGenesisHash, b)));
+  BOOST_TEST(cp::hash_from_hex(cp::hex(h)).value() == h);
+}
+
+BOOST_AUTO_TEST_CASE(a_decimal_out_of_range_is_reported_and_the_raw_message_kept) {
+  std::string body = kFill;
+  body.replace(body.find("32=10"), 5, "32=1e5");
+  std::string why;
+  const auto r = fs::read_report_record(fix(body), headers("43"), &why);
+  BOOST_TEST_REQUIRE(r.has_value(), why);
+  std::string error;
+  const auto row = cp::row_from_record(*r, &error);
+  BOOST_TEST(error.find("LastQty(32)") != std::string::npos, error);
+  BOOST_TEST(row.v[cp::kError].value_or("") == error);
+  BOOST_TEST(!row.v[cp::kLastQty].has_value());
+  BOOST_TEST(row.v[cp::kRawFix].value_or("").find("32=1e5") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(copy_lines_escape_what_copy_would_misread) {
+  cp::AuditRow row;
+  row.v[cp::kVenueSeq] = "1";
+  row.v[cp::kText] = "a\tb\\c\nd";
+  row.v[cp::kReportTime] = "1796551200123000";
+  std::string line;
+  cp::append_copy_line(row, line);
+  BOOST_TEST(line.find("a\\tb\\\\c\\nd") != std::string::npos);
+  BOOST_TEST(line.find("2026-12-06 10:00:00.123000+00") != std::string::npos);
+  BOOST_TEST(line.back() == '\n');
+}
+
+BOOST_AUTO_TEST_CASE(numbers_and_text_are_stored_in_postgresqls_own_text_form) {
+  BOOST_TEST(cp::pg_numeric_text("0101.50") == "101.50");
+  BOOST_TEST(cp::pg_numeric_text(".5") == "0.5");
+  BOOST_TEST(cp::pg_numeric_text("-0.00") == "0.00");
+  BOOST_TEST(cp::pg_numeric_text("-7") == "-7");
+  BOOST_TEST(cp::valid_utf8("caf\xc3\xa9"));
+  BOOST_TEST(!cp::valid_utf8("caf\xe9"));
+  BOOST_TEST(cp::printable_utf8("caf\xe9") == "caf\\xE9");
+}
+
+BOOST_AUTO_TEST_CASE(command_line_times_are_read_as_utc_unless_an_offset_is_given) {
+  BOOST_TEST(cp::parse_time_micros("2026-12-06").value() == 1796515200000000LL);
+  BOOST_TEST(cp::parse_time_micros("2026-12-06T10:00:00.123Z").value() == 1796551200123000LL);
+  BOOST_TEST(cp::parse_time_micros("2026-12-06 11:00:00+01:00").value() == 1796551200000000LL);
+  BOOST_TEST(!cp::parse_time_micros("2026-02-31").has_value());
+  BOOST_TEST(!cp::parse_time_micros("yesterday").has_value());
+  BOOST_TEST(!cp::parse_time_micros("2026-12-06T10").has_value());
+}
