@@ -102,3 +102,32 @@ function(venue_embed_migrations)
   endif()
   target_sources(${ARG_TARGET} PRIVATE ${out})
 endfunction()
+
+# venue_fuzz_target(NAME <name> SOURCES ... DEPS ... [TIMEOUT s])
+# A libFuzzer harness (LLVMFuzzerTestOneInput in SOURCES) with its seeds in fuzz/corpus/<name>/ beside
+# it. The fuzz preset (VENUE_FUZZ) builds <name>_fuzz in build-fuzz/bin, which ci/fuzz runs for a bounded
+# time. Every other build links the same harness with tests/support/fuzz_replay_main.cpp as <name>_replay
+# and runs the committed corpus once as the unit test <name>_corpus_replay, so the harness never rots
+# between fuzz runs and every seed stays a regression test.
+function(venue_fuzz_target)
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  if(VENUE_FUZZ)
+    set(exe ${ARG_NAME}_fuzz)
+    add_executable(${exe} ${ARG_SOURCES})
+    target_link_options(${exe} PRIVATE -fsanitize=fuzzer)
+  else()
+    set(exe ${ARG_NAME}_replay)
+    add_executable(${exe} ${ARG_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/fuzz_replay_main.cpp)
+    set_target_properties(${exe} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+    if(NOT ARG_TIMEOUT)
+      set(ARG_TIMEOUT 120)
+    endif()
+    add_test(NAME ${ARG_NAME}_corpus_replay COMMAND ${exe} ${CMAKE_CURRENT_SOURCE_DIR}/corpus/${ARG_NAME})
+    set_tests_properties(${ARG_NAME}_corpus_replay PROPERTIES LABELS unit TIMEOUT ${ARG_TIMEOUT}
+                         ENVIRONMENT "VENUE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  endif()
+  target_link_libraries(${exe} PRIVATE ${ARG_DEPS})
+  target_include_directories(${exe} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  venue_set_warnings(${exe})
+  venue_set_sanitizers(${exe})
+endfunction()

@@ -1,29 +1,45 @@
 #include "venue/fix_session/fix_framer.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace venue::fix_session {
 
 namespace {
 constexpr char kSoh = '\x01';
+constexpr std::string_view kStart = "8=FIX";
+constexpr std::size_t kMaxBeginField = 32;  // "8=" and a BeginString; FIX's are 9 to 11 bytes
+
+// The length of the longest end of `rest` (shorter than `rest`) that is a start of "8=FIX".
+std::size_t start_prefix_at_end(std::string_view rest) {
+  for (std::size_t n = std::min(kStart.size() - 1, rest.size() - 1); n > 0; --n) {
+    if (rest.substr(rest.size() - n) == kStart.substr(0, n)) return n;
+  }
+  return 0;
 }
+}  // namespace
 
 FixFramer::Status FixFramer::push(const char* data, std::size_t size, std::vector<std::string>& out) {
   in_.append(data, size);
   std::size_t pos = 0;
   for (;;) {
     const std::string_view rest(in_.data() + pos, in_.size() - pos);
-    if (rest.size() < 2) break;
-    if (rest.compare(0, 2, "8=") != 0) {
-      // Garbage before a message: skip to the next plausible start.
+    // A message starts with "8=FIX" (every FIX BeginString does); fewer bytes that may begin it: wait.
+    if (kStart.starts_with(rest)) break;
+    if (!rest.starts_with(kStart)) {
+      // Garbage before a message: skip to the next plausible start. The end of the input may hold the
+      // first bytes of one ("8=F" with "IX" in the next read): those are kept, so that where TCP cuts
+      // the stream never decides whether a message is seen.
       ++errors_;
-      const std::size_t next = rest.find("8=FIX", 1);
-      pos = next == std::string_view::npos ? in_.size() : pos + next;
+      const std::size_t next = rest.find(kStart, 1);
+      pos = next == std::string_view::npos ? in_.size() - start_prefix_at_end(rest) : pos + next;
       continue;
     }
-    const std::size_t soh1 = rest.find(kSoh);
+    // BeginString is short: its SOH is looked for only where it can be, so a long first field is
+    // garbage whether it arrives in one read or in many.
+    const std::size_t soh1 = rest.substr(0, kMaxBeginField + 1).find(kSoh);
     if (soh1 == std::string_view::npos) {
-      if (rest.size() > 32) {
+      if (rest.size() > kMaxBeginField) {
         ++errors_;
         pos += 1;
         continue;

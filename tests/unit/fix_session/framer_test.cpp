@@ -108,3 +108,40 @@ BOOST_AUTO_TEST_CASE(a_non_numeric_body_length_is_garbage) {
   BOOST_REQUIRE_EQUAL(out.size(), 1U);
   BOOST_TEST(f.errors() > 0U);
 }
+
+// Found by fix_framer_fuzz: garbage, then a message whose "8=FIX" is cut by a read boundary. The
+// garbage skip threw away the "8=FI" it could not yet recognise, and the message after it was lost (the
+// broker then waits for a resend it never asked for).
+BOOST_AUTO_TEST_CASE(a_message_after_garbage_survives_a_read_boundary_inside_its_begin_string) {
+  const std::string a = msg("35=0|34=2|");
+  const std::string stream = "junk" + a;
+  for (std::size_t cut = 4; cut <= 9; ++cut) {
+    fsn::FixFramer f(1024);
+    std::vector<std::string> out;
+    f.push(stream.data(), cut, out);
+    f.push(stream.data() + cut, stream.size() - cut, out);
+    BOOST_REQUIRE_MESSAGE(out.size() == 1U, "read boundary after byte " << cut);
+    BOOST_TEST(out[0] == a);
+  }
+}
+
+// Found by fix_framer_fuzz: a first field longer than 32 bytes was skipped when it arrived in pieces
+// and framed when it arrived in one read. It is now refused either way (no BeginString is that long).
+BOOST_AUTO_TEST_CASE(what_is_framed_does_not_depend_on_how_the_reads_cut_a_long_first_field) {
+  const std::string odd = "8=" + std::string(40, 'F') + "\x01" + "9=5\x01" + "35=0\x01" + "10=000\x01";
+  const std::string a = msg("35=0|34=2|");
+  const std::string stream = odd + a;
+  std::vector<std::string> whole;
+  fsn::FixFramer one(1024);
+  one.push(stream.data(), stream.size(), whole);
+  for (std::size_t chunk : {1U, 7U, 33U}) {
+    fsn::FixFramer f(1024);
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < stream.size(); i += chunk) {
+      f.push(stream.data() + i, std::min(chunk, stream.size() - i), out);
+    }
+    BOOST_TEST(out == whole, "reads of " << chunk << " bytes");
+  }
+  BOOST_REQUIRE_EQUAL(whole.size(), 1U);
+  BOOST_TEST(whole[0] == a);
+}

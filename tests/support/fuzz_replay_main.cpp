@@ -1,7 +1,8 @@
-// Runs the fuzz target's inputs without libFuzzer: each file named on the command line (or each file in
-// a folder named there) goes through LLVMFuzzerTestOneInput once. The release build uses it as a
-// regression test over the committed corpus (ctest fix_inbound_corpus_replay), which also keeps the
-// harness compiled, and checked by clang-tidy, in every build. A failing input aborts, as under libFuzzer.
+// Runs a fuzz target's inputs without libFuzzer: each file named on the command line (or each file in
+// a folder named there) goes through LLVMFuzzerTestOneInput once. Every build but the fuzz preset links
+// each harness with this main as <target>_replay and runs it over the committed corpus as the unit test
+// <target>_corpus_replay (venue_fuzz_target in cmake/VenueHelpers.cmake), which also keeps the harnesses
+// compiled, and checked by clang-tidy, in every build. A failing input aborts, as under libFuzzer.
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -24,12 +25,12 @@ int main(int argc, char** argv) {
     } else if (std::filesystem::is_regular_file(p)) {
       inputs.push_back(p);
     } else {
-      std::fprintf(stderr, "fix_inbound_replay: %s is neither a file nor a folder\n", argv[i]);
+      std::fprintf(stderr, "%s: %s is neither a file nor a folder\n", argv[0], argv[i]);
       return 2;
     }
   }
   if (inputs.empty()) {
-    std::fprintf(stderr, "usage: fix_inbound_replay FILE|FOLDER...\n");
+    std::fprintf(stderr, "usage: %s FILE|FOLDER...\n", argv[0]);
     return 2;
   }
   LLVMFuzzerInitialize(&argc, &argv);
@@ -38,6 +39,6 @@ int main(int argc, char** argv) {
     const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
   }
-  std::printf("fix_inbound_replay: %zu inputs handled\n", inputs.size());
+  std::printf("%s: %zu inputs handled\n", argv[0], inputs.size());
   return 0;
 }
