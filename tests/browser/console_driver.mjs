@@ -27,10 +27,12 @@ function answer(obj) {
 }
 
 async function step(s) {
-  const timeout = s.timeout_ms || 10000;
+  // Generous: on a machine busy with builds a password check or a refresh can take seconds.
+  const timeout = s.timeout_ms || 30000;
   switch (s.cmd) {
     case 'open':
-      browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+      // No GPU process: on a machine busy with builds, a screenshot waited more than 30 s for GPU compositing.
+      browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
       page = await browser.newPage({ viewport: { width: 1700, height: 900 } });
       page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
       page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -67,7 +69,7 @@ async function step(s) {
       return { count: await page.locator(s.selector).count() };
     case 'shot': {
       const file = path.join(shots, `${s.name}.png`);
-      await page.screenshot({ path: file, fullPage: true });
+      await page.screenshot({ path: file, fullPage: true, animations: 'disabled', timeout: Math.max(timeout, 90000) });
       return { text: file };
     }
     case 'close':

@@ -89,7 +89,7 @@ class Browser {
   }
   void click(const std::string& sel) { step({{"cmd", "click"}, {"selector", sel}}); }
   void fill(const std::string& sel, const std::string& v) { step({{"cmd", "fill"}, {"selector", sel}, {"value", v}}); }
-  void wait(const std::string& sel, int timeout_ms = 10000) {
+  void wait(const std::string& sel, int timeout_ms = 30000) {
     step({{"cmd", "wait"}, {"selector", sel}, {"timeout_ms", timeout_ms}});
   }
   void wait_text(const std::string& sel, const std::string& contains) {

@@ -4,10 +4,10 @@
 // A message is complete when BodyLength bytes after the 9= field are followed by a 10=nnn field. Bytes
 // that cannot start a message (garbage, a BeginString field over 32 bytes, a BodyLength that does not
 // lead to a CheckSum) are skipped up to the next "8=FIX" and counted; what is framed never depends on
-// how the stream was cut into reads (fix_framer_fuzz checks it): FIX says a garbled message is ignored, and the session layer then
-// recovers the sequence gap. The checksum itself is checked by the session layer (QuickFIX).
-// A BodyLength above the limit, or more unframeable input than a message may be long, is refused: the
-// caller closes the connection (a client cannot make the venue buffer without bound).
+// how the stream was cut into reads (fix_framer_fuzz checks it): FIX says a garbled message is ignored, and the session
+// layer then recovers the sequence gap. The checksum itself is checked by the session layer (QuickFIX). A BodyLength
+// above the limit, or more unframeable input than a message may be long, is refused: the caller closes the connection
+// (a client cannot make the venue buffer without bound).
 //
 // Thread rules: one per connection, one thread.
 
