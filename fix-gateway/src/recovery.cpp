@@ -231,6 +231,14 @@ void Gateway::Impl::build_fix() {
 void Gateway::Impl::restore_orders() {
   identities = std::make_unique<IdentityLog>(cfg.state_dir);
   identities->set_durable(power_safe());
+  if (identities->damaged_records() > 0) {
+    VENUE_LOG_KV(error, "identity log: damaged records skipped at start (their orders will be reported as unknown)",
+                 {{"damaged_records", identities->damaged_records()}});
+  }
+  if (identities->torn_bytes() > 0) {
+    VENUE_LOG_KV(warning, "identity log: a torn last record ignored (a crash cut its write short)",
+                 {{"bytes", identities->torn_bytes()}});
+  }
   std::uint64_t max_ref = 0;
   for (const auto& [ref, id] : identities->loaded()) max_ref = std::max(max_ref, ref);
   for (auto& shard : shards) {
