@@ -29,6 +29,9 @@ namespace venue::fix_session {
 
 namespace {
 
+// The one FIX version the venue speaks (session_settings.cpp configures every session with it).
+const std::string kBeginString = "FIX.4.4";
+
 constexpr char kSoh = '\x01';
 constexpr std::size_t kReadChunk = 64 * 1024;
 
@@ -152,6 +155,9 @@ struct VenueAcceptor::Impl {
   std::unique_ptr<FIX::SessionFactory> factory;
   std::map<FIX::SessionID, FIX::Session*> added;
   std::set<FIX::SessionID> removed;
+  // Sessions whose refused Logons have used up a sequence number since their last logon: the next
+  // refusals carry that number again, so refused Logons cannot push a session's numbers up without end.
+  std::set<FIX::SessionID> refusal_numbered;
 
   // epoll tags: listeners and the eventfd are told apart from connections by these addresses.
   static inline int kPlainTag = 0;
@@ -251,6 +257,17 @@ struct VenueAcceptor::Impl {
     const auto errors_before = c.framer.errors();
     const auto status = c.framer.push(data, size, messages);
     self->counters_.framing_errors += c.framer.errors() - errors_before;
+    // Before a Logon there is no session whose sequence gap FIX's "ignore a garbled message" protects: a
+    // first message that cannot be framed (a BodyLength that does not lead to its CheckSum, or bytes that
+    // are not FIX at all) closes the connection at once instead of holding it until the logon timeout.
+    if (c.state == Connection::State::kAwaitLogon && messages.empty() &&
+        (c.framer.errors() > errors_before || c.framer.holds_trailer())) {
+      ++self->counters_.logons_refused;
+      VENUE_LOG_KV(warning, "connection refused", {{"peer", c.peer}, {"reason", "garbled first message"}});
+      self->gate_.refused(nullptr, c.peer, "garbled first message: BodyLength(9) does not lead to its CheckSum(10)");
+      close_later(c);
+      return true;
+    }
     for (auto& m : messages) {
       if (c.state == Connection::State::kClosing) break;
       deliver(c, std::move(m));
@@ -383,6 +400,19 @@ struct VenueAcceptor::Impl {
       refuse_and_close(c, nullptr, "the first message must be a Logon (35=A) with SenderCompID and TargetCompID");
       return;
     }
+    if (*begin != kBeginString) {
+      // Answered in the venue's own FIX version (the client's may not be one the venue can write), under
+      // the session's rules when the CompIDs name one.
+      const std::string reason = "unsupported BeginString(8) " + std::string(*begin) + ": the venue speaks FIX.4.4";
+      const FIX::SessionID as_44{kBeginString, std::string(*target), std::string(*sender)};
+      if (FIX::Session* known = self->find_session(as_44); known != nullptr) {
+        refuse(c, as_44, *known, reason);
+      } else {
+        refuse_with_logout(c, kBeginString, *target, *sender, 1, reason);
+        self->gate_.refused(nullptr, c.peer, reason);
+      }
+      return;
+    }
     const FIX::SessionID id{std::string(*begin), std::string(*target), std::string(*sender)};
     FIX::Session* s = self->find_session(id);
     if (s == nullptr) {
@@ -430,6 +460,7 @@ struct VenueAcceptor::Impl {
     FIX::Session::registerSession(c.session_id);
     c.registered = true;
     c.state = Connection::State::kActive;
+    refusal_numbered.erase(c.session_id);
     self->gate_.authenticated(c.session_id, c.peer, c.tls);
     feed(c, c.logon);
     c.logon.clear();
@@ -443,12 +474,21 @@ struct VenueAcceptor::Impl {
 
   // The refusal's Logout carries the venue's next sequence number and uses it up (nothing is stored under
   // it: a resend gap-fills it), so a client that counts the Logout and one that does not both stay in
-  // step. While the session is logged on from another connection, its numbers are left alone.
+  // step. One number at most between two logons: later refusals carry the number the first one used
+  // (so anyone who can reach the port cannot push a session's numbers up, nor make it write to its
+  // store, by failing to log on). While the session is logged on from another connection, its numbers
+  // are left alone.
   void refuse(Connection& c, const FIX::SessionID& id, FIX::Session& s, const std::string& reason) {
-    const int seq = s.getExpectedSenderNum();
+    int seq = s.getExpectedSenderNum();
+    const bool idle = !FIX::Session::isSessionRegistered(id);
+    const bool use_one = idle && (seq <= 1 || refusal_numbered.insert(id).second);
+    if (idle && !use_one) --seq;
     refuse_with_logout(c, id.getBeginString().getString(), id.getSenderCompID().getString(),
                        id.getTargetCompID().getString(), seq, reason);
-    if (!FIX::Session::isSessionRegistered(id)) s.setNextSenderMsgSeqNum(seq + 1);
+    if (use_one) {
+      s.setNextSenderMsgSeqNum(seq + 1);
+      refusal_numbered.insert(id);
+    }
     self->gate_.refused(&id, c.peer, reason);
   }
 
