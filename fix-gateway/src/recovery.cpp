@@ -37,6 +37,7 @@ void Gateway::Impl::start() {
   build_fix();
   restore_orders();
   replay_unreported();
+  read_back_instruments();
 
   for (auto& s : shards) {
     s->output_waker().set_notify([](void* a) { static_cast<fix_session::VenueAcceptor*>(a)->wake(); }, acceptor.get());
@@ -334,6 +335,26 @@ void Gateway::Impl::replay_unreported() {
   identities->compact([&](const Identity& id) { return live_refs.contains(id.ref); });
   orders.requests().clear();
   if (replayed > 0) VENUE_LOG_KV(warning, "reported journaled events again after a restart", {{"commands", replayed}});
+}
+
+// The engine's state of each instrument after its recovery: the journal's halts, resumes and closes and
+// its last trade, part of which the gateway never saw as events (the journal up to what was reported is
+// replayed silently). The gateway refuses orders and values them from its own copy, so the copy is the
+// engine's, not the instrument file's. Before the engine threads start: they own the engines after.
+void Gateway::Impl::read_back_instruments() {
+  for (auto& shard : shards) {
+    shard->engine().for_each_instrument([&](const m::InstrumentState& st) {
+      const auto i = instruments.find(st.id);
+      if (!i) return;
+      Instrument& in = instruments[*i];
+      if (in.status != st.status) {
+        VENUE_LOG_KV(info, "trading status from the journal",
+                     {{"symbol", in.spec.symbol}, {"status", std::string(to_string(st.status))}});
+      }
+      in.status = st.status;
+      in.last_trade = st.last_trade.count();
+    });
+  }
 }
 
 }  // namespace venue::fix_gateway
