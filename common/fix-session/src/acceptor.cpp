@@ -191,6 +191,15 @@ struct VenueAcceptor::Impl {
         }
         return;
       }
+      if (pending_logons() >= settings.max_pending_logons) {
+        // Closed at once, unread: a flood of connections that never log on costs a socket for a moment.
+        if (self->counters_.connections_shed++ % 1000 == 0) {
+          VENUE_LOG_KV(warning, "connection closed at accept: too many connections not logged on",
+                       {{"limit", settings.max_pending_logons}, {"shed_so_far", self->counters_.connections_shed}});
+        }
+        ::close(fd);
+        continue;
+      }
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       auto c = std::make_unique<Connection>();
@@ -214,9 +223,30 @@ struct VenueAcceptor::Impl {
   }
 
   // Reads what is there; false when the connection is gone.
+  std::size_t pending_logons() const {
+    std::size_t n = 0;
+    for (const auto& [number, c] : connections) {
+      n += c->state == Connection::State::kAwaitLogon || c->state == Connection::State::kAuthenticating ? 1 : 0;
+    }
+    return n;
+  }
+
+  std::size_t password_checks() const {
+    std::size_t n = 0;
+    for (const auto& [number, c] : connections) n += c->state == Connection::State::kAuthenticating ? 1 : 0;
+    return n;
+  }
+
   bool read_some(Connection& c) {
     char buf[kReadChunk];
+    std::size_t read_this_turn = 0;
     for (;;) {
+      // The turn's budget spent: the rest waits for the next turn (epoll is level-triggered, so the
+      // socket is reported again; bytes TLS already decrypted are read first, as epoll cannot see them).
+      if (read_this_turn >= settings.read_budget_bytes && (!c.tls || SSL_pending(c.ssl) == 0)) {
+        ++self->counters_.read_budget_hits;
+        return true;
+      }
       ssize_t n = 0;
       if (c.tls) {
         const int r = SSL_read(c.ssl, buf, static_cast<int>(sizeof buf));
@@ -246,6 +276,7 @@ struct VenueAcceptor::Impl {
         }
       }
       self->counters_.bytes_in += static_cast<std::uint64_t>(n);
+      read_this_turn += static_cast<std::size_t>(n);
       if (!frame(c, buf, static_cast<std::size_t>(n))) return false;
       if (c.state == Connection::State::kClosing) return true;
     }
@@ -284,7 +315,15 @@ struct VenueAcceptor::Impl {
   void deliver(Connection& c, std::string msg) {
     switch (c.state) {
       case Connection::State::kActive: feed(c, msg); return;
-      case Connection::State::kAuthenticating: c.held.push_back(std::move(msg)); return;
+      case Connection::State::kAuthenticating:
+        if (c.held.size() >= settings.max_held_messages) {
+          refuse_and_close(c, nullptr,
+                           "more than " + std::to_string(settings.max_held_messages) +
+                               " messages sent before the Logon was answered");
+          return;
+        }
+        c.held.push_back(std::move(msg));
+        return;
       case Connection::State::kAwaitLogon: first_message(c, std::move(msg)); return;
       case Connection::State::kClosing: return;
     }
@@ -430,6 +469,12 @@ struct VenueAcceptor::Impl {
     auto verdict = self->gate_.admit(id, c.peer, c.tls, username.value_or(""), password.has_value());
     if (!verdict.ok) {
       refuse(c, id, *s, verdict.reason);
+      return;
+    }
+    if (password_checks() >= settings.max_password_checks) {
+      // Checking passwords is deliberately slow (PBKDF2): a burst of Logons waits in line for it only
+      // up to a bound; beyond, the Logon is refused at once and the broker's engine retries.
+      refuse(c, id, *s, "the venue is busy checking other logons: retry in a few seconds");
       return;
     }
     c.session_id = id;
@@ -849,6 +894,8 @@ AcceptorMetrics::AcceptorMetrics(prometheus::Registry& registry, const std::stri
       {&AcceptorCounters::connections, "connection"},
       {&AcceptorCounters::logons_refused, "logon_refused"},
       {&AcceptorCounters::logon_timeouts, "logon_timeout"},
+      {&AcceptorCounters::connections_shed, "connection_shed"},
+      {&AcceptorCounters::read_budget_hits, "read_budget_hit"},
       {&AcceptorCounters::framing_errors, "framing_error"},
       {&AcceptorCounters::oversized, "oversized_message"},
       {&AcceptorCounters::slow_consumers, "slow_consumer"},
