@@ -51,8 +51,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
   from_environment(d, "url", c.db_url);
 
   auto k = root.table("kafka", "Where the reports come from and where alerts go");
-  c.brokers = k.string("brokers", "Bootstrap brokers; \"$NAME\" reads environment variable NAME", cfg::kRequired);
-  from_environment(k, "brokers", c.brokers);
+  venue::kafka::read_connection(k, c.kafka, base);  // brokers, TLS, SASL (venue/common/kafka_config.h)
+  c.brokers = c.kafka.brokers;
   c.topic = k.string("topic", "Topic of the venue's execution reports", "venue.execution-reports");
   c.group_id = k.string("group_id", "Consumer group of the compliance service", "compliance");
   c.client_id = k.string("client_id", "Kafka client.id", "compliance");

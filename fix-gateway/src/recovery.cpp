@@ -48,6 +48,7 @@ void Gateway::Impl::start() {
   if (cfg.kafka) {
     PublisherSettings ps;
     ps.brokers = cfg.kafka->brokers;
+    ps.properties = cfg.kafka->connection.properties();
     ps.topic = cfg.kafka->topic;
     ps.client_id = cfg.kafka->client_id;
     ps.report_dir = cfg.report_dir;

@@ -119,9 +119,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
       r.boolean("enforce", "Send block and kill-switch commands on a breach; false: alerts only (a dry run)", true);
 
   auto k = root.table("kafka", "Topics and the consumer group");
-  c.brokers = from_environment(
-      k, "brokers", k.string("brokers", "Bootstrap brokers; \"$NAME\" reads environment variable NAME", cfg::kRequired),
-      lenient);
+  venue::kafka::read_connection(k, c.kafka, base, lenient);  // brokers, TLS, SASL (venue/common/kafka_config.h)
+  c.brokers = c.kafka.brokers;
   c.reports_topic = k.string("reports_topic", "The venue's execution reports", "venue.execution-reports");
   c.control_topic = k.string("control_topic", "Where block and kill-switch commands go", "venue.risk-control");
   c.acks_topic = k.string("acks_topic", "The venue's answers to the commands", "venue.risk-control-acks");
