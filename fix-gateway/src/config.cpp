@@ -438,23 +438,11 @@ void read_session(cfg::Table& s, const GatewayConfig& c, SessionConfig& sc) {
 }
 
 GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
-  GatewayConfig c;
-  cfg::load(text, name, [&](cfg::Table& t) { read_config(t, c, base_dir); });
-  return c;
+  return cfg::parse<GatewayConfig>(read_config, text, name, base_dir);
 }
 
-GatewayConfig load_config(const std::filesystem::path& file) {
-  GatewayConfig c;
-  const auto base = std::filesystem::absolute(file).parent_path();
-  cfg::load_file(file, [&](cfg::Table& t) { read_config(t, c, base); });
-  return c;
-}
+GatewayConfig load_config(const std::filesystem::path& file) { return cfg::load<GatewayConfig>(read_config, file); }
 
-std::string config_reference() {
-  return cfg::reference_markdown([](cfg::Table& t) {
-    GatewayConfig c;
-    read_config(t, c, {});
-  });
-}
+std::string config_reference() { return cfg::reference<GatewayConfig>(read_config); }
 
 }  // namespace venue::fix_gateway

@@ -172,24 +172,21 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
   }
 }
 
+namespace {
+// The reader with unset environment variables refused (everything but the CLI's lenient load).
+void read_strict(cfg::Table& root, Config& c, const std::filesystem::path& base) { read_config(root, c, base, false); }
+}  // namespace
+
 Config parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
-  Config c;
-  cfg::load(text, name, [&](cfg::Table& t) { read_config(t, c, base_dir); });
-  return c;
+  return cfg::parse<Config>(read_strict, text, name, base_dir);
 }
 
 Config load_config(const std::filesystem::path& file, bool lenient_environment) {
-  Config c;
-  const auto base = std::filesystem::absolute(file).parent_path();
-  cfg::load_file(file, [&](cfg::Table& t) { read_config(t, c, base, lenient_environment); });
-  return c;
+  return cfg::load<Config>([&](cfg::Table& t, Config& c,
+                               const std::filesystem::path& base) { read_config(t, c, base, lenient_environment); },
+                           file);
 }
 
-std::string config_reference() {
-  return cfg::reference_markdown([](cfg::Table& t) {
-    Config c;
-    read_config(t, c, {});
-  });
-}
+std::string config_reference() { return cfg::reference<Config>(read_strict); }
 
 }  // namespace venue::risk
