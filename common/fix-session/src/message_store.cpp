@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <thread>
+#include <vector>
 
 #include "venue/common/fd_io.h"
 #include "venue/common/log.h"
@@ -118,6 +120,14 @@ VenueStore::VenueStore(const std::string& path, const FIX::SessionID& id, VenueS
   header_name_ = prefix + ".header";
   seqnums_name_ = prefix + ".seqnums";
   session_name_ = prefix + ".session";
+  // Files a reset moved aside and a crash kept from being deleted.
+  const std::string discarded_prefix = std::filesystem::path(prefix).filename().string();
+  for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(discarded_prefix + ".", 0) == 0 && name.find(".discarded-") != std::string::npos) {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
   open(false);
 }
 
@@ -337,9 +347,28 @@ void VenueStore::flush(bool durable) {
   }
 }
 
+// A reset starts new, empty files. Truncating the old ones in place made the session's thread (every
+// session's: the acceptor's) wait for the disk: freeing a file's blocks waits for their writeback, which
+// took 10 s once behind a build's writes. Instead the old files are renamed aside (a rename to a new
+// name frees nothing) and deleted on a thread of their own; their bytes are dead either way.
 void VenueStore::reset() QF_THROW(FIX::IOException) {
+  close_files();
+  std::vector<std::string> discarded;
+  for (const std::string* name : {&body_name_, &header_name_, &seqnums_name_, &session_name_}) {
+    const std::string aside = *name + ".discarded-" + std::to_string(::getpid()) + "-" + std::to_string(++discards_);
+    if (::rename(name->c_str(), aside.c_str()) == 0) {
+      discarded.push_back(aside);
+    } else if (errno != ENOENT) {
+      throw FIX::IOException("cannot move " + *name + " aside: " + errno_text());
+    }
+  }
   open(true);
   ++resets_;
+  if (!discarded.empty()) {
+    std::thread([files = std::move(discarded)] {
+      for (const auto& f : files) ::unlink(f.c_str());
+    }).detach();
+  }
 }
 
 void VenueStore::refresh() QF_THROW(FIX::IOException) {

@@ -5,10 +5,13 @@
 // reads seeing messages that are not yet written out.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "venue/fix_session/message_store.h"
 
@@ -127,6 +130,39 @@ BOOST_AUTO_TEST_CASE(a_reset_forgets_everything_and_is_counted) {
   BOOST_TEST(size_of(d, ".body") == msg(9).size());
   f.destroy(s);
   BOOST_TEST(f.find(kId) == nullptr);
+}
+
+// A reset moves the old files aside instead of truncating them on the session's thread (which waited for
+// the disk), and they are deleted; a crash that left some behind is cleaned up at the next open.
+BOOST_AUTO_TEST_CASE(a_reset_leaves_only_the_new_files_and_a_reopen_reads_them) {
+  TempDir d;
+  {
+    fsn::VenueStoreFactory f(d.path.string());
+    FIX::MessageStore* s = f.create(kId);
+    for (int i = 1; i <= 3; ++i) s->set(i, msg(i));
+    s->setNextSenderMsgSeqNum(4);
+    f.flush_all();
+    s->reset();
+    s->set(1, msg(7));
+    s->setNextSenderMsgSeqNum(2);
+    f.flush_all();
+    f.destroy(s);
+  }
+  const auto listing = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(d.path)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> four{"FIX.4.4-VENUE-BRK1.body", "FIX.4.4-VENUE-BRK1.header",
+                                      "FIX.4.4-VENUE-BRK1.seqnums", "FIX.4.4-VENUE-BRK1.session"};
+  for (int i = 0; i < 200 && listing() != four; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_TEST(listing() == four);
+  std::ofstream(d.path / "FIX.4.4-VENUE-BRK1.body.discarded-1-1") << "left by a crash";
+  fsn::VenueStore again(d.path.string(), kId);
+  BOOST_TEST(all(again, 3) == std::vector<std::string>{msg(7)});
+  BOOST_TEST(again.getNextSenderMsgSeqNum() == 2);
+  BOOST_TEST(listing() == four);
 }
 
 BOOST_AUTO_TEST_CASE(a_torn_header_entry_after_a_crash_is_ignored) {

@@ -11,7 +11,8 @@
 //     sequence number of the message that carried it is written: after a crash, the broker's resend of
 //     an order the engine took is below the expected number and dropped. A store that cannot be
 //     written stops the process (fail-stop, exit code 74): sending what cannot be resent is worse.
-//     A sequence reset truncates the files and forgets every offset (FileStore 1.15.1 kept stale
+//     A sequence reset starts new files (the old ones are moved aside and deleted on another thread:
+//     truncating them in place waited for the disk) and forgets every offset (FileStore 1.15.1 kept stale
 //     offsets after a reset, so a resend could read the wrong bytes). Memory does not grow with the
 //     session day: FileStore keeps an offset per message; here one mark per 256 messages says where to
 //     read .header from, and a resend reads the entries it needs from there.
@@ -94,6 +95,7 @@ class VenueStore final : public FIX::MessageStore {
   bool queued_ = false;  // in the owner's list of stores with something pending
   FIX::UtcTimeStamp creation_;
   std::uint64_t resets_ = 0;
+  std::uint64_t discards_ = 0;  // files moved aside by resets (their names' numbers)
   friend class VenueStoreFactory;
 };
 
