@@ -208,6 +208,7 @@ BOOST_AUTO_TEST_CASE(a_configured_session_removed_and_added_back_keeps_its_seque
 BOOST_AUTO_TEST_CASE(connections_beyond_the_bound_of_those_not_logged_on_are_closed_at_once) {
   Fixture f([](fs::AcceptorSettings& as) { as.max_pending_logons = 3; });
   std::vector<std::unique_ptr<RawFixClient>> silent;
+  silent.reserve(3);
   for (int i = 0; i < 3; ++i) silent.push_back(std::make_unique<RawFixClient>(f.port));
   std::this_thread::sleep_for(100ms);  // accepted
   RawFixClient fourth(f.port);
