@@ -1,7 +1,6 @@
 #include "venue/matcher/engine.h"
 
 #include <algorithm>
-#include <deque>
 #include <limits>
 #include <map>
 #include <queue>
@@ -174,16 +173,19 @@ class EngineState {
     }
   }
 
-  // A batch: a cancel or replace a few commands ahead has its id-index entry fetched, and one a little
-  // nearer its order (the index entry is in the cache by then), so neither is a cache miss when its
-  // turn comes. Prefetches change nothing but timing.
+  // A batch: a cancel or replace a few commands ahead has its id-index entry fetched, one a little
+  // nearer its order (the index entry is in the cache by then), and one nearer still its neighbours in
+  // the queue and its level (the order's links are in the cache by then), which unlinking it touches;
+  // so none of these is a cache miss when its turn comes. Prefetches change nothing but timing.
   void apply_batch(std::span<const Command> commands) {
     constexpr std::size_t kIndexAhead = 8;
     constexpr std::size_t kOrderAhead = 4;
+    constexpr std::size_t kNeighboursAhead = 2;
     const std::size_t n = commands.size();
     for (std::size_t i = 0; i < n; ++i) {
       if (i + kIndexAhead < n) prefetch_index(commands[i + kIndexAhead]);
       if (i + kOrderAhead < n) prefetch_order(commands[i + kOrderAhead]);
+      if (i + kNeighboursAhead < n) prefetch_neighbours(commands[i + kNeighboursAhead]);
       apply(commands[i]);
     }
   }
@@ -205,6 +207,22 @@ class EngineState {
     if (v == 0 || (v & ~kCounterMask) != id_base_) return;
     const std::uint32_t slot = index_.find(v & kCounterMask);
     if (slot == kNil) return;
+    const Order* o = &pool_[slot];
+    __builtin_prefetch(o, 1, 3);
+    __builtin_prefetch(reinterpret_cast<const char*>(o) + 64, 1, 3);
+  }
+  void prefetch_neighbours(const Command& c) const {
+    const std::uint64_t v = named_order(c);
+    if (v == 0 || (v & ~kCounterMask) != id_base_) return;
+    const std::uint32_t slot = index_.find(v & kCounterMask);
+    if (slot == kNil) return;
+    const Order& o = pool_[slot];
+    if (o.prev != kNil) __builtin_prefetch(&pool_[o.prev], 1, 3);
+    if (o.next != kNil) __builtin_prefetch(&pool_[o.next], 1, 3);
+    if (o.level != kNil) __builtin_prefetch(&levels_[o.level], 1, 3);
+  }
+  // Both lines of an order that is about to be matched against.
+  void prefetch_slot(std::uint32_t slot) const {
     const Order* o = &pool_[slot];
     __builtin_prefetch(o, 1, 3);
     __builtin_prefetch(reinterpret_cast<const char*>(o) + 64, 1, 3);
@@ -424,6 +442,8 @@ class EngineState {
       while (r != kNil && a.leaves > 0) {
         Order& ro = pool_[r];
         std::uint32_t next = ro.next;
+        // The next order in the queue is a random slot: fetch it while this fill is reported.
+        if (next != kNil) prefetch_slot(next);
         if (a.stp != StpMode::kNone && stp_key(ro) == stp_key(a)) {
           switch (a.stp) {
             case StpMode::kCancelNewest:
@@ -944,15 +964,15 @@ class EngineState {
     }
     const auto book = static_cast<std::uint32_t>(b - books_.data());
     bool any = false;
-    for (TradeRecord& t : trades_) {
+    trades_.for_each([&](TradeRecord& t) {
       if (t.book == book) t.state = TradeState::kDayEnded;
       any = any || t.state != TradeState::kDayEnded;
-    }
+    });
     if (!any) {
       trades_.clear();
       trade_base_ = next_trade_;
     }
-    std::erase_if(done_today_, [&](const OrderView& v) { return v.instrument == b->spec.id; });
+    done_today_.keep_if([&](const OrderView& v) { return v.instrument != b->spec.id; });
     visit_book(*b, [&](std::uint32_t slot) { pool_[slot].traded_today = false; });
   }
 
@@ -1012,7 +1032,8 @@ class EngineState {
     }
     // A bust is a rare operator action: a scan of the day's done orders is cheaper than an index that
     // every finished order would pay for.
-    for (OrderView& d : done_today_) {
+    for (std::size_t i = 0; i < done_today_.size(); ++i) {
+      OrderView& d = done_today_[i];
       if (d.id.value() != order_id) continue;
       d.cum_qty = Qty(d.cum_qty.count() - qty);
       d.cum_value -= value;
@@ -1109,12 +1130,12 @@ class EngineState {
     }
     w.put(trade_base_);
     w.put(static_cast<std::uint64_t>(trades_.size()));
-    for (const TradeRecord& t : trades_) w.put(t);
+    trades_.for_each([&](const TradeRecord& t) { w.put(t); });
     w.put(static_cast<std::uint64_t>(done_today_.size()));
-    for (const OrderView& d : done_today_) {
+    done_today_.for_each([&](const OrderView& d) {
       w.put(d.instrument.value());
       w.put(saved(d));
-    }
+    });
     return w.take();
   }
 
@@ -1444,11 +1465,10 @@ class EngineState {
   std::uint64_t next_exec_ = 1;
   // The day's trades, by trade counter - trade_base_, and the final views of the orders that traded
   // today and left; both are emptied at the end of day.
-  // Deques: they grow without copying what they hold (a vector's reallocation of a day's trades would
-  // stall the command that happens to trigger it by milliseconds).
-  std::deque<TradeRecord> trades_;
+  // Day logs: they grow without copying what they hold and without page faults (order_store.h).
+  detail::DayLog<TradeRecord> trades_;
   std::uint64_t trade_base_ = 1;
-  std::deque<OrderView> done_today_;
+  detail::DayLog<OrderView> done_today_;
   EngineCounters counters_;
   EventHeader hdr_{};
 };
@@ -1523,7 +1543,7 @@ void Engine::for_each_instrument(const std::function<void(const InstrumentState&
 
 std::size_t Engine::trades_today() const {
   std::size_t n = 0;
-  for (const auto& t : s_->trades_) n += t.state != TradeState::kDayEnded ? 1 : 0;
+  s_->trades_.for_each([&](const TradeRecord& t) { n += t.state != TradeState::kDayEnded ? 1 : 0; });
   return n;
 }
 
