@@ -67,18 +67,25 @@ struct Book {
 };
 
 // A little binary writer/reader for snapshots (native byte order; the snapshot file records it).
+// It writes into a buffer reserved once for the whole state (growing it field by field, with the page
+// faults of every reallocation, took 50-70 ms for a day's state of 50,000 orders and 200,000 trades on
+// the engine thread); a buffer handed back by the previous snapshot keeps its pages.
 class Writer {
  public:
+  Writer(std::vector<std::uint8_t>& out, std::size_t expected) : out_(out) {
+    out_.clear();
+    out_.reserve(expected);
+  }
   template <class T>
   void put(const T& v) {
     static_assert(std::is_trivially_copyable_v<T>);
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&v);
-    out_.insert(out_.end(), p, p + sizeof(T));
+    const std::size_t n = out_.size();
+    out_.resize(n + sizeof(T));
+    std::memcpy(out_.data() + n, &v, sizeof(T));
   }
-  std::vector<std::uint8_t> take() { return std::move(out_); }
 
  private:
-  std::vector<std::uint8_t> out_;
+  std::vector<std::uint8_t>& out_;
 };
 
 class Reader {
@@ -644,13 +651,20 @@ class EngineState {
     const std::uint32_t ls = o.level;
     o.level = kNil;
     if (lvl.count == 0) {
-      auto& side_levels = o.side == Side::kBuy ? b.bids : b.asks;
-      for (std::size_t i = side_levels.size(); i > 0; --i) {
-        if (side_levels[i - 1].slot == ls) {
-          erase_level(side_levels, i - 1);
-          break;
-        }
+      const bool bid = o.side == Side::kBuy;
+      auto& side_levels = bid ? b.bids : b.asks;
+      // The best level (a match emptied it) is at the back; any other is found by its price (the side
+      // is sorted: a binary search, where a scan from the back cost O(levels) for a cancel deep in the
+      // book).
+      std::size_t i = side_levels.size() - 1;
+      if (side_levels[i].slot != ls) {
+        const std::int64_t price = lvl.price;
+        const auto it = std::partition_point(side_levels.begin(), side_levels.end(), [&](const LevelRef& l) {
+          return bid ? l.price < price : l.price > price;
+        });
+        i = static_cast<std::size_t>(it - side_levels.begin());
       }
+      erase_level(side_levels, i);
     }
   }
 
@@ -1109,8 +1123,11 @@ class EngineState {
 
   // ----- snapshots -----
 
-  std::vector<std::uint8_t> save() const {
-    Writer w;
+  void save(std::vector<std::uint8_t>& out) const {
+    const std::size_t expected = 64 + books_.size() * 64 + pool_.live() * sizeof(SavedOrder) +
+                                 trades_.size() * sizeof(TradeRecord) +
+                                 done_today_.size() * (sizeof(std::uint32_t) + sizeof(SavedOrder));
+    Writer w(out, expected);
     w.put(kSnapshotMagic);
     w.put(kSnapshotVersion);
     w.put(settings_.shard);
@@ -1136,7 +1153,6 @@ class EngineState {
       w.put(d.instrument.value());
       w.put(saved(d));
     });
-    return w.take();
   }
 
   static SavedOrder saved(const OrderView& v) {
@@ -1547,12 +1563,18 @@ std::size_t Engine::trades_today() const {
   return n;
 }
 
-std::vector<std::uint8_t> Engine::save() const { return s_->save(); }
+std::vector<std::uint8_t> Engine::save() const {
+  std::vector<std::uint8_t> out;
+  s_->save(out);
+  return out;
+}
+
+void Engine::save(std::vector<std::uint8_t>& out) const { s_->save(out); }
 
 bool Engine::load(std::span<const std::uint8_t> bytes, std::string& error) { return s_->load(bytes, error); }
 
 std::uint64_t Engine::state_hash() const {
-  const auto bytes = s_->save();
+  const auto bytes = save();
   return detail::hash64(bytes.data(), bytes.size());
 }
 

@@ -100,10 +100,12 @@ class DayLog {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kBlockBytes);
 
  public:
-  static constexpr std::size_t kPerBlock = kBlockBytes / sizeof(T);
+  // A power of two (a shift and a mask per access, not a division), as many as fit in a block.
+  static constexpr std::size_t kPerBlock = std::size_t{1} << (63 - __builtin_clzll(kBlockBytes / sizeof(T)));
 
-  void push_back(const T& v) {
-    if (size_ == blocks_.size() * kPerBlock) blocks_.push_back(allocate_block());
+  __attribute__((always_inline)) void push_back(const T& v) {
+    if (size_ == blocks_.size() * kPerBlock) [[unlikely]]
+      grow();
     at(size_) = v;
     ++size_;
   }
@@ -136,6 +138,7 @@ class DayLog {
   }
 
  private:
+  __attribute__((noinline)) void grow() { blocks_.push_back(allocate_block()); }
   T& at(std::size_t i) { return static_cast<T*>(blocks_[i / kPerBlock].get())[i % kPerBlock]; }
   std::vector<Block> blocks_;
   std::size_t size_ = 0;
@@ -213,7 +216,10 @@ class OrderIndex {
 
   void insert(std::uint64_t counter, std::uint32_t slot) {
     const std::uint64_t p = counter >> kPageBits;
-    if (p >= pages_.size()) pages_.resize(p + 1);
+    if (p >= pages_.size()) {
+      pages_.resize(p + 1);
+      live_.resize(p + 1, 0);
+    }
     if (!pages_[p]) {
       if (spare_.empty()) {
         pages_[p] = std::make_unique<Page>();
@@ -222,31 +228,32 @@ class OrderIndex {
         spare_.pop_back();
       }
       std::memset(pages_[p]->slot, 0xFF, sizeof(Page::slot));
-      pages_[p]->live = 0;
+      live_[p] = 0;
     }
     pages_[p]->slot[counter & (kPageSize - 1)] = slot;
-    ++pages_[p]->live;
+    ++live_[p];
   }
 
-  // next_counter: the next counter the engine will issue (pages below it are complete).
+  // next_counter: the next counter the engine will issue (pages below it are complete). The live counts
+  // sit apart from the pages (dense, so they stay in the cache): an erase only stores into its page.
   void erase(std::uint64_t counter, std::uint64_t next_counter) {
     const std::uint64_t p = counter >> kPageBits;
-    Page& page = *pages_[p];
-    page.slot[counter & (kPageSize - 1)] = kNil;
-    if (--page.live == 0 && ((p + 1) << kPageBits) <= next_counter) spare_.push_back(std::move(pages_[p]));
+    pages_[p]->slot[counter & (kPageSize - 1)] = kNil;
+    if (--live_[p] == 0 && ((p + 1) << kPageBits) <= next_counter) spare_.push_back(std::move(pages_[p]));
   }
 
   void clear() {
     pages_.clear();
+    live_.clear();
     spare_.clear();
   }
 
  private:
   struct Page {
     std::uint32_t slot[kPageSize];
-    std::uint32_t live = 0;
   };
   std::vector<std::unique_ptr<Page>> pages_;
+  std::vector<std::uint32_t> live_;  // live orders per page
   std::vector<std::unique_ptr<Page>> spare_;
 };
 

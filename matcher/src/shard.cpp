@@ -75,6 +75,9 @@ class Shard::SnapshotWriter {
 
   // Engine thread: whether the previous snapshot is done (a new one may be handed over).
   bool idle() const { return idle_.load(std::memory_order_acquire); }
+  // Engine thread, only when idle(): the previous snapshot's buffer, to serialize the next one into
+  // without faulting its pages in again.
+  std::vector<std::uint8_t> take_buffer() { return std::move(spare_); }
   // Engine thread, only when idle(): hands over a state to write.
   void submit(std::uint64_t seq, std::vector<std::uint8_t> state) {
     idle_.store(false, std::memory_order_relaxed);
@@ -99,7 +102,7 @@ class Shard::SnapshotWriter {
       pending_ = false;
       lock.unlock();
       shard_.write_and_prune(seq, state, Engine::state_hash_of(state));
-      state = {};
+      spare_ = std::move(state);
       idle_.store(true, std::memory_order_release);
       lock.lock();
     }
@@ -112,6 +115,7 @@ class Shard::SnapshotWriter {
   bool stopping_ = false;
   std::uint64_t seq_ = 0;
   std::vector<std::uint8_t> state_;
+  std::vector<std::uint8_t> spare_;  // the snapshot thread's while busy, the engine thread's while idle
   std::atomic<bool> idle_{true};
   std::thread thread_;  // last: started once the rest is ready
 };
@@ -375,7 +379,9 @@ void Shard::snapshot() {
   if (!settings_.journal || !snapshot_writer_ || !snapshot_writer_->idle()) return;
   since_snapshot_ = 0;
   try {
-    snapshot_writer_->submit(next_seq_ - 1, engine_->save());
+    std::vector<std::uint8_t> state = snapshot_writer_->take_buffer();
+    engine_->save(state);
+    snapshot_writer_->submit(next_seq_ - 1, std::move(state));
   } catch (const std::exception& e) {
     snapshot_failed(e.what());
   }

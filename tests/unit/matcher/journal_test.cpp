@@ -348,7 +348,10 @@ BOOST_AUTO_TEST_CASE(segments_rotate_and_old_ones_are_pruned_behind_snapshots) {
     run_through(shard, cmds, sink);
     shard.stop();
     hash_before = live_hash(shard);
-    BOOST_TEST(shard.stats().snapshots.load() >= 4U);
+    // Snapshots are written off the engine thread; one that falls due while the previous is still being
+    // written waits, so how many the run takes depends on the disk. At least two: the first (the writer
+    // is free then) and the one at stop.
+    BOOST_TEST(shard.stats().snapshots.load() >= 2U);
   }
   std::size_t segments = 0;
   for (const auto& e : fs::directory_iterator(dir.path)) {
