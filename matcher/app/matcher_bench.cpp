@@ -22,7 +22,8 @@
 // first event, with at most K commands in flight (default 512).
 //
 // Output: <what> commands=<n> seconds=<s> commands_per_sec=<x> [p50_ns p99_ns p999_ns max_ns] trades=<t>
-//         traded_qty=<q> resting=<r> rejects=<j>
+//         traded_qty=<q> resting=<r> rejects=<j> [save_ms save_again_ms: the engine's
+//         Engine::save() after the throughput pass, into a fresh buffer and into the same one again]
 // Exit codes: 0 ok, 2 bad arguments or workload, 3 runtime failure (or, with --compare, the two books
 // disagreeing on the workload's trades).
 #include <pthread.h>
@@ -36,6 +37,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <type_traits>
 
 #include "baseline_book.h"
 #include "latency.h"
@@ -222,7 +224,9 @@ struct KindFigures {
 
 struct Figures {
   std::uint64_t commands = 0;
-  double seconds = 0;  // the throughput pass (ring modes: the one pass)
+  double seconds = 0;         // the throughput pass (ring modes: the one pass)
+  double save_ms = -1;        // the engine's: Engine::save() of the state after the throughput pass
+  double save_again_ms = -1;  // the same into the buffer of the first
   b::Histogram latency;
   bool has_latency = false;
   std::vector<KindFigures> kinds = std::vector<KindFigures>(kKinds);
@@ -247,8 +251,10 @@ void print(const char* what, const Figures& f, double ns_per_tick) {
                 static_cast<unsigned long long>(to_ns(f.latency, 0.999, ns_per_tick)),
                 static_cast<unsigned long long>(to_ns(f.latency, 1.0, ns_per_tick)));
   }
-  std::printf(" trades=%llu traded_qty=%lld resting=%zu rejects=%llu\n", static_cast<unsigned long long>(f.trades),
+  std::printf(" trades=%llu traded_qty=%lld resting=%zu rejects=%llu", static_cast<unsigned long long>(f.trades),
               static_cast<long long>(f.traded_qty), f.resting, static_cast<unsigned long long>(f.rejects));
+  if (f.save_ms >= 0) std::printf(" save_ms=%.2f save_again_ms=%.2f", f.save_ms, f.save_again_ms);
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -363,6 +369,18 @@ Figures throughput_pass(const Input& in, double ns_per_tick, bool one_at_a_time)
   f.seconds = static_cast<double>(b::tsc() - start) * ns_per_tick / 1e9;
   f.commands = n;
   runner->totals(f);
+  if constexpr (std::is_same_v<Runner, EngineRunner>) {
+    // What a snapshot still costs the engine thread: serializing the state (the shard's snapshot thread
+    // does the rest).
+    // A fresh buffer the first time, then the same buffer again (as the shard's snapshots reuse theirs).
+    std::vector<std::uint8_t> bytes;
+    auto t0 = b::tsc();
+    runner->engine.save(bytes);
+    f.save_ms = static_cast<double>(b::tsc() - t0) * ns_per_tick / 1e6;
+    t0 = b::tsc();
+    runner->engine.save(bytes);
+    f.save_again_ms = static_cast<double>(b::tsc() - t0) * ns_per_tick / 1e6;
+  }
   return f;
 }
 

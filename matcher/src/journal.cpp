@@ -69,12 +69,21 @@ struct Segment {
   std::uint64_t first_seq;
 };
 
-std::vector<Segment> list_segments(const fs::path& dir) {
-  std::vector<Segment> out;
+// The names in a folder; a folder that cannot be read is a JournalError (never a filesystem_error:
+// callers catch JournalError).
+std::vector<fs::path> list_folder(const fs::path& dir) {
+  std::vector<fs::path> out;
   std::error_code ec;
   if (!fs::exists(dir, ec)) return out;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (auto seq = parse_seq_name(e.path().filename().string(), "journal-", ".log")) out.push_back({e.path(), *seq});
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) out.push_back(it->path());
+  if (ec) throw JournalError("journal: cannot list " + dir.string() + ": " + ec.message());
+  return out;
+}
+
+std::vector<Segment> list_segments(const fs::path& dir) {
+  std::vector<Segment> out;
+  for (const auto& path : list_folder(dir)) {
+    if (auto seq = parse_seq_name(path.filename().string(), "journal-", ".log")) out.push_back({path, *seq});
   }
   std::sort(out.begin(), out.end(), [](const Segment& a, const Segment& b) { return a.first_seq < b.first_seq; });
   return out;
@@ -481,10 +490,8 @@ void write_snapshot(const JournalSettings& settings, std::uint64_t seq, const st
 
 std::vector<SnapshotInfo> list_snapshots(const JournalSettings& settings) {
   std::vector<SnapshotInfo> out;
-  std::error_code ec;
-  if (!fs::exists(settings.dir, ec)) return out;
-  for (const auto& e : fs::directory_iterator(settings.dir)) {
-    if (auto seq = parse_seq_name(e.path().filename().string(), "snapshot-", ".snap")) out.push_back({e.path(), *seq});
+  for (const auto& path : list_folder(settings.dir)) {
+    if (auto seq = parse_seq_name(path.filename().string(), "snapshot-", ".snap")) out.push_back({path, *seq});
   }
   std::sort(out.begin(), out.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) { return a.seq > b.seq; });
   return out;
@@ -531,14 +538,22 @@ bool read_snapshot(const SnapshotInfo& info, const JournalSettings& settings, st
 void prune_journal(const JournalSettings& settings, std::size_t keep) {
   auto snaps = list_snapshots(settings);
   if (snaps.size() <= keep || keep == 0) return;
-  for (std::size_t i = keep; i < snaps.size(); ++i) fs::remove(snaps[i].file);
+  // Everything that can go goes; the first failure is reported after (as a JournalError).
+  std::string failure;
+  auto remove = [&](const fs::path& file) {
+    std::error_code ec;
+    fs::remove(file, ec);
+    if (ec && failure.empty()) failure = "journal: cannot remove " + file.string() + ": " + ec.message();
+  };
+  for (std::size_t i = keep; i < snaps.size(); ++i) remove(snaps[i].file);
   const std::uint64_t oldest_kept = snaps[keep - 1].seq;
   const auto segments = list_segments(settings.dir);
   // A segment can go when the next one starts at or before oldest_kept + 1 (all its commands are in
   // every kept snapshot).
   for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
-    if (segments[i + 1].first_seq <= oldest_kept + 1) fs::remove(segments[i].file);
+    if (segments[i + 1].first_seq <= oldest_kept + 1) remove(segments[i].file);
   }
+  if (!failure.empty()) throw JournalError(failure);
 }
 
 }  // namespace venue::matcher

@@ -1,12 +1,23 @@
 #pragma once
 // Storage for live orders: a chunked pool (slots never move, so growth never copies orders) and a
-// paged direct index from the engine's sequential order counters to pool slots.
+// paged direct index from the engine's sequential order counters to pool slots; and the append-only
+// logs the engine keeps for the day (trades, final views of orders that traded and left).
+//
+// No page faults on the hot path: a first touch of a fresh 4 KB page costs 1-3 us on these virtual
+// machines, and a log growing by 40-128 bytes per fill met one every few dozen fills (the p99 of adds
+// that traded was 3.5 us, mostly that). Memory therefore comes in 2 MB blocks populated when the block
+// is taken (one command pays once per block, instead of one in every few dozen fills paying each time),
+// and index pages are recycled instead of freed and faulted in again.
 //
 // Thread rules: owned by the engine thread.
+
+#include <sys/mman.h>
 
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "venue/matcher/commands.h"
@@ -59,13 +70,91 @@ struct alignas(64) Order {
 
 static_assert(sizeof(Order) == 128, "an order is two cache lines");
 
+// A 2 MB block of memory, its pages populated (written once) before it is handed out, on a 2 MB
+// boundary and offered for transparent huge pages where the kernel allows them.
+inline constexpr std::size_t kBlockBytes = 2U << 20;
+
+struct BlockFree {
+  void operator()(void* p) const { ::munmap(p, kBlockBytes); }
+};
+using Block = std::unique_ptr<void, BlockFree>;
+
+inline Block allocate_block() {
+  void* p = ::mmap(nullptr, kBlockBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  ::madvise(p, kBlockBytes, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+  if (::madvise(p, kBlockBytes, MADV_POPULATE_WRITE) == 0) return Block(p);
+#endif
+  // Older kernels: touch every page now.
+  auto* bytes = static_cast<volatile std::uint8_t*>(p);
+  for (std::size_t i = 0; i < kBlockBytes; i += 4096) bytes[i] = 0;
+  return Block(p);
+}
+
+// An append-only sequence of trivially copyable records in populated 2 MB blocks: appending never
+// copies what is there (a vector's reallocation would stall one command by milliseconds) and never
+// faults a page in. clear() keeps the blocks for the next day.
+template <class T>
+class DayLog {
+  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= kBlockBytes);
+
+ public:
+  // A power of two (a shift and a mask per access, not a division), as many as fit in a block.
+  static constexpr std::size_t kPerBlock = std::size_t{1} << (63 - __builtin_clzll(kBlockBytes / sizeof(T)));
+
+  __attribute__((always_inline)) void push_back(const T& v) {
+    if (size_ == blocks_.size() * kPerBlock) [[unlikely]]
+      grow();
+    at(size_) = v;
+    ++size_;
+  }
+  T& operator[](std::size_t i) { return at(i); }
+  const T& operator[](std::size_t i) const {
+    return static_cast<const T*>(blocks_[i / kPerBlock].get())[i % kPerBlock];
+  }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
+  // Keeps the records for which keep(record) is true, in their order.
+  template <class Pred>
+  void keep_if(Pred&& keep) {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (keep(at(i))) {
+        if (out != i) at(out) = at(i);
+        ++out;
+      }
+    }
+    size_ = out;
+  }
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (std::size_t i = 0; i < size_; ++i) fn((*this)[i]);
+  }
+  template <class Fn>
+  void for_each(Fn&& fn) {
+    for (std::size_t i = 0; i < size_; ++i) fn(at(i));
+  }
+
+ private:
+  __attribute__((noinline)) void grow() { blocks_.push_back(allocate_block()); }
+  T& at(std::size_t i) { return static_cast<T*>(blocks_[i / kPerBlock].get())[i % kPerBlock]; }
+  std::vector<Block> blocks_;
+  std::size_t size_ = 0;
+};
+
 class OrderPool {
  public:
   static constexpr unsigned kChunkBits = 14;
   static constexpr std::uint32_t kChunkSize = 1U << kChunkBits;
 
-  Order& operator[](std::uint32_t slot) { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
-  const Order& operator[](std::uint32_t slot) const { return chunks_[slot >> kChunkBits][slot & (kChunkSize - 1)]; }
+  static_assert(sizeof(Order) * kChunkSize == kBlockBytes, "a chunk is one block");
+
+  Order& operator[](std::uint32_t slot) { return chunk(slot >> kChunkBits)[slot & (kChunkSize - 1)]; }
+  const Order& operator[](std::uint32_t slot) const {
+    return static_cast<const Order*>(chunks_[slot >> kChunkBits].get())[slot & (kChunkSize - 1)];
+  }
 
   std::uint32_t allocate() {
     if (free_head_ != kNil) {
@@ -74,9 +163,7 @@ class OrderPool {
       ++live_;
       return slot;
     }
-    if (high_water_ == chunks_.size() * kChunkSize) {
-      chunks_.push_back(std::make_unique_for_overwrite<Order[]>(kChunkSize));
-    }
+    if (high_water_ == chunks_.size() * kChunkSize) chunks_.push_back(allocate_block());
     ++live_;
     return high_water_++;
   }
@@ -99,15 +186,16 @@ class OrderPool {
   }
 
  private:
-  std::vector<std::unique_ptr<Order[]>> chunks_;
+  Order* chunk(std::size_t i) { return static_cast<Order*>(chunks_[i].get()); }
+  std::vector<Block> chunks_;
   std::uint32_t free_head_ = kNil;
   std::uint32_t high_water_ = 0;
   std::size_t live_ = 0;
 };
 
 // Order counter -> pool slot. Counters are dense and increasing, so a page table of 4096-entry pages
-// beats any hash: one shift, one load. A page is freed once every counter in it has been issued and
-// none of its orders is live any more.
+// beats any hash: one shift, one load. A page is recycled once every counter in it has been issued and
+// none of its orders is live any more (kept for the next page instead of freed and faulted in again).
 class OrderIndex {
  public:
   static constexpr unsigned kPageBits = 12;
@@ -128,31 +216,45 @@ class OrderIndex {
 
   void insert(std::uint64_t counter, std::uint32_t slot) {
     const std::uint64_t p = counter >> kPageBits;
-    if (p >= pages_.size()) pages_.resize(p + 1);
+    if (p >= pages_.size()) {
+      pages_.resize(p + 1);
+      live_.resize(p + 1, 0);
+    }
     if (!pages_[p]) {
-      pages_[p] = std::make_unique<Page>();
+      if (spare_.empty()) {
+        pages_[p] = std::make_unique<Page>();
+      } else {
+        pages_[p] = std::move(spare_.back());
+        spare_.pop_back();
+      }
       std::memset(pages_[p]->slot, 0xFF, sizeof(Page::slot));
+      live_[p] = 0;
     }
     pages_[p]->slot[counter & (kPageSize - 1)] = slot;
-    ++pages_[p]->live;
+    ++live_[p];
   }
 
-  // next_counter: the next counter the engine will issue (pages below it are complete).
+  // next_counter: the next counter the engine will issue (pages below it are complete). The live counts
+  // sit apart from the pages (dense, so they stay in the cache): an erase only stores into its page.
   void erase(std::uint64_t counter, std::uint64_t next_counter) {
     const std::uint64_t p = counter >> kPageBits;
-    Page& page = *pages_[p];
-    page.slot[counter & (kPageSize - 1)] = kNil;
-    if (--page.live == 0 && ((p + 1) << kPageBits) <= next_counter) pages_[p].reset();
+    pages_[p]->slot[counter & (kPageSize - 1)] = kNil;
+    if (--live_[p] == 0 && ((p + 1) << kPageBits) <= next_counter) spare_.push_back(std::move(pages_[p]));
   }
 
-  void clear() { pages_.clear(); }
+  void clear() {
+    pages_.clear();
+    live_.clear();
+    spare_.clear();
+  }
 
  private:
   struct Page {
     std::uint32_t slot[kPageSize];
-    std::uint32_t live = 0;
   };
   std::vector<std::unique_ptr<Page>> pages_;
+  std::vector<std::uint32_t> live_;  // live orders per page
+  std::vector<std::unique_ptr<Page>> spare_;
 };
 
 }  // namespace venue::matcher::detail

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <chrono>
+#include <condition_variable>
 
 namespace venue::matcher {
 
@@ -53,6 +54,70 @@ struct Shard::Publisher final : EventListener {
   void on_trading_status(const TradingStatusEvent& e) override { recorder.on_trading_status(e); }
   void on_trade_busted(const TradeBustedEvent& e) override { recorder.on_trade_busted(e); }
   void on_bust_rejected(const BustRejectedEvent& e) override { recorder.on_bust_rejected(e); }
+};
+
+// The snapshot thread: takes one serialized state at a time from the engine thread and writes it
+// (hash, write, fsync, rename, fsync of the folder), then prunes the journal behind it, so that none of
+// that disk work runs on the pinned engine thread.
+class Shard::SnapshotWriter {
+ public:
+  explicit SnapshotWriter(Shard& shard) : shard_(shard), thread_([this] { run(); }) {}
+  ~SnapshotWriter() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();  // a snapshot being written is finished first
+  }
+  SnapshotWriter(const SnapshotWriter&) = delete;
+  SnapshotWriter& operator=(const SnapshotWriter&) = delete;
+
+  // Engine thread: whether the previous snapshot is done (a new one may be handed over).
+  bool idle() const { return idle_.load(std::memory_order_acquire); }
+  // Engine thread, only when idle(): the previous snapshot's buffer, to serialize the next one into
+  // without faulting its pages in again.
+  std::vector<std::uint8_t> take_buffer() { return std::move(spare_); }
+  // Engine thread, only when idle(): hands over a state to write.
+  void submit(std::uint64_t seq, std::vector<std::uint8_t> state) {
+    idle_.store(false, std::memory_order_relaxed);
+    {
+      const std::lock_guard lock(mutex_);
+      seq_ = seq;
+      state_ = std::move(state);
+      pending_ = true;
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void run() {
+    pthread_setname_np(pthread_self(), ("snapshot-" + std::to_string(shard_.settings_.engine.shard)).c_str());
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return pending_ || stopping_; });
+      if (!pending_) return;
+      const std::uint64_t seq = seq_;
+      std::vector<std::uint8_t> state = std::move(state_);
+      pending_ = false;
+      lock.unlock();
+      shard_.write_and_prune(seq, state, Engine::state_hash_of(state));
+      spare_ = std::move(state);
+      idle_.store(true, std::memory_order_release);
+      lock.lock();
+    }
+  }
+
+  Shard& shard_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool pending_ = false;
+  bool stopping_ = false;
+  std::uint64_t seq_ = 0;
+  std::vector<std::uint8_t> state_;
+  std::vector<std::uint8_t> spare_;  // the snapshot thread's while busy, the engine thread's while idle
+  std::atomic<bool> idle_{true};
+  std::thread thread_;  // last: started once the rest is ready
 };
 
 Shard::Shard(ShardSettings settings)
@@ -167,6 +232,9 @@ void Shard::open_journal(std::uint64_t last_seq) {
 void Shard::start() {
   if (!recovered_) recover();
   if (settings_.journal && !journal_) finish_recovery(settings_.replay_listener);
+  if (settings_.journal && settings_.snapshot_every > 0 && !snapshot_writer_) {
+    snapshot_writer_ = std::make_unique<SnapshotWriter>(*this);
+  }
   running_.store(true, std::memory_order_release);
   thread_running_.store(true, std::memory_order_release);
   thread_ = std::thread([this] { run(); });
@@ -201,6 +269,17 @@ void Shard::fail(const std::string& why) {
 }
 
 std::string Shard::failure() const { return failure_set_.load() ? failure_ : std::string(); }
+
+std::string Shard::last_snapshot_error() const {
+  const std::lock_guard lock(snapshot_error_mutex_);
+  return last_snapshot_error_;
+}
+
+void Shard::snapshot_failed(const std::string& why) {
+  stats_.snapshot_failures.fetch_add(1, std::memory_order_relaxed);
+  const std::lock_guard lock(snapshot_error_mutex_);
+  last_snapshot_error_ = why;
+}
 
 void Shard::run() {
   if (settings_.cpu >= 0) {
@@ -297,18 +376,29 @@ void Shard::flush_spill() {
   }
 }
 
+// Engine thread: serializes the state and hands it to the snapshot thread. While the previous snapshot
+// is still being written this waits for a later batch (since_snapshot_ stays over the mark).
 void Shard::snapshot() {
+  if (!settings_.journal || !snapshot_writer_ || !snapshot_writer_->idle()) return;
   since_snapshot_ = 0;
-  if (!settings_.journal) return;
   try {
-    const auto state = engine_->save();
-    write_snapshot(*settings_.journal, next_seq_ - 1, state, Engine::state_hash_of(state));
-    prune_journal(*settings_.journal, settings_.snapshots_kept);
-    stats_.snapshots.fetch_add(1, std::memory_order_relaxed);
+    std::vector<std::uint8_t> state = snapshot_writer_->take_buffer();
+    engine_->save(state);
+    snapshot_writer_->submit(next_seq_ - 1, std::move(state));
   } catch (const std::exception& e) {
-    // A failed snapshot costs replay time, not data: the journal still holds everything.
-    stats_.snapshot_failures.fetch_add(1, std::memory_order_relaxed);
-    last_snapshot_error_ = e.what();
+    snapshot_failed(e.what());
+  }
+}
+
+// Snapshot thread (and stop()): the disk work of one snapshot. A failure costs replay time, not data:
+// the journal still holds everything.
+void Shard::write_and_prune(std::uint64_t seq, const std::vector<std::uint8_t>& state, std::uint64_t hash) {
+  try {
+    write_snapshot(*settings_.journal, seq, state, hash);
+    stats_.snapshots.fetch_add(1, std::memory_order_relaxed);
+    prune_journal(*settings_.journal, settings_.snapshots_kept);
+  } catch (const std::exception& e) {
+    snapshot_failed(e.what());
   }
 }
 
@@ -319,17 +409,28 @@ void Shard::stop() {
   // The engine thread applies the commands still queued and exits without waiting for the consumer:
   // events still in the spill queue stay there, and poll() hands them over after the thread is gone.
   thread_.join();
+  snapshot_writer_.reset();  // finishes a snapshot still being written
   if (!failed() && journal_ && settings_.journal) {
+    // The checkpoint is the journal's: failing to write it stops the shard. The snapshot after it only
+    // saves replay time: a failure is counted, never thrown (stop() also runs from the destructor).
+    std::vector<std::uint8_t> state;
+    std::uint64_t hash = 0;
+    bool saved = false;
     try {
-      const auto state = engine_->save();
-      const auto hash = Engine::state_hash_of(state);
-      journal_->append_checkpoint(hash);
-      journal_->flush();
-      write_snapshot(*settings_.journal, next_seq_ - 1, state, hash);
-      prune_journal(*settings_.journal, settings_.snapshots_kept);
-      stats_.snapshots.fetch_add(1, std::memory_order_relaxed);
-    } catch (const JournalError& e) {
-      fail(e.what());
+      state = engine_->save();
+      hash = Engine::state_hash_of(state);
+      saved = true;
+    } catch (const std::exception& e) {
+      snapshot_failed(e.what());
+    }
+    if (saved) {
+      try {
+        journal_->append_checkpoint(hash);
+        journal_->flush();
+      } catch (const JournalError& e) {
+        fail(e.what());
+      }
+      if (!failed()) write_and_prune(next_seq_ - 1, state, hash);
     }
   }
   journal_.reset();

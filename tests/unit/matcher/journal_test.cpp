@@ -2,12 +2,16 @@
 // The journal and the shard runtime: what is acknowledged survives a restart exactly (same state
 // hash, same ids, same events), a torn tail is cut off, damage in the middle stops start-up with a
 // clear message, snapshots bound replay and are themselves verified.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <span>
 #include <thread>
 
 #include "support/printers.h"
@@ -344,7 +348,10 @@ BOOST_AUTO_TEST_CASE(segments_rotate_and_old_ones_are_pruned_behind_snapshots) {
     run_through(shard, cmds, sink);
     shard.stop();
     hash_before = live_hash(shard);
-    BOOST_TEST(shard.stats().snapshots.load() >= 4U);
+    // Snapshots are written off the engine thread; one that falls due while the previous is still being
+    // written waits, so how many the run takes depends on the disk. At least two: the first (the writer
+    // is free then) and the one at stop.
+    BOOST_TEST(shard.stats().snapshots.load() >= 2U);
   }
   std::size_t segments = 0;
   for (const auto& e : fs::directory_iterator(dir.path)) {
@@ -355,6 +362,92 @@ BOOST_AUTO_TEST_CASE(segments_rotate_and_old_ones_are_pruned_behind_snapshots) {
   m::Shard again(settings(dir.path));
   again.recover();
   BOOST_TEST(again.engine().state_hash() == hash_before);
+}
+
+// Issue 11, item 6: pruning that fails (here a folder named like an old snapshot, which cannot be
+// removed while it holds a file) must not escape stop(), which the destructor also calls, as a
+// filesystem_error: the new snapshot is written, the failure counted and kept, the shard not failed.
+BOOST_AUTO_TEST_CASE(a_prune_that_fails_at_stop_is_counted_and_never_thrown) {
+  TempDir dir;
+  const fs::path trap = dir.path / "snapshot-00000000000000000001.snap";
+  fs::create_directories(trap);
+  { std::ofstream(trap / "keep") << "x"; }
+  auto s = settings(dir.path);
+  s.snapshots_kept = 1;
+  const auto cmds = commands(9, 200);
+  Recorder sink;
+  std::uint64_t hash_before = 0;
+  {
+    m::Shard shard(s);
+    shard.recover();
+    shard.start();
+    run_through(shard, cmds, sink);
+    BOOST_CHECK_NO_THROW(shard.stop());
+    BOOST_TEST(!shard.failed(), shard.failure());
+    BOOST_TEST(shard.stats().snapshots.load() == 1U);
+    BOOST_TEST(shard.stats().snapshot_failures.load() == 1U);
+    BOOST_TEST(shard.last_snapshot_error().find("cannot remove") != std::string::npos, shard.last_snapshot_error());
+    hash_before = live_hash(shard);
+  }
+  m::Shard again(settings(dir.path));
+  const auto info = again.recover();
+  BOOST_TEST(info.snapshot_seq == cmds.size());
+  BOOST_TEST(again.engine().state_hash() == hash_before);
+}
+
+namespace {
+
+// Submits commands and waits (up to `wait`) until the shard has applied `total` commands in all.
+bool submit_and_wait(m::Shard& shard, std::span<const m::Command> cmds, std::uint64_t total, m::EventListener& sink,
+                     std::chrono::milliseconds wait) {
+  for (const auto& c : cmds) {
+    while (!shard.submit(c)) shard.poll(sink, 1024);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (shard.stats().commands.load() < total && std::chrono::steady_clock::now() < deadline) {
+    shard.poll(sink, 1024);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return shard.stats().commands.load() == total;
+}
+
+}  // namespace
+
+// Issue 11, item 6: a snapshot's disk work (write, fsync, rename, prune) runs off the pinned engine
+// thread. A FIFO where the snapshot's temporary file goes blocks whoever opens it for writing until a
+// reader comes: meanwhile the engine must go on applying commands.
+BOOST_AUTO_TEST_CASE(a_snapshot_being_written_does_not_stall_the_engine) {
+  TempDir dir;
+  auto s = settings(dir.path);
+  s.snapshot_every = 100;
+  const auto cmds = commands(10, 300);
+  // Every command is journaled and none is a timer, so the first snapshot is of seq 100 exactly.
+  const fs::path fifo = dir.path / "snapshot-00000000000000000100.snap.tmp";
+  BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::signal(SIGPIPE, SIG_IGN);
+  Recorder sink;
+  m::Shard shard(s);
+  shard.recover();
+  shard.start();
+  const std::span<const m::Command> all(cmds);
+  BOOST_REQUIRE(submit_and_wait(shard, all.first(100), 100, sink, std::chrono::seconds(30)));
+  // The snapshot of seq 100 is now being written, and its writer waits on the FIFO.
+  const bool applied = submit_and_wait(shard, all.subspan(100), 300, sink, std::chrono::seconds(5));
+  BOOST_TEST(applied, "the engine applied " << shard.stats().commands.load()
+                                            << " of 300 commands while a snapshot was being written");
+  // Let the writer go: read what it writes until it closes the FIFO (its fsync of a FIFO fails).
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_CLOEXEC);
+  BOOST_REQUIRE(fd >= 0);
+  char buf[1 << 16];
+  while (::read(fd, buf, sizeof buf) > 0) {
+  }
+  ::close(fd);
+  BOOST_REQUIRE(submit_and_wait(shard, {}, 300, sink, std::chrono::seconds(30)));
+  shard.stop();
+  BOOST_TEST(!shard.failed(), shard.failure());
+  BOOST_TEST(shard.stats().snapshot_failures.load() >= 1U);
+  m::Shard again(settings(dir.path));
+  BOOST_TEST(again.recover().snapshot_seq == 300U);
 }
 
 BOOST_AUTO_TEST_CASE(with_fdatasync_the_journal_replays_the_same) {

@@ -114,6 +114,9 @@ class Engine {
   // load() replaces the state; it returns false (state unchanged) when the bytes are not a valid
   // snapshot for this engine's instruments.
   std::vector<std::uint8_t> save() const;
+  // The same into `out` (cleared first), reusing its capacity: a caller that snapshots repeatedly hands
+  // the previous buffer back and the engine thread takes no page faults for it.
+  void save(std::vector<std::uint8_t>& out) const;
   bool load(std::span<const std::uint8_t> bytes, std::string& error);
   // A 64-bit hash of the canonical state; equal states give equal hashes.
   std::uint64_t state_hash() const;

@@ -117,13 +117,14 @@ struct SnapshotInfo {
 // Writes a snapshot atomically (temporary file, fsync, rename, fsync of the folder).
 void write_snapshot(const JournalSettings& settings, std::uint64_t seq, const std::vector<std::uint8_t>& state,
                     std::uint64_t state_hash);
-// Snapshots in the folder, newest first (by name; validity is checked by read_snapshot).
+// Snapshots in the folder, newest first (by name; validity is checked by read_snapshot). A folder that
+// cannot be read is a JournalError.
 std::vector<SnapshotInfo> list_snapshots(const JournalSettings& settings);
 // Reads and verifies a snapshot (header, shard, checksum). False with the reason when invalid.
 bool read_snapshot(const SnapshotInfo& info, const JournalSettings& settings, std::vector<std::uint8_t>& state,
                    std::uint64_t& state_hash, std::string& error);
 // Deletes all but the newest `keep` snapshots and the segments that only hold commands older than the
-// oldest kept snapshot.
+// oldest kept snapshot. A file that cannot be removed is a JournalError (after removing the others).
 void prune_journal(const JournalSettings& settings, std::size_t keep);
 
 }  // namespace venue::matcher

@@ -18,6 +18,14 @@
 // with a JournalError. Shutdown (stop): intake stops, queued commands are processed, a checkpoint and a
 // snapshot are written.
 //
+// Snapshots (every snapshot_every commands): the engine thread serializes the state (Engine::save(),
+// which must see it consistent) and hands the bytes to the shard's snapshot thread, which hashes,
+// writes, fsyncs and renames the file and prunes the journal; the engine thread goes straight on with
+// the next batch. While one snapshot is still being written the next waits (it is taken at the first
+// batch after the writer is free). A snapshot that fails (disk full, a file that cannot be removed) is
+// counted and its reason kept (last_snapshot_error()): it costs replay time at the next start, never
+// data, and never stops the shard, at shutdown either.
+//
 //   Shard shard(settings);
 //   shard.recover();
 //   shard.start();
@@ -36,6 +44,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -60,7 +69,7 @@ struct ShardSettings {
   std::size_t batch = 256;
   std::size_t spill_limit = 1 << 16;  // events waiting beyond the ring before intake pauses
   std::optional<JournalSettings> journal;
-  std::uint64_t snapshot_every = 0;  // commands between snapshots on the engine thread; 0: at stop only
+  std::uint64_t snapshot_every = 0;  // commands between snapshots (written off the engine thread); 0: at stop only
   std::size_t snapshots_kept = 2;
   std::function<std::int64_t()> clock;  // ns since the epoch; default system_clock
   // Receives the events of commands replayed at start-up (e.g. to republish what was not published);
@@ -119,6 +128,8 @@ class Shard {
   bool running() const { return running_.load(std::memory_order_acquire); }
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   std::string failure() const;
+  // Why the last snapshot failed (empty when none has); any thread.
+  std::string last_snapshot_error() const;
   const ShardStats& stats() const { return stats_; }
   Waker& output_waker() { return events_.waker(); }
   bool has_output() const { return !events_.empty(); }
@@ -128,10 +139,13 @@ class Shard {
 
  private:
   struct Publisher;
+  class SnapshotWriter;
   void run();
   void process_batch(std::size_t n);
   void flush_spill();
   void snapshot();
+  void write_and_prune(std::uint64_t seq, const std::vector<std::uint8_t>& state, std::uint64_t hash);
+  void snapshot_failed(const std::string& why);
   void fail(const std::string& why);
   void verify_checkpoint(std::uint64_t seq, std::uint64_t hash) const;
   void open_journal(std::uint64_t last_seq);
@@ -143,6 +157,7 @@ class Shard {
   std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<JournalWriter> journal_;
+  std::unique_ptr<SnapshotWriter> snapshot_writer_;
   std::deque<EventRecord> spill_;
   std::vector<Command> batch_;
   std::uint64_t next_seq_ = 1;
@@ -153,6 +168,7 @@ class Shard {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> failed_{false};
   std::string failure_;
+  mutable std::mutex snapshot_error_mutex_;
   std::string last_snapshot_error_;
   mutable std::atomic<bool> failure_set_{false};
   ShardStats stats_;
