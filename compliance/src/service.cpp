@@ -487,19 +487,25 @@ struct Service::Impl {
     std::vector<Parked> parked;
     std::vector<Alert> alerts;
     std::vector<std::int64_t> latencies_ms;
-    std::set<std::string> days;  // trading days of the rows
+    std::set<std::string> days;  // trading days of the rows whose partition may be missing
     std::size_t rows_count = 0;  // rows.size(), kept after the writer frees the rows
   };
 
-  // Loads the next stretch of pending rows into the buffer when the chain can reach them.
+  // Loads the pending rows between the chain's tip and the first record held (all of them when none is
+  // held), up to 20,000, when the record the chain needs next is not held. Records are staged at any
+  // time, also after others were read back, so the stretch is looked up each time the chain waits (an
+  // index range scan; empty when the record is really missing).
   void load_pending(pqxx::transaction_base& tx) {
-    if (pending_rows == 0 ||
-        std::any_of(buffer.begin(), buffer.end(), [](const auto& kv) { return kv.second.durable; }))
-      return;
+    if (pending_rows == 0) return;
+    auto below = static_cast<std::uint64_t>(INT64_MAX);
+    if (!buffer.empty()) {
+      if (buffer.begin()->first == tip.venue_seq + 1) return;
+      below = buffer.begin()->first;
+    }
     const auto rows = tx.exec_params(
         "select venue_seq, kafka_partition, kafka_offset, kafka_timestamp_ms, headers::text, payload "
-        "from compliance.pending where venue_seq > $1 order by venue_seq limit 20000",
-        static_cast<std::int64_t>(tip.venue_seq));
+        "from compliance.pending where venue_seq > $1 and venue_seq < $2 order by venue_seq limit 20000",
+        static_cast<std::int64_t>(tip.venue_seq), static_cast<std::int64_t>(below));
     for (const auto& r : rows) {
       Held h;
       h.partition = r[1].as<std::int32_t>();
@@ -666,7 +672,7 @@ struct Service::Impl {
       h.venue_seq = seq;
       ++h.rows;
       if (rec.timestamp_ms >= 0) b.latencies_ms.push_back(rec.timestamp_ms);
-      b.days.insert(*row.v[kTradingDay]);
+      if (!partitions_known.contains(*row.v[kTradingDay])) b.days.insert(*row.v[kTradingDay]);
       b.rows.push_back(std::move(row));
       b.drained.emplace_back(seq, std::move(rec));
     }
