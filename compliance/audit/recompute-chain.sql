@@ -3,11 +3,15 @@
 --
 --   psql "$VENUE_PG_URL" -v ON_ERROR_STOP=1 -f compliance/audit/recompute-chain.sql
 --
--- Prints one line per bad row (venue_seq, trading_day, what is wrong), then a summary line
--- `rows <N> bad <M> head_ok <true|false>` (head_ok: the last row is the head the service recorded). Every column is written out below, in table
--- order, so the canonical form can be read here rather than taken on trust:
+-- Prints one line per bad row (venue_seq, trading_day, what is wrong), one per bad alert ("alert-seq <N>",
+-- alert_id, what is wrong), then a summary line
+-- `rows <N> bad <M> head_ok <true|false> alerts <N> alerts_bad <M> alerts_head_ok <true|false>`
+-- (head_ok: the last row, or alert, is the head the service recorded). Every column is written out
+-- below, in table order, so the canonical form can be read here rather than taken on trust:
 --   row_hash = SHA-256(prev_hash || canonical), canonical = per column "-" when NULL, else
 --   "<byte length>:<text>"; timestamps as epoch microseconds, dates as YYYY-MM-DD.
+-- The alerts (compliance.alerts) form a chain of their own by alert_seq, in the same scheme over their
+-- content (not over state, closed_*, close_reason, published_at, which change by design).
 -- (Temporary functions and a view, rolled back at the end: nothing is written.)
 begin transaction isolation level repeatable read;
 
@@ -49,6 +53,33 @@ where hash_now <> row_hash or prev_hash <> coalesce(hash_before, decode(repeat('
    or seq_before = venue_seq
 order by venue_seq;
 
+create temporary view alerts_recomputed as
+select alert_seq, alert_id, prev_hash, row_hash,
+       lag(row_hash) over w as hash_before,
+       lag(alert_seq) over w as seq_before,
+       sha256(prev_hash || convert_to(
+         pg_temp.c(alert_seq::text) || pg_temp.c(alert_id) || pg_temp.c(rule) ||
+         pg_temp.c(pg_temp.us(detected_at)) || pg_temp.c(pg_temp.us(event_time)) || pg_temp.c(firm) ||
+         pg_temp.c(account) || pg_temp.c(owner) || pg_temp.c(symbol) || pg_temp.c(summary) ||
+         pg_temp.c(figures::text) || pg_temp.c(evidence::text) || pg_temp.c(evidence_exec_ids::text) ||
+         pg_temp.c(trigger_venue_seq::text) || pg_temp.c(traceparent), 'UTF8')) as hash_now
+from compliance.alerts
+window w as (order by alert_seq, alert_id);
+
+create temporary view alerts_bad as
+select alert_seq, alert_id,
+       concat_ws('; ',
+         case when hash_now <> row_hash then 'content edited (row_hash does not match the alert)' end,
+         case when prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
+              then 'prev_hash is not the hash of the alert before (an alert deleted, inserted or reordered)' end,
+         case when alert_seq <> coalesce(seq_before, 0) + 1
+              then 'alert_seq does not follow the alert before (an alert deleted or inserted)' end) as problem
+from alerts_recomputed
+where hash_now <> row_hash or prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
+   or alert_seq <> coalesce(seq_before, 0) + 1;
+
+select 'alert-seq ' || alert_seq, alert_id, problem from alerts_bad order by alert_seq;
+
 select 'rows ' || (select count(*) from compliance.audit) ||
        ' bad ' || (select count(*) from recomputed
                    where hash_now <> row_hash or prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
@@ -57,6 +88,13 @@ select 'rows ' || (select count(*) from compliance.audit) ||
                               and h.row_hash = coalesce(a.row_hash, decode(repeat('00', 32), 'hex'))
                        from compliance.chain_head h
                        left join (select venue_seq, row_hash from compliance.audit
-                                  order by venue_seq desc limit 1) a on true) as summary;
+                                  order by venue_seq desc limit 1) a on true) ||
+       ' alerts ' || (select count(*) from compliance.alerts) ||
+       ' alerts_bad ' || (select count(*) from alerts_bad) ||
+       ' alerts_head_ok ' || (select h.alert_seq = coalesce(a.alert_seq, 0)
+                                     and h.row_hash = coalesce(a.row_hash, decode(repeat('00', 32), 'hex'))
+                              from compliance.alert_chain_head h
+                              left join (select alert_seq, row_hash from compliance.alerts
+                                         order by alert_seq desc limit 1) a on true) as summary;
 
 rollback;

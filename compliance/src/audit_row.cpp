@@ -336,10 +336,10 @@ AuditRow row_from_record(const fs::ReportRecord& r, std::string* error) {
   return row;
 }
 
-std::string canonical(const AuditRow& row) {
+std::string canonical(std::span<const std::optional<std::string>> values) {
   std::string out;
   out.reserve(512);
-  for (const auto& v : row.v) {
+  for (const auto& v : values) {
     if (!v) {
       out += '-';
       continue;
@@ -351,18 +351,21 @@ std::string canonical(const AuditRow& row) {
   return out;
 }
 
-Hash chain_hash(const Hash& prev, const AuditRow& row) {
-  const std::string c = canonical(row);
+std::string canonical(const AuditRow& row) { return canonical(std::span<const std::optional<std::string>>(row.v)); }
+
+Hash chain_hash(const Hash& prev, std::string_view canonical_text) {
   Hash out{};
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned int len = 0;
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
   EVP_DigestUpdate(ctx, prev.data(), prev.size());
-  EVP_DigestUpdate(ctx, c.data(), c.size());
+  EVP_DigestUpdate(ctx, canonical_text.data(), canonical_text.size());
   EVP_DigestFinal_ex(ctx, out.data(), &len);
   EVP_MD_CTX_free(ctx);
   return out;
 }
+
+Hash chain_hash(const Hash& prev, const AuditRow& row) { return chain_hash(prev, canonical(row)); }
 
 std::string hex(const Hash& h) {
   static constexpr char kDigits[] = "0123456789abcdef";

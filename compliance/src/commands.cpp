@@ -244,6 +244,61 @@ struct Verdict {
   std::string detail;
 };
 
+struct AlertVerdict {
+  bool intact = true;
+  std::uint64_t alerts = 0;
+  AlertHead head;
+  std::string detail;
+};
+
+// The alerts' chain (store.h), always whole: alert-seqs 1..head without a hole, each prev_hash the hash of
+// the alert before, each row_hash its content's, the last one the head the service recorded.
+AlertVerdict verify_alerts(pqxx::transaction_base& tx) {
+  AlertVerdict v;
+  v.head = load_alert_head(tx);
+  Hash expected = kGenesisHash;
+  std::uint64_t last = 0;
+  const auto rows = tx.exec("select " + alert_chain_select_list() +
+                            ", encode(prev_hash, 'hex'), encode(row_hash, 'hex') from compliance.alerts order by "
+                            "alerts.alert_seq, alerts.alert_id");
+  for (const auto& r : rows) {
+    const auto seq = r[0].as<std::uint64_t>();
+    const auto prev = hash_from_hex(r[kAlertChainColumns].as<std::string>());
+    const auto own = hash_from_hex(r[kAlertChainColumns + 1].as<std::string>());
+    const std::string where = "alert-seq " + std::to_string(seq) + " (alert " + r[1].as<std::string>() + ")";
+    if (seq == last) {
+      v.detail = where + ": alert-seq " + std::to_string(seq) + " is stored twice (an alert was inserted)";
+    } else if (seq != last + 1) {
+      v.detail = where + ": alert-seq " + std::to_string(last + 1) + ".." + std::to_string(seq - 1) +
+                 " before it are missing (alerts deleted?)";
+    } else if (!prev || *prev != expected) {
+      v.detail = where + ": prev_hash does not match the alert before it (alert-seq " + std::to_string(last) +
+                 "): an alert before it was deleted, inserted or rewritten";
+    } else if (!own || *own != alert_chain_hash(expected, r)) {
+      v.detail = where + ": row_hash does not match the alert's content: the alert was edited";
+    }
+    if (!v.detail.empty()) {
+      v.intact = false;
+      return v;
+    }
+    expected = *own;
+    last = seq;
+    ++v.alerts;
+  }
+  if (last < v.head.alert_seq) {
+    v.detail = "alert-seq " + std::to_string(last + 1) + ".." + std::to_string(v.head.alert_seq) +
+               " are missing at the end: the head the service recorded is alert-seq " +
+               std::to_string(v.head.alert_seq) + " (alerts deleted?)";
+  } else if (last > v.head.alert_seq) {
+    v.detail =
+        "alerts after the recorded head (alert-seq " + std::to_string(v.head.alert_seq) + ") are stored: inserted?";
+  } else if (expected != v.head.row_hash) {
+    v.detail = "the last alert's hash differs from the head the service recorded";
+  }
+  v.intact = v.detail.empty();
+  return v;
+}
+
 int cmd_verify(const Args& a, std::ostream& out) {
   const Target t = target_of(a);
   std::optional<std::uint64_t> from_seq;
@@ -277,6 +332,7 @@ int cmd_verify(const Args& a, std::ostream& out) {
   }
   auto c = connect(t);
   Verdict v;
+  AlertVerdict av;
   Head head;
   std::uint64_t last_seq = 0;
   std::uint64_t start = 1;
@@ -396,7 +452,12 @@ int cmd_verify(const Args& a, std::ostream& out) {
                      std::to_string(head.venue_seq) + ": rows were deleted");
       }
     }
+    av = verify_alerts(tx);
     tx.commit();
+  }
+  if (v.intact && !av.intact) {
+    v.intact = false;
+    v.detail = "alerts: " + av.detail;
   }
   try {
     pqxx::work tx(*c);
@@ -405,7 +466,8 @@ int cmd_verify(const Args& a, std::ostream& out) {
         "values ($1, $2, $3, $4, $5, $6, $7)",
         who(a, "by"), static_cast<std::int64_t>(start), static_cast<std::int64_t>(last_seq),
         static_cast<std::int64_t>(v.rows), v.intact,
-        v.intact ? std::optional<std::int64_t>() : std::optional<std::int64_t>(static_cast<std::int64_t>(v.first_bad)),
+        v.intact || v.first_bad == 0 ? std::optional<std::int64_t>()
+                                     : std::optional<std::int64_t>(static_cast<std::int64_t>(v.first_bad)),
         v.intact ? std::string("intact") : v.detail);
     tx.commit();
   } catch (const std::exception& e) {
@@ -415,7 +477,14 @@ int cmd_verify(const Args& a, std::ostream& out) {
     out << "intact: " << v.rows << " rows checked";
     if (v.rows > 0) out << ", venue-seq " << start << ".." << last_seq;
     out << "; head venue-seq " << head.venue_seq << " " << hex(head.row_hash) << "\n";
+    out << "intact: " << av.alerts << " alerts checked; head alert-seq " << av.head.alert_seq << " "
+        << hex(av.head.row_hash) << "\n";
     return 0;
+  }
+  if (!av.intact && v.detail.starts_with("alerts: ")) {
+    out << "BROKEN: first bad alert: " << av.detail << "\n"
+        << av.alerts << " alerts before it checked intact; " << v.rows << " audit rows checked intact\n";
+    return 1;
   }
   out << "BROKEN: first bad row: " << v.detail << "\n" << v.rows << " rows before it checked intact\n";
   return 1;

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <pqxx/tablewriter>
 #include <set>
 #include <thread>
@@ -85,12 +87,23 @@ struct Service::Impl {
   std::int64_t next_attempt_ns = 0;
   std::int64_t backoff_ms = 100;
 
+  // The writer thread and its connection (see "the batch pipeline" below).
+  std::unique_ptr<pqxx::connection> wdb;
+  std::mutex writer_mutex;
+  std::condition_variable writer_cv;
+  std::condition_variable writer_done_cv;
+  struct Job;
+  Job* writer_job = nullptr;  // guarded by writer_mutex
+  bool writer_stop = false;   // guarded by writer_mutex
+  std::unique_ptr<Job> inflight;
+
   std::unique_ptr<kafka::Consumer> consumer;
   std::unique_ptr<kafka::Producer> producer;
   bool paused = false;
 
-  // The chain as committed.
+  // The chain as committed, and as prepared (the head after the batch in the writer and the one prepared).
   Head head;
+  Head tip;
   std::vector<GapAck> acks;
   std::int64_t next_ack_reload_ns = 0;
   std::int64_t pending_rows = 0;  // rows in the table pending
@@ -104,6 +117,9 @@ struct Service::Impl {
   std::vector<Parked> to_park;
 
   std::vector<std::string> delivered_alerts;
+  // The ExecIDs and fills of the batch prepared last (maybe still in the writer's transaction).
+  std::unordered_map<std::string, std::uint64_t> last_exec_ids;
+  std::unordered_map<std::string, std::uint64_t> last_fills;
   long kill_after_rows = 0;
   std::uint64_t rows_this_process = 0;
   std::uint64_t checkpoint_seq = 0;
@@ -130,6 +146,7 @@ struct Service::Impl {
   prometheus::Gauge* gap_gauge;
   prometheus::Gauge* waiting_gauge;
   prometheus::Gauge* db_up;
+  prometheus::Gauge* last_verify_intact;
   prometheus::Histogram* latency;
   prometheus::Family<prometheus::Gauge>* lag_family;
   std::map<std::int32_t, prometheus::Gauge*> lag_gauges;
@@ -164,6 +181,10 @@ struct Service::Impl {
                       "Venue-seqs missing between the chain's head and the highest record held (0: no gap)");
     waiting_gauge = gauge("compliance_rows_waiting", "Records held behind a gap (memory and table pending)");
     db_up = gauge("compliance_db_up", "1 while PostgreSQL takes the batches");
+    last_verify_intact =
+        gauge("compliance_chain_last_verify_intact",
+              "The last `compliance verify` recorded: 1 intact, 0 broken (audit trail or alerts), -1 none yet");
+    last_verify_intact->Set(-1);
     latency = &prometheus::BuildHistogram()
                    .Name("compliance_ingest_latency_seconds")
                    .Help("From the record's Kafka timestamp to its row's commit")
@@ -230,6 +251,7 @@ struct Service::Impl {
       }
       pqxx::work tx(*db);
       head = load_head(tx, false);
+      tip = head;
       acks = load_gap_acks(tx);
       pending_rows = tx.exec1("select count(*) from compliance.pending")[0].as<std::int64_t>();
       partitions_known.clear();
@@ -374,7 +396,9 @@ struct Service::Impl {
     const auto ts = m.timestamp();
     h.timestamp_ms = ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE ? -1 : ts.timestamp;
     if (RdKafka::Headers* hs = m.headers()) {
-      for (const auto& each : hs->get_all()) {
+      const auto all = hs->get_all();
+      h.headers.reserve(all.size());
+      for (const auto& each : all) {
         h.headers.emplace_back(each.key(), std::string(static_cast<const char*>(each.value()), each.value_size()));
       }
     }
@@ -465,17 +489,25 @@ struct Service::Impl {
     std::vector<Parked> parked;
     std::vector<Alert> alerts;
     std::vector<std::int64_t> latencies_ms;
+    std::set<std::string> days;  // trading days of the rows whose partition may be missing
+    std::size_t rows_count = 0;  // rows.size(), kept after the writer frees the rows
   };
 
-  // Loads the next stretch of pending rows into the buffer when the chain can reach them.
-  void load_pending(pqxx::work& tx) {
-    if (pending_rows == 0 ||
-        std::any_of(buffer.begin(), buffer.end(), [](const auto& kv) { return kv.second.durable; }))
-      return;
+  // Loads the pending rows between the chain's tip and the first record held (all of them when none is
+  // held), up to 20,000, when the record the chain needs next is not held. Records are staged at any
+  // time, also after others were read back, so the stretch is looked up each time the chain waits (an
+  // index range scan; empty when the record is really missing).
+  void load_pending(pqxx::transaction_base& tx) {
+    if (pending_rows == 0) return;
+    auto below = static_cast<std::uint64_t>(INT64_MAX);
+    if (!buffer.empty()) {
+      if (buffer.begin()->first == tip.venue_seq + 1) return;
+      below = buffer.begin()->first;
+    }
     const auto rows = tx.exec_params(
         "select venue_seq, kafka_partition, kafka_offset, kafka_timestamp_ms, headers::text, payload "
-        "from compliance.pending where venue_seq > $1 order by venue_seq limit 20000",
-        static_cast<std::int64_t>(head.venue_seq));
+        "from compliance.pending where venue_seq > $1 and venue_seq < $2 order by venue_seq limit 20000",
+        static_cast<std::int64_t>(tip.venue_seq), static_cast<std::int64_t>(below));
     for (const auto& r : rows) {
       Held h;
       h.partition = r[1].as<std::int32_t>();
@@ -504,15 +536,21 @@ struct Service::Impl {
   // A trade bust (ExecType H) points at the fill it cancels: ExecRefID(19) when the venue sent one,
   // else the fill of the same OrderID and TrdMatchID (spec/compliance.md, "Trade busts"). A bust of a
   // fill not in the trail is stored as sent, bust_of_venue_seq NULL, logged and counted.
-  void link_bust(pqxx::work& tx, const fs::ReportRecord& r, AuditRow& row,
+  void link_bust(pqxx::transaction_base& tx, const fs::ReportRecord& r, AuditRow& row,
                  const std::unordered_map<std::string, std::uint64_t>& batch_fills) {
+    // This batch's fills, then the batch before it (maybe not committed yet), then the trail.
+    const auto in_batches = [&](const std::string& key) -> std::optional<std::uint64_t> {
+      if (auto f = batch_fills.find(key); f != batch_fills.end()) return f->second;
+      if (auto f = last_fills.find(key); f != last_fills.end()) return f->second;
+      return std::nullopt;
+    };
     const std::string ref(r.fix.text(kExecRefIdTag));
     const std::string order_id(r.fix.text(fs::tags::kOrderID));
     const std::string match(r.fix.text(fs::tags::kTrdMatchID));
     std::optional<std::uint64_t> fill;
     if (!ref.empty()) {
-      if (auto f = batch_fills.find(ref); f != batch_fills.end()) {
-        fill = f->second;
+      if (auto f = in_batches(ref)) {
+        fill = f;
       } else {
         const auto q = tx.exec_params(
             "select venue_seq from compliance.audit where exec_id = $1 and exec_type = 'F' and repeat_of_venue_seq is "
@@ -521,8 +559,8 @@ struct Service::Impl {
         if (!q.empty()) fill = q[0][0].as<std::uint64_t>();
       }
     } else if (!order_id.empty() && !match.empty()) {
-      if (auto f = batch_fills.find(fill_key(order_id, match)); f != batch_fills.end()) {
-        fill = f->second;
+      if (auto f = in_batches(fill_key(order_id, match))) {
+        fill = f;
       } else {
         const auto q = tx.exec_params(
             "select venue_seq from compliance.audit where order_id = $1 and trd_match_id = $2 and exec_type = 'F' "
@@ -552,17 +590,18 @@ struct Service::Impl {
     }
   }
 
-  void drain(pqxx::work& tx, Batch& b, Head& h) {
+  void drain(pqxx::transaction_base& tx, Batch& b, Head& h) {
     std::unordered_map<std::string, std::uint64_t> batch_exec_ids;
     std::unordered_map<std::string, std::uint64_t> batch_fills;
     const auto max_rows = static_cast<std::size_t>(cfg.max_batch) * 2;
     b.rows.reserve(std::min(max_rows, buffer.size()));
     b.drained.reserve(std::min(max_rows, buffer.size()));
+    batch_exec_ids.reserve(std::min(max_rows, buffer.size()));
+    batch_fills.reserve(std::min(max_rows, buffer.size()));
     while (!buffer.empty() && b.rows.size() < max_rows) {
       auto it = buffer.begin();
       const std::uint64_t seq = it->first;
       if (seq <= h.venue_seq) {
-        if (!it->second.durable) release(it->second.partition, it->second.offset);
         b.drained.emplace_back(seq, std::move(it->second));
         buffer.erase(it);
         duplicates->Increment();
@@ -588,6 +627,8 @@ struct Service::Impl {
             std::optional<std::uint64_t> first;
             if (auto f = batch_exec_ids.find(std::string(exec_id)); f != batch_exec_ids.end()) {
               first = f->second;
+            } else if (auto l = last_exec_ids.find(std::string(exec_id)); l != last_exec_ids.end()) {
+              first = l->second;
             } else {
               const auto q =
                   tx.exec_params("select venue_seq from compliance.audit where exec_id = $1 order by venue_seq limit 1",
@@ -633,7 +674,7 @@ struct Service::Impl {
       h.venue_seq = seq;
       ++h.rows;
       if (rec.timestamp_ms >= 0) b.latencies_ms.push_back(rec.timestamp_ms);
-      if (!rec.durable) release(rec.partition, rec.offset);
+      if (!partitions_known.contains(*row.v[kTradingDay])) b.days.insert(*row.v[kTradingDay]);
       b.rows.push_back(std::move(row));
       b.drained.emplace_back(seq, std::move(rec));
     }
@@ -642,54 +683,90 @@ struct Service::Impl {
     const bool over = static_cast<std::int64_t>(buffer.size()) > cfg.max_buffered;
     for (auto it = buffer.begin(); it != buffer.end();) {
       if (!it->second.durable && (over || it->second.arrived_ns <= old)) {
-        release(it->second.partition, it->second.offset);
         b.staged.emplace_back(it->first, std::move(it->second));
         it = buffer.erase(it);
       } else {
         ++it;
       }
     }
+    last_exec_ids = std::move(batch_exec_ids);
+    last_fills = std::move(batch_fills);
   }
 
   // Puts a failed batch's records back (the transaction did not commit, or its outcome is unknown: the
-  // reload reads the head back and skips what did commit).
+  // reload reads the head back and skips what did commit). Their offsets were never released.
   void roll_back(Batch& b) {
     for (auto* list : {&b.drained, &b.staged}) {
-      for (auto& [seq, rec] : *list) {
-        if (!rec.durable) held_offsets[rec.partition].insert(rec.offset);
-        buffer.emplace(seq, std::move(rec));
-      }
+      for (auto& [seq, rec] : *list) buffer.emplace(seq, std::move(rec));
     }
     for (auto& p : b.parked) {
       if (p.held) to_park.push_back(std::move(p));
     }
   }
 
-  void write_batch() {
-    if (buffer.empty() && to_park.empty() && pending_rows == 0) return;
+  // ----- the batch pipeline -----
+  //
+  // The main thread prepares batch N+1 (reads Kafka, orders, parses, runs the rules, hashes) while the
+  // writer thread has batch N's transaction in PostgreSQL (COPY, alerts, head, commit and its fsync).
+  // One batch at most is in the writer: batch N+1 is handed over only after N committed, so the chain is
+  // still written batch after batch, each transaction checking that the head it builds on is the one
+  // committed. Nothing of N+1 is acknowledged to Kafka (its offsets stay held) until N+1 itself commits.
+  // Where the table pending is involved (rows staged, or read back) the two do not overlap.
+
+  struct Job {
     Batch b;
+    Head before;  // the head the batch's first row chains to: the committed head when it runs
+    Head after;
+    std::int64_t pending_before = 0;
+    // Set by the writer:
+    std::int64_t pending_after = 0;
+    std::string error;
+  };
+
+  // Prepares the next batch over the main connection (lookups only). Null when there is nothing to write.
+  std::unique_ptr<Job> prepare() {
+    if (buffer.empty() && to_park.empty() && pending_rows == 0) return nullptr;
+    auto job = std::make_unique<Job>();
+    Batch& b = job->b;
     b.parked = std::move(to_park);
     to_park.clear();
-    Head h = head;
+    job->before = tip;
+    job->pending_before = pending_rows;
+    Head h = tip;
     try {
-      pqxx::work tx(*db);
-      const Head locked = load_head(tx, true);
-      if (locked.venue_seq != head.venue_seq || locked.row_hash != head.row_hash) {
-        throw HeadMoved("the chain's head moved under this process (another writer?): reloading");
-      }
+      pqxx::nontransaction tx(*db);
       if (steady_ns() >= next_ack_reload_ns) {
         acks = load_gap_acks(tx);
         next_ack_reload_ns = steady_ns() + 1'000'000'000;
       }
       load_pending(tx);
       drain(tx, b, h);
-      for (const auto& row : b.rows) {
-        const auto& day = *row.v[kTradingDay];
-        if (!partitions_known.contains(day)) {
-          ensure_partition(tx, day);
-          partitions_known.insert(day);
-        }
+    } catch (const std::exception& e) {
+      roll_back(b);
+      job.reset();
+      abandon("batch not prepared (kept; tried again)", e.what());
+      return nullptr;
+    }
+    if (b.rows.empty() && b.staged.empty() && b.parked.empty() && b.drained.empty() && pending_rows == 0) {
+      return nullptr;
+    }
+    job->after = h;
+    b.rows_count = b.rows.size();
+    tip = h;
+    return job;
+  }
+
+  // The writer thread's part: one transaction over its own connection.
+  void execute(Job& job) {
+    Batch& b = job.b;
+    try {
+      if (!wdb) wdb = std::make_unique<pqxx::connection>(cfg.db_url);
+      pqxx::work tx(*wdb);
+      const Head locked = load_head(tx, true);
+      if (locked.venue_seq != job.before.venue_seq || locked.row_hash != job.before.row_hash) {
+        throw HeadMoved("the chain's head moved under this process (another writer?): reloading");
       }
+      for (const auto& day : b.days) ensure_partition(tx, day);
       if (!b.rows.empty()) {
         std::string lines;
         lines.reserve(b.rows.size() * 700);
@@ -706,7 +783,10 @@ struct Service::Impl {
         w.write_raw_line(lines);
         w.complete();
       }
+      // Alerts join their own chain (store.h) in the order the rules raised them.
+      std::optional<AlertHead> alert_head;
       for (const auto& a : b.alerts) {
+        if (!alert_head) alert_head = load_alert_head(tx);
         std::string ids = "{";
         for (const auto& e : a.evidence) {
           if (ids.size() > 1) ids += ',';
@@ -718,15 +798,18 @@ struct Service::Impl {
           ids += '"';
         }
         ids += '}';
-        tx.exec_params(
+        const auto inserted = tx.exec_params(
             "insert into compliance.alerts (alert_id, rule, event_time, firm, account, owner, symbol, summary, "
-            "figures, evidence, evidence_exec_ids, trigger_venue_seq, traceparent) values ($1, $2, to_timestamp($3 "
-            "/ 1e9), $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::text[], $12, nullif($13, '')) on conflict do "
-            "nothing",
+            "figures, evidence, evidence_exec_ids, trigger_venue_seq, traceparent, alert_seq, prev_hash, row_hash) "
+            "values ($1, $2, to_timestamp($3 / 1e9), $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::text[], $12, "
+            "nullif($13, ''), $14, decode($15, 'hex'), decode($15, 'hex')) on conflict do nothing returning " +
+                alert_chain_select_list(),
             a.id, a.rule, static_cast<double>(a.event_time_ns), a.firm, a.account, a.owner, a.symbol, a.summary,
             a.figures.dump(), evidence_json(a.evidence).dump(), ids, static_cast<std::int64_t>(a.trigger_seq),
-            a.traceparent);
+            a.traceparent, static_cast<std::int64_t>(alert_head->alert_seq + 1), hex(alert_head->row_hash));
+        if (!inserted.empty()) alert_head = seal_alert(tx, a.id, *alert_head, inserted[0]);
       }
+      if (alert_head) store_alert_head(tx, *alert_head);
       for (const auto& [seq, rec] : b.staged) {
         tx.exec_params(
             "insert into compliance.pending (venue_seq, kafka_partition, kafka_offset, kafka_timestamp_ms, headers, "
@@ -734,9 +817,10 @@ struct Service::Impl {
             static_cast<std::int64_t>(seq), rec.partition, rec.offset, rec.timestamp_ms,
             headers_json(rec.headers).dump(), pqxx::binarystring(rec.payload));
       }
-      std::int64_t pending_now = pending_rows + static_cast<std::int64_t>(b.staged.size());
-      if (pending_now > 0 && h.venue_seq != head.venue_seq) {
-        tx.exec_params("delete from compliance.pending where venue_seq <= $1", static_cast<std::int64_t>(h.venue_seq));
+      std::int64_t pending_now = job.pending_before + static_cast<std::int64_t>(b.staged.size());
+      if (pending_now > 0 && job.after.venue_seq != job.before.venue_seq) {
+        tx.exec_params("delete from compliance.pending where venue_seq <= $1",
+                       static_cast<std::int64_t>(job.after.venue_seq));
         pending_now = tx.exec1("select count(*) from compliance.pending")[0].as<std::int64_t>();
       }
       for (const auto& p : b.parked) {
@@ -747,28 +831,98 @@ struct Service::Impl {
             p.seq ? std::optional<std::int64_t>(static_cast<std::int64_t>(*p.seq)) : std::nullopt,
             printable_utf8(p.reason), headers_json(p.rec.headers).dump(), pqxx::binarystring(p.rec.payload));
       }
-      if (h.venue_seq != head.venue_seq) {
+      if (job.after.venue_seq != job.before.venue_seq) {
         tx.exec_params(
             "update compliance.chain_head set venue_seq = $1, row_hash = decode($2, 'hex'), rows_written = $3, "
             "updated_at = now()",
-            static_cast<std::int64_t>(h.venue_seq), hex(h.row_hash), static_cast<std::int64_t>(h.rows));
+            static_cast<std::int64_t>(job.after.venue_seq), hex(job.after.row_hash),
+            static_cast<std::int64_t>(job.after.rows));
       }
       tx.commit();
-      pending_rows = pending_now;
+      job.pending_after = pending_now;
     } catch (const std::exception& e) {
-      roll_back(b);
-      rules.reset();
-      failed("batch not written (kept; tried again)", e.what());
-      return;
+      job.error = e.what();
+      if (job.error.empty()) job.error = "unknown error";
+      wdb.reset();
     }
-    committed(b, h);
+    // The rows' memory is freed here, off the main thread.
+    std::vector<AuditRow>().swap(b.rows);
+  }
+
+  void writer_loop() {
+    std::unique_lock lock(writer_mutex);
+    for (;;) {
+      writer_cv.wait(lock, [&] { return writer_job != nullptr || writer_stop; });
+      if (writer_job == nullptr) return;
+      Job* job = writer_job;
+      lock.unlock();
+      execute(*job);
+      lock.lock();
+      writer_job = nullptr;
+      writer_done_cv.notify_all();
+    }
+  }
+
+  void submit(std::unique_ptr<Job> job) {
+    inflight = std::move(job);
+    const std::lock_guard lock(writer_mutex);
+    writer_job = inflight.get();
+    writer_cv.notify_all();
+  }
+
+  // Waits for the batch in the writer. Committed: its effects (offsets released, metrics, alerts
+  // published). Failed: it and `also` (prepared on top of it) go back to the buffer and the process
+  // reloads from the database. False when it failed.
+  bool settle(std::unique_ptr<Job>* also = nullptr) {
+    if (!inflight) return true;
+    {
+      std::unique_lock lock(writer_mutex);
+      writer_done_cv.wait(lock, [&] { return writer_job == nullptr; });
+    }
+    auto job = std::move(inflight);
+    if (!job->error.empty()) {
+      roll_back(job->b);
+      if (also != nullptr && *also) {
+        roll_back((*also)->b);
+        also->reset();
+      }
+      abandon("batch not written (kept; tried again)", job->error.c_str());
+      return false;
+    }
+    pending_rows = job->pending_after;
+    for (const auto& day : job->b.days) partitions_known.insert(day);
+    committed(job->b, job->after);
+    return true;
+  }
+
+  // A failed batch: everything prepared goes back; the head and the rules are read back at the reload.
+  void abandon(const char* what, const char* error) {
+    rules.reset();
+    last_exec_ids.clear();
+    last_fills.clear();
+    tip = head;
+    failed(what, error);
+  }
+
+  void write_batch() {
+    // Rows staged or read back from pending: the previous batch must be committed first (its pending
+    // rows are read and deleted by this one).
+    if (inflight && (pending_rows > 0 || !inflight->b.staged.empty()) && !settle()) return;
+    auto job = prepare();
+    if (!settle(&job) || !job) return;
+    submit(std::move(job));
   }
 
   void committed(Batch& b, const Head& h) {
     head = h;
+    for (const auto* list : {&b.drained, &b.staged}) {
+      for (const auto& [seq, rec] : *list) {
+        if (!rec.durable) release(rec.partition, rec.offset);
+      }
+    }
     batches->Increment();
-    rows_written->Increment(static_cast<double>(b.rows.size()));
-    rows_this_process += b.rows.size();
+    rows_written->Increment(static_cast<double>(b.rows_count));
+    rows_this_process += b.rows_count;
     staged->Increment(static_cast<double>(b.staged.size()));
     parked->Increment(static_cast<double>(b.parked.size()));
     for (const auto& p : b.parked) {
@@ -869,7 +1023,7 @@ struct Service::Impl {
   nlohmann::json gaps(std::uint64_t& missing) const {
     auto out = nlohmann::json::array();
     missing = 0;
-    std::uint64_t expect = head.venue_seq + 1;
+    std::uint64_t expect = tip.venue_seq + 1;  // what the writer has is not missing
     for (const auto& [seq, rec] : buffer) {
       if (seq > expect) {
         out.push_back({expect, seq - 1});
@@ -919,6 +1073,8 @@ struct Service::Impl {
         if (n > seen) verifications_family->Add({{"result", result}}).Increment(static_cast<double>(n - seen));
         seen = n;
       }
+      const auto last = tx.exec("select intact from compliance.verifications order by id desc limit 1");
+      last_verify_intact->Set(last.empty() ? -1 : (last[0][0].as<bool>() ? 1 : 0));
       tx.commit();
     } catch (const std::exception& e) {
       failed("heartbeat not written", e.what());
@@ -941,8 +1097,10 @@ struct Service::Impl {
 
   void run() {
     start_kafka();
+    std::thread writer([this] { writer_loop(); });
     while (!stop_requested && !ShutdownSignal::requested()) {
       if (!db_ready) {
+        settle();
         set_paused(true);
         if (steady_ns() >= next_attempt_ns && reload()) {
           set_paused(false);
@@ -973,6 +1131,13 @@ struct Service::Impl {
     }
     is_ready = false;
     if (db_ready) write_batch();
+    settle();
+    {
+      const std::lock_guard lock(writer_mutex);
+      writer_stop = true;
+      writer_cv.notify_all();
+    }
+    writer.join();
     if (db_ready) commit_offsets(true);
     producer->flush(2000);
     producer->poll(0);

@@ -1,6 +1,9 @@
 #include "venue/compliance/store.h"
 
+#include <array>
 #include <ctime>
+#include <optional>
+#include <span>
 
 namespace venue::compliance {
 
@@ -38,6 +41,48 @@ Head load_head(pqxx::transaction_base& tx, bool lock) {
   h.row_hash = hash_from_hex(r[1].as<std::string>()).value_or(kGenesisHash);
   h.rows = r[2].as<std::uint64_t>();
   return h;
+}
+
+AlertHead load_alert_head(pqxx::transaction_base& tx) {
+  const auto r =
+      tx.exec1(std::string("select alert_seq, encode(row_hash, 'hex') from ") + kSchema + ".alert_chain_head");
+  AlertHead h;
+  h.alert_seq = r[0].as<std::uint64_t>();
+  h.row_hash = hash_from_hex(r[1].as<std::string>()).value_or(kGenesisHash);
+  return h;
+}
+
+void store_alert_head(pqxx::transaction_base& tx, const AlertHead& head) {
+  tx.exec_params(std::string("update ") + kSchema +
+                     ".alert_chain_head set alert_seq = $1, row_hash = decode($2, 'hex'), updated_at = now()",
+                 static_cast<std::int64_t>(head.alert_seq), hex(head.row_hash));
+}
+
+const std::string& alert_chain_select_list() {
+  // Written out column by column in compliance/audit/recompute-chain.sql too.
+  static const std::string list =
+      "alerts.alert_seq::text, alerts.alert_id, alerts.rule, "
+      "(extract(epoch from alerts.detected_at) * 1000000)::bigint::text, "
+      "(extract(epoch from alerts.event_time) * 1000000)::bigint::text, alerts.firm, alerts.account, alerts.owner, "
+      "alerts.symbol, alerts.summary, alerts.figures::text, alerts.evidence::text, alerts.evidence_exec_ids::text, "
+      "alerts.trigger_venue_seq::text, alerts.traceparent";
+  return list;
+}
+
+Hash alert_chain_hash(const Hash& prev, const pqxx::row& r) {
+  std::array<std::optional<std::string>, kAlertChainColumns> v;
+  for (int i = 0; i < kAlertChainColumns; ++i) {
+    if (!r[i].is_null()) v[static_cast<std::size_t>(i)] = r[i].as<std::string>();
+  }
+  return chain_hash(prev, canonical(std::span<const std::optional<std::string>>(v)));
+}
+
+AlertHead seal_alert(pqxx::transaction_base& tx, const std::string& alert_id, const AlertHead& before,
+                     const pqxx::row& inserted) {
+  const AlertHead after{before.alert_seq + 1, alert_chain_hash(before.row_hash, inserted)};
+  tx.exec_params(std::string("update ") + kSchema + ".alerts set row_hash = decode($1, 'hex') where alert_id = $2",
+                 hex(after.row_hash), alert_id);
+  return after;
 }
 
 std::vector<GapAck> load_gap_acks(pqxx::transaction_base& tx) {

@@ -701,6 +701,82 @@ BOOST_AUTO_TEST_CASE(verify_finds_a_row_edited_deleted_or_inserted) {
   BOOST_TEST(s.metric("compliance_verifications_total{result=\"broken\"}") >= 3);
 }
 
+// The alerts are in a chain of their own (spec/compliance.md): an officer's evidence cannot be edited,
+// removed or forged unseen, by verify nor by the auditor's SQL. Needs the alerts of the rules' test (one
+// of them closed there: a closure does not break the chain).
+BOOST_AUTO_TEST_CASE(verify_finds_an_alert_edited_deleted_or_inserted) {
+  Stack& s = stack();
+  auto r = s.cmd("verify");
+  BOOST_TEST_REQUIRE(r.rc == 0, r.out);
+  std::uint64_t alerts = 0;
+  {
+    pqxx::nontransaction tx(db());
+    alerts = tx.exec1("select count(*) from compliance.alerts")[0].as<std::uint64_t>();
+  }
+  BOOST_TEST_REQUIRE(alerts >= 3U);
+  BOOST_TEST(r.out.find("intact: " + std::to_string(alerts) + " alerts checked") != std::string::npos, r.out);
+  auto sql = [&](const std::string& q) {
+    pqxx::work tx(db());
+    tx.exec(q);
+    tx.commit();
+  };
+  const auto recompute = [] {
+    return run_command("psql '" + env("VENUE_PG_URL") + "' -X -q -A -t -v ON_ERROR_STOP=1 -f '" +
+                       (source_dir() / "compliance" / "audit" / "recompute-chain.sql").string() + "' 2>&1");
+  };
+  const std::string intact = " alerts " + std::to_string(alerts) + " alerts_bad 0 alerts_head_ok true";
+  BOOST_TEST(recompute().find(intact) != std::string::npos, recompute());
+  const auto expect_broken = [&](const std::string& seq, const char* why, const char* sql_why) {
+    const auto v = s.cmd("verify");
+    BOOST_TEST(v.rc == 1, v.out);
+    BOOST_TEST(v.out.find("first bad alert: alert-seq " + seq + " ") != std::string::npos, v.out);
+    BOOST_TEST(v.out.find(why) != std::string::npos, v.out);
+    const auto found = recompute();
+    BOOST_TEST(found.find("alert-seq " + seq + "|") != std::string::npos, found);
+    BOOST_TEST(found.find(sql_why) != std::string::npos, found);
+    BOOST_TEST(found.find(intact) == std::string::npos, found);
+  };
+  // Edited: the summary, then a fill taken out of the evidence.
+  sql("update compliance.alerts set summary = summary || ' (reviewed)' where alert_seq = 2");
+  expect_broken("2", "the alert was edited", "content edited");
+  sql("update compliance.alerts set summary = left(summary, length(summary) - 11) where alert_seq = 2");
+  BOOST_TEST(s.cmd("verify").rc == 0);
+  sql("create table compliance.e2e_alert as select * from compliance.alerts where alert_seq = 2");
+  sql("update compliance.alerts set evidence_exec_ids = evidence_exec_ids[2:], evidence = evidence - 0 where "
+      "alert_seq = 2");
+  expect_broken("2", "the alert was edited", "content edited");
+  sql("update compliance.alerts a set evidence_exec_ids = e.evidence_exec_ids, evidence = e.evidence from "
+      "compliance.e2e_alert e where a.alert_seq = 2");
+  BOOST_TEST(s.cmd("verify").rc == 0);
+  // Deleted (its closures first, they refer to it).
+  sql("create table compliance.e2e_alert_actions as select * from compliance.alert_actions where alert_id = (select "
+      "alert_id from compliance.e2e_alert)");
+  sql("delete from compliance.alert_actions where alert_id = (select alert_id from compliance.e2e_alert)");
+  sql("delete from compliance.alerts where alert_seq = 2");
+  expect_broken("3", "missing", "alert deleted");
+  sql("insert into compliance.alerts select * from compliance.e2e_alert");
+  sql("insert into compliance.alert_actions select * from compliance.e2e_alert_actions");
+  sql("drop table compliance.e2e_alert_actions");
+  BOOST_TEST(s.cmd("verify").rc == 0);
+  // Inserted: a forged alert appended after the last, its head moved too, with a hash copied from the last.
+  const std::string next = std::to_string(alerts + 1);
+  sql("insert into compliance.alerts (alert_id, rule, detected_at, event_time, firm, account, owner, symbol, summary, "
+      "figures, evidence, evidence_exec_ids, trigger_venue_seq, alert_seq, prev_hash, row_hash) select 'forged', "
+      "rule, detected_at, event_time, firm, account, owner, symbol, summary, figures, evidence, evidence_exec_ids, "
+      "trigger_venue_seq, alert_seq + 1, row_hash, row_hash from compliance.alerts order by alert_seq desc limit 1");
+  sql("update compliance.alert_chain_head set alert_seq = alert_seq + 1");
+  expect_broken(next, "the alert was edited", "content edited");
+  sql("delete from compliance.alerts where alert_id = 'forged'");
+  sql("update compliance.alert_chain_head set alert_seq = alert_seq - 1");
+  sql("drop table compliance.e2e_alert");
+  r = s.cmd("verify");
+  BOOST_TEST(r.rc == 0, r.out);
+  BOOST_TEST(recompute().find(intact) != std::string::npos, recompute());
+  // The last verify's verdict is a metric (the alert ComplianceChainBroken).
+  std::this_thread::sleep_for(1500ms);
+  BOOST_TEST(s.metric("compliance_chain_last_verify_intact") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(compliance_killed_mid_stream_loses_no_row_and_writes_none_twice) {
   Stack& s = stack();
   const std::string sym = s.venue().symbol();

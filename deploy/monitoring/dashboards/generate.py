@@ -62,6 +62,8 @@ def dashboard(uid, title, rows, variables=()):
 
 V = 'instance=~"$instance"'
 D = 'instance=~"$dropcopy"'
+C = 'instance=~"$compliance"'
+R = 'instance=~"$risk"'
 
 DASHBOARDS = {
     "venue-overview": dashboard("venue-overview", "Venue: overview", [
@@ -149,6 +151,76 @@ DASHBOARDS = {
         ]),
     ], variables=[("instance", 'label_values(venue_reports_published_seq, instance)'),
                   ("dropcopy", 'label_values(dropcopy_consumer_lag, instance)')]),
+
+    "venue-compliance": dashboard("venue-compliance", "Venue: compliance (audit trail and surveillance)", [
+        ("Audit trail", [
+            panel("Chain head (venue-seq)", [(f"compliance_chain_head_venue_seq{{{C}}}", "{{instance}}")], kind="stat"),
+            panel("Venue-seqs missing (chain held back)", [(f"compliance_chain_gap_seqs{{{C}}}", "{{instance}}")], kind="stat",
+                  desc="Reports not seen yet between the head and the highest held; the alert ComplianceChainGap fires after 5 minutes"),
+            panel("Last verify (1 intact, 0 broken, -1 none)", [(f"compliance_chain_last_verify_intact{{{C}}}", "{{instance}}")], kind="stat",
+                  desc="The latest `compliance verify` recorded in compliance.verifications; ComplianceChainBroken fires on 0"),
+            panel("PostgreSQL taking batches", [(f"compliance_db_up{{{C}}}", "{{instance}}")], kind="stat"),
+            panel("Rows written per second", [(f"sum(rate(compliance_rows_written_total{{{C}}}[{RATE}]))", "rows/s"),
+                                              (f"sum(rate(compliance_records_consumed_total{{{C}}}[{RATE}]))", "records read/s")], unit="ops"),
+            panel("Ingest latency (Kafka timestamp to commit)", [(f"histogram_quantile(0.5, sum by (le) (rate(compliance_ingest_latency_seconds_bucket{{{C}}}[{RATE}])))", "p50"),
+                                                                  (f"histogram_quantile(0.99, sum by (le) (rate(compliance_ingest_latency_seconds_bucket{{{C}}}[{RATE}])))", "p99")], unit="s"),
+            panel("Consumer lag by partition", [(f"compliance_consumer_lag{{{C}}}", "{{instance}} p{{partition}}")],
+                  desc="The alert ComplianceConsumerLag fires above 10,000 for 2 minutes"),
+            panel("Batches per second", [(f"sum(rate(compliance_batches_total{{{C}}}[{RATE}]))", "batches/s")], unit="ops"),
+        ]),
+        ("Records that need a look", [
+            panel("Rows waiting behind a gap", [(f"compliance_rows_waiting{{{C}}}", "{{instance}}")]),
+            panel("Parked, repeats, duplicates", [(f"sum(increase(compliance_records_parked_total{{{C}}}[{RATE}]))", "parked"),
+                                                  (f"sum(increase(compliance_repeats_total{{{C}}}[{RATE}]))", "PossResend repeats"),
+                                                  (f"sum(increase(compliance_duplicates_skipped_total{{{C}}}[{RATE}]))", "duplicates skipped"),
+                                                  (f"sum(increase(compliance_rows_staged_total{{{C}}}[{RATE}]))", "staged to pending")]),
+            panel("Trade busts", [(f"sum(increase(compliance_busts_total{{{C}}}[{RATE}]))", "busts"),
+                                  (f"sum(increase(compliance_busts_unmatched_total{{{C}}}[{RATE}]))", "fill not in the trail")]),
+            panel("Failures", [(f"sum(increase(compliance_db_failures_total{{{C}}}[{RATE}]))", "batch transactions failed"),
+                               (f"sum(increase(compliance_offset_commit_failures_total{{{C}}}[{RATE}]))", "offset commits failed"),
+                               (f"sum(increase(compliance_alert_publish_failures_total{{{C}}}[{RATE}]))", "alerts not published")]),
+        ]),
+        ("Surveillance", [
+            panel("Alerts by rule (in the range)", [(f"sum by (rule) (increase(compliance_alerts_total{{{C}}}[$__range]))", "{{rule}}")], kind="stat"),
+            panel("Alerts raised by rule", [(f"sum by (rule) (increase(compliance_alerts_total{{{C}}}[{RATE}]))", "{{rule}}")]),
+            panel("Alerts published to Kafka", [(f"sum(rate(compliance_alerts_published_total{{{C}}}[{RATE}]))", "published")], unit="ops"),
+            panel("Verifications by result", [(f"sum by (result) (compliance_verifications_total{{{C}}})", "{{result}}")]),
+        ]),
+    ], variables=[("compliance", 'label_values(compliance_chain_head_venue_seq, instance)')]),
+
+    "venue-risk": dashboard("venue-risk", "Venue: risk (limits and kill switch)", [
+        ("Kill switch", [
+            panel("Breaches (in the range)", [(f"sum(increase(risk_limit_breaches_total{{{R}}}[$__range]))", "breaches")], kind="stat"),
+            panel("Blocks the venue applied (in the range)", [(f'sum(increase(venue_risk_control_commands_total{{action=~"block_account|kill_firm", result="applied"}}[$__range])) + sum(increase(venue_operator_api_actions_total{{action="kill_switch.engage", result="ok"}}[$__range]) or vector(0))', "blocks")], kind="stat",
+                  desc="Risk's commands (venue.risk-control) and operators' kill switches; the alert VenueKillSwitchEngaged fires on each"),
+            panel("Commands not answered by the venue", [(f"risk_commands_unanswered{{{R}}}", "{{instance}}")], kind="stat"),
+            panel("Reading paused (fills wait for PostgreSQL)", [(f"risk_reading_paused{{{R}}}", "{{instance}}")], kind="stat"),
+            panel("Breaches by scope and limit", [(f"sum by (scope, limit) (increase(risk_limit_breaches_total{{{R}}}[{RATE}]))", "{{scope}} {{limit}}")]),
+            panel("Commands sent by action", [(f"sum by (action) (increase(risk_commands_sent_total{{{R}}}[{RATE}]))", "{{action}}")]),
+            panel("Commands the venue applied, by action and result", [(f"sum by (action, result) (increase(venue_risk_control_commands_total[{RATE}]))", "{{action}} {{result}}")]),
+            panel("Breach to block", [(f"histogram_quantile(0.5, sum by (le) (rate(risk_breach_to_block_seconds_bucket{{{R}}}[{RATE}])))", "p50"),
+                                      (f"histogram_quantile(0.99, sum by (le) (rate(risk_breach_to_block_seconds_bucket{{{R}}}[{RATE}])))", "p99"),
+                                      (f"histogram_quantile(0.99, sum by (le) (rate(risk_breach_detection_seconds_bucket{{{R}}}[{RATE}])))", "p99 detection")], unit="s"),
+        ]),
+        ("Limits", [
+            panel("Highest limit usage", [(f"topk(10, risk_limit_usage_ratio{{{R}}})", "{{scope}} {{entity}} {{limit}}")], unit="percentunit"),
+            panel("Warnings by level", [(f"sum by (level) (increase(risk_limit_warnings_total{{{R}}}[{RATE}]))", "{{level}}")]),
+            panel("Limits in force", [(f"risk_limits{{{R}}}", "{{instance}}")]),
+            panel("Positions and live orders tracked", [(f"risk_positions{{{R}}}", "positions"), (f"risk_live_orders{{{R}}}", "live orders")]),
+        ]),
+        ("Consuming", [
+            panel("Consumer lag by partition", [(f"risk_consumer_lag_records{{{R}}}", "{{instance}} p{{partition}}")],
+                  desc="The alert RiskConsumerLag fires above 5,000 for a minute"),
+            panel("Records applied by effect", [(f"sum by (effect) (rate(risk_records_applied_total{{{R}}}[{RATE}]))", "{{effect}}")], unit="ops"),
+            panel("Records that need a look", [(f"sum(increase(risk_records_bad_total{{{R}}}[{RATE}]))", "bad"),
+                                               (f"sum(increase(risk_records_late_total{{{R}}}[{RATE}]))", "late"),
+                                               (f"sum(increase(risk_sequence_gaps_total{{{R}}}[{RATE}]))", "gaps given up"),
+                                               (f"sum(increase(risk_records_duplicate_total{{{R}}}[{RATE}]))", "duplicates")]),
+            panel("State writes to PostgreSQL", [(f"histogram_quantile(0.99, sum by (le) (rate(risk_state_write_seconds_bucket{{{R}}}[{RATE}])))", "p99 write"),
+                                                 (f"risk_unwritten_fills{{{R}}}", "fills not written"),
+                                                 (f"sum(increase(risk_state_write_errors_total{{{R}}}[{RATE}]))", "write errors")]),
+        ]),
+    ], variables=[("risk", 'label_values(risk_last_venue_seq, instance)')]),
 }
 
 

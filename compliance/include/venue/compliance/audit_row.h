@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -118,6 +119,9 @@ std::optional<std::uint64_t> venue_seq_header(const std::vector<std::pair<std::s
 // "<byte length>:<text>", concatenated in column order.
 std::string canonical(const AuditRow& row);
 Hash chain_hash(const Hash& prev, const AuditRow& row);
+// The same two steps over any list of column texts (the alerts' chain, store.h).
+std::string canonical(std::span<const std::optional<std::string>> values);
+Hash chain_hash(const Hash& prev, std::string_view canonical_text);
 std::string hex(const Hash& h);
 std::optional<Hash> hash_from_hex(std::string_view hex);
 

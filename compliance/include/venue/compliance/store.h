@@ -1,6 +1,6 @@
 #pragma once
 // The PostgreSQL side shared by the service and the officers' commands: the schema's migrations,
-// daily partitions of compliance.audit, the chain's head.
+// daily partitions of compliance.audit, the chain's head, the alerts' chain.
 //
 // Thread rules: functions over the caller's transaction or connection.
 
@@ -33,6 +33,31 @@ struct Head {
 };
 // The committed head; `lock` takes the row lock (select ... for update) for a writer.
 Head load_head(pqxx::transaction_base& tx, bool lock);
+
+// The alerts' hash chain (spec/sql/compliance/0002_alert_chain.sql): the audit trail's scheme,
+// SHA-256(prev_hash || canonical), over each alert's content in the order alerts are raised. An alert is
+// appended in the batch's transaction (the writer holds chain_head's lock, so one writer at a time):
+//
+//   AlertHead ah = load_alert_head(tx);
+//   tx.exec("insert into compliance.alerts (..., alert_seq, prev_hash, row_hash) values (..., ah.alert_seq + 1,
+//            ah.row_hash, <any 32 bytes>) returning " + alert_chain_select_list());
+//   ah = seal_alert(tx, alert_id, ah, inserted_row);    // hashes what PostgreSQL stored, sets row_hash
+//   store_alert_head(tx, ah);
+struct AlertHead {
+  std::uint64_t alert_seq = 0;
+  Hash row_hash = kGenesisHash;
+};
+AlertHead load_alert_head(pqxx::transaction_base& tx);
+void store_alert_head(pqxx::transaction_base& tx, const AlertHead& head);
+// The hashed columns of compliance.alerts as their canonical text, in chain order (kAlertChainColumns of
+// them); verify reads the same list, then encode(prev_hash, 'hex'), encode(row_hash, 'hex').
+inline constexpr int kAlertChainColumns = 15;
+const std::string& alert_chain_select_list();
+// SHA-256(prev || canonical(the first kAlertChainColumns fields of `r`)).
+Hash alert_chain_hash(const Hash& prev, const pqxx::row& r);
+// Hashes the alert just inserted (`inserted`: its alert_chain_select_list()), writes its row_hash; the new head.
+AlertHead seal_alert(pqxx::transaction_base& tx, const std::string& alert_id, const AlertHead& before,
+                     const pqxx::row& inserted);
 
 struct GapAck {
   std::uint64_t from = 0;
