@@ -38,11 +38,12 @@ LogOutput read_log_output(config::Table& root, const std::filesystem::path& base
   if (!out.rotation_time.empty() && !valid_time_of_day(out.rotation_time)) {
     t->fail("rotation_time", "must be a time HH:MM:SS or empty");
   }
-  out.max_files = static_cast<std::uint64_t>(
-      t->integer("max_files",
-                 "Rotated files kept (named <stem>-<opened YYYYMMDD-HHMMSS>.<n><ext> beside the file); the oldest "
-                 "beyond this are deleted, those of earlier runs too; 0: all",
-                 10, {0, 100'000}));
+  out.max_files =
+      static_cast<std::uint64_t>(t->integer("max_files",
+                                            "Rotated files kept (beside the file, named STEM-YYYYMMDD-HHMMSS.N.EXT: "
+                                            "when it was opened, a counter); the oldest "
+                                            "beyond this are deleted, those of earlier runs too; 0: all",
+                                            10, {0, 100'000}));
   out.max_total_bytes = static_cast<std::uint64_t>(t->integer(
                             "max_total_size_mb",
                             "The oldest rotated files are also deleted while theirs total more MiB than this; 0: "

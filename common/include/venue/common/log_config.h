@@ -10,7 +10,7 @@
 //   max_files = 10              # rotated files kept; 0: all
 //   max_total_size_mb = 0       # total size of the rotated files kept; 0: no limit
 //
-// Rotation renames the current file to <stem>-<YYYYMMDD-HHMMSS>.<N><ext> beside it (the name says
+// Rotation renames the current file to STEM-YYYYMMDD-HHMMSS.N.EXT beside it (the name says
 // when it was opened) and starts a new one; the oldest rotated files are deleted past max_files or
 // max_total_size_mb, also those left by earlier runs. venue::log::init applies it with Boost.Log's
 // text_file_backend and file collector (log.h).
