@@ -1,5 +1,6 @@
 #include "venue/common/log.h"
 
+#include <atomic>
 #include <boost/core/null_deleter.hpp>
 #include <boost/log/attributes/attribute_value_set.hpp>
 #include <boost/log/attributes/function.hpp>
@@ -114,8 +115,15 @@ boost::shared_ptr<FileSink> make_file_sink(const LogOutput& out) {
     backend->scan_for_files(bl::sinks::file::scan_matching, true);
   }
   auto sink = boost::make_shared<FileSink>(backend);
-  // A full disk must not throw out of a logging call into the caller's work.
-  sink->set_exception_handler(bl::make_exception_suppressor());
+  // A full disk must not throw out of a logging call into the caller's work: the line is lost, and
+  // standard error says so (the first time and every 10,000th).
+  sink->set_exception_handler(bl::make_exception_handler<std::exception>([file](const std::exception& e) {
+    static std::atomic<std::uint64_t> failures{0};
+    const auto n = failures.fetch_add(1, std::memory_order_relaxed);
+    if (n % 10'000 == 0)
+      std::cerr << "venue log: cannot write " << file.string() << " (" << n + 1 << " lines lost so far): " << e.what()
+                << '\n';
+  }));
   return sink;
 }
 

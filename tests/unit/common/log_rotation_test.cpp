@@ -65,15 +65,24 @@ venue::log::LogOutput parse(const std::string& text, const fs::path& base) {
   return out;
 }
 
+// A file rotated at 4 KiB keeping `max_files` rotated ones.
+venue::log::LogOutput small_rotating(const fs::path& file, std::uint64_t max_files) {
+  venue::log::LogOutput out;
+  out.file = file.string();
+  out.rotation_size_bytes = 4096;
+  out.max_files = max_files;
+  return out;
+}
+
+void start(const venue::log::LogOutput& out) {
+  venue::log::init({.component = "test", .level = venue::log::Level::info, .output = out});
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(writing_past_the_rotation_size_rotates_the_file_and_removes_the_oldest) {
   TempDir dir;
-  venue::log::LogOutput out;
-  out.file = (dir.path / "venue.log").string();
-  out.rotation_size_bytes = 4096;
-  out.max_files = 3;
-  venue::log::init({.component = "test", .level = venue::log::Level::info, .output = out});
+  start(small_rotating(dir.path / "venue.log", 3));
   write_lines(0, 400);  // about 48 KiB: about 12 files' worth
   venue::log::shutdown();
 
@@ -100,14 +109,11 @@ BOOST_AUTO_TEST_CASE(writing_past_the_rotation_size_rotates_the_file_and_removes
 
 BOOST_AUTO_TEST_CASE(a_restart_counts_the_files_an_earlier_run_rotated) {
   TempDir dir;
-  venue::log::LogOutput out;
-  out.file = (dir.path / "risk.log").string();
-  out.rotation_size_bytes = 4096;
-  out.max_files = 2;
-  venue::log::init({.component = "test", .level = venue::log::Level::info, .output = out});
+  const auto out = small_rotating(dir.path / "risk.log", 2);
+  start(out);
   write_lines(0, 200);
   venue::log::shutdown();
-  venue::log::init({.component = "test", .level = venue::log::Level::info, .output = out});
+  start(out);
   write_lines(1000, 100);
   venue::log::shutdown();
   BOOST_TEST(files_in(dir.path).size() == 3u);
@@ -118,7 +124,7 @@ BOOST_AUTO_TEST_CASE(without_rotation_one_file_keeps_every_line) {
   venue::log::LogOutput out;
   out.file = (dir.path / "venue.log").string();
   out.rotation_size_bytes = 0;
-  venue::log::init({.component = "test", .level = venue::log::Level::info, .output = out});
+  start(out);
   write_lines(0, 400);
   venue::log::shutdown();
   BOOST_TEST(files_in(dir.path).size() == 1u);
@@ -131,7 +137,7 @@ BOOST_AUTO_TEST_CASE(reopen_rotates_on_demand) {
   TempDir dir;
   venue::log::LogOutput out;
   out.file = (dir.path / "venue.log").string();
-  venue::log::init({.component = "test", .level = venue::log::Level::info, .output = out});
+  start(out);
   write_lines(0, 5);
   venue::log::reopen();  // SIGHUP
   write_lines(5, 5);
@@ -140,13 +146,31 @@ BOOST_AUTO_TEST_CASE(reopen_rotates_on_demand) {
   BOOST_TEST(read_all(dir.path / "venue.log").find("\"line-0-end\"") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(without_rotation_reopen_keeps_writing_the_same_file) {
+  // What an external logrotate relies on: SIGHUP closes the file and the next line opens the path again.
+  TempDir dir;
+  venue::log::LogOutput out;
+  out.file = (dir.path / "venue.log").string();
+  out.rotation_size_bytes = 0;
+  start(out);
+  write_lines(0, 5);
+  fs::rename(dir.path / "venue.log", dir.path / "venue.log.1");  // logrotate moves it
+  venue::log::reopen();
+  write_lines(5, 5);
+  venue::log::shutdown();
+  BOOST_TEST(files_in(dir.path).size() == 2u);
+  BOOST_TEST(read_all(dir.path / "venue.log.1").find("\"line-4-end\"") != std::string::npos);
+  const auto fresh = read_all(dir.path / "venue.log");
+  BOOST_TEST(fresh.find("\"line-5-end\"") != std::string::npos);
+  BOOST_TEST(fresh.find("\"line-4-end\"") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(an_unwritable_log_file_stops_the_start_with_its_name) {
   venue::log::LogOutput out;
   out.file = "/nonexistent-folder/venue.log";
-  BOOST_CHECK_EXCEPTION(venue::log::init({.component = "test", .level = venue::log::Level::info, .output = out}),
-                        std::runtime_error, [](const std::runtime_error& e) {
-                          return std::string(e.what()).find("/nonexistent-folder/venue.log") != std::string::npos;
-                        });
+  BOOST_CHECK_EXCEPTION(start(out), std::runtime_error, [](const std::runtime_error& e) {
+    return std::string(e.what()).find("/nonexistent-folder/venue.log") != std::string::npos;
+  });
 }
 
 BOOST_AUTO_TEST_CASE(the_log_table_sets_file_rotation_and_retention) {
