@@ -51,7 +51,7 @@ int serve(const std::vector<std::string>& args) {
   }
   venue::log::Level level = venue::log::Level::info;
   venue::log::parse_level(cfg.log_level, level);
-  venue::log::init({.component = "compliance", .level = level, .file = cfg.log_file});
+  venue::log::init({.component = "compliance", .level = level, .output = cfg.log});
   venue::ShutdownSignal::install();
   try {
     std::unique_ptr<venue::Observability> obs;

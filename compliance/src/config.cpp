@@ -43,8 +43,9 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
     c.metrics_port = static_cast<std::uint16_t>(s->integer("metrics_port", "Port of /metrics; 0: none", 0, {0, 65535}));
     c.log_level = s->choice("log_level", "Least severe log level written",
                             {"trace", "debug", "info", "warning", "error"}, "info");
-    c.log_file = s->string("log_file", "JSON-lines log file; empty: standard error", "");
   }
+
+  c.log = log::read_log_output(root, base);
 
   auto d = root.table("database", "The PostgreSQL database of the audit trail (schema compliance)");
   c.db_url = d.string("url", "libpq connection URI; \"$NAME\" reads environment variable NAME", cfg::kRequired);

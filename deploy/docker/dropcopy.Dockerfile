@@ -22,6 +22,7 @@ COPY fix-gateway fix-gateway
 COPY dropcopy dropcopy
 COPY compliance compliance
 COPY risk risk
+COPY operator-api operator-api
 COPY tests tests
 COPY spec spec
 RUN cmake --preset release >/dev/null \

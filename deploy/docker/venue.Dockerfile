@@ -22,10 +22,11 @@ COPY fix-gateway fix-gateway
 COPY dropcopy dropcopy
 COPY compliance compliance
 COPY risk risk
+COPY operator-api operator-api
 COPY tests tests
 COPY spec spec
 RUN cmake --preset release >/dev/null \
- && cmake --build --preset release --target venue venue-passwd
+ && cmake --build --preset release --target venue venue-passwd venuectl
 
 FROM debian:12.8-slim
 ARG DEBIAN_FRONTEND=noninteractive
@@ -40,6 +41,9 @@ RUN apt-get update \
  && chown venue:venue /var/lib/venue /run/venue
 COPY --from=build /src/build/bin/venue /usr/local/bin/venue
 COPY --from=build /src/build/bin/venue-passwd /usr/local/bin/venue-passwd
+# The operators' terminal client: `kubectl exec ... venuectl sessions` (deploy/RUNBOOK.md); the chart
+# sets VENUECTL_URL to the API on the pod's loopback.
+COPY --from=build /src/build/bin/venuectl /usr/local/bin/venuectl
 COPY --from=build /src/spec/fix/VENUE-FIX44.xml /usr/share/venue/fix/VENUE-FIX44.xml
 COPY deploy/docker/entrypoint.sh /usr/local/bin/venue-entrypoint
 USER 10001:10001

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   }
   venue::log::Level level = venue::log::Level::info;
   venue::log::parse_level(cfg.log_level, level);
-  venue::log::init({.component = "dropcopy", .level = level, .file = cfg.log_file});
+  venue::log::init({.component = "dropcopy", .level = level, .output = cfg.log});
   venue::ShutdownSignal::install();
   try {
     std::unique_ptr<venue::Observability> obs;

@@ -46,7 +46,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
   c.metrics_port = static_cast<std::uint16_t>(d.integer("metrics_port", "Port of /metrics; 0: none", 0, {0, 65535}));
   c.log_level =
       d.choice("log_level", "Least severe log level written", {"trace", "debug", "info", "warning", "error"}, "info");
-  c.log_file = d.string("log_file", "JSON-lines log file; empty: standard error", "");
+
+  c.log = log::read_log_output(root, base);
 
   auto k = root.table("kafka", "Where the reports come from");
   venue::kafka::read_connection(k, c.kafka, base);

@@ -213,8 +213,6 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                                   0, {0, 1'000'000});
   c.log_level = venue.choice("log_level", "Least severe log level written",
                              {"trace", "debug", "info", "warning", "error"}, "info");
-  c.log_file = venue.string("log_file", "JSON-lines log file (reopened on SIGHUP); empty: standard error", "");
-  if (!c.log_file.empty()) c.log_file = resolve(base, c.log_file).string();
 
   if (auto k = root.optional_table("kafka", "Publishing of every report to Kafka (absent: not published)")) {
     KafkaConfig kc;
@@ -242,6 +240,7 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   }
 
   read_operator_api(root, c, base);
+  c.log = log::read_log_output(root, base);
 
   auto risk = root.table("risk", "Pre-trade risk checks and the defaults of every account's limits");
   c.price_collar_bps = risk.integer(

@@ -411,7 +411,7 @@ int serve(const Args& a) {
   }
   log::Level level = log::Level::info;
   log::parse_level(cfg.log_level, level);
-  log::init({.component = "risk", .level = level, .file = cfg.log_file});
+  log::init({.component = "risk", .level = level, .output = cfg.log});
   ShutdownSignal::install();
   int code = 0;
   try {

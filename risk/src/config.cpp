@@ -55,9 +55,6 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
                 {0, 65535}));
   c.log_level =
       r.choice("log_level", "Least severe log level written", {"trace", "debug", "info", "warning", "error"}, "info");
-  c.log_file =
-      resolve(base, r.string("log_file", "JSON-lines log file (relative to this file); empty: standard error", ""))
-          .string();
   c.instruments = resolve(
       base, r.string("instruments",
                      "The venue's instrument file (spec/reference-data.md): reference prices mark positions before "
@@ -135,6 +132,7 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
                "Where a new database starts reading the reports: the oldest record kept, or the next one produced",
                {"beginning", "end"}, "beginning") == "end";
 
+  c.log = log::read_log_output(root, base);
   auto d = root.table("database", "PostgreSQL: limits, state snapshots, alerts, commands");
   c.database_url = from_environment(
       d, "url", d.string("url", "libpq connection URI; \"$NAME\" reads environment variable NAME", cfg::kRequired),

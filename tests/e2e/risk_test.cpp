@@ -124,7 +124,7 @@ class Stack {
   void write_risk_config() {
     std::ofstream(config()) << "# Written by tests/e2e/risk_test.cpp.\n[risk]\nmetrics_port = " << risk_metrics_
                             << "\ninstruments = \"instruments.toml\"\nflush_interval_ms = 50\nlimits_poll_ms = 100\n"
-                               "gap_timeout_ms = 300\nmax_gap_wait_ms = 3000\nlog_file = \"risk-service.log\"\n"
+                               "gap_timeout_ms = 300\nmax_gap_wait_ms = 3000\n[log]\nfile = \"risk-service.log\"\n"
                                "[kafka]\nbrokers = \"$VENUE_KAFKA_BROKERS\"\nreports_topic = \""
                             << reports_ << "\"\ncontrol_topic = \"" << control_ << "\"\nacks_topic = \"" << acks_
                             << "\"\nalerts_topic = \"" << alerts_ << "\"\ngroup_id = \"risk-e2e-" << ::getpid()

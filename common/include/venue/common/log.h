@@ -10,9 +10,12 @@
 //   VENUE_LOG_KV(warning, "logon refused", {{"session", id}, {"reason", why}});   // with fields
 //   venue::log::ScopedCorrelation corr("order-42");   // "corr" on every line this thread logs meanwhile
 //
-// Output goes to stderr, or to a file when LogSettings::file is set (appended; reopened by
-// `venue::log::reopen()`, e.g. on SIGHUP, for log rotation). Never log on the engine's hot path: the
-// engine reports through listeners and counters instead.
+// Output goes to stderr, or to a file when LogSettings::output.file is set (appended), rotated by size
+// and/or daily and pruned to max_files / max_total_bytes (the [log] table: log_config.h) with
+// Boost.Log's text_file_backend and file collector. `venue::log::reopen()` (on SIGHUP) closes the file:
+// with rotation configured it rotates it now; without, the next line reopens the path (for an external
+// logrotate that moved the file). Never log on the engine's hot path: the engine reports through
+// listeners and counters instead.
 //
 // Thread rules: init() and shutdown() from main only; logging from any thread.
 
@@ -24,6 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include "venue/common/log_config.h"
+
 namespace venue::log {
 
 using Level = boost::log::trivial::severity_level;
@@ -31,9 +36,10 @@ using Level = boost::log::trivial::severity_level;
 struct LogSettings {
   std::string component;
   Level level = Level::info;
-  std::string file;  // empty: stderr
+  LogOutput output;  // file empty: stderr
 };
 
+// Throws std::runtime_error when the log file cannot be opened.
 void init(const LogSettings& settings);
 void reopen();
 void shutdown();

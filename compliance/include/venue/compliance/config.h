@@ -13,6 +13,7 @@
 
 #include "venue/common/config.h"
 #include "venue/common/kafka_config.h"
+#include "venue/common/log_config.h"
 
 namespace venue::compliance {
 
@@ -64,7 +65,7 @@ struct Config {
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;
   std::string log_level = "info";
-  std::string log_file;
+  log::LogOutput log;  // [log]
 
   std::string db_url;
 

@@ -112,3 +112,13 @@ readinessProbe:
 - name: VENUE_POD_NAME
   valueFrom: {fieldRef: {fieldPath: metadata.name}}
 {{- end -}}
+
+{{/* The Secret holding operator-users.toml (the operator API's [[operator_api.user]] tables). */}}
+{{- define "venue.operatorUsersSecret" -}}
+{{- if eq .Values.secrets.mode "existing" -}}{{ required "secrets.existing.operatorUsers is required when secrets.mode is existing and venue.operatorApi.enabled" .Values.secrets.existing.operatorUsers }}{{- else -}}{{ include "venue.fullname" . }}-operator-users{{- end -}}
+{{- end -}}
+
+{{/* The operator API's URL inside the venue pod (venuectl's default there). */}}
+{{- define "venue.operatorApiLocalUrl" -}}
+{{ if .Values.venue.operatorApi.tlsSecret }}https{{ else }}http{{ end }}://127.0.0.1:{{ .Values.venue.ports.operatorApi }}
+{{- end -}}

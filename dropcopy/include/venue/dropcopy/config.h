@@ -12,6 +12,7 @@
 
 #include "venue/common/config.h"
 #include "venue/common/kafka_config.h"
+#include "venue/common/log_config.h"
 
 namespace venue::dropcopy {
 
@@ -44,7 +45,7 @@ struct Config {
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;
   std::string log_level = "info";
-  std::string log_file;
+  log::LogOutput log;       // [log]
   kafka::Connection kafka;  // brokers and transport security (venue/common/kafka_config.h)
   std::string topic = "venue.execution-reports";
   std::string group_id = "dropcopy";

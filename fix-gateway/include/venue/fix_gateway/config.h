@@ -21,6 +21,7 @@
 #include "venue/common/domain.h"
 #include "venue/common/fixed_point.h"
 #include "venue/common/kafka_config.h"
+#include "venue/common/log_config.h"
 #include "venue/matcher/instrument.h"
 #include "venue/matcher/journal.h"
 #include "venue/matcher/ring.h"
@@ -160,7 +161,7 @@ struct GatewayConfig {
   std::int64_t poll_spin_us = 50;  // the main loop polls without waiting this long after engine traffic,
   std::int64_t poll_yield_us = 0;  // then polls and yields the CPU between polls this long
   std::string log_level = "info";
-  std::string log_file;
+  log::LogOutput log;                 // [log]
   std::int64_t price_collar_bps = 0;  // 0: no collar
   RiskLimits default_limits;
   EngineConfig engine;

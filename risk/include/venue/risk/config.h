@@ -13,6 +13,7 @@
 
 #include "venue/common/config.h"
 #include "venue/common/kafka_config.h"
+#include "venue/common/log_config.h"
 #include "venue/risk/limits.h"
 
 namespace venue::risk {
@@ -22,7 +23,7 @@ struct Config {
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;
   std::string log_level = "info";
-  std::string log_file;
+  log::LogOutput log;  // [log]
   std::filesystem::path instruments;
   std::vector<int> warning_levels{50, 75, 90};
   int warning_rearm_points = 2;

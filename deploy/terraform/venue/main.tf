@@ -1,5 +1,6 @@
 # One environment of the venue: network, cluster, PostgreSQL, Kafka, monitoring, one KMS key for all
-# of them. The same file in dev, staging and prod; terraform.tfvars holds what differs.
+# of them. One configuration for dev, staging and prod: envs/<env>/terraform.tfvars holds what differs
+# and envs/<env>/backend.hcl where its state is (deploy/terraform/tf ENV ... passes both).
 
 data "aws_caller_identity" "this" {}
 
@@ -40,7 +41,7 @@ resource "aws_kms_alias" "this" {
 }
 
 module "vpc" {
-  source      = "../../modules/vpc"
+  source      = "../modules/vpc"
   name        = "venue-${var.environment}"
   cidr        = var.vpc_cidr
   azs         = var.availability_zones
@@ -48,7 +49,7 @@ module "vpc" {
 }
 
 module "eks" {
-  source                = "../../modules/eks"
+  source                = "../modules/eks"
   name                  = "venue-${var.environment}"
   subnet_ids            = module.vpc.private_subnet_ids
   public_access_cidrs   = var.api_access_cidrs
@@ -59,7 +60,7 @@ module "eks" {
 }
 
 module "rds" {
-  source                   = "../../modules/rds"
+  source                   = "../modules/rds"
   name                     = "venue-${var.environment}"
   vpc_id                   = module.vpc.vpc_id
   subnet_ids               = module.vpc.private_subnet_ids
@@ -70,7 +71,7 @@ module "rds" {
 }
 
 module "msk" {
-  source                   = "../../modules/msk"
+  source                   = "../modules/msk"
   name                     = "venue-${var.environment}"
   vpc_id                   = module.vpc.vpc_id
   subnet_ids               = module.vpc.private_subnet_ids
@@ -81,7 +82,7 @@ module "msk" {
 }
 
 module "monitoring" {
-  source       = "../../modules/monitoring"
+  source       = "../modules/monitoring"
   environment  = var.environment
   cluster_name = module.eks.cluster_name
   kms_key_arn  = aws_kms_key.this.arn
