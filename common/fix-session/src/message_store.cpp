@@ -132,6 +132,7 @@ VenueStore::VenueStore(const std::string& path, const FIX::SessionID& id, VenueS
 }
 
 VenueStore::~VenueStore() {
+  if (discarder_.joinable()) discarder_.join();  // the files a reset moved aside are gone with the store
   try {
     flush();
   } catch (const std::exception& e) {
@@ -365,9 +366,10 @@ void VenueStore::reset() QF_THROW(FIX::IOException) {
   open(true);
   ++resets_;
   if (!discarded.empty()) {
-    std::thread([files = std::move(discarded)] {
+    if (discarder_.joinable()) discarder_.join();  // the previous reset's, long done
+    discarder_ = std::thread([files = std::move(discarded)] {
       for (const auto& f : files) ::unlink(f.c_str());
-    }).detach();
+    });
   }
 }
 

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -96,6 +97,7 @@ class VenueStore final : public FIX::MessageStore {
   FIX::UtcTimeStamp creation_;
   std::uint64_t resets_ = 0;
   std::uint64_t discards_ = 0;  // files moved aside by resets (their names' numbers)
+  std::thread discarder_;       // deletes the files the last reset moved aside
   friend class VenueStoreFactory;
 };
 
