@@ -418,8 +418,9 @@ function showOrder(o) {
 
 async function bustTrade(trade, execId) {
   const ok = await act(`Bust trade ${trade}?`,
-    'Both sides get an ExecutionReport with ExecType H (trade cancel) and corrected CumQty and AvgPx; a live order keeps trading. Same trading day only.',
-    'POST', `/api/v1/trades/${encodeURIComponent(trade)}/bust`, reasonField);
+    'Both sides get an ExecutionReport with ExecType H (trade cancel) and corrected CumQty and AvgPx; a live order keeps trading, a filled one does not come back. Same trading day only; a trade is busted once. The rules: spec/rules-of-engagement.md 11a.',
+    'POST', `/api/v1/trades/${encodeURIComponent(trade)}/bust`,
+    [{ name: 'reason', label: 'Reason (both brokers see it; audit log)', placeholder: 'required' }]);
   if (ok) $('#order-form').requestSubmit();
   return ok && execId;
 }
