@@ -272,6 +272,9 @@ BOOST_AUTO_TEST_CASE(an_operator_busts_a_trade_from_the_order_view_and_the_broke
   BOOST_TEST(field(h, FIX::FIELD::Text) == "trade busted by venue operations: console test: erroneous trade");
   b.wait("#order-reports tr[data-exec=\"H\"]");
   b.wait_text("#order-reports tr[data-exec=\"H\"] pre.fix", "19=" + fill_exec);
+  // The busted fill offers no second bust.
+  b.wait("#order-reports span[data-busted=\"" + trade + "\"]");
+  BOOST_TEST(b.step({{"cmd", "count"}, {"selector", button}}).value("count", -1) == 0);
   b.shot("12-order-after-bust");
   b.click("#tabs button[data-tab=audit]");
   b.wait("#audit-table tr[data-action=\"trade.bust\"]");

@@ -252,7 +252,7 @@ BOOST_AUTO_TEST_CASE(a_second_bust_of_the_same_trade_and_an_unknown_trade_are_re
   BOOST_TEST(a["message"].get<std::string>().find("1061 TradeAlreadyBusted") != std::string::npos);
 
   // An unknown trade of a shard that exists, and of one that does not.
-  for (const std::string trade : {std::to_string(std::stoull(day.trade_b) + 100000), std::string("999")}) {
+  for (const std::string& trade : {std::to_string(std::stoull(day.trade_b) + 100000), std::string("999")}) {
     const auto unknown = bust(trade);
     BOOST_TEST(unknown.status == 404, unknown.body);
     BOOST_TEST(body_of(unknown)["reject_code"] == 1060, unknown.body);
