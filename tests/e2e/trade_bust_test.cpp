@@ -6,7 +6,8 @@
 // compliance officer's fills-only drop-copy session gets both busts through Kafka, a second bust of the
 // same trade is refused with a coded error, a viewer is refused, every attempt is in the audit log; after
 // a venue restart the bust is still in force (no second 150=H, the order's quantities as corrected) and a
-// trade made before the restart can still be busted.
+// trade made before the restart can still be busted. The bust's record carries the order's W3C trace
+// context to the drop copy, which logs it.
 //
 // Needs Kafka: run under deploy/local/with-services --kafka (ci/test does).
 //
@@ -16,7 +17,10 @@
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cmath>
+#include <cstdio>
 #include <memory>
+#include <regex>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -54,7 +58,8 @@ struct Stack {
     venue = std::make_unique<TestVenue>("trade-bust", kafka);
     dc = std::make_unique<DropcopyProcess>(
         venue->dir() / "dropcopy",
-        "[kafka]\nbrokers = \"" + KafkaBroker::brokers() + "\"\ntopic = \"" + topic + "\"\ngroup_id = \"" + topic +
+        // Debug: a line per copy stored, with its record's traceparent.
+        "log_level = \"debug\"\n[kafka]\nbrokers = \"" + KafkaBroker::brokers() + "\"\ntopic = \"" + topic + "\"\ngroup_id = \"" + topic +
             "-dc\"\n",
         std::vector<DropcopySession>{{"DCFILLS", "scope = \"all\"\nlevel = \"fills\"\n"}});
     dc->process().start();
@@ -225,6 +230,20 @@ BOOST_AUTO_TEST_CASE(an_operator_busts_a_trade_and_both_brokers_get_exec_type_h_
   // The compliance officer's fills-only session gets both, through Kafka.
   s.officer->expect(bust_of(day.brk1_fill_b), 20s);
   s.officer->expect(bust_of(day.std_fill_b), 20s);
+
+  // One order followed across processes: the bust's Kafka record carries the order's trace context
+  // (spec/kafka-topics.md, "Trace context"), and the drop copy logs it on its line for the copy.
+  char order_hex[17];
+  std::snprintf(order_hex, sizeof order_hex, "%016llx", std::stoull(day.buy_order_id));
+  const std::regex copied("\"copy stored\".*\"exec_type\":\"H\".*\"order_id\":\"" + day.buy_order_id +
+                          "\".*\"traceparent\":\"00-[0-9a-f]{16}" + order_hex + "-[0-9a-f]{16}-01\"");
+  bool logged = false;
+  for (int i = 0; i < 100 && !logged; ++i) {
+    std::istringstream lines(s.dc->log_text());
+    for (std::string line; std::getline(lines, line) && !logged;) logged = std::regex_search(line, copied);
+    if (!logged) std::this_thread::sleep_for(100ms);
+  }
+  BOOST_TEST(logged, "the drop copy logged no copy of the bust with the order's traceparent");
 
   // BRK1's order trades on with the quantity it got back: 5 more at 101.00 make 7, leaving 3 (without the
   // bust: 9 and 1).
