@@ -822,7 +822,7 @@ nlohmann::json kafka_lag(const Config& cfg) {
     kafka::Consumer c({.brokers = cfg.brokers,
                        .group_id = cfg.group_id,
                        .client_id = cfg.client_id + "-status",
-                       .properties = {{"log_level", "0"}}},
+                       .properties = cfg.kafka.properties({{"log_level", "0"}})},
                       reg);
     const auto parts = c.partitions(cfg.topic, 3000);
     const auto committed = c.committed(cfg.topic, parts, 3000);

@@ -51,8 +51,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
   from_environment(d, "url", c.db_url);
 
   auto k = root.table("kafka", "Where the reports come from and where alerts go");
-  c.brokers = k.string("brokers", "Bootstrap brokers; \"$NAME\" reads environment variable NAME", cfg::kRequired);
-  from_environment(k, "brokers", c.brokers);
+  venue::kafka::read_connection(k, c.kafka, base);  // brokers, TLS, SASL (venue/common/kafka_config.h)
+  c.brokers = c.kafka.brokers;
   c.topic = k.string("topic", "Topic of the venue's execution reports", "venue.execution-reports");
   c.group_id = k.string("group_id", "Consumer group of the compliance service", "compliance");
   c.client_id = k.string("client_id", "Kafka client.id", "compliance");
@@ -138,23 +138,11 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
 }
 
 Config parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
-  Config c;
-  cfg::load(text, name, [&](cfg::Table& t) { read_config(t, c, base_dir); });
-  return c;
+  return cfg::parse<Config>(read_config, text, name, base_dir);
 }
 
-Config load_config(const std::filesystem::path& file) {
-  Config c;
-  const auto base = std::filesystem::absolute(file).parent_path();
-  cfg::load_file(file, [&](cfg::Table& t) { read_config(t, c, base); });
-  return c;
-}
+Config load_config(const std::filesystem::path& file) { return cfg::load<Config>(read_config, file); }
 
-std::string config_reference() {
-  return cfg::reference_markdown([](cfg::Table& t) {
-    Config c;
-    read_config(t, c, {});
-  });
-}
+std::string config_reference() { return cfg::reference<Config>(read_config); }
 
 }  // namespace venue::compliance

@@ -198,12 +198,14 @@ struct Service::Impl {
             .group_id = cfg.group_id,
             .client_id = cfg.client_id,
             // Static membership: a restarted instance takes its partitions back at once.
-            .properties = {{"group.instance.id", cfg.group_id + "/" + cfg.client_id}, {"fetch.wait.max.ms", "10"}}},
+            .properties = cfg.kafka.properties(
+                {{"group.instance.id", cfg.group_id + "/" + cfg.client_id}, {"fetch.wait.max.ms", "10"}})},
         *registry);
     consumer->subscribe({cfg.topic});
     producer = std::make_unique<kafka::Producer>(
-        kafka::ProducerSettings{.brokers = cfg.brokers, .client_id = cfg.client_id + "-alerts"}, *registry,
-        [this](const kafka::Delivery& d) {
+        kafka::ProducerSettings{
+            .brokers = cfg.brokers, .client_id = cfg.client_id + "-alerts", .properties = cfg.kafka.properties()},
+        *registry, [this](const kafka::Delivery& d) {
           auto* id = static_cast<std::string*>(d.opaque);
           if (d.ok) {
             published->Increment();

@@ -96,23 +96,11 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
 }
 
 Config parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
-  Config c;
-  cfg::load(text, name, [&](cfg::Table& t) { read_config(t, c, base_dir); });
-  return c;
+  return cfg::parse<Config>(read_config, text, name, base_dir);
 }
 
-Config load_config(const std::filesystem::path& file) {
-  Config c;
-  const auto base = std::filesystem::absolute(file).parent_path();
-  cfg::load_file(file, [&](cfg::Table& t) { read_config(t, c, base); });
-  return c;
-}
+Config load_config(const std::filesystem::path& file) { return cfg::load<Config>(read_config, file); }
 
-std::string config_reference() {
-  return cfg::reference_markdown([](cfg::Table& t) {
-    Config c;
-    read_config(t, c, {});
-  });
-}
+std::string config_reference() { return cfg::reference<Config>(read_config); }
 
 }  // namespace venue::dropcopy

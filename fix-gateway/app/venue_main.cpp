@@ -7,6 +7,7 @@
 //   venue --print-config-reference      every configuration key, as Markdown
 //
 // Exit codes: 0 clean shutdown, 2 bad command line or configuration, 3 start-up or runtime failure.
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -81,8 +82,12 @@ int main(int argc, char** argv) {
     if (cfg.metrics_port != 0) obs = std::make_unique<venue::Observability>(cfg.metrics_bind, cfg.metrics_port);
     const auto registry = obs ? obs->shared_registry() : std::make_shared<prometheus::Registry>();
     fg::Gateway gateway(cfg, registry);
+    // Ready means every server answers: the operator API starts after the gateway's recovery, so
+    // /readyz waits for it too (a runbook step run at "ready" must not meet a refused connection).
+    std::atomic<bool> api_listening{cfg.operator_api.port == 0};
     if (obs) {
       obs->add_readiness_check("gateway", [&gateway] { return gateway.ready(); });
+      obs->add_readiness_check("operator_api", [&api_listening] { return api_listening.load(); });
       obs->start();
     }
     gateway.start();
@@ -91,6 +96,7 @@ int main(int argc, char** argv) {
       api = std::make_unique<venue::operator_api::Server>(fg::operator_api_settings(cfg), *registry);
       fg::add_operator_routes(*api, gateway);
       api->start();
+      api_listening = true;
     }
     gateway.run();
     if (api) api->stop();

@@ -1,5 +1,7 @@
 #include "venue/fix_gateway/config.h"
 
+#include "venue/common/kafka_config.h"
+
 #include <arpa/inet.h>
 
 #include <cctype>
@@ -216,17 +218,8 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
 
   if (auto k = root.optional_table("kafka", "Publishing of every report to Kafka (absent: not published)")) {
     KafkaConfig kc;
-    kc.brokers =
-        k->string("brokers", "Bootstrap brokers host:port[,host:port]; \"$NAME\" reads environment variable NAME",
-                  cfg::kRequired);
-    if (!kc.brokers.empty() && kc.brokers[0] == '$') {
-      const char* env = std::getenv(kc.brokers.c_str() + 1);
-      if (env == nullptr || *env == '\0') {
-        k->fail("brokers", "environment variable " + kc.brokers.substr(1) + " is not set");
-      } else {
-        kc.brokers = env;
-      }
-    }
+    venue::kafka::read_connection(*k, kc.connection, base);  // brokers, TLS, SASL (venue/common/kafka_config.h)
+    kc.brokers = kc.connection.brokers;
     kc.topic = k->string("topic", "Topic of the execution reports (spec/kafka-topics.md)", "venue.execution-reports");
     kc.client_id = k->string("client_id", "Kafka client.id of the venue's producer", "venue");
     kc.max_in_flight = k->integer("max_in_flight",
@@ -445,23 +438,11 @@ void read_session(cfg::Table& s, const GatewayConfig& c, SessionConfig& sc) {
 }
 
 GatewayConfig parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
-  GatewayConfig c;
-  cfg::load(text, name, [&](cfg::Table& t) { read_config(t, c, base_dir); });
-  return c;
+  return cfg::parse<GatewayConfig>(read_config, text, name, base_dir);
 }
 
-GatewayConfig load_config(const std::filesystem::path& file) {
-  GatewayConfig c;
-  const auto base = std::filesystem::absolute(file).parent_path();
-  cfg::load_file(file, [&](cfg::Table& t) { read_config(t, c, base); });
-  return c;
-}
+GatewayConfig load_config(const std::filesystem::path& file) { return cfg::load<GatewayConfig>(read_config, file); }
 
-std::string config_reference() {
-  return cfg::reference_markdown([](cfg::Table& t) {
-    GatewayConfig c;
-    read_config(t, c, {});
-  });
-}
+std::string config_reference() { return cfg::reference<GatewayConfig>(read_config); }
 
 }  // namespace venue::fix_gateway

@@ -80,7 +80,12 @@ void Gateway::Impl::fromApp(const FIX::Message& msg, const FIX::SessionID& id)
   note_in(*s);
   const std::string type = msg.getHeader().getField(FIX::FIELD::MsgType);
   if (s->cfg.role == SessionRole::kReadOnly) {
-    send_business_reject(*s, msg, RejectCode::kNotAuthorized);
+    // Refused, but through the throttle like any order: a read-only session that floods is refused
+    // ThrottleExceeded and, when the excess goes on, logged out.
+    if (throttle_passes(*s, s->throttle.order(steady_ns()),
+                        [&] { send_business_reject(*s, msg, RejectCode::kThrottleExceeded); })) {
+      send_business_reject(*s, msg, RejectCode::kNotAuthorized);
+    }
     return;
   }
   if (type == "D") {

@@ -300,6 +300,7 @@ void Gateway::start() {
   if (k && !k->risk_control_topic.empty()) {
     RiskControlSettings rs;
     rs.brokers = k->brokers;
+    rs.properties = k->connection.properties();
     rs.topic = k->risk_control_topic;
     rs.acks_topic = k->risk_control_acks_topic;
     rs.group_id = k->risk_control_group;

@@ -172,6 +172,7 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   Order* adopt(const matcher::OrderView& v);
   Request* request_for(std::uint64_t ref, OrderId order);
   void replay_unreported();
+  void read_back_instruments();
   std::uint64_t reports_for(std::uint16_t shard_id);
   // [engine] sync = "fdatasync": the FIX stores, the identity log and the report log are synced too
   // before anything that depends on them leaves (spec/recovery.md, power loss).

@@ -7,12 +7,18 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
+#include "framed_records.h"
 #include "venue/common/crc32c.h"
 #include "venue/common/fd_io.h"
 
 namespace venue::fix_gateway {
 namespace {
+
+constexpr std::uint32_t kMaxRecord = 1U << 20;
+// The smallest record: the fixed fields and three empty strings.
+constexpr std::uint32_t kMinRecord = 8 + 1 + 4 + 4 + 1 + 1 + 1 + 3 * 2;
 
 void put_u32(std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
 void put_u64(std::string& s, std::uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
@@ -82,18 +88,27 @@ IdentityLog::IdentityLog(std::filesystem::path dir) : dir_(std::move(dir)), file
   buf << in.rdbuf();
   const std::string data = buf.str();
   std::size_t off = 0;
-  while (data.size() - off >= 8) {
-    std::uint32_t len = 0;
-    std::uint32_t crc = 0;
-    std::memcpy(&len, data.data() + off, 4);
-    std::memcpy(&crc, data.data() + off + 4, 4);
-    if (len > 1 << 20 || data.size() - off - 8 < len) break;  // torn tail
-    const char* p = data.data() + off + 8;
-    if (crc32c(p, len) != crc) break;
+  while (off < data.size()) {
+    const std::string_view payload = framed::record_at(data, off, kMaxRecord);
     Identity id;
-    if (!decode(p, len, id)) break;
-    loaded_[id.ref] = std::move(id);
-    off += 8 + len;
+    if (payload.data() != nullptr && decode(payload.data(), payload.size(), id)) {
+      loaded_[id.ref] = std::move(id);
+      off += framed::kFrame + payload.size();
+      continue;
+    }
+    // A damaged record: a torn tail when nothing whole follows (a crash cut the last write short), else a
+    // bad disk. Identities are independent of each other: only the damaged one is lost (its order is
+    // reported as unknown and counted), never the ones after it.
+    const std::size_t good = framed::next_good(data, off + 1, kMinRecord, kMaxRecord, [](std::string_view p) {
+      Identity probe;
+      return decode(p.data(), p.size(), probe);
+    });
+    if (good == framed::kNone) {
+      torn_bytes_ = data.size() - off;
+      break;
+    }
+    ++damaged_;
+    off = good;
   }
   open_for_append();
 }

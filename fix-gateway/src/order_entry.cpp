@@ -36,13 +36,15 @@ void Gateway::Impl::new_order(Session& s, const FIX::Message& msg) {
   auto refuse = [&](RejectCode code, const std::string& detail) {
     send_reject_er(s, RefusedOrder{.clordid = o.clordid, .request = &msg}, code, detail);
   };
-  if (o.clordid.size() > kMaxClOrdIDLength) return refuse(RejectCode::kClOrdIDTooLong, "");
-  if (s.orders.live.contains(o.clordid)) return refuse(RejectCode::kDuplicateClOrdID, "");
+  // The throttle first: every message costs its token, refused or not (a reject is stored, logged and
+  // published like any report, so a flood of bad ClOrdIDs must not get past it).
   if (!throttle_passes(s, s.throttle.order(steady_ns()), [&] {
         refuse(RejectCode::kThrottleExceeded, std::to_string(s.cfg.throttle.orders_per_second) + " orders/s");
       })) {
     return;
   }
+  if (o.clordid.size() > kMaxClOrdIDLength) return refuse(RejectCode::kClOrdIDTooLong, "");
+  if (s.orders.live.contains(o.clordid)) return refuse(RejectCode::kDuplicateClOrdID, "");
   m::NewOrderCmd n{};
   if (const Refusal r = inbound.new_order(msg, s.cfg, o, n)) return refuse(r.code, r.detail);
   const AccountConfig& acct = *cfg.account(o.account);
@@ -68,13 +70,13 @@ void Gateway::Impl::new_order(Session& s, const FIX::Message& msg) {
 void Gateway::Impl::cancel_request(Session& s, const FIX::Message& msg) {
   const std::string& clordid = msg.getField(FIX::FIELD::ClOrdID);
   const std::string& orig = msg.getField(FIX::FIELD::OrigClOrdID);
-  if (clordid.size() > kMaxClOrdIDLength) {
-    send_cancel_reject(s, clordid, orig, nullptr, false, RejectCode::kClOrdIDTooLong, "");
-    return;
-  }
   if (!throttle_passes(s, s.throttle.cancel(steady_ns()), [&] {
         send_cancel_reject(s, clordid, orig, nullptr, false, RejectCode::kThrottleExceeded, "");
       })) {
+    return;
+  }
+  if (clordid.size() > kMaxClOrdIDLength) {
+    send_cancel_reject(s, clordid, orig, nullptr, false, RejectCode::kClOrdIDTooLong, "");
     return;
   }
   RejectCode code = RejectCode::kNone;
@@ -106,13 +108,13 @@ void Gateway::Impl::cancel_request(Session& s, const FIX::Message& msg) {
 void Gateway::Impl::replace_request(Session& s, const FIX::Message& msg) {
   const std::string& clordid = msg.getField(FIX::FIELD::ClOrdID);
   const std::string& orig = msg.getField(FIX::FIELD::OrigClOrdID);
-  if (clordid.size() > kMaxClOrdIDLength) {
-    send_cancel_reject(s, clordid, orig, nullptr, true, RejectCode::kClOrdIDTooLong, "");
-    return;
-  }
   if (!throttle_passes(s, s.throttle.order(steady_ns()), [&] {
         send_cancel_reject(s, clordid, orig, nullptr, true, RejectCode::kThrottleExceeded, "");
       })) {
+    return;
+  }
+  if (clordid.size() > kMaxClOrdIDLength) {
+    send_cancel_reject(s, clordid, orig, nullptr, true, RejectCode::kClOrdIDTooLong, "");
     return;
   }
   RejectCode code = RejectCode::kNone;

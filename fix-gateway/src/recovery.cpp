@@ -37,6 +37,7 @@ void Gateway::Impl::start() {
   build_fix();
   restore_orders();
   replay_unreported();
+  read_back_instruments();
 
   for (auto& s : shards) {
     s->output_waker().set_notify([](void* a) { static_cast<fix_session::VenueAcceptor*>(a)->wake(); }, acceptor.get());
@@ -47,6 +48,7 @@ void Gateway::Impl::start() {
   if (cfg.kafka) {
     PublisherSettings ps;
     ps.brokers = cfg.kafka->brokers;
+    ps.properties = cfg.kafka->connection.properties();
     ps.topic = cfg.kafka->topic;
     ps.client_id = cfg.kafka->client_id;
     ps.report_dir = cfg.report_dir;
@@ -231,6 +233,14 @@ void Gateway::Impl::build_fix() {
 void Gateway::Impl::restore_orders() {
   identities = std::make_unique<IdentityLog>(cfg.state_dir);
   identities->set_durable(power_safe());
+  if (identities->damaged_records() > 0) {
+    VENUE_LOG_KV(error, "identity log: damaged records skipped at start (their orders will be reported as unknown)",
+                 {{"damaged_records", identities->damaged_records()}});
+  }
+  if (identities->torn_bytes() > 0) {
+    VENUE_LOG_KV(warning, "identity log: a torn last record ignored (a crash cut its write short)",
+                 {{"bytes", identities->torn_bytes()}});
+  }
   std::uint64_t max_ref = 0;
   for (const auto& [ref, id] : identities->loaded()) max_ref = std::max(max_ref, ref);
   for (auto& shard : shards) {
@@ -326,6 +336,26 @@ void Gateway::Impl::replay_unreported() {
   identities->compact([&](const Identity& id) { return live_refs.contains(id.ref); });
   orders.requests().clear();
   if (replayed > 0) VENUE_LOG_KV(warning, "reported journaled events again after a restart", {{"commands", replayed}});
+}
+
+// The engine's state of each instrument after its recovery: the journal's halts, resumes and closes and
+// its last trade, part of which the gateway never saw as events (the journal up to what was reported is
+// replayed silently). The gateway refuses orders and values them from its own copy, so the copy is the
+// engine's, not the instrument file's. Before the engine threads start: they own the engines after.
+void Gateway::Impl::read_back_instruments() {
+  for (auto& shard : shards) {
+    shard->engine().for_each_instrument([&](const m::InstrumentState& st) {
+      const auto i = instruments.find(st.id);
+      if (!i) return;
+      Instrument& in = instruments[*i];
+      if (in.status != st.status) {
+        VENUE_LOG_KV(info, "trading status from the journal",
+                     {{"symbol", in.spec.symbol}, {"status", std::string(to_string(st.status))}});
+      }
+      in.status = st.status;
+      in.last_trade = st.last_trade.count();
+    });
+  }
 }
 
 }  // namespace venue::fix_gateway

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
+#include "framed_records.h"
 #include "venue/common/crc32c.h"
 #include "venue/common/fd_io.h"
 
@@ -22,6 +24,8 @@ namespace {
 constexpr char kMagic[8] = {'V', 'E', 'N', 'U', 'E', 'R', 'P', 'T'};
 constexpr std::size_t kHeader = 16;
 constexpr std::uint32_t kMaxRecord = 1U << 20;
+// The smallest record: the fixed fields and four empty strings.
+constexpr std::uint32_t kMinRecord = 8 + 2 + 8 + 8 + 1 + 1 + 4 * 4;
 
 void put_u16(std::string& s, std::uint16_t v) { s.append(reinterpret_cast<const char*>(&v), 2); }
 void put_u32(std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
@@ -114,51 +118,45 @@ bool decode_report(const char* data, std::size_t size, Report& r) {
 ReportLog::ReportLog(fs::path dir, std::uint64_t segment_bytes) : dir_(std::move(dir)), segment_bytes_(segment_bytes) {
   fs::create_directories(dir_);
   // What was reported, per shard (possibly a little behind the log after a crash: that only repeats).
-  {
-    const std::string st = read_file(dir_ / "report.state");
-    Cursor c{st.data(), st.data() + st.size()};
-    std::uint32_t n = 0;
-    std::uint32_t crc = 0;
-    if (st.size() >= 8 && c.get(n) && n < 4096) {
-      std::map<std::uint16_t, std::uint64_t> m;
-      bool ok = true;
-      for (std::uint32_t i = 0; i < n && ok; ++i) {
-        std::uint16_t shard = 0;
-        std::uint64_t seq = 0;
-        ok = c.get(shard) && c.get(seq);
-        m[shard] = seq;
-      }
-      if (ok && c.get(crc) && crc == crc32c(st.data(), st.size() - 4)) reported_ = std::move(m);
-    }
-  }
-  // The next venue seq comes from the log itself; a torn last record is cut off.
+  const bool state_read = read_state();
   const auto segs = segments(dir_);
   if (!segs.empty()) {
+    // Without a readable state, what was reported comes from the reports themselves, in every segment
+    // still on disk (older segments are whole: only the newest one is ever written to).
+    if (!state_read) {
+      for (std::size_t i = 0; i + 1 < segs.size(); ++i) {
+        const std::string data = read_file(segs[i].second);
+        std::uint64_t next = segs[i].first;
+        (void)scan_segment(data, next);
+      }
+    }
+    // The next venue seq comes from the log itself; a torn last record is cut off.
     const auto& [first, path] = segs.back();
     const std::string data = read_file(path);
     if (data.size() < kHeader || std::memcmp(data.data(), kMagic, 8) != 0) {
       throw std::runtime_error("report log: " + path.string() + " is not a report log segment");
     }
     next_seq_ = first;
-    std::size_t off = kHeader;
-    while (data.size() - off >= 8) {
-      std::uint32_t len = 0;
-      std::uint32_t crc = 0;
-      std::memcpy(&len, data.data() + off, 4);
-      std::memcpy(&crc, data.data() + off + 4, 4);
-      if (len > kMaxRecord || data.size() - off - 8 < len || crc32c(data.data() + off + 8, len) != crc) break;
-      Report r;
-      if (!decode_report(data.data() + off + 8, len, r) || r.venue_seq != next_seq_) break;
-      ++next_seq_;
-      // Reports come in engine order per shard: one about engine seq S means every command before S was
-      // reported in full (S itself may not be: its other events may not have been handled yet).
-      if (r.shard != 0xFFFF && r.engine_seq > 0) {
-        reported_[r.shard] = std::max(reported_[r.shard], r.engine_seq - 1);
+    const std::size_t off = scan_segment(data, next_seq_);
+    if (off < data.size()) {
+      // A torn tail (a crash cut the last write short) is cut off and its numbers used again: nothing
+      // past it was ever readable. Damage with whole reports after it is not a torn tail: cutting there
+      // would hand out again venue seqs that Kafka may already hold, so the venue does not start.
+      const std::uint64_t expect = next_seq_;
+      const std::size_t good = framed::next_good(data, off + 1, kMinRecord, kMaxRecord, [&](std::string_view p) {
+        Report r;
+        return decode_report(p.data(), p.size(), r) && r.venue_seq >= expect;
+      });
+      if (good != framed::kNone) {
+        throw std::runtime_error("report log: " + path.string() + " is damaged at byte " + std::to_string(off) +
+                                 " (report " + std::to_string(expect) + ") and whole reports follow at byte " +
+                                 std::to_string(good) +
+                                 "; the venue does not start, so that their venue seqs are not used twice "
+                                 "(deploy/RUNBOOK.md: a damaged report log)");
       }
-      off += 8 + len;
-    }
-    if (off < data.size() && ::truncate(path.c_str(), static_cast<off_t>(off)) != 0) {
-      throw std::runtime_error("report log: cannot cut the torn tail of " + path.string());
+      if (::truncate(path.c_str(), static_cast<off_t>(off)) != 0) {
+        throw std::runtime_error("report log: cannot cut the torn tail of " + path.string());
+      }
     }
     fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error("report log: cannot open " + path.string() + ": " + std::strerror(errno));
@@ -171,6 +169,46 @@ ReportLog::ReportLog(fs::path dir, std::uint64_t segment_bytes) : dir_(std::move
   state_fd_ = ::open((dir_ / "report.state").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (state_fd_ < 0)
     throw std::runtime_error("report log: cannot open report.state: " + std::string(std::strerror(errno)));
+}
+
+bool ReportLog::read_state() {
+  const std::string st = read_file(dir_ / "report.state");
+  state_bytes_ = st.size();
+  Cursor c{st.data(), st.data() + st.size()};
+  std::uint32_t n = 0;
+  if (!c.get(n) || n >= 4096) return false;
+  std::map<std::uint16_t, std::uint64_t> m;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint16_t shard = 0;
+    std::uint64_t seq = 0;
+    if (!c.get(shard) || !c.get(seq)) return false;
+    m[shard] = seq;
+  }
+  // The checksum covers what precedes it; bytes after it (an older, longer state) are ignored.
+  const auto covered = static_cast<std::size_t>(c.p - st.data());
+  std::uint32_t crc = 0;
+  if (!c.get(crc) || crc != crc32c(st.data(), covered)) return false;
+  reported_ = std::move(m);
+  return true;
+}
+
+std::size_t ReportLog::scan_segment(const std::string& data, std::uint64_t& next_seq) {
+  std::size_t off = kHeader;
+  if (data.size() < kHeader) return data.size();
+  for (;;) {
+    const std::string_view payload = framed::record_at(data, off, kMaxRecord);
+    Report r;
+    if (payload.data() == nullptr || !decode_report(payload.data(), payload.size(), r) || r.venue_seq != next_seq) {
+      return off;
+    }
+    ++next_seq;
+    // Reports come in engine order per shard: one about engine seq S means every command before S was
+    // reported in full (S itself may not be: its other events may not have been handled yet).
+    if (r.shard != 0xFFFF && r.engine_seq > 0) {
+      reported_[r.shard] = std::max(reported_[r.shard], r.engine_seq - 1);
+    }
+    off += framed::kFrame + payload.size();
+  }
 }
 
 ReportLog::~ReportLog() {
@@ -240,9 +278,10 @@ void ReportLog::flush() {
     segment_size_ += buffer_.size();
     buffer_.clear();
     readable_.store(next_seq_ - 1, std::memory_order_release);
-    if (segment_size_ >= segment_bytes_) open_segment();
   }
+  // The state before a new segment: a new segment holds no report to learn the state from at start.
   if (state_dirty_) write_state();
+  if (segment_size_ >= segment_bytes_) open_segment();
 }
 
 void ReportLog::write_state() {
@@ -256,6 +295,10 @@ void ReportLog::write_state() {
   if (::pwrite(state_fd_, st.data(), st.size(), 0) != static_cast<ssize_t>(st.size())) {
     throw std::runtime_error(std::string("report log: cannot write report.state: ") + std::strerror(errno));
   }
+  if (state_bytes_ > st.size() && ::ftruncate(state_fd_, static_cast<off_t>(st.size())) != 0) {
+    throw std::runtime_error(std::string("report log: cannot cut report.state: ") + std::strerror(errno));
+  }
+  state_bytes_ = st.size();
   state_dirty_ = false;
 }
 

@@ -218,15 +218,18 @@ void Shard::run() {
     if (!spill_.empty()) flush_spill();
     const bool stopping = stopping_.load(std::memory_order_acquire);
     std::size_t n = 0;
+    // A GTD expiry that is due goes first in the batch, whatever waits in the ring: an expired order must
+    // be gone before the next command can match it (a busy ring would otherwise keep it alive).
+    const bool expiry_due = next_expiry != std::numeric_limits<std::int64_t>::max() && now() >= next_expiry;
+    if (expiry_due) batch_[n++] = Command::timer();
+    std::size_t from_ring = 0;
     if (spill_.size() < settings_.spill_limit) {
-      while (n < batch_.size() && commands_.try_pop(batch_[n])) ++n;
+      while (n < batch_.size() && commands_.try_pop(batch_[n])) {
+        ++n;
+        ++from_ring;
+      }
     } else {
       stats_.intake_stalls.fetch_add(1, std::memory_order_relaxed);
-    }
-    const std::size_t from_ring = n;
-    if (n == 0 && next_expiry != std::numeric_limits<std::int64_t>::max() && now() >= next_expiry) {
-      batch_[0] = Command::timer();
-      n = 1;
     }
     if (n > 0) {
       idle.reset();

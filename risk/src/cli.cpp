@@ -603,8 +603,11 @@ int release(const Args& a) {
   std::unique_ptr<kafka::Consumer> acks;
   try {
     if (wait_s > 0) {
-      acks = std::make_unique<kafka::Consumer>(
-          kafka::ConsumerSettings{.brokers = cfg.brokers, .group_id = "risk-cli", .client_id = "risk-cli"}, registry);
+      acks = std::make_unique<kafka::Consumer>(kafka::ConsumerSettings{.brokers = cfg.brokers,
+                                                                       .group_id = "risk-cli",
+                                                                       .client_id = "risk-cli",
+                                                                       .properties = cfg.kafka.properties()},
+                                               registry);
       const auto parts = acks->partitions(cfg.acks_topic, 5000);
       auto from = acks->offsets_for_time(cfg.acks_topic, parts, now_ns / 1'000'000 - 1000, 5000);
       for (auto& p : from) {
@@ -612,7 +615,8 @@ int release(const Args& a) {
       }
       acks->assign(from);
     }
-    kafka::Producer producer({.brokers = cfg.brokers, .client_id = "risk-cli"}, registry, nullptr);
+    kafka::Producer producer({.brokers = cfg.brokers, .client_id = "risk-cli", .properties = cfg.kafka.properties()},
+                             registry, nullptr);
     if (producer.produce(cfg.control_topic, firm, command_json(c), {}) != kafka::Enqueue::kOk ||
         !producer.flush(10'000)) {
       fail(3, "E304 the release could not be published to " + cfg.control_topic + " (Kafka unreachable?)");

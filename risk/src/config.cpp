@@ -119,9 +119,8 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
       r.boolean("enforce", "Send block and kill-switch commands on a breach; false: alerts only (a dry run)", true);
 
   auto k = root.table("kafka", "Topics and the consumer group");
-  c.brokers = from_environment(
-      k, "brokers", k.string("brokers", "Bootstrap brokers; \"$NAME\" reads environment variable NAME", cfg::kRequired),
-      lenient);
+  venue::kafka::read_connection(k, c.kafka, base, lenient);  // brokers, TLS, SASL (venue/common/kafka_config.h)
+  c.brokers = c.kafka.brokers;
   c.reports_topic = k.string("reports_topic", "The venue's execution reports", "venue.execution-reports");
   c.control_topic = k.string("control_topic", "Where block and kill-switch commands go", "venue.risk-control");
   c.acks_topic = k.string("acks_topic", "The venue's answers to the commands", "venue.risk-control-acks");
@@ -173,24 +172,21 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
   }
 }
 
+namespace {
+// The reader with unset environment variables refused (everything but the CLI's lenient load).
+void read_strict(cfg::Table& root, Config& c, const std::filesystem::path& base) { read_config(root, c, base, false); }
+}  // namespace
+
 Config parse_config(const std::string& text, const std::string& name, const std::filesystem::path& base_dir) {
-  Config c;
-  cfg::load(text, name, [&](cfg::Table& t) { read_config(t, c, base_dir); });
-  return c;
+  return cfg::parse<Config>(read_strict, text, name, base_dir);
 }
 
 Config load_config(const std::filesystem::path& file, bool lenient_environment) {
-  Config c;
-  const auto base = std::filesystem::absolute(file).parent_path();
-  cfg::load_file(file, [&](cfg::Table& t) { read_config(t, c, base, lenient_environment); });
-  return c;
+  return cfg::load<Config>([&](cfg::Table& t, Config& c,
+                               const std::filesystem::path& base) { read_config(t, c, base, lenient_environment); },
+                           file);
 }
 
-std::string config_reference() {
-  return cfg::reference_markdown([](cfg::Table& t) {
-    Config c;
-    read_config(t, c, {});
-  });
-}
+std::string config_reference() { return cfg::reference<Config>(read_strict); }
 
 }  // namespace venue::risk

@@ -212,7 +212,8 @@ void Service::Impl::run() {
 
 void Service::Impl::start_kafka() {
   producer = std::make_unique<kafka::Producer>(
-      kafka::ProducerSettings{.brokers = cfg.brokers, .client_id = cfg.client_id, .properties = {{"linger.ms", "0"}}},
+      kafka::ProducerSettings{
+          .brokers = cfg.brokers, .client_id = cfg.client_id, .properties = cfg.kafka.properties({{"linger.ms", "0"}})},
       *registry, [this](const kafka::Delivery& d) {
         std::unique_ptr<std::string> id(static_cast<std::string*>(d.opaque));
         if (!id) return;
@@ -226,7 +227,7 @@ void Service::Impl::start_kafka() {
         std::lock_guard lock(mu);
         if (auto it = unanswered.find(*id); it != unanswered.end()) unsent.push_back(it->second);
       });
-  const kafka::Properties fast{{"fetch.wait.max.ms", "5"}, {"fetch.min.bytes", "1"}};
+  const kafka::Properties fast = cfg.kafka.properties({{"fetch.wait.max.ms", "5"}, {"fetch.min.bytes", "1"}});
   reports = std::make_unique<kafka::Consumer>(
       kafka::ConsumerSettings{
           .brokers = cfg.brokers, .group_id = cfg.group_id, .client_id = cfg.client_id, .properties = fast},

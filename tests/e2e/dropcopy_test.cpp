@@ -6,8 +6,9 @@
 // duplicated unless the venue marked its resend (PossResend(97)), the reports of each order in the order the broker
 // got them.
 //
-// Needs Kafka: run under deploy/local/with-services (ci/test does), which sets VENUE_KAFKA_BROKERS and
-// VENUE_SERVICES_DIR (to stop and start the broker).
+// Needs Kafka: run under deploy/local/with-services (ci/test does), which sets VENUE_KAFKA_TLS_BROKERS,
+// VENUE_KAFKA_CA_FILE and VENUE_SERVICES_DIR (to stop and start the broker). Every report goes through
+// the broker's TLS listener: the venue publishes and the drop copy consumes with security_protocol "ssl".
 //
 // Drop-copy sessions (target VENUEDC):
 //   DCALPHA  scope firms ["ALPHA"], every ExecutionReport
@@ -52,8 +53,11 @@ class Stack {
     topic_ = "venue.execution-reports.e2e-" + std::to_string(::getpid());
     // Several partitions, so per-order ordering is not a gift of a single partition.
     kafka_service("create-topics " + topic_ + ":4");
-    const std::string kafka =
-        "\n[kafka]\nbrokers = \"" + env("VENUE_KAFKA_BROKERS") + "\"\ntopic = \"" + topic_ + "\"\n";
+    // Over TLS (issue 11, 15): the venue's producer and the drop copy's consumer both reach the broker's
+    // TLS listener and check its certificate against the CA deploy/local/services made for it.
+    const std::string kafka = "\n[kafka]\nbrokers = \"" + env("VENUE_KAFKA_TLS_BROKERS") +
+                              "\"\nsecurity_protocol = \"ssl\"\nssl_ca_file = \"" + env("VENUE_KAFKA_CA_FILE") +
+                              "\"\ntopic = \"" + topic_ + "\"\n";
     venue_ = std::make_unique<TestVenue>("dropcopy", kafka);
     dc_port_ = free_port();
     dc_metrics_ = free_port();

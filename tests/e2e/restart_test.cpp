@@ -36,7 +36,20 @@ struct Before {
   OrderFields day_buy;
   std::string gtc_order_id;
   int brk3_next_out = 0;
+  std::string halted_sym;
 } before;
+
+// The instrument's entry in the operator API's instrument list.
+nlohmann::json instrument_view(const std::string& symbol) {
+  const auto r = the_venue().api("GET", "/api/v1/instruments");
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  const auto all = nlohmann::json::parse(r.body);
+  for (const auto& i : all["instruments"]) {
+    if (i.value("symbol", "") == symbol) return i;
+  }
+  BOOST_FAIL("no instrument " << symbol << " in " << r.body);
+  return {};
+}
 
 }  // namespace
 
@@ -69,6 +82,10 @@ BOOST_AUTO_TEST_CASE(orders_rest_before_the_restart) {
   other.expect(er(buy.clordid, "F"));
   owner.expect(er(before.gtc_sell.clordid, "F"));
   BOOST_TEST(the_venue().session("BRK3").value("live_orders", 0) == 2);
+  // An operator halts another instrument: the halt is journaled like any command.
+  before.halted_sym = the_venue().symbol();
+  const auto halt = the_venue().trading_status(before.halted_sym, "halted");
+  BOOST_TEST(halt.status == 200, halt.body);
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_logs_sessions_out_and_exits_0) {
@@ -95,6 +112,26 @@ BOOST_AUTO_TEST_CASE(after_the_restart_sessions_carry_on_with_their_sequence_num
     BOOST_TEST(msg_type(sent[i]) != "2", "no gap, no ResendRequest: " << printable(sent[i]));
   }
   BOOST_TEST(the_venue().session("BRK3").value("live_orders", 0) == 2);
+}
+
+// Issue 11 (7): the gateway's trading status and last trade price come back from the engine (which
+// replays them from its journal), not from the instrument file: a halt survives the restart in the
+// gateway too, and the collar and market-order valuation go on from the last trade.
+BOOST_AUTO_TEST_CASE(instruments_keep_their_trading_status_and_last_trade_across_the_restart) {
+  BOOST_TEST(instrument_view(before.halted_sym).value("status", "") == "halted");
+  BOOST_TEST(instrument_view(before.sym).value("last_trade", nlohmann::json()).dump() == "\"100.00\"");
+  FixClient& other = the_venue().client("BRK2");
+  const OrderFields o{.clordid = id("halted"),
+                      .symbol = before.halted_sym,
+                      .side = kBuy,
+                      .price = "100.00",
+                      .qty = "1",
+                      .account = "BETA-1"};
+  other.send(new_order(o));
+  const auto rej = other.expect(er(o.clordid, "8"));
+  check_order_reject(rej, 1002);
+  BOOST_TEST(field(rej, FIX::FIELD::OrderID) == "NONE",
+             "refused by the gateway, before the engine: " << printable(rej));
 }
 
 BOOST_AUTO_TEST_CASE(resting_orders_survive_and_answer_to_their_clordids) {

@@ -99,6 +99,62 @@ BOOST_AUTO_TEST_CASE(a_brokers_fix_engine_logs_on_at_the_first_attempt_after_a_r
   c.close();
 }
 
+// Issue 11 (14): failing to log on must not push a session's numbers up without end (nor write to its
+// store each time): the refusals between two logons use one number, the first one's.
+BOOST_AUTO_TEST_CASE(refused_logons_use_one_sequence_number_between_two_logons) {
+  const int next_out = json_int(the_venue().session("BRK2"), "next_out_seq");
+  const int next_in = json_int(the_venue().session("BRK2"), "next_in_seq");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto logout = refused_logon(the_venue().fix_port(), "BRK2", "VENUE", next_in,
+                                      raw_logon_fields("BRK2", "not-the-password-" + std::to_string(attempt)));
+    BOOST_TEST(logout.get(34).value_or("") == std::to_string(next_out), "refusal " << attempt + 1);
+  }
+  BOOST_TEST(json_int(the_venue().session("BRK2"), "next_out_seq") == next_out + 1);
+  // A logon in between: the next refusal may use a number again.
+  FixClient& c = the_venue().client("BRK2");
+  BOOST_TEST(c.logged_on());
+  BOOST_TEST(json_int(the_venue().session("BRK2"), "next_out_seq") >= next_out + 2, "the Logon came after it");
+  c.logout();
+  const int after_logon = json_int(the_venue().session("BRK2"), "next_out_seq");
+  const auto logout =
+      refused_logon(the_venue().fix_port(), "BRK2", "VENUE", json_int(the_venue().session("BRK2"), "next_in_seq"),
+                    raw_logon_fields("BRK2", "not-the-password"));
+  BOOST_TEST(logout.get(34).value_or("") == std::to_string(after_logon));
+  BOOST_TEST(json_int(the_venue().session("BRK2"), "next_out_seq") == after_logon + 1);
+}
+
+// Issue 11 (16): a garbled first message is not waited on until the logon timeout.
+BOOST_AUTO_TEST_CASE(a_first_message_with_a_wrong_body_length_closes_the_connection_at_once) {
+  const std::string good = raw_message("A", 1, "RAW", "VENUE", raw_logon_fields("RAW", kPassword));
+  const auto body_at = good.find("\0019=") + 3;
+  const auto body_end = good.find('\001', body_at);
+  const int length = std::stoi(good.substr(body_at, body_end - body_at));
+  for (const int wrong : {length + 40, length - 7}) {
+    std::string garbled = good;
+    garbled.replace(body_at, body_end - body_at, std::to_string(wrong));
+    RawFixClient c(the_venue().fix_port());
+    c.send(garbled);
+    BOOST_TEST(c.closed_within(2s), "BodyLength " << wrong << " for " << length << ": still open after 2 s");
+    BOOST_TEST(c.skipped().empty(), "nothing is sent to a connection that did not log on");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_logon_in_another_fix_version_is_answered_in_fix44_with_the_reason) {
+  const std::string soh = "\x01";
+  std::string body =
+      "35=A" + soh + "34=1" + soh + "49=BRK2" + soh + "52=" + utc_timestamp_from_now(0) + soh + "56=VENUE" + soh;
+  for (const auto& [tag, value] : raw_logon_fields("BRK2", kPassword)) body += std::to_string(tag) + "=" + value + soh;
+  RawFixClient c(the_venue().fix_port());
+  c.send(frame_fix(body, "FIX.4.2"));
+  const auto answer = c.read(5s);
+  BOOST_REQUIRE_MESSAGE(answer.has_value(), "no answer to a FIX.4.2 Logon");
+  BOOST_TEST(answer->text.rfind("8=FIX.4.4\001", 0) == 0U, printable(answer->text));
+  BOOST_TEST(answer->type() == "5");
+  BOOST_TEST(answer->get(58).value_or("").find("unsupported BeginString(8) FIX.4.2") != std::string::npos,
+             printable(answer->text));
+  BOOST_TEST(c.closed_within(3s));
+}
+
 BOOST_AUTO_TEST_CASE(logon_without_username_or_password_is_refused) {
   const auto no_credentials =
       refused_logon(the_venue().fix_port(), "BRK2", "VENUE", 1, RawFields{{98, "0"}, {108, "30"}});

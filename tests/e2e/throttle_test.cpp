@@ -166,6 +166,34 @@ BOOST_AUTO_TEST_CASE(sustained_excess_logs_the_session_out_with_a_reason_and_it_
   c.expect(er(again.clordid, "0"));
 }
 
+// Issue 11 (11): refusals cost a token too. A flood of orders whose ClOrdIDs are too long or in use is
+// answered, and each answer is stored, logged and published, so it must be throttled like any order.
+BOOST_AUTO_TEST_CASE(orders_refused_for_their_clordid_are_throttled_like_any_order) {
+  FixClient& c = fresh_session();
+  std::this_thread::sleep_for(1100ms);  // a full bucket
+  const std::string sym = the_venue().symbol();
+  std::vector<OrderFields> orders;
+  for (int i = 0; i < 8; ++i) {
+    OrderFields o = resting_buy(sym);
+    o.clordid = std::string(80, 'L') + std::to_string(i);  // over the venue's ClOrdID length
+    orders.push_back(o);
+  }
+  for (const auto& o : orders) c.send(new_order(o));
+  int too_long = 0;
+  int throttled = 0;
+  for (const auto& o : orders) {
+    const auto m = first_report(c, o.clordid);
+    BOOST_TEST(field(m, FIX::FIELD::ExecType) == "8", printable(m));
+    if (field(m, FIX::FIELD::Text).rfind("2020 ", 0) == 0) {
+      ++throttled;
+    } else {
+      ++too_long;
+    }
+  }
+  BOOST_TEST(too_long == 5, "the burst of 5 is answered for what it is");
+  BOOST_TEST(throttled == 3, "the rest is throttled");
+}
+
 BOOST_AUTO_TEST_CASE(venue_shuts_down_cleanly) { BOOST_TEST(the_venue().stop() == 0); }
 
 BOOST_AUTO_TEST_SUITE_END()

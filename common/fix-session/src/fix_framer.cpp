@@ -1,6 +1,7 @@
 #include "venue/fix_session/fix_framer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 namespace venue::fix_session {
@@ -92,6 +93,17 @@ FixFramer::Status FixFramer::push(const char* data, std::size_t size, std::vecto
   in_.erase(0, pos);
   if (in_.size() > max_body_ + 64) return Status::kOversized;
   return Status::kOk;
+}
+
+bool FixFramer::holds_trailer() const {
+  for (auto at = in_.find("\00110="); at != std::string::npos; at = in_.find("\00110=", at + 1)) {
+    if (in_.size() < at + 8) return false;
+    const bool digits = std::isdigit(static_cast<unsigned char>(in_[at + 4])) != 0 &&
+                        std::isdigit(static_cast<unsigned char>(in_[at + 5])) != 0 &&
+                        std::isdigit(static_cast<unsigned char>(in_[at + 6])) != 0;
+    if (digits && in_[at + 7] == kSoh) return true;
+  }
+  return false;
 }
 
 }  // namespace venue::fix_session

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
+#include <thread>
+#include <vector>
 
 #include "venue/common/fd_io.h"
 #include "venue/common/log.h"
@@ -75,6 +78,27 @@ void write_all(int fd, const std::string& data, const std::string& name) {
     throw FIX::IOException("cannot write " + name + ": " + std::strerror(e));
 }
 
+// The whole "seq,offset,size " entries of .header text from `p`, each handed to `on`; where they end
+// (a torn last entry is left out). `on` returns false to stop early.
+template <class On>
+const char* parse_header(const char* p, const char* end, On&& on) {
+  while (p < end) {
+    const char* start = p;
+    char* q = nullptr;
+    const long seq = std::strtol(p, &q, 10);
+    if (q == p || q >= end || *q != ',') return start;
+    p = q + 1;
+    const long long offset = std::strtoll(p, &q, 10);
+    if (q == p || q >= end || *q != ',') return start;
+    p = q + 1;
+    const unsigned long long size = std::strtoull(p, &q, 10);
+    if (q == p || q >= end || *q != ' ') return start;  // torn: the space ends an entry
+    p = q + 1;
+    if (!on(static_cast<int>(seq), static_cast<off_t>(offset), static_cast<std::size_t>(size), start)) return p;
+  }
+  return p;
+}
+
 std::string seqnums_text(int sender, int target) {
   char text[32];
   std::snprintf(text, sizeof text, "%10.10d : %10.10d", sender, target);
@@ -96,6 +120,14 @@ VenueStore::VenueStore(const std::string& path, const FIX::SessionID& id, VenueS
   header_name_ = prefix + ".header";
   seqnums_name_ = prefix + ".seqnums";
   session_name_ = prefix + ".session";
+  // Files a reset moved aside and a crash kept from being deleted.
+  const std::string discarded_prefix = std::filesystem::path(prefix).filename().string();
+  for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(discarded_prefix + ".", 0) == 0 && name.find(".discarded-") != std::string::npos) {
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
   open(false);
 }
 
@@ -120,7 +152,11 @@ void VenueStore::close_files() {
 // seq wins; a torn last entry is ignored), "%10d : %10d" in .seqnums, the creation time in .session.
 void VenueStore::open(bool truncate) {
   close_files();
-  offsets_.clear();
+  marks_.clear();
+  entries_ = 0;
+  last_seq_ = 0;
+  ascending_ = true;
+  header_flushed_ = 0;
   body_buf_.clear();
   header_buf_.clear();
   next_sender_ = 1;
@@ -133,21 +169,11 @@ void VenueStore::open(bool truncate) {
     const std::string header = slurp(header_name_);
     header_size = header.size();
     const char* p = header.c_str();
-    const char* end = p + header.size();
-    while (p < end) {
-      char* q = nullptr;
-      const long seq = std::strtol(p, &q, 10);
-      if (q == p || q >= end || *q != ',') break;
-      p = q + 1;
-      const long long offset = std::strtoll(p, &q, 10);
-      if (q == p || q >= end || *q != ',') break;
-      p = q + 1;
-      const unsigned long long size = std::strtoull(p, &q, 10);
-      if (q == p || q >= end || *q != ' ') break;  // torn: the space ends an entry
-      p = q + 1;
-      offsets_[static_cast<int>(seq)] = {static_cast<off_t>(offset), static_cast<std::size_t>(size)};
-      header_good = static_cast<std::size_t>(p - header.c_str());
-    }
+    const char* good = parse_header(p, p + header.size(), [&](int seq, off_t, std::size_t, const char* at) {
+      note_entry(seq, static_cast<off_t>(at - p));
+      return true;
+    });
+    header_good = static_cast<std::size_t>(good - p);
     const std::string seqnums = slurp(seqnums_name_);
     int sender = 0;
     int target = 0;
@@ -179,6 +205,7 @@ void VenueStore::open(bool truncate) {
       throw FIX::IOException("cannot cut " + header_name_ + ": " + errno_text());
     }
   }
+  header_flushed_ = static_cast<off_t>(header_good);
   if (::lseek(body_fd_, 0, SEEK_END) < 0 || ::lseek(header_fd_, 0, SEEK_END) < 0) {
     throw FIX::IOException("cannot seek in " + body_name_ + ": " + errno_text());
   }
@@ -205,7 +232,7 @@ void VenueStore::pending() {
 
 bool VenueStore::set(int n, const std::string& m) QF_THROW(FIX::IOException) {
   const off_t offset = body_flushed_ + static_cast<off_t>(body_buf_.size());
-  offsets_[n] = {offset, m.size()};
+  note_entry(n, header_flushed_ + static_cast<off_t>(header_buf_.size()));
   body_buf_ += m;
   header_buf_ += std::to_string(n);
   header_buf_ += ',';
@@ -217,12 +244,47 @@ bool VenueStore::set(int n, const std::string& m) QF_THROW(FIX::IOException) {
   return true;
 }
 
+void VenueStore::note_entry(int seq, off_t header_offset) {
+  if (entries_ % kMarkEvery == 0) marks_.emplace_back(seq, header_offset);
+  if (entries_ > 0 && seq <= last_seq_) ascending_ = false;
+  last_seq_ = seq;
+  ++entries_;
+}
+
+// Where a resend from `begin` reads: the header entries are found by reading .header from the last mark
+// at or before `begin` (from the start when numbers ever went down: a later entry for a number wins).
 void VenueStore::get(int begin, int end, std::vector<std::string>& out) const QF_THROW(FIX::IOException) {
   out.clear();
-  for (int i = begin; i <= end && i > 0; ++i) {
-    const auto it = offsets_.find(i);
-    if (it == offsets_.end()) continue;
-    const auto [offset, size] = it->second;
+  if (begin <= 0 || end < begin) return;
+  off_t from = 0;
+  if (ascending_) {
+    for (const auto& [seq, at] : marks_) {
+      if (seq > begin) break;
+      from = at;
+    }
+  }
+  // The entries from there: the flushed part of .header, then what waits for the next flush.
+  std::string text;
+  if (from < header_flushed_) {
+    text.resize(static_cast<std::size_t>(header_flushed_ - from));
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t r = ::pread(header_fd_, text.data() + done, text.size() - done, from + static_cast<off_t>(done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw FIX::IOException("cannot read " + header_name_ + ": " + errno_text());
+      if (r == 0) break;
+      done += static_cast<std::size_t>(r);
+    }
+    text.resize(done);
+  }
+  text += header_buf_;
+  std::map<int, std::pair<off_t, std::size_t>> wanted;
+  parse_header(text.c_str(), text.c_str() + text.size(), [&](int seq, off_t offset, std::size_t size, const char*) {
+    if (seq >= begin && seq <= end) wanted[seq] = {offset, size};
+    return !(ascending_ && seq > end);
+  });
+  for (const auto& [seq, entry] : wanted) {
+    const auto [offset, size] = entry;
     if (offset >= body_flushed_) {
       const auto at = static_cast<std::size_t>(offset - body_flushed_);
       if (at + size <= body_buf_.size()) out.emplace_back(body_buf_, at, size);
@@ -271,6 +333,7 @@ void VenueStore::flush(bool durable) {
   }
   if (!header_buf_.empty()) {
     write_all(header_fd_, header_buf_, header_name_);
+    header_flushed_ += static_cast<off_t>(header_buf_.size());
     header_buf_.clear();
     sync(header_fd_, header_name_);
   }
@@ -284,9 +347,28 @@ void VenueStore::flush(bool durable) {
   }
 }
 
+// A reset starts new, empty files. Truncating the old ones in place made the session's thread (every
+// session's: the acceptor's) wait for the disk: freeing a file's blocks waits for their writeback, which
+// took 10 s once behind a build's writes. Instead the old files are renamed aside (a rename to a new
+// name frees nothing) and deleted on a thread of their own; their bytes are dead either way.
 void VenueStore::reset() QF_THROW(FIX::IOException) {
+  close_files();
+  std::vector<std::string> discarded;
+  for (const std::string* name : {&body_name_, &header_name_, &seqnums_name_, &session_name_}) {
+    const std::string aside = *name + ".discarded-" + std::to_string(::getpid()) + "-" + std::to_string(++discards_);
+    if (::rename(name->c_str(), aside.c_str()) == 0) {
+      discarded.push_back(aside);
+    } else if (errno != ENOENT) {
+      throw FIX::IOException("cannot move " + *name + " aside: " + errno_text());
+    }
+  }
   open(true);
   ++resets_;
+  if (!discarded.empty()) {
+    std::thread([files = std::move(discarded)] {
+      for (const auto& f : files) ::unlink(f.c_str());
+    }).detach();
+  }
 }
 
 void VenueStore::refresh() QF_THROW(FIX::IOException) {

@@ -15,3 +15,5 @@ venue_test(NAME fix_gateway_report_builder_test LABELS unit SOURCES unit/fix_gat
            DEPS venue::fix_gateway)
 venue_test(NAME fix_gateway_admin_queue_test LABELS unit SOURCES unit/fix_gateway/admin_queue_test.cpp
            DEPS venue::fix_gateway)
+venue_test(NAME fix_gateway_identity_log_test LABELS unit SOURCES unit/fix_gateway/identity_log_test.cpp
+           DEPS venue::fix_gateway)

@@ -145,3 +145,20 @@ BOOST_AUTO_TEST_CASE(what_is_framed_does_not_depend_on_how_the_reads_cut_a_long_
   BOOST_REQUIRE_EQUAL(whole.size(), 1U);
   BOOST_TEST(whole[0] == a);
 }
+
+// Before a Logon, a message whose BodyLength is too long is not waited on: its CheckSum field is already
+// in the buffer (the acceptor closes such a connection at once).
+BOOST_AUTO_TEST_CASE(a_body_length_too_long_leaves_a_whole_checksum_field_waiting) {
+  std::string m = msg("35=A|34=1|49=B|56=V|52=20260101-00:00:00|98=0|108=30|");
+  const auto at = m.find("9=") + 2;
+  const auto end = m.find('\x01', at);
+  m.replace(at, end - at, std::to_string(std::stoi(m.substr(at, end - at)) + 50));
+  fsn::FixFramer f(64 * 1024);
+  std::vector<std::string> out;
+  f.push(m.data(), m.size() - 1, out);  // all but the last SOH: no whole CheckSum field yet
+  BOOST_TEST(out.empty());
+  BOOST_TEST(!f.holds_trailer());
+  f.push(m.data() + m.size() - 1, 1, out);
+  BOOST_TEST(out.empty());
+  BOOST_TEST(f.holds_trailer());
+}

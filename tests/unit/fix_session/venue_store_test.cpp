@@ -5,10 +5,13 @@
 // reads seeing messages that are not yet written out.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "venue/fix_session/message_store.h"
 
@@ -129,6 +132,39 @@ BOOST_AUTO_TEST_CASE(a_reset_forgets_everything_and_is_counted) {
   BOOST_TEST(f.find(kId) == nullptr);
 }
 
+// A reset moves the old files aside instead of truncating them on the session's thread (which waited for
+// the disk), and they are deleted; a crash that left some behind is cleaned up at the next open.
+BOOST_AUTO_TEST_CASE(a_reset_leaves_only_the_new_files_and_a_reopen_reads_them) {
+  TempDir d;
+  {
+    fsn::VenueStoreFactory f(d.path.string());
+    FIX::MessageStore* s = f.create(kId);
+    for (int i = 1; i <= 3; ++i) s->set(i, msg(i));
+    s->setNextSenderMsgSeqNum(4);
+    f.flush_all();
+    s->reset();
+    s->set(1, msg(7));
+    s->setNextSenderMsgSeqNum(2);
+    f.flush_all();
+    f.destroy(s);
+  }
+  const auto listing = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(d.path)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> four{"FIX.4.4-VENUE-BRK1.body", "FIX.4.4-VENUE-BRK1.header",
+                                      "FIX.4.4-VENUE-BRK1.seqnums", "FIX.4.4-VENUE-BRK1.session"};
+  for (int i = 0; i < 200 && listing() != four; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_TEST(listing() == four);
+  std::ofstream(d.path / "FIX.4.4-VENUE-BRK1.body.discarded-1-1") << "left by a crash";
+  fsn::VenueStore again(d.path.string(), kId);
+  BOOST_TEST(all(again, 3) == std::vector<std::string>{msg(7)});
+  BOOST_TEST(again.getNextSenderMsgSeqNum() == 2);
+  BOOST_TEST(listing() == four);
+}
+
 BOOST_AUTO_TEST_CASE(a_torn_header_entry_after_a_crash_is_ignored) {
   TempDir d;
   {
@@ -174,4 +210,41 @@ BOOST_AUTO_TEST_CASE(sequence_numbers_on_disk_never_run_ahead_of_the_messages) {
   BOOST_TEST(written.getNextTargetMsgSeqNum() == 2);
   BOOST_TEST(all(written, 1) == std::vector<std::string>{msg(1)});
   f.destroy(s);
+}
+
+// Issue 11 (11): a busy session's store kept an offset per message in memory for the whole session day.
+// Now one mark per 256 messages; resends of any range, flushed or pending, before or after a reopen and
+// after numbers went down (a later entry for a number wins), still find every message.
+BOOST_AUTO_TEST_CASE(memory_does_not_grow_per_message_and_every_range_resends) {
+  TempDir d;
+  constexpr int kMessages = 20'000;
+  {
+    fsn::VenueStoreFactory f(d.path.string());
+    auto* s = static_cast<fsn::VenueStore*>(f.create(kId));
+    for (int i = 1; i <= kMessages; ++i) {
+      s->set(i, msg(i));
+      if (i % 1000 == 0) f.flush_all();
+    }
+    s->set(kMessages + 1, msg(kMessages + 1));  // pending
+    BOOST_TEST(s->index_entries() <= static_cast<std::size_t>(kMessages / 256 + 1));
+    std::vector<std::string> out;
+    for (const auto& [from, to] : std::vector<std::pair<int, int>>{
+             {1, 1}, {255, 258}, {256, 256}, {257, 513}, {19'990, kMessages + 1}, {kMessages + 1, kMessages + 5}}) {
+      s->get(from, to, out);
+      std::vector<std::string> want;
+      for (int i = from; i <= std::min(to, kMessages + 1); ++i) want.push_back(msg(i));
+      BOOST_TEST(out == want, "resend " << from << " to " << to);
+    }
+    f.flush_all();
+    f.destroy(s);
+  }
+  fsn::VenueStore again(d.path.string(), kId);
+  std::vector<std::string> out;
+  again.get(12'345, 12'350, out);
+  BOOST_TEST(out.size() == 6U);
+  BOOST_TEST(out.front() == msg(12'345));
+  // Numbers going down (an operator set the next number back): the later message for a number is resent.
+  again.set(5, msg(500));
+  again.get(4, 6, out);
+  BOOST_TEST(out == (std::vector<std::string>{msg(4), msg(500), msg(6)}));
 }

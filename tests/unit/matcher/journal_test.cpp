@@ -555,3 +555,52 @@ BOOST_AUTO_TEST_CASE(a_restart_restores_trading_status_last_trade_and_busts) {
   // A second bust of the same trade after the restart is refused: the bust itself was journaled.
   BOOST_TEST(again.engine().trades_today() == 2U);
 }
+
+// Issue 11 (5): the GTD expiry timer ran only when the command ring was empty, so on a busy shard an
+// expired GTD order stayed in the book and traded. Here the shard's clock passes the sell's expiry at the
+// moment a crossing buy arrives, so the shard finds a command waiting when the expiry is due: the sell
+// must expire before anything matches against it.
+BOOST_AUTO_TEST_CASE(an_expired_gtd_order_never_trades_even_when_a_command_is_waiting) {
+  TempDir dir;
+  constexpr std::int64_t kStart = 1'000'000'000;
+  constexpr std::int64_t kExpiry = kStart + 1'000'000'000;
+  const auto order = [](std::uint64_t ref, venue::Side side, venue::TimeInForce tif, std::int64_t expire) {
+    m::NewOrderCmd c{};
+    c.client_ref = ref;
+    c.instrument = venue::InstrumentId(1);
+    c.owner = m::Owner{venue::SessionId(1), venue::FirmId(1), venue::AccountId(static_cast<std::uint32_t>(ref))};
+    c.side = side;
+    c.type = venue::OrdType::kLimit;
+    c.tif = tif;
+    c.expire_time_ns = expire;
+    c.price = Price(100);
+    c.qty = Qty(5);
+    return m::Command::make(c);
+  };
+  struct Seen : m::EventListener {
+    int trades = 0;
+    int expired = 0;
+    void on_trade(const m::TradeEvent&) override { ++trades; }
+    void on_expired(const m::ExpiredEvent&) override { ++expired; }
+  } seen;
+  auto s = settings(dir.path);
+  auto past_expiry = std::make_shared<std::atomic<bool>>(false);
+  s.clock = [past_expiry, t = kStart]() mutable {
+    t += 1000;
+    return past_expiry->load() ? kExpiry + t : t;
+  };
+  m::Shard shard(s);
+  shard.recover();
+  shard.start();
+  run_through(shard, {order(1, venue::Side::kSell, venue::TimeInForce::kGtd, kExpiry)}, seen);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the shard is parked, waiting for work
+  past_expiry->store(true);
+  BOOST_REQUIRE(shard.submit(order(2, venue::Side::kBuy, venue::TimeInForce::kDay, 0)));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (shard.stats().commands.load() < 2 && std::chrono::steady_clock::now() < deadline) shard.poll(seen, 1024);
+  shard.stop();
+  while (shard.poll(seen, 1024) > 0) {
+  }
+  BOOST_TEST(seen.expired == 1);
+  BOOST_TEST(seen.trades == 0, "the buy traded with a sell that had expired");
+}

@@ -113,4 +113,31 @@ void load_file(const std::filesystem::path& file, const std::function<void(Table
 // The reference of every key `read` asks for: a Markdown table.
 std::string reference_markdown(const std::function<void(Table&)>& read);
 
+// The three entry points of a process's configuration, around its one reader
+// `read(Table& root, Config& out, const std::filesystem::path& base_dir)` (relative file names in the
+// configuration are taken from base_dir: the file's folder):
+//   Config parse_config(text, name, base_dir) { return config::parse<Config>(read_config, text, name, base_dir); }
+//   Config load_config(file)                  { return config::load<Config>(read_config, file); }
+//   std::string config_reference()            { return config::reference<Config>(read_config); }
+template <class Config, class Read>
+Config parse(Read&& read, std::string_view text, std::string_view name, const std::filesystem::path& base_dir) {
+  Config c;
+  load(text, name, [&](Table& t) { read(t, c, base_dir); });
+  return c;
+}
+template <class Config, class Read>
+Config load(Read&& read, const std::filesystem::path& file) {
+  Config c;
+  const auto base = std::filesystem::absolute(file).parent_path();
+  load_file(file, [&](Table& t) { read(t, c, base); });
+  return c;
+}
+template <class Config, class Read>
+std::string reference(Read&& read) {
+  return reference_markdown([&](Table& t) {
+    Config c;
+    read(t, c, std::filesystem::path());
+  });
+}
+
 }  // namespace venue::config

@@ -51,9 +51,18 @@ struct Connection {
   // The librdkafka properties of the security settings (not bootstrap.servers): pass them as
   // ProducerSettings/ConsumerSettings::properties. Empty for plaintext.
   Properties properties() const;
+  // The same, followed by a client's own properties.
+  Properties properties(const Properties& extra) const {
+    Properties p = properties();
+    p.insert(p.end(), extra.begin(), extra.end());
+    return p;
+  }
 };
 
 // Reads the connection keys of a [kafka] table into `out`; relative file names are taken from `base_dir`.
-void read_connection(config::Table& kafka, Connection& out, const std::filesystem::path& base_dir);
+// lenient_environment: a "$NAME" whose variable is not set reads as empty instead of failing (for a CLI
+// whose command may not need Kafka).
+void read_connection(config::Table& kafka, Connection& out, const std::filesystem::path& base_dir,
+                     bool lenient_environment = false);
 
 }  // namespace venue::kafka

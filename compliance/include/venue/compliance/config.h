@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "venue/common/config.h"
+#include "venue/common/kafka_config.h"
 
 namespace venue::compliance {
 
@@ -67,7 +68,8 @@ struct Config {
 
   std::string db_url;
 
-  std::string brokers;
+  kafka::Connection kafka;  // brokers and transport security (venue/common/kafka_config.h)
+  std::string brokers;      // kafka.brokers
   std::string topic = "venue.execution-reports";
   std::string group_id = "compliance";
   std::string client_id = "compliance";

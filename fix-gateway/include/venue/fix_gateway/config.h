@@ -20,6 +20,7 @@
 #include "venue/common/config.h"
 #include "venue/common/domain.h"
 #include "venue/common/fixed_point.h"
+#include "venue/common/kafka_config.h"
 #include "venue/matcher/instrument.h"
 #include "venue/matcher/journal.h"
 #include "venue/matcher/ring.h"
@@ -100,7 +101,8 @@ struct EngineConfig {
 };
 
 struct KafkaConfig {
-  std::string brokers;
+  kafka::Connection connection;  // brokers and transport security (TLS, SASL)
+  std::string brokers;           // connection.brokers
   std::string topic = "venue.execution-reports";
   std::string client_id = "venue";
   std::int64_t max_in_flight = 100'000;

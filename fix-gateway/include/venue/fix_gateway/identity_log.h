@@ -6,8 +6,9 @@
 // back has its identity. At start-up the log is read, then rewritten with only what is still needed
 // (compaction), so it does not grow without bound.
 //
-// Record: u32 length, u32 crc32c, payload; a torn record at the end is ignored (its command never
-// reached the engine).
+// Record: u32 length, u32 crc32c, payload (framed_records.h). A torn record at the end is ignored (its
+// command never reached the engine); a damaged record with whole ones after it (a bad disk) is skipped
+// and counted, and the ones after it are read.
 //
 // Thread rules: the gateway thread.
 //
@@ -54,6 +55,9 @@ class IdentityLog {
   // Durable: flush() syncs what it wrote to disk (fdatasync) before it returns.
   void set_durable(bool durable) { durable_ = durable; }
   std::uint64_t bytes_written() const { return bytes_; }
+  // Found at open: damaged records skipped (whole records followed them) and the bytes of a torn tail.
+  std::uint64_t damaged_records() const { return damaged_; }
+  std::uint64_t torn_bytes() const { return torn_bytes_; }
 
  private:
   void open_for_append();
@@ -62,6 +66,8 @@ class IdentityLog {
   int fd_ = -1;
   std::string buffer_;
   std::unordered_map<std::uint64_t, Identity> loaded_;
+  std::uint64_t damaged_ = 0;
+  std::uint64_t torn_bytes_ = 0;
   std::uint64_t bytes_ = 0;
   bool durable_ = false;
 };

@@ -75,10 +75,15 @@ class ReportLog {
  private:
   void open_segment();
   void write_state();
+  bool read_state();
+  // Reads the segment's whole reports in order from venue seq `next_seq` (advanced past them), learning
+  // what was reported; the offset where they end.
+  std::size_t scan_segment(const std::string& data, std::uint64_t& next_seq);
   std::filesystem::path dir_;
   std::uint64_t segment_bytes_;
   int fd_ = -1;
   int state_fd_ = -1;
+  std::size_t state_bytes_ = 0;
   std::uint64_t segment_size_ = 0;
   std::uint64_t next_seq_ = 1;
   std::map<std::uint16_t, std::uint64_t> reported_;

@@ -40,7 +40,12 @@ class Waker {
  public:
   // Producer side: wake the consumer if it is parked (cheap when it is not).
   void wake() {
-    if (parked_.load(std::memory_order_seq_cst) != 0 && parked_.exchange(0, std::memory_order_seq_cst) != 0) {
+    // The producer's publish (a release store) must be visible before it reads `parked_`, or producer and
+    // consumer can each miss the other's store (Dekker): the consumer parks on work it did not see and
+    // the producer does not wake it. A release store followed by a load may be reordered (on x86 too:
+    // the store buffer), so a full fence separates them; announce() has its twin.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (parked_.load(std::memory_order_relaxed) != 0 && parked_.exchange(0, std::memory_order_seq_cst) != 0) {
       if (notify_ != nullptr) {
         notify_(notify_context_);
       } else {
@@ -56,7 +61,10 @@ class Waker {
     notify_ = notify;
     notify_context_ = context;
   }
-  void announce() { parked_.store(1, std::memory_order_seq_cst); }
+  void announce() {
+    parked_.store(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // before the consumer looks at the ring again
+  }
   void retire() { parked_.store(0, std::memory_order_relaxed); }
   // Consumer side: park unless `has_work` turns true after announcing; returns after a wake or timeout.
   template <class HasWork>

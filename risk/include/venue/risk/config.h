@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "venue/common/config.h"
+#include "venue/common/kafka_config.h"
 #include "venue/risk/limits.h"
 
 namespace venue::risk {
@@ -34,7 +35,8 @@ struct Config {
   std::int64_t max_unwritten_fills = 1'000'000;
   bool enforce = true;
   // [kafka]
-  std::string brokers;
+  kafka::Connection kafka;  // brokers and transport security (venue/common/kafka_config.h)
+  std::string brokers;      // kafka.brokers
   std::string reports_topic = "venue.execution-reports";
   std::string control_topic = "venue.risk-control";
   std::string acks_topic = "venue.risk-control-acks";

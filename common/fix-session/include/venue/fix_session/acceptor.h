@@ -60,6 +60,16 @@ struct AcceptorSettings {
   // A connection that has not completed a Logon this long after it was accepted is closed (silent
   // clients, TLS to the plain port, port scanners).
   std::chrono::milliseconds logon_timeout{10'000};
+  // Bounds on what clients that have not logged on can cost (anyone who reaches the port is one):
+  // connections not yet logged on (more are closed as they are accepted), password checks waiting or
+  // running (more Logons are refused "busy, retry"), and messages held while a Logon's password is
+  // checked (more close the connection).
+  std::size_t max_pending_logons = 256;
+  std::size_t max_password_checks = 32;
+  std::size_t max_held_messages = 64;
+  // Bytes read from one connection per turn of the loop: one fast client cannot starve the others (nor
+  // the engine's output, drained between turns). The rest is read on the next turn.
+  std::size_t read_budget_bytes = 256 * 1024;
   // Application message types the venue handles. Any other FIX 4.4 application type is answered with
   // a BusinessMessageReject(380=3) instead of QuickFIX's session Reject (the dictionary does not know it).
   std::vector<std::string> supported_app_types;
@@ -95,6 +105,8 @@ struct AcceptorCounters {
   std::uint64_t writes = 0;
   std::uint64_t unsupported_messages = 0;
   std::uint64_t logon_timeouts = 0;
+  std::uint64_t connections_shed = 0;  // closed at accept: too many connections not logged on
+  std::uint64_t read_budget_hits = 0;  // a connection's turn ended with input still waiting
 };
 
 // The acceptor's counters on /metrics, as `<prefix>_acceptor_events_total{event="..."}` (connections,

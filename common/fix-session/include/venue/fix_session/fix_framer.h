@@ -28,6 +28,9 @@ class FixFramer {
 
   std::uint64_t errors() const { return errors_; }
   std::size_t buffered() const { return in_.size(); }
+  // True when the bytes waiting hold a whole CheckSum field (<SOH>10=nnn<SOH>): the message they end was
+  // not framed, so its BodyLength is wrong (too long: no more bytes will make it whole).
+  bool holds_trailer() const;
 
  private:
   std::size_t max_body_;

@@ -11,8 +11,11 @@
 //     sequence number of the message that carried it is written: after a crash, the broker's resend of
 //     an order the engine took is below the expected number and dropped. A store that cannot be
 //     written stops the process (fail-stop, exit code 74): sending what cannot be resent is worse.
-//     A sequence reset truncates the files and forgets every offset (FileStore 1.15.1 kept stale
-//     offsets after a reset, so a resend could read the wrong bytes).
+//     A sequence reset starts new files (the old ones are moved aside and deleted on another thread:
+//     truncating them in place waited for the disk) and forgets every offset (FileStore 1.15.1 kept stale
+//     offsets after a reset, so a resend could read the wrong bytes). Memory does not grow with the
+//     session day: FileStore keeps an offset per message; here one mark per 256 messages says where to
+//     read .header from, and a resend reads the entries it needs from there.
 //
 // Thread rules: QuickFIX calls these on the gateway thread; flush_all() on the same thread.
 //
@@ -59,6 +62,8 @@ class VenueStore final : public FIX::MessageStore {
   void flush(bool durable = false);
   // How many times QuickFIX reset this store (ResetSeqNumFlag, the session schedule) since it was opened.
   std::uint64_t resets() const { return resets_; }
+  // What the store keeps in memory to find messages for a resend (one entry per 256 messages).
+  std::size_t index_entries() const { return marks_.size(); }
 
  private:
   void open(bool truncate);
@@ -73,8 +78,15 @@ class VenueStore final : public FIX::MessageStore {
   int body_fd_ = -1;
   int header_fd_ = -1;
   int seqnums_fd_ = -1;
-  std::unordered_map<int, std::pair<off_t, std::size_t>> offsets_;
-  off_t body_flushed_ = 0;  // bytes of the body file on disk; body_buf_ follows them
+  void note_entry(int seq, off_t header_offset);
+  static constexpr std::uint64_t kMarkEvery = 256;
+  // Every kMarkEvery-th header entry: its sequence number and where it starts in .header.
+  std::vector<std::pair<int, off_t>> marks_;
+  std::uint64_t entries_ = 0;
+  int last_seq_ = 0;
+  bool ascending_ = true;     // every entry's number above the one before (else a resend reads all)
+  off_t header_flushed_ = 0;  // bytes of .header on disk; header_buf_ follows them
+  off_t body_flushed_ = 0;    // bytes of the body file on disk; body_buf_ follows them
   std::string body_buf_;
   std::string header_buf_;
   int next_sender_ = 1;
@@ -83,6 +95,7 @@ class VenueStore final : public FIX::MessageStore {
   bool queued_ = false;  // in the owner's list of stores with something pending
   FIX::UtcTimeStamp creation_;
   std::uint64_t resets_ = 0;
+  std::uint64_t discards_ = 0;  // files moved aside by resets (their names' numbers)
   friend class VenueStoreFactory;
 };
 
