@@ -280,7 +280,7 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
     std::uint64_t aggressor_exec = 0;
     std::uint64_t resting_exec = 0;
   };
-  std::unordered_map<std::uint64_t, TradeFills> trade_fills;   // by TradeId value
+  std::unordered_map<std::uint64_t, TradeFills> trade_fills;  // by TradeId value
   std::unordered_map<std::uint64_t, Order> traded_and_ended;  // by OrderId value
   std::shared_ptr<BustWait> bust_trade(std::uint64_t trade, const std::string& user, const std::string& reason,
                                        AdminResult& refusal);

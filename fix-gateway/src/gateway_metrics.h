@@ -53,7 +53,8 @@ class GatewayMetrics {
   prometheus::Gauge* live_orders = nullptr;
   prometheus::Gauge* logged_on = nullptr;
   prometheus::Counter* admin_jobs_expired = nullptr;
-  prometheus::Counter* trade_busts = nullptr;  // trades busted (each gave two ExecType H reports)  // operator requests whose caller gave up before they ran
+  prometheus::Counter* trade_busts = nullptr;  // trades busted (each gave two ExecType H reports)  // operator requests
+                                               // whose caller gave up before they ran
 
  private:
   prometheus::Registry& registry_;

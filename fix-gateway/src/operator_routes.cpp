@@ -385,7 +385,8 @@ void add_operator_routes(api::Server& server, Gateway& g) {
     std::string error;
     const auto reason = optional_string(r.body, "reason", error).value_or("");
     if (!error.empty()) return api::error(400, "invalid", error);
-    if (reason.empty()) return api::error(400, "invalid", "give a \"reason\": both brokers see it in the report's Text");
+    if (reason.empty())
+      return api::error(400, "invalid", "give a \"reason\": both brokers see it in the report's Text");
     if (reason.size() > 200) return api::error(400, "invalid", "\"reason\" is at most 200 characters");
     return action_reply(g.admin_bust_trade(std::stoull(trade), r.who.name, reason, r.deadline));
   });

@@ -19,9 +19,9 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -59,8 +59,8 @@ struct Stack {
     dc = std::make_unique<DropcopyProcess>(
         venue->dir() / "dropcopy",
         // Debug: a line per copy stored, with its record's traceparent.
-        "log_level = \"debug\"\n[kafka]\nbrokers = \"" + KafkaBroker::brokers() + "\"\ntopic = \"" + topic + "\"\ngroup_id = \"" + topic +
-            "-dc\"\n",
+        "log_level = \"debug\"\n[kafka]\nbrokers = \"" + KafkaBroker::brokers() + "\"\ntopic = \"" + topic +
+            "\"\ngroup_id = \"" + topic + "-dc\"\n",
         std::vector<DropcopySession>{{"DCFILLS", "scope = \"all\"\nlevel = \"fills\"\n"}});
     dc->process().start();
     officer = std::make_unique<FixClient>(dc->options("DCFILLS"));
@@ -149,14 +149,16 @@ Match bust_of(const std::string& exec_ref) {
   return Match{"8", {{FIX::FIELD::ExecType, "H"}, {FIX::FIELD::ExecRefID, exec_ref}}};
 }
 
-std::size_t count(const FixClient& c, const Match& m) { return c.all([&](const FIX::Message& x) { return m(x); }).size(); }
+std::size_t count(const FixClient& c, const Match& m) {
+  return c.all([&](const FIX::Message& x) { return m(x); }).size();
+}
 
 // What the trades of the first test left for the later ones.
 struct Day {
-  std::string buy;              // BRK1's order (buys 10 at 101.00)
-  std::string buy_order_id;     // its OrderID
-  std::string trade_a;          // 2 at 99.00 (BRK1 against STD's first sell)
-  std::string trade_b;          // 2 at 101.00 (busted by the first test)
+  std::string buy;                                  // BRK1's order (buys 10 at 101.00)
+  std::string buy_order_id;                         // its OrderID
+  std::string trade_a;                              // 2 at 99.00 (BRK1 against STD's first sell)
+  std::string trade_b;                              // 2 at 101.00 (busted by the first test)
   std::string brk1_fill_a, std_fill_a, std_sell_a;  // ExecIDs of trade A's fills; STD's ClOrdID
   std::string brk1_fill_b, std_fill_b;
 } day;

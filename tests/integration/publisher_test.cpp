@@ -170,7 +170,8 @@ BOOST_AUTO_TEST_CASE(every_report_arrives_in_order_per_order_with_its_headers_an
   BOOST_TEST(seen.msg_type == "8");
   // Every record carries its order's trace: one trace-id per order (so a republished record and every
   // report of the order share it), naming the order in its right half; the span is the record's venue-seq.
-  BOOST_TEST(seen.bad_traceparents.empty(), seen.bad_traceparents.size() << " bad, first: "
+  BOOST_TEST(seen.bad_traceparents.empty(), seen.bad_traceparents.size()
+                                                << " bad, first: "
                                                 << (seen.bad_traceparents.empty() ? "" : seen.bad_traceparents[0]));
   BOOST_TEST(seen.trace_ids.size() == 7U);
   std::set<std::string> all;
