@@ -28,7 +28,7 @@ void Service::Impl::deliver(const fsn::ReportRecord& r) {
   if (seen.insert(seq)) {
     window_moved->Increment();
     VENUE_LOG_KV(warning, "DC006 venue-seq far above every one before it: the unseen ones below are kept as gaps",
-                 {{"venue_seq", seq}, {"floor", seen.floor()}, {"gaps", seen.holes()}});
+                 {{"venue_seq", seq}, {"floor", seen.floor()}, {"gaps", seen.holes()}, {"traceparent", r.traceparent}});
   }
   seen_dirty = true;
   if (r.msg_type != '8') return;  // the drop copy carries ExecutionReports
@@ -45,6 +45,15 @@ void Service::Impl::deliver(const fsn::ReportRecord& r) {
     const bool mark = s.maybe_sent.erase(seq) > 0 || r.poss_resend() || unsure_repeat;
     if (!copy) copy = copy_of(r);
     if (!send_copy(s, *copy, seq, mark, r.fix.timestamp_ns(fsn::tags::kTransactTime).value_or(0))) return;
+    if (log_copies) {
+      VENUE_LOG_KV(debug, "copy stored",
+                   {{"session", s.cfg->sender_comp_id},
+                    {"venue_seq", seq},
+                    {"exec_type", std::string(1, r.exec_type != 0 ? r.exec_type : '?')},
+                    {"order_id", std::string(r.fix.text(fsn::tags::kOrderID))},
+                    {"poss_resend", mark},
+                    {"traceparent", r.traceparent}});
+    }
   }
 }
 

@@ -65,6 +65,7 @@ Service::Impl::Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std
 }
 
 void Service::Impl::start() {
+  log_copies = cfg.log_level == "debug" || cfg.log_level == "trace";
   if (const char* k = std::getenv("VENUE_DROPCOPY_KILL_AFTER_COPIES")) kill_after_copies = std::strtol(k, nullptr, 10);
   std::filesystem::create_directories(cfg.store_dir);
   set_up_sessions();

@@ -141,6 +141,10 @@ struct Service::Impl final : FIX::Application {
   // is written to the stores and sent to the clients, before its offsets are committed. 0: never.
   long kill_after_copies = 0;
   bool kill_after_flush = false;
+  // log_level "debug" or "trace": one line per copy stored, with the record's traceparent (so one order
+  // can be followed from the venue through Kafka to each session's copy). Off by default: a line per copy
+  // costs more than the copy.
+  bool log_copies = false;
 
   Impl(Config c, std::shared_ptr<prometheus::Registry> r);
 

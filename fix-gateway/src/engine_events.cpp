@@ -67,6 +67,12 @@ void Gateway::Impl::release(Order& o) {
 // The order is over: forget it (keeping its final status for a while).
 void Gateway::Impl::finish(Order& o, char status) {
   release(o);
+  // An order that traded today can still be busted until the end of day: its identity is kept for the
+  // ExecutionReport a bust owes its broker.
+  if (o.cum > 0 && o.id.valid()) {
+    Order& kept = traded_and_ended.insert_or_assign(o.id.value(), o).first->second;
+    kept.deferred.clear();
+  }
   Session* s = session(o.session);
   if (s == nullptr) return;
   orders.finish(o, s->orders, status);
@@ -112,6 +118,7 @@ void Gateway::Impl::on_rejected(const m::RejectedEvent& e) {
 void Gateway::Impl::on_trade(const m::TradeEvent& e) {
   begin_event(e.header.seq);
   if (const auto i = instruments.find(e.instrument)) instruments[*i].last_trade = e.price.count();
+  trade_fills[e.trade_id.value()] = TradeFills{e.aggressor.exec_id.value(), e.resting.exec_id.value()};
   for (const m::Fill* f : {&e.aggressor, &e.resting}) {
     Order* o = order_for(f->order);
     if (o == nullptr) continue;
@@ -359,6 +366,12 @@ void Gateway::Impl::engine_unavailable(std::size_t shard, const m::Command& c) {
                          "");
       return;
     }
+    case m::CommandType::kBustTrade:
+      // An operator's bust is answered, never retried behind the operator's back: they may ask again.
+      bust_refused(c.bust_trade.request_ref, RejectCode::kVenueBusy,
+                   "the engine of shard " + std::to_string(cfg.engine.shards[shard].id) +
+                       " could not take the bust (stopped or full): nothing was done");
+      return;
     case m::CommandType::kMassCancel:
     case m::CommandType::kSetTradingStatus:
     case m::CommandType::kEndOfDay:

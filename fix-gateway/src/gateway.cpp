@@ -6,6 +6,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -140,6 +141,9 @@ void Gateway::Impl::end_of_day_if_due() {
   if (due_day > last_eod_day) {
     last_eod_day = due_day;
     VENUE_LOG(info) << "end of day: Day orders expire";
+    // The engines forget the day's trades (no bust after the end of day): so does the gateway.
+    trade_fills.clear();
+    traded_and_ended.clear();
     for (std::size_t i = 0; i < shards.size(); ++i) submit(i, m::Command::make(m::EndOfDayCmd{InstrumentId()}));
     flush_outbox();
     write_end_of_day(marker, due_day);
@@ -452,6 +456,30 @@ AdminResult Gateway::admin_kill_switch(const KillSwitchArgs& a, Deadline deadlin
   } else {
     r.code = "conflict";  // duplicate or stale
   }
+  return r;
+}
+
+AdminResult Gateway::admin_bust_trade(std::uint64_t trade, const std::string& user, const std::string& reason,
+                                      Deadline deadline) {
+  using Sent = std::pair<AdminResult, std::shared_ptr<Impl::BustWait>>;
+  auto sent = impl_->on_gateway_thread<Sent>(
+      [=, this] {
+        Sent s;
+        s.second = impl_->bust_trade(trade, user, reason, s.first);
+        return s;
+      },
+      Sent{timed_out(), nullptr}, deadline);
+  if (!sent.second) return sent.first;
+  // The engine answers within microseconds unless it is stopped or far behind; the request's own
+  // deadline bounds the wait (at least 2 s, so a busy machine does not turn a bust into a timeout).
+  auto future = sent.second->done.get_future();
+  const auto until = std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+  if (future.wait_until(until) == std::future_status::ready) return future.get();
+  AdminResult r;
+  r.code = "timeout";
+  r.message = "trade " + std::to_string(trade) +
+              ": the engine has not answered yet; the bust may still take effect (look at the trade's orders "
+              "and the audit log before asking again)";
   return r;
 }
 

@@ -17,6 +17,7 @@
 //   admin_actions.cpp   what operations can do and see: sessions, kill switch, trading status
 //   admin_sessions.cpp  sessions at runtime: status, logout, disable, sequence numbers, add, change, remove
 //   admin_views.cpp     what operations can look at: instruments, books, orders, health
+//   trade_busts.cpp     trade busts: the operator's request to the engine, its outcome to both brokers
 //
 // Thread rules: everything runs on the gateway thread, except the facade's admin_*() and request_stop()
 // (any thread), which queue work for the gateway thread.
@@ -31,6 +32,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway_metrics.h"
@@ -230,6 +232,8 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   void on_status(const matcher::StatusEvent& e) override;
   void on_mass_cancel_done(const matcher::MassCancelDoneEvent& e) override;
   void on_trading_status(const matcher::TradingStatusEvent& e) override;
+  void on_trade_busted(const matcher::TradeBustedEvent& e) override;  // trade_busts.cpp
+  void on_bust_rejected(const matcher::BustRejectedEvent& e) override;
   void begin_event(std::uint64_t seq);
   Order* order_for(const matcher::OrderView& v);
   void quantities(FIX::Message& er, const Order& o, const matcher::OrderView& v);
@@ -260,6 +264,29 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   std::shared_ptr<KillWait> cancel_in_scope(FirmId firm, AccountId account, const std::string& reason);
   void restore_blocks();
   AdminResult trading_status(const std::string& symbol, const std::string& status);
+
+  // trade_busts.cpp: an operator's bust goes to the engine of the trade's shard; its outcome (the engine's
+  // TradeBustedEvent or BustRejectedEvent, or the engine refusing the command) completes the wait.
+  struct BustWait {
+    std::string user;
+    std::string reason;  // goes into both reports' Text
+    std::promise<AdminResult> done;
+  };
+  std::map<std::uint64_t, std::shared_ptr<BustWait>> bust_waits;  // by the bust's request_ref
+  // What a 150=H needs that the engine does not keep, for the day's trades (cleared at end of day):
+  // the ExecIDs of each trade's two fills, and the orders that traded and ended (the registry forgets
+  // them). After a restart both come from the report log instead (trade_busts.cpp).
+  struct TradeFills {
+    std::uint64_t aggressor_exec = 0;
+    std::uint64_t resting_exec = 0;
+  };
+  std::unordered_map<std::uint64_t, TradeFills> trade_fills;  // by TradeId value
+  std::unordered_map<std::uint64_t, Order> traded_and_ended;  // by OrderId value
+  std::shared_ptr<BustWait> bust_trade(std::uint64_t trade, const std::string& user, const std::string& reason,
+                                       AdminResult& refusal);
+  void bust_report(const matcher::TradeBustedEvent& e, const matcher::BustSide& side, bool aggressor,
+                   const BustWait* wait, nlohmann::json& sides);
+  void bust_refused(std::uint64_t request_ref, RejectCode code, const std::string& message);
 
   // admin_sessions.cpp: sessions at runtime
   Session* find_session(const std::string& name);  // id or SenderCompID

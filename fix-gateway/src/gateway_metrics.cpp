@@ -45,6 +45,15 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& reg) : registry_(reg) {
                             .Help("Operator requests dropped unrun because their caller's deadline passed first")
                             .Register(reg)
                             .Add({});
+  trade_busts = &prometheus::BuildCounter()
+                     .Name("venue_trade_busts_total")
+                     .Help("Trades busted by operations (each side sent an ExecutionReport with ExecType H)")
+                     .Register(reg)
+                     .Add({});
+  busts_refused_ = &prometheus::BuildCounter()
+                        .Name("venue_trade_bust_refusals_total")
+                        .Help("Trade busts refused, by reject code (1060 unknown, 1061 already busted, 2050 engine)")
+                        .Register(reg);
   msgs_in_ = &prometheus::BuildCounter()
                   .Name("venue_fix_messages_in_total")
                   .Help("Application messages received")
@@ -86,6 +95,11 @@ prometheus::Counter& GatewayMetrics::reject(RejectCode code) {
   auto& c = rejects_->Add({{"code", std::to_string(static_cast<int>(code))}, {"name", std::string(to_string(code))}});
   reject_by_code_[static_cast<int>(code)] = &c;
   return c;
+}
+
+void GatewayMetrics::bust_refused(RejectCode code) {
+  busts_refused_->Add({{"code", std::to_string(static_cast<int>(code))}, {"name", std::string(to_string(code))}})
+      .Increment();
 }
 
 void GatewayMetrics::report(char exec_type) {

@@ -42,6 +42,8 @@ class GatewayMetrics {
 
   prometheus::Counter& reject(RejectCode code);
   void report(char exec_type);
+  // A trade bust the engine refused (1060, 1061) or could not take (2050).
+  void bust_refused(RejectCode code);
 
   prometheus::Counter* orders_submitted = nullptr;
   prometheus::Counter* engine_refused = nullptr;
@@ -50,10 +52,13 @@ class GatewayMetrics {
   prometheus::Counter* avg_px_failures = nullptr;
   prometheus::Gauge* live_orders = nullptr;
   prometheus::Gauge* logged_on = nullptr;
-  prometheus::Counter* admin_jobs_expired = nullptr;  // operator requests whose caller gave up before they ran
+  prometheus::Counter* admin_jobs_expired = nullptr;
+  prometheus::Counter* trade_busts = nullptr;  // trades busted (each gave two ExecType H reports)  // operator requests
+                                               // whose caller gave up before they ran
 
  private:
   prometheus::Registry& registry_;
+  prometheus::Family<prometheus::Counter>* busts_refused_ = nullptr;
   prometheus::Family<prometheus::Counter>* rejects_;
   prometheus::Family<prometheus::Counter>* reports_;
   prometheus::Family<prometheus::Counter>* msgs_in_;

@@ -23,7 +23,36 @@ using Clock = std::chrono::steady_clock;
 
 std::filesystem::path cursor_path(const std::filesystem::path& dir) { return dir / "publish.cursor"; }
 
+// splitmix64's finalizer: spreads consecutive ids over the whole range.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+void put_hex(std::string& out, std::uint64_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (int shift = 60; shift >= 0; shift -= 4) out += kDigits[(v >> shift) & 0xF];
+}
+
 }  // namespace
+
+std::string report_traceparent(std::uint64_t order_id, std::uint64_t venue_seq) {
+  // Left half mixed (trace tools sample on the trace-id's randomness), right half the identity itself,
+  // so a trace-id names its order. The two kinds of identity never give the same left half: the
+  // report-only ones are mixed with a different constant. Never all zeros (W3C forbids it).
+  const std::uint64_t identity = order_id != 0 ? order_id : venue_seq;
+  const std::uint64_t high = order_id != 0 ? mix(order_id) : mix(venue_seq ^ 0x5245504F52540000ULL);
+  std::string t = "00-";
+  t.reserve(55);
+  put_hex(t, high == 0 ? 1 : high);
+  put_hex(t, identity);
+  t += '-';
+  put_hex(t, venue_seq == 0 ? 1 : venue_seq);
+  t += "-01";
+  return t;
+}
 
 std::uint64_t KafkaPublisher::read_cursor(const std::filesystem::path& report_dir) {
   std::ifstream in(cursor_path(report_dir), std::ios::binary);
@@ -149,6 +178,7 @@ struct KafkaPublisher::Impl {
                                        {"firm", r.firm},
                                        {"account", r.account}};
     if (r.exec_type != 0) headers.push_back({"exec-type", std::string(1, r.exec_type)});
+    headers.push_back({"traceparent", report_traceparent(r.order_id, r.venue_seq)});
     // librdkafka's per-message opaque carries the venue seq back to the delivery report; never dereferenced.
     void* opaque =
         reinterpret_cast<void*>(static_cast<std::uintptr_t>(r.venue_seq));  // NOLINT(performance-no-int-to-ptr)

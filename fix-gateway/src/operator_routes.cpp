@@ -40,7 +40,14 @@ std::string code_of(const AdminResult& r, int status) {
 // An action's answer: {"ok": true, "message": ..., "result": ...} or the error.
 api::Reply action_reply(const AdminResult& r) {
   const int status = status_of(r);
-  if (!r.ok) return api::error(status, code_of(r, status), r.message);
+  if (!r.ok) {
+    api::Reply refused = api::error(status, code_of(r, status), r.message);
+    // More about a refusal (a trade bust's engine reject code) joins the error's fields.
+    for (const char* key : {"reject_code", "reject_reason"}) {
+      if (r.data.is_object() && r.data.contains(key)) refused.body[key] = r.data[key];
+    }
+    return refused;
+  }
   json body{{"ok", true}, {"message", r.message}};
   if (!r.data.is_null()) body["result"] = r.data;
   return api::Reply{200, body};
@@ -366,18 +373,22 @@ void add_operator_routes(api::Server& server, Gateway& g) {
   server.action("POST", "/api/v1/kill-switch/release", "kill_switch.release", kill(true), {"firm", "account"});
 
   // ----- trade bust -----
-  // The engine's journaled bust command (BustTradeCmd / TradeBustedEvent) is not in this venue yet: the
-  // route checks the request, is audited like every action, and says plainly that nothing was done.
-  server.action("POST", "/api/v1/trades/{trade}/bust", "trade.bust", [](const api::Request& r) {
+  // The engine's journaled BustTradeCmd (trade_busts.cpp): answered once the engine has decided and both
+  // brokers were sent ExecType H; a refusal carries the engine's reject code (1060, 1061, 2050).
+  server.action("POST", "/api/v1/trades/{trade}/bust", "trade.bust", [&g](const api::Request& r) {
     if (auto bad = unknown_fields(r.body, {"reason"})) return *bad;
     const std::string& trade = r.params.at("trade");
     if (trade.empty() || trade.size() > 19 ||
         !std::all_of(trade.begin(), trade.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return api::error(400, "invalid", "a trade is named by its TrdMatchID(880), a number");
     }
-    return api::error(501, "not_implemented",
-                      "trade busts need the engine's journaled bust command, which this venue does not have yet: "
-                      "nothing was done (operator-api/README.md, Not built yet)");
+    std::string error;
+    const auto reason = optional_string(r.body, "reason", error).value_or("");
+    if (!error.empty()) return api::error(400, "invalid", error);
+    if (reason.empty())
+      return api::error(400, "invalid", "give a \"reason\": both brokers see it in the report's Text");
+    if (reason.size() > 200) return api::error(400, "invalid", "\"reason\" is at most 200 characters");
+    return action_reply(g.admin_bust_trade(std::stoull(trade), r.who.name, reason, r.deadline));
   });
 
   // ----- trading status -----

@@ -402,12 +402,29 @@ std::vector<Command> commands() {
           table(b["reports"], {{"SEQ", "venue_seq"}, {"TYPE", "msg_type"}, {"EXEC", "exec_type"}, {"FIX", "fix"}});
         });
       });
-  add("trade bust", "TRADE [--reason TEXT]",
-      "cancel a trade by its TrdMatchID(880) (not available yet: the venue answers 501, nothing is done)",
+  add("trade bust", "TRADE --reason TEXT",
+      "cancel a trade of today by its TrdMatchID(880): both sides get ExecType H with corrected CumQty/AvgPx "
+      "(exit 1: unknown trade 1060 or already busted 1061; 4: the engine could not take it)",
       [](Context& c, const Args& a) {
-        json body = json::object();
-        if (auto reason = a.opt("reason")) body["reason"] = *reason;
-        return call(c, "POST", "/api/v1/trades/" + url_encode(a.need(0, "TRADE")) + "/bust", body, show_message);
+        const std::string trade = a.need(0, "TRADE");
+        const auto reason = a.opt("reason");
+        if (!reason || reason->empty()) throw UsageError("give --reason TEXT (both brokers see it)");
+        json body{{"reason", *reason}};
+        return call(c, "POST", "/api/v1/trades/" + url_encode(trade) + "/bust", body, [](const json& b) {
+          show_message(b);
+          if (b.contains("result") && b["result"].contains("sides")) {
+            table(b["result"]["sides"], {{"SIDE", "side"},
+                                         {"SESSION", "session"},
+                                         {"ORDER", "order_id"},
+                                         {"CLORDID", "clordid"},
+                                         {"EXECID", "exec_id"},
+                                         {"EXECREFID", "exec_ref_id"},
+                                         {"STATUS", "ord_status"},
+                                         {"CUMQTY", "cum_qty"},
+                                         {"LEAVES", "leaves_qty"},
+                                         {"AVGPX", "avg_px"}});
+          }
+        });
       });
   add("health", "", "engines, journal, report log and Kafka publishing", [](Context& c, const Args&) {
     return call(c, "GET", "/api/v1/health", nullptr, [](const json& b) { key_values(b); });

@@ -397,6 +397,8 @@ function showOrder(o) {
   else add('live', 'no (ended or unknown)');
   if (o.final_status) add('final OrdStatus', o.final_status);
   if (o.note) add('note', o.note);
+  // Fills a trade bust (150=H) has cancelled: ExecRefID(19) names them.
+  const busted = new Set(o.reports.filter((r) => r.exec_type === 'H').map((r) => fixField(r.fix, '19')));
   const rows = o.reports.map((r) => {
     const execId = fixField(r.fix, '17');
     const trade = fixField(r.fix, '880');
@@ -404,7 +406,9 @@ function showOrder(o) {
       el('td', {}, text(execId)), el('td', {}, text(fixField(r.fix, '39'))), el('td', {}, text(fixField(r.fix, '14'))),
       el('td', {}, text(fixField(r.fix, '6'))), el('td', {}, text(trade))];
     const actions = el('td', { class: 'actions' });
-    if (r.exec_type === 'F' && trade) {
+    if (r.exec_type === 'F' && trade && busted.has(execId)) {
+      actions.append(el('span', { class: 'muted', data: { busted: trade } }, 'busted'));
+    } else if (r.exec_type === 'F' && trade) {
       actions.append(el('button', { type: 'button', class: 'danger', data: { action: 'bust', trade },
         on: { click: () => bustTrade(trade, execId) } }, 'Bust trade'));
     }
@@ -418,8 +422,9 @@ function showOrder(o) {
 
 async function bustTrade(trade, execId) {
   const ok = await act(`Bust trade ${trade}?`,
-    'Both sides get an ExecutionReport with ExecType H (trade cancel) and corrected CumQty and AvgPx; a live order keeps trading. Same trading day only.',
-    'POST', `/api/v1/trades/${encodeURIComponent(trade)}/bust`, reasonField);
+    'Both sides get an ExecutionReport with ExecType H (trade cancel) and corrected CumQty and AvgPx; a live order keeps trading, a filled one does not come back. Same trading day only; a trade is busted once. The rules: spec/rules-of-engagement.md 11a.',
+    'POST', `/api/v1/trades/${encodeURIComponent(trade)}/bust`,
+    [{ name: 'reason', label: 'Reason (both brokers see it; audit log)', placeholder: 'required' }]);
   if (ok) $('#order-form').requestSubmit();
   return ok && execId;
 }

@@ -8,8 +8,6 @@ namespace tags = fix_session::tags;
 
 namespace {
 
-constexpr int kExecRefID = 19;  // FIX 4.4: the ExecID a bust (150=H) refers to
-
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   const std::int64_t q = a / b;
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
@@ -213,7 +211,7 @@ Effect Book::apply_bust(const fix_session::ReportRecord& r) {
   const std::string exec_id(r.fix.text(tags::kExecID));
   if (exec_id.empty()) return bad("bust without ExecID(17)");
   const auto leaves = r.fix.decimal(tags::kLeavesQty).value_or(Decimal{});
-  const std::string ref(r.fix.text(kExecRefID));
+  const std::string ref(r.fix.text(tags::kExecRefID));
   const std::string order_id(r.fix.text(tags::kOrderID));
   const std::string match(r.fix.text(tags::kTrdMatchID));
   Fill* f = nullptr;

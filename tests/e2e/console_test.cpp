@@ -2,7 +2,8 @@
 // The operations console (operator-api/console/, served by the venue) in headless Chromium, as an
 // operator clicks through it: log in, see a broker's session logged on, force its logout and see the grid
 // change, halt an instrument and see a broker's order refused (at the broker and in the console's order
-// lookup), add a session and log on with it. The browser is Debian's chromium driven by Playwright
+// lookup), add a session and log on with it; bust a trade from the order view and see the broker get
+// ExecType H. The browser is Debian's chromium driven by Playwright
 // (tests/browser/console_driver.mjs, one JSON step per line); the venue and the brokers' FIX sessions are
 // this test's. Screenshots go to $SCREENSHOT_DIR (build/console-screenshots), one per step.
 #include <fcntl.h>
@@ -209,5 +210,76 @@ BOOST_AUTO_TEST_CASE(an_operator_logs_in_logs_a_session_out_halts_an_instrument_
   for (const auto& e : b.step({{"cmd", "close"}})["console_errors"]) {
     if (e.get<std::string>().find("status of 401") == std::string::npos) errors.push_back(e);
   }
+  BOOST_TEST(errors.size() == 0U, "the page logged errors: " << errors.dump());
+}
+
+BOOST_AUTO_TEST_CASE(an_operator_busts_a_trade_from_the_order_view_and_the_broker_gets_exec_type_h) {
+  TestVenue& v = suite_venue();
+  FixClient& brk1 = v.client("BRK1");
+  FixClient& brk2 = v.client("BRK2");
+  // BRK1 rests 5, BRK2 takes 3 of them: BRK1's order is still live with 2 left.
+  const std::string sym = v.symbol();
+  const OrderFields buy{.clordid = v.id("bust-buy"),
+                        .symbol = sym,
+                        .side = kBuy,
+                        .ord_type = kLimit,
+                        .price = "100.00",
+                        .qty = "5",
+                        .account = "ALPHA-1"};
+  brk1.send(new_order(buy));
+  brk1.expect(er(buy.clordid, "0"));
+  const OrderFields sell{.clordid = v.id("bust-sell"),
+                         .symbol = sym,
+                         .side = kSell,
+                         .ord_type = kLimit,
+                         .price = "100.00",
+                         .qty = "3",
+                         .account = "BETA-1"};
+  brk2.send(new_order(sell));
+  const auto fill = brk1.expect(er(buy.clordid, "F"));
+  const std::string trade = field(fill, FIX::FIELD::TrdMatchID);
+  const std::string fill_exec = field(fill, FIX::FIELD::ExecID);
+  BOOST_TEST_REQUIRE(!trade.empty());
+
+  Browser b;
+  const std::string url = "http://127.0.0.1:" + std::to_string(v.operator_port()) + "/";
+  b.step({{"cmd", "open"}, {"url", url}});
+  b.wait("#login-form");
+  b.fill("#login-user", "ops");
+  b.fill("#login-password", kOperatorPassword);
+  b.click("#login-submit");
+  b.wait_text("#who-role", "operator");
+
+  // The order view: BRK1's order with its fill, "Bust trade" on the fill.
+  b.click("#tabs button[data-tab=orders]");
+  b.fill("#order-clordid", buy.clordid);
+  b.fill("#order-session", "BRK1");
+  b.click("#order-find");
+  const std::string button = "button[data-action=bust][data-trade=\"" + trade + "\"]";
+  b.wait(button);
+  b.shot("10-order-with-fill");
+  b.click(button);
+  b.wait("#confirm[open]");
+  b.wait_text("#confirm-title", "Bust trade " + trade);
+  b.fill("#confirm-fields input[name=reason]", "console test: erroneous trade");
+  b.shot("11-confirm-bust");
+  b.click("#confirm-ok");
+
+  // The broker gets 150=H naming its fill, with the 3 back; the console shows the bust report.
+  const auto h = brk1.expect(Match{"8", {{FIX::FIELD::ExecType, "H"}, {FIX::FIELD::ExecRefID, fill_exec}}}, 10s);
+  BOOST_TEST(field(h, FIX::FIELD::CumQty) == "0");
+  BOOST_TEST(field(h, FIX::FIELD::LeavesQty) == "5");
+  BOOST_TEST(field(h, FIX::FIELD::Text) == "trade busted by venue operations: console test: erroneous trade");
+  b.wait("#order-reports tr[data-exec=\"H\"]");
+  b.wait_text("#order-reports tr[data-exec=\"H\"] pre.fix", "19=" + fill_exec);
+  // The busted fill offers no second bust.
+  b.wait("#order-reports span[data-busted=\"" + trade + "\"]");
+  BOOST_TEST(b.step({{"cmd", "count"}, {"selector", button}}).value("count", -1) == 0);
+  b.shot("12-order-after-bust");
+  b.click("#tabs button[data-tab=audit]");
+  b.wait("#audit-table tr[data-action=\"trade.bust\"]");
+  b.shot("13-audit-log-bust");
+  json errors = json::array();
+  for (const auto& e : b.step({{"cmd", "close"}})["console_errors"]) errors.push_back(e);
   BOOST_TEST(errors.size() == 0U, "the page logged errors: " << errors.dump());
 }

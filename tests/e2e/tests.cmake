@@ -62,6 +62,14 @@ venue_test(NAME e2e_dropcopy_records_test LABELS integration SOURCES e2e/dropcop
 add_dependencies(e2e_dropcopy_records_test venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_records_test)
 
+# Trade busts end to end: the venue, Kafka, the drop copy, the operator API (label integration: it needs
+# deploy/local/with-services --kafka).
+venue_test(NAME e2e_trade_bust_test LABELS integration SOURCES e2e/trade_bust_test.cpp
+           DEPS venue_e2e_support venue::quickfix venue::common nlohmann_json::nlohmann_json
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_STOCK_FIX44=${VENUE_STOCK_FIX44}" TIMEOUT 600)
+add_dependencies(e2e_trade_bust_test venue venue-passwd dropcopy)
+add_dependencies(e2e_tests e2e_trade_bust_test)
+
 # Compliance end to end: the venue, Kafka, PostgreSQL and the compliance process (label integration: it
 # needs deploy/local/with-services --pg --kafka).
 venue_test(NAME e2e_compliance_test LABELS integration SOURCES e2e/compliance_test.cpp

@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(every_command_has_help_and_a_bad_command_line_exits_2) {
   const Run all = venuectl("--help");
   BOOST_TEST(all.rc == 0);
   for (const char* cmd : {"sessions", "session logout", "session add", "kill-switch engage", "instrument halt", "book",
-                          "order", "health", "audit"}) {
+                          "order", "health", "audit", "trade bust"}) {
     BOOST_TEST(all.out.find(cmd) != std::string::npos, cmd);
     const Run one = venuectl(std::string(cmd) + " --help");
     BOOST_TEST(one.rc == 0, cmd);
@@ -84,6 +84,7 @@ BOOST_AUTO_TEST_CASE(every_command_has_help_and_a_bad_command_line_exits_2) {
   BOOST_TEST(venuectl("frobnicate").rc == 2);
   BOOST_TEST(venuectl("kill-switch engage").rc == 2, "neither --firm nor --account");
   BOOST_TEST(venuectl("book").rc == 2, "no symbol");
+  BOOST_TEST(venuectl("trade bust 1").rc == 2, "a bust without --reason");
 }
 
 BOOST_AUTO_TEST_CASE(without_the_right_password_or_as_a_viewer_it_exits_3_and_nothing_changes) {
@@ -185,6 +186,48 @@ BOOST_AUTO_TEST_CASE(the_kill_switch_of_a_firm_is_engaged_listed_and_released) {
                           .account = "DELTA-1"};
   kf.send(new_order(again));
   kf.expect(er(again.clordid, "0"));
+}
+
+BOOST_AUTO_TEST_CASE(a_trade_bust_reaches_both_brokers_and_a_second_one_exits_1_with_its_code) {
+  TestVenue& v = suite_venue();
+  FixClient& brk1 = v.client("BRK1");
+  FixClient& brk2 = v.client("BRK2");
+  const std::string sym = v.symbol();
+  const OrderFields buy{.clordid = v.id("buy"),
+                        .symbol = sym,
+                        .side = kBuy,
+                        .ord_type = kLimit,
+                        .price = "100.00",
+                        .qty = "4",
+                        .account = "ALPHA-1"};
+  brk1.send(new_order(buy));
+  brk1.expect(er(buy.clordid, "0"));
+  const OrderFields sell{.clordid = v.id("sell"),
+                         .symbol = sym,
+                         .side = kSell,
+                         .ord_type = kLimit,
+                         .price = "100.00",
+                         .qty = "4",
+                         .account = "BETA-1"};
+  brk2.send(new_order(sell));
+  const auto fill = brk1.expect(er(buy.clordid, "F"));
+  const auto other = brk2.expect(er(sell.clordid, "F"));
+  const std::string trade = field(fill, FIX::FIELD::TrdMatchID);
+  BOOST_TEST(venuectl("trade bust " + trade + " --reason x", "view").rc == 3, "a viewer may not bust");
+  const Run r = venuectl("trade bust " + trade + " --reason " + quote("runbook: both firms asked"));
+  BOOST_TEST(r.rc == 0, r.err);
+  BOOST_TEST(r.out.find("busted") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("EXECREFID") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find(field(fill, FIX::FIELD::ExecID)) != std::string::npos, r.out);
+  const Match h1{"8", {{FIX::FIELD::ExecType, "H"}, {FIX::FIELD::ExecRefID, field(fill, FIX::FIELD::ExecID)}}};
+  const Match h2{"8", {{FIX::FIELD::ExecType, "H"}, {FIX::FIELD::ExecRefID, field(other, FIX::FIELD::ExecID)}}};
+  BOOST_TEST(field(brk1.expect(h1), FIX::FIELD::OrdStatus) == "4", "filled, busted: does not come back");
+  brk2.expect(h2);
+  const Run again = venuectl("trade bust " + trade + " --reason again");
+  BOOST_TEST(again.rc == 1);
+  BOOST_TEST(again.err.find("1061 TradeAlreadyBusted") != std::string::npos, again.err);
+  const json j = json::parse(venuectl("--json trade bust 999 --reason nothing").out, nullptr, false);
+  BOOST_TEST(j.value("reject_code", 0) == 1060, j.dump());
 }
 
 BOOST_AUTO_TEST_CASE(the_audit_log_shows_what_venuectl_did_and_who_did_it) {

@@ -5,10 +5,12 @@
 #include <unistd.h>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <random>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -65,7 +67,17 @@ struct Seen {
   std::map<std::uint64_t, int> count;                        // venue-seq -> times seen
   std::map<std::string, std::vector<std::uint64_t>> by_key;  // order -> venue-seqs in arrival order
   std::string firm, session, msg_type;
+  std::map<std::string, std::set<std::string>> trace_ids;  // order -> trace-ids of its records
+  std::vector<std::string> bad_traceparents;               // missing, malformed, or a span not its venue-seq
 };
+
+// W3C trace context: "00-" 32 lower-case hex "-" 16 lower-case hex "-01", ids not all zeros.
+bool well_formed_traceparent(const std::string& t) {
+  static const std::regex form("^00-([0-9a-f]{32})-([0-9a-f]{16})-01$");
+  std::smatch m;
+  if (!std::regex_match(t, m, form)) return false;
+  return m[1].str() != std::string(32, '0') && m[2].str() != std::string(16, '0');
+}
 
 Seen consume(const std::string& topic, std::size_t want, int seconds) {
   prometheus::Registry registry;
@@ -83,6 +95,15 @@ Seen consume(const std::string& topic, std::size_t want, int seconds) {
     seen.firm = kafka::Consumer::header(*m, "firm").value_or("");
     seen.session = kafka::Consumer::header(*m, "session").value_or("");
     seen.msg_type = kafka::Consumer::header(*m, "msg-type").value_or("");
+    const std::string key(static_cast<const char*>(m->key_pointer()), m->key_len());
+    const auto tp = kafka::Consumer::header(*m, "traceparent").value_or("");
+    char span[17];
+    std::snprintf(span, sizeof span, "%016llx", static_cast<unsigned long long>(seq));
+    if (!well_formed_traceparent(tp) || tp.substr(36, 16) != span) {
+      seen.bad_traceparents.push_back(std::to_string(seq) + ": \"" + tp + "\"");
+    } else {
+      seen.trace_ids[key].insert(tp.substr(3, 32));
+    }
   }
   return seen;
 }
@@ -147,6 +168,22 @@ BOOST_AUTO_TEST_CASE(every_report_arrives_in_order_per_order_with_its_headers_an
   BOOST_TEST(seen.firm == "ALPHA");
   BOOST_TEST(seen.session == "BRK1");
   BOOST_TEST(seen.msg_type == "8");
+  // Every record carries its order's trace: one trace-id per order (so a republished record and every
+  // report of the order share it), naming the order in its right half; the span is the record's venue-seq.
+  BOOST_TEST(seen.bad_traceparents.empty(), seen.bad_traceparents.size()
+                                                << " bad, first: "
+                                                << (seen.bad_traceparents.empty() ? "" : seen.bad_traceparents[0]));
+  BOOST_TEST(seen.trace_ids.size() == 7U);
+  std::set<std::string> all;
+  for (const auto& [key, ids] : seen.trace_ids) {
+    BOOST_TEST(ids.size() == 1U, "order " << key << " has " << ids.size() << " trace-ids");
+    char order[17];
+    std::snprintf(order, sizeof order, "%016llx", std::stoull(key));
+    BOOST_TEST(ids.begin()->substr(16) == order);
+    all.insert(*ids.begin());
+  }
+  BOOST_TEST(all.size() == 7U, "two orders share a trace");
+  BOOST_TEST(fg::report_traceparent(1, 1) != fg::report_traceparent(0, 1), "a report about no order has its own");
 }
 
 BOOST_AUTO_TEST_CASE(kafka_down_mid_stream_delays_reports_but_loses_none) {

@@ -29,8 +29,9 @@
 
 namespace venue::compliance {
 
-// ExecRefID(19): on a trade bust (ExecType H), the ExecID of the fill it cancels (FIX 4.4).
-inline constexpr int kExecRefIdTag = 19;
+// ExecRefID(19): on a trade bust (ExecType H), the ExecID of the fill it cancels (FIX 4.4); the tag is
+// the shared one the venue writes (venue/fix_session/report_record.h).
+inline constexpr int kExecRefIdTag = fix_session::tags::kExecRefID;
 
 // Columns in table order (prev_hash and row_hash follow them).
 enum Col : std::uint8_t {

@@ -130,6 +130,14 @@ class Gateway {
   // An operator's kill switch or release: a BlockCommand issued by `user` through apply_block().
   AdminResult admin_kill_switch(const KillSwitchArgs& args, Deadline deadline);
   AdminResult admin_kill_switches(Deadline deadline);
+  // An operator's trade bust (spec/rules-of-engagement.md 11a): the engine's journaled BustTradeCmd for
+  // the trade's shard. The answer comes once the engine has decided and both brokers' ExecutionReports
+  // (ExecType H) are sent: ok with the corrected sides, or refused with code "not_found" (1060
+  // UnknownTrade), "conflict" (1061 TradeAlreadyBusted), "unavailable" (the engine could not take it)
+  // or "timeout" (no answer in time: the bust may still take effect; look at the trade's orders).
+  // `data` carries "reject_code" and "reject_reason" on an engine refusal.
+  AdminResult admin_bust_trade(std::uint64_t trade, const std::string& user, const std::string& reason,
+                               Deadline deadline);
   AdminResult admin_trading_status(const std::string& symbol, const std::string& status, Deadline deadline);
   AdminResult admin_instruments(Deadline deadline);
   AdminResult admin_book(const std::string& symbol, std::size_t depth, Deadline deadline);

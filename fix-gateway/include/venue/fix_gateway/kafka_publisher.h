@@ -4,7 +4,7 @@
 //
 //   key      the venue order id (decimal): every report of an order goes to one partition, in order
 //   value    the FIX message as sent to the broker
-//   headers  venue-seq, shard, engine-seq, msg-type, exec-type, session, firm, account
+//   headers  venue-seq, shard, engine-seq, msg-type, exec-type, session, firm, account, traceparent
 //
 // It runs on its own thread, reading the report log from its cursor. The cursor (the last venue seq
 // such that it and everything before it is acknowledged by Kafka) is persisted to publish.cursor, so
@@ -29,6 +29,12 @@
 #include "venue/common/kafka.h"
 
 namespace venue::fix_gateway {
+
+// The W3C trace context of a report (spec/kafka-topics.md, "Trace context"): "00-<trace-id>-<span-id>-01",
+// derived from stable identities so that every report of one order, a report published again and one
+// sent again after a crash share the trace: trace-id from the OrderID (from the venue-seq for a report
+// about no order), span-id the venue-seq. Pure.
+std::string report_traceparent(std::uint64_t order_id, std::uint64_t venue_seq);
 
 struct PublisherSettings {
   std::string brokers;

@@ -35,6 +35,7 @@ inline constexpr int kAvgPx = 6;
 inline constexpr int kClOrdID = 11;
 inline constexpr int kCumQty = 14;
 inline constexpr int kExecID = 17;
+inline constexpr int kExecRefID = 19;  // on a trade bust (ExecType H): the ExecID of the fill it cancels
 inline constexpr int kLastPx = 31;
 inline constexpr int kLastQty = 32;
 inline constexpr int kMsgSeqNum = 34;
