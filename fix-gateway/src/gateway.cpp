@@ -407,7 +407,17 @@ AdminResult Gateway::admin_remove_session(const std::string& session, Deadline d
 // saved state, one log. Its id names the operator; its reason goes into the cancels' and refusals' Text.
 AdminResult Gateway::admin_kill_switch(const KillSwitchArgs& a, Deadline deadline) {
   static std::atomic<std::uint64_t> n{0};
-  const std::int64_t now_ms = wall_ns() / 1'000'000;
+  // Blocks order a scope's commands by issued_at (a command not newer than the last one is stale), so
+  // two operator actions in one millisecond, an engage and its release, must not share it: the release
+  // was refused as stale (409) about once a run in e2e_rejects_test.
+  static std::atomic<std::int64_t> last_ms{0};
+  std::int64_t now_ms = wall_ns() / 1'000'000;
+  std::int64_t prev = last_ms.load();
+  std::int64_t mine = 0;
+  do {
+    mine = std::max(now_ms, prev + 1);
+  } while (!last_ms.compare_exchange_weak(prev, mine));
+  now_ms = mine;
   BlockCommand c;
   c.id = "operator-" + a.user + "-" + std::to_string(now_ms) + "-" + std::to_string(++n);
   c.issued_at_ms = now_ms;
