@@ -134,10 +134,7 @@ bool VenueAcceptor::Impl::frame(Connection& c, const char* data, std::size_t siz
   // are not FIX at all) closes the connection at once instead of holding it until the logon timeout.
   if (c.state == Connection::State::kAwaitLogon && messages.empty() &&
       (c.framer.errors() > errors_before || c.framer.holds_trailer())) {
-    ++self->counters_.logons_refused;
-    VENUE_LOG_KV(warning, "connection refused", {{"peer", c.peer}, {"reason", "garbled first message"}});
-    self->gate_.refused(nullptr, c.peer, "garbled first message: BodyLength(9) does not lead to its CheckSum(10)");
-    close_later(c);
+    refuse_and_close(c, nullptr, "garbled first message: BodyLength(9) does not lead to its CheckSum(10)");
     return true;
   }
   for (auto& m : messages) {
