@@ -334,6 +334,32 @@ std::string exec_id_of(const std::string& comp, const std::string& clordid, cons
   return field(stack().venue().client_object(comp).expect(er(clordid, exec_type)), FIX::FIELD::ExecID);
 }
 
+// A stored report sent again with PossResend(97)=Y (BodyLength and CheckSum made right).
+std::string poss_resend_of(const std::string& raw) {
+  std::string body = raw.substr(raw.find('\x01', raw.find("9=")) + 1);
+  body = body.substr(0, body.rfind("10="));
+  const auto at = body.find(
+      "\x01"
+      "52=");
+  body.insert(at + 1, "97=Y\x01");
+  std::string msg =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01" + body;
+  unsigned sum = 0;
+  for (const unsigned char ch : msg) sum += ch;
+  char cs[16];
+  std::snprintf(cs, sizeof cs, "10=%03u\x01", sum % 256);
+  return msg + cs;
+}
+
+// The running service's view of what it holds (compliance.service_state, rewritten about once a second).
+Json service_state() {
+  pqxx::nontransaction tx(db());
+  const auto r = tx.exec("select state::text from compliance.service_state");
+  return r.empty() ? Json::object() : Json::parse(r[0][0].as<std::string>());
+}
+
 }  // namespace
 
 BOOST_TEST_GLOBAL_FIXTURE(StackFixture);
@@ -845,22 +871,8 @@ BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_f
     headers = {
         {"session", r[3].as<std::string>()}, {"firm", r[4].as<std::string>()}, {"account", r[5].as<std::string>()}};
   }
-  // The same fill sent again with PossResend(97)=Y (BodyLength and CheckSum made right).
-  std::string body = fill.substr(fill.find('\x01', fill.find("9=")) + 1);
-  body = body.substr(0, body.rfind("10="));
-  const auto at = body.find(
-      "\x01"
-      "52=");
-  body.insert(at + 1, "97=Y\x01");
-  std::string resend =
-      "8=FIX.4.4\x01"
-      "9=" +
-      std::to_string(body.size()) + "\x01" + body;
-  unsigned sum = 0;
-  for (const unsigned char ch : resend) sum += ch;
-  char cs[16];
-  std::snprintf(cs, sizeof cs, "10=%03u\x01", sum % 256);
-  resend += cs;
+  // The same fill sent again with PossResend(97)=Y.
+  const std::string resend = poss_resend_of(fill);
 
   prometheus::Registry reg;
   venue::kafka::Producer p({.brokers = env("VENUE_KAFKA_BROKERS"), .client_id = "e2e"}, reg, [](const auto&) {});
@@ -1047,6 +1059,76 @@ BOOST_AUTO_TEST_CASE(a_trade_bust_points_at_its_fill_and_shows_on_the_alerts_cit
   BOOST_TEST(
       tx.exec1("select count(*) from compliance.alerts where trigger_venue_seq > " + std::to_string(h))[0].as<int>() ==
       0);
+  const auto v = s.cmd("verify");
+  BOOST_TEST(v.rc == 0, v.out);
+}
+
+// Records staged to the table pending are read back when the chain reaches them, also when they were
+// staged after other records had already been read back (the service once read pending back only while
+// nothing read back was held: h+2, staged after h+3 was read back, was never read, and the chain stopped
+// at h+1 for good). Records produced straight to the topic, above the venue's venue-seqs.
+BOOST_AUTO_TEST_CASE(records_staged_after_others_were_read_back_are_read_back_too) {
+  Stack& s = stack();
+  const std::string sym = s.venue().symbol();
+  cross(sym, 1);
+  expect_fills(sym, 2, 10s);
+  BOOST_TEST_REQUIRE(wait_chained(reports_on(sym), 30s));
+  std::this_thread::sleep_for(1s);
+  const std::uint64_t h = head_seq();
+  std::string resend;
+  Json headers;
+  {
+    pqxx::nontransaction tx(db());
+    const auto r = tx.exec_params1(
+        "select raw_fix, session, firm, account from compliance.audit where symbol = $1 and exec_type = 'F' order by "
+        "venue_seq limit 1",
+        sym);
+    resend = poss_resend_of(r[0].as<std::string>());
+    headers = {
+        {"session", r[1].as<std::string>()}, {"firm", r[2].as<std::string>()}, {"account", r[3].as<std::string>()}};
+  }
+  prometheus::Registry reg;
+  venue::kafka::Producer p({.brokers = env("VENUE_KAFKA_BROKERS"), .client_id = "e2e"}, reg, [](const auto&) {});
+  const auto produce = [&](std::uint64_t seq) {
+    p.produce(s.topic(), "e2e", resend,
+              {{"venue-seq", std::to_string(seq)},
+               {"msg-type", "8"},
+               {"exec-type", "F"},
+               {"session", headers["session"]},
+               {"firm", headers["firm"]},
+               {"account", headers["account"]}},
+              nullptr, 0);
+    p.flush(5000);
+  };
+  // Waits until the service says it holds `held` records in memory (-1: any) and `pending` in the table.
+  const auto wait_state = [&](int held, int pending) {
+    Json st;
+    for (int i = 0; i < 200; ++i) {
+      st = service_state();
+      if (st.value("pending_rows", -1) == pending && (held < 0 || st.value("held_in_memory", -1) == held)) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    BOOST_TEST_MESSAGE("service state: " << st.dump());
+    return false;
+  };
+  // h+3 waits behind the gap, is staged (stage_after_ms 1000), and read back into memory: 1 held, 1 pending.
+  produce(h + 3);
+  BOOST_TEST_REQUIRE(wait_state(1, 1), "h+3 was not staged and read back");
+  // h+2 arrives after that read-back, waits and is staged too.
+  produce(h + 2);
+  BOOST_TEST_REQUIRE(wait_state(-1, 2), "h+2 was not staged");
+  // The gap fills: the chain must reach h+3 through h+2, which only the table pending holds.
+  produce(h + 1);
+  for (int i = 0; i < 100 && head_seq() < h + 3; ++i) std::this_thread::sleep_for(100ms);
+  BOOST_TEST(head_seq() == h + 3, "the chain stopped at venue-seq " << head_seq() << " (h+" << head_seq() - h << ")");
+  BOOST_TEST(wait_state(0, 0), "records left in memory or in the table pending");
+  {
+    pqxx::nontransaction tx(db());
+    const auto rows = tx.exec_params1(
+        "select count(*) from compliance.audit where venue_seq between $1 and $2 and repeat_of_venue_seq is not null",
+        static_cast<std::int64_t>(h + 1), static_cast<std::int64_t>(h + 3));
+    BOOST_TEST(rows[0].as<int>() == 3);
+  }
   const auto v = s.cmd("verify");
   BOOST_TEST(v.rc == 0, v.out);
 }
