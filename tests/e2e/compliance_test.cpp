@@ -803,6 +803,99 @@ BOOST_AUTO_TEST_CASE(verify_finds_an_alert_edited_deleted_or_inserted) {
   BOOST_TEST(s.metric("compliance_chain_last_verify_intact") == 1);
 }
 
+// An officer's closures are in a chain of their own (compliance.alert_actions, spec/compliance.md): a
+// close edited, removed or forged is found by verify and by the auditor's SQL, and so is an alert's
+// closure rewritten in place. Needs the alerts of the rules' test (the wash trade's closed there).
+BOOST_AUTO_TEST_CASE(verify_finds_an_alert_action_edited_deleted_or_inserted) {
+  Stack& s = stack();
+  std::vector<std::string> open;
+  for (const auto& a : Json::parse(s.cmd("alerts list --format json").out)) open.push_back(a["alert_id"]);
+  BOOST_TEST_REQUIRE(open.size() >= 2U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto r = s.cmd("alerts close " + open[i] + " --by officer.kim --reason 'reviewed, no abuse (" +
+                         std::to_string(i) + ")'");
+    BOOST_TEST_REQUIRE(r.rc == 0, r.out);
+  }
+  std::uint64_t actions = 0;
+  {
+    pqxx::nontransaction tx(db());
+    actions = tx.exec1("select count(*) from compliance.alert_actions")[0].as<std::uint64_t>();
+  }
+  BOOST_TEST_REQUIRE(actions >= 3U);
+  auto r = s.cmd("verify");
+  BOOST_TEST_REQUIRE(r.rc == 0, r.out);
+  BOOST_TEST(r.out.find("intact: " + std::to_string(actions) + " alert actions checked") != std::string::npos, r.out);
+  auto sql = [&](const std::string& q) {
+    pqxx::work tx(db());
+    tx.exec(q);
+    tx.commit();
+  };
+  const auto recompute = [] {
+    return run_command("psql '" + env("VENUE_PG_URL") + "' -X -q -A -t -v ON_ERROR_STOP=1 -f '" +
+                       (source_dir() / "compliance" / "audit" / "recompute-chain.sql").string() + "' 2>&1");
+  };
+  const std::string intact = " actions " + std::to_string(actions) + " actions_bad 0 actions_head_ok true";
+  BOOST_TEST(recompute().find(intact) != std::string::npos, recompute());
+  const auto expect_broken = [&](const std::string& what, const char* why, const char* sql_why) {
+    const auto v = s.cmd("verify");
+    BOOST_TEST(v.rc == 1, v.out);
+    BOOST_TEST(v.out.find("first bad alert action: " + what) != std::string::npos, v.out);
+    BOOST_TEST(v.out.find(why) != std::string::npos, v.out);
+    if (sql_why != nullptr) {
+      const auto found = recompute();
+      BOOST_TEST(found.find(sql_why) != std::string::npos, found);
+      BOOST_TEST(found.find(intact) == std::string::npos, found);
+    }
+  };
+  const auto restored = [&] {
+    const auto v = s.cmd("verify");
+    BOOST_TEST(v.rc == 0, v.out);
+  };
+  // Edited: who closed it and why.
+  sql("create table compliance.e2e_action as select * from compliance.alert_actions where action_seq = 2");
+  sql("update compliance.alert_actions set acted_by = 'officer.mallory' where action_seq = 2");
+  expect_broken("action-seq 2 ", "the action was edited", "content edited");
+  sql("update compliance.alert_actions a set acted_by = e.acted_by from compliance.e2e_action e where a.action_seq = "
+      "2");
+  restored();
+  sql("update compliance.alert_actions set reason = 'nothing to see' where action_seq = 2");
+  expect_broken("action-seq 2 ", "the action was edited", "content edited");
+  sql("update compliance.alert_actions a set reason = e.reason from compliance.e2e_action e where a.action_seq = 2");
+  restored();
+  // The alert's own closure columns rewritten (outside the alerts' chain): they no longer match the close.
+  sql("update compliance.alerts set close_reason = 'nothing to see' where alert_id = (select alert_id from "
+      "compliance.e2e_action)");
+  expect_broken("alert ", "the closure was edited", nullptr);
+  sql("update compliance.alerts a set close_reason = e.reason from compliance.e2e_action e where a.alert_id = "
+      "e.alert_id");
+  restored();
+  // Deleted: a close in the middle, then the last one.
+  sql("delete from compliance.alert_actions where action_seq = 2");
+  expect_broken("action-seq 3 ", "missing", "action deleted");
+  sql("insert into compliance.alert_actions select * from compliance.e2e_action");
+  restored();
+  sql("create table compliance.e2e_last as select * from compliance.alert_actions where action_seq = " +
+      std::to_string(actions));
+  sql("delete from compliance.alert_actions where action_seq = " + std::to_string(actions));
+  expect_broken("action-seq " + std::to_string(actions) + ".." + std::to_string(actions), "missing at the end",
+                nullptr);
+  sql("insert into compliance.alert_actions select * from compliance.e2e_last");
+  sql("drop table compliance.e2e_last");
+  restored();
+  // Inserted: a forged close appended after the last, the head moved too, a hash copied from the last.
+  sql("insert into compliance.alert_actions (alert_id, action, acted_by, acted_at, reason, action_seq, prev_hash, "
+      "row_hash) select alert_id, 'close', 'officer.mallory', acted_at, 'forged', action_seq + 1, row_hash, row_hash "
+      "from compliance.alert_actions order by action_seq desc limit 1");
+  sql("update compliance.alert_action_chain_head set action_seq = action_seq + 1");
+  expect_broken("action-seq " + std::to_string(actions + 1) + " ", "the action was edited", "content edited");
+  sql("delete from compliance.alert_actions where reason = 'forged'");
+  sql("update compliance.alert_action_chain_head set action_seq = action_seq - 1");
+  sql("drop table compliance.e2e_action");
+  r = s.cmd("verify");
+  BOOST_TEST(r.rc == 0, r.out);
+  BOOST_TEST(recompute().find(intact) != std::string::npos, recompute());
+}
+
 BOOST_AUTO_TEST_CASE(compliance_killed_mid_stream_loses_no_row_and_writes_none_twice) {
   Stack& s = stack();
   const std::string sym = s.venue().symbol();
