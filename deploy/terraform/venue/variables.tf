@@ -53,6 +53,33 @@ variable "kafka_instance_type" {
 }
 
 variable "kafka_client_encryption" {
-  description = "MSK client-broker encryption: TLS, or TLS_PLAINTEXT until the processes speak TLS to Kafka."
+  description = "MSK client-broker encryption: TLS (staging, prod), or TLS_PLAINTEXT (dev: a plaintext listener too)."
   type        = string
+  validation {
+    condition     = var.kafka_client_encryption == "TLS" || var.environment == "dev"
+    error_message = "kafka_client_encryption must be TLS outside dev: a plaintext Kafka listener is for the development cluster only."
+  }
+}
+
+variable "kafka_client_authentication" {
+  description = "MSK client authentication (modules/msk): sasl_scram for the processes; dev adds unauthenticated."
+  type        = list(string)
+}
+
+variable "kafka_version" {
+  description = "MSK's Kafka version: 3.x while sasl_scram is used (modules/msk/main.tf says why)."
+  type        = string
+}
+
+variable "kafka_client_protocol" {
+  description = "How the chart's processes reach MSK (output helm_values kafka): sasl_ssl (SCRAM brokers, 9096) or plaintext (9092, needs TLS_PLAINTEXT and unauthenticated)."
+  type        = string
+  validation {
+    condition     = contains(["sasl_ssl", "plaintext"], var.kafka_client_protocol)
+    error_message = "kafka_client_protocol must be sasl_ssl or plaintext."
+  }
+  validation {
+    condition     = var.kafka_client_protocol == "plaintext" ? var.kafka_client_encryption == "TLS_PLAINTEXT" && contains(var.kafka_client_authentication, "unauthenticated") : contains(var.kafka_client_authentication, "sasl_scram")
+    error_message = "kafka_client_protocol sasl_ssl needs \"sasl_scram\" in kafka_client_authentication; plaintext needs kafka_client_encryption TLS_PLAINTEXT and \"unauthenticated\"."
+  }
 }
