@@ -42,7 +42,11 @@ output "helm_values" {
       registry = module.eks.image_registry
     }
     kafka = {
-      brokers          = var.kafka_client_protocol == "sasl_ssl" ? module.msk.bootstrap_brokers_sasl_scram : module.msk.bootstrap_brokers
+      brokers = {
+        sasl_ssl  = module.msk.bootstrap_brokers_sasl_scram
+        ssl       = module.msk.bootstrap_brokers_tls
+        plaintext = module.msk.bootstrap_brokers
+      }[var.kafka_client_protocol]
       securityProtocol = var.kafka_client_protocol
     }
     networkPolicy = {

@@ -62,7 +62,7 @@ variable "kafka_client_encryption" {
 }
 
 variable "kafka_client_authentication" {
-  description = "MSK client authentication (modules/msk): sasl_scram for the processes; dev adds unauthenticated."
+  description = "MSK client authentication (modules/msk): sasl_scram for the processes (staging, prod); unauthenticated in dev, and while an environment moves to SCRAM (RUNBOOK \"Kafka authentication\")."
   type        = list(string)
 }
 
@@ -72,14 +72,15 @@ variable "kafka_version" {
 }
 
 variable "kafka_client_protocol" {
-  description = "How the chart's processes reach MSK (output helm_values kafka): sasl_ssl (SCRAM brokers, 9096) or plaintext (9092, needs TLS_PLAINTEXT and unauthenticated)."
+  description = "How the chart's processes reach MSK (output helm_values kafka): sasl_ssl (SCRAM brokers, 9096), ssl (TLS brokers, 9094, unauthenticated: a step of the move to SCRAM) or plaintext (9092)."
   type        = string
   validation {
-    condition     = contains(["sasl_ssl", "plaintext"], var.kafka_client_protocol)
-    error_message = "kafka_client_protocol must be sasl_ssl or plaintext."
+    condition     = contains(["sasl_ssl", "ssl", "plaintext"], var.kafka_client_protocol)
+    error_message = "kafka_client_protocol must be sasl_ssl, ssl or plaintext."
   }
   validation {
-    condition     = var.kafka_client_protocol == "plaintext" ? var.kafka_client_encryption == "TLS_PLAINTEXT" && contains(var.kafka_client_authentication, "unauthenticated") : contains(var.kafka_client_authentication, "sasl_scram")
-    error_message = "kafka_client_protocol sasl_ssl needs \"sasl_scram\" in kafka_client_authentication; plaintext needs kafka_client_encryption TLS_PLAINTEXT and \"unauthenticated\"."
+    condition = (var.kafka_client_protocol == "sasl_ssl" ? contains(var.kafka_client_authentication, "sasl_scram") :
+    contains(var.kafka_client_authentication, "unauthenticated") && (var.kafka_client_protocol == "ssl" || var.kafka_client_encryption == "TLS_PLAINTEXT"))
+    error_message = "kafka_client_protocol sasl_ssl needs \"sasl_scram\" in kafka_client_authentication; ssl needs \"unauthenticated\"; plaintext needs \"unauthenticated\" and kafka_client_encryption TLS_PLAINTEXT."
   }
 }

@@ -9,6 +9,6 @@ engine_nodes                = 1
 db_instance_class           = "db.t4g.medium"
 kafka_instance_type         = "kafka.t3.small"
 kafka_client_encryption     = "TLS_PLAINTEXT"
-kafka_client_authentication = ["sasl_scram", "unauthenticated"]
+kafka_client_authentication = ["unauthenticated"]
 kafka_client_protocol       = "plaintext"
 kafka_version               = "3.7.x"

@@ -72,7 +72,7 @@ variable "client_broker_encryption" {
 }
 
 variable "client_authentication" {
-  description = "How clients log in: any of sasl_scram (per-service users, scram_users; the venue's processes use it), sasl_iam, tls (mutual TLS, certificates from tls_certificate_authority_arns), unauthenticated (anyone who reaches a listener)."
+  description = "How clients log in: any of sasl_scram (per-service users, scram_users; the venue's processes use it), sasl_iam, tls (mutual TLS, certificates from tls_certificate_authority_arns), unauthenticated (anyone who reaches a listener: TLS 9094, and plaintext 9092 with TLS_PLAINTEXT)."
   type        = list(string)
   default     = ["sasl_scram"]
   validation {
@@ -80,8 +80,8 @@ variable "client_authentication" {
     error_message = "client_authentication lists one or more of sasl_scram, sasl_iam, tls, unauthenticated."
   }
   validation {
-    condition     = !contains(var.client_authentication, "unauthenticated") || var.client_broker_encryption == "TLS_PLAINTEXT"
-    error_message = "client_authentication \"unauthenticated\" is for a development cluster with client_broker_encryption TLS_PLAINTEXT only."
+    condition     = var.client_broker_encryption == "TLS" || !(contains(var.client_authentication, "sasl_scram") || contains(var.client_authentication, "sasl_iam"))
+    error_message = "SASL (sasl_scram, sasl_iam) needs client_broker_encryption TLS: MSK offers no SASL beside a plaintext listener."
   }
   validation {
     condition     = contains(var.client_authentication, "tls") == (length(var.tls_certificate_authority_arns) > 0)
