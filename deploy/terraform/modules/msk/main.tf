@@ -8,7 +8,9 @@
 # message whose nonce Kafka 4.x brokers refuse ("invalid credentials"; a librdkafka bug fixed in 2.6.1,
 # confluentinc/librdkafka PR 4895); Kafka 3.7.2 to 3.9.x accept it. So kafka_version stays 3.x while
 # client_authentication has "sasl_scram" (variables.tf refuses 4.x with it). Mutual TLS ("tls") works
-# with any broker version; MSK has no SASL/PLAIN.
+# with any broker version; MSK has no SASL/PLAIN. MSK offers SASL (SCRAM, IAM) only with
+# client_broker_encryption "TLS": a cluster with the plaintext listener (TLS_PLAINTEXT, dev) is
+# unauthenticated.
 
 resource "aws_security_group" "this" {
   name        = "${var.name}-kafka"
