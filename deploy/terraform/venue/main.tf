@@ -79,6 +79,8 @@ module "msk" {
   kms_key_arn              = aws_kms_key.this.arn
   instance_type            = var.kafka_instance_type
   client_broker_encryption = var.kafka_client_encryption
+  client_authentication    = var.kafka_client_authentication
+  kafka_version            = var.kafka_version
 }
 
 module "monitoring" {

@@ -14,8 +14,18 @@ output "rds_master_secret_arn" {
 }
 
 output "msk_bootstrap_brokers_tls" {
-  description = "TLS bootstrap brokers (for when the processes speak TLS to Kafka)."
+  description = "TLS bootstrap brokers (port 9094: mutual TLS, or unauthenticated TLS)."
   value       = module.msk.bootstrap_brokers_tls
+}
+
+output "msk_bootstrap_brokers_sasl_scram" {
+  description = "SASL/SCRAM bootstrap brokers (port 9096, TLS): the processes' and the runbook's Kafka tools'."
+  value       = module.msk.bootstrap_brokers_sasl_scram
+}
+
+output "msk_scram_secret_names" {
+  description = "Secrets Manager secret of each SCRAM user (venue, dropcopy, compliance, risk, ops)."
+  value       = module.msk.scram_secret_names
 }
 
 output "prometheus_remote_write_url" {
@@ -26,13 +36,18 @@ output "prometheus_remote_write_url" {
 # The chart's values that come from here: `tofu output -json helm_values > values-<env>.tf.json`
 # and pass that file to helm after values-<env>.yaml (deploy/RUNBOOK.md "Bring-up").
 output "helm_values" {
-  description = "Values of the venue chart that Terraform knows: image registry, Kafka brokers, VPC range, secret names, log group."
+  description = "Values of the venue chart that Terraform knows: image registry, Kafka brokers and protocol, VPC range, secret names, log group."
   value = {
     image = {
       registry = module.eks.image_registry
     }
     kafka = {
-      brokers = coalesce(module.msk.bootstrap_brokers, module.msk.bootstrap_brokers_tls)
+      brokers = {
+        sasl_ssl  = module.msk.bootstrap_brokers_sasl_scram
+        ssl       = module.msk.bootstrap_brokers_tls
+        plaintext = module.msk.bootstrap_brokers
+      }[var.kafka_client_protocol]
+      securityProtocol = var.kafka_client_protocol
     }
     networkPolicy = {
       egressCidrs = [module.vpc.vpc_cidr]
@@ -41,6 +56,8 @@ output "helm_values" {
       external = {
         compliancePgUrlKey = module.rds.service_url_secret_names["compliance"]
         riskPgUrlKey       = module.rds.service_url_secret_names["risk"]
+        # The processes' SCRAM secrets (the chart reads their password field).
+        kafkaPasswordKeys = { for p in ["venue", "dropcopy", "compliance", "risk"] : p => module.msk.scram_secret_names[p] if contains(keys(module.msk.scram_secret_names), p) }
       }
     }
     logShipping = {

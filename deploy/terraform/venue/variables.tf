@@ -53,6 +53,34 @@ variable "kafka_instance_type" {
 }
 
 variable "kafka_client_encryption" {
-  description = "MSK client-broker encryption: TLS, or TLS_PLAINTEXT until the processes speak TLS to Kafka."
+  description = "MSK client-broker encryption: TLS (staging, prod), or TLS_PLAINTEXT (dev: a plaintext listener too)."
   type        = string
+  validation {
+    condition     = var.kafka_client_encryption == "TLS" || var.environment == "dev"
+    error_message = "kafka_client_encryption must be TLS outside dev: a plaintext Kafka listener is for the development cluster only."
+  }
+}
+
+variable "kafka_client_authentication" {
+  description = "MSK client authentication (modules/msk): sasl_scram for the processes (staging, prod); unauthenticated in dev, and while an environment moves to SCRAM (RUNBOOK \"Kafka authentication\")."
+  type        = list(string)
+}
+
+variable "kafka_version" {
+  description = "MSK's Kafka version: 3.x while sasl_scram is used (modules/msk/main.tf says why)."
+  type        = string
+}
+
+variable "kafka_client_protocol" {
+  description = "How the chart's processes reach MSK (output helm_values kafka): sasl_ssl (SCRAM brokers, 9096), ssl (TLS brokers, 9094, unauthenticated: a step of the move to SCRAM) or plaintext (9092)."
+  type        = string
+  validation {
+    condition     = contains(["sasl_ssl", "ssl", "plaintext"], var.kafka_client_protocol)
+    error_message = "kafka_client_protocol must be sasl_ssl, ssl or plaintext."
+  }
+  validation {
+    condition = (var.kafka_client_protocol == "sasl_ssl" ? contains(var.kafka_client_authentication, "sasl_scram") :
+    contains(var.kafka_client_authentication, "unauthenticated") && (var.kafka_client_protocol == "ssl" || var.kafka_client_encryption == "TLS_PLAINTEXT"))
+    error_message = "kafka_client_protocol sasl_ssl needs \"sasl_scram\" in kafka_client_authentication; ssl needs \"unauthenticated\"; plaintext needs \"unauthenticated\" and kafka_client_encryption TLS_PLAINTEXT."
+  }
 }

@@ -1,10 +1,16 @@
-# Kafka: Amazon MSK over three zones, encrypted at rest with KMS and in transit between brokers,
-# SASL/SCRAM and IAM authentication for clients, broker logs to CloudWatch. Topics are not managed
-# here (RUNBOOK "Bring-up" creates them with kafka-topics.sh, partitions from deploy/local/topics.txt).
+# Kafka: Amazon MSK over three zones, encrypted at rest with KMS and in transit between brokers and
+# (client_broker_encryption "TLS") to clients, clients authenticated (client_authentication:
+# SASL/SCRAM by default, each service its own user, deploy/helm/venue kafka.clients), broker logs to
+# CloudWatch. Topics are not managed here (RUNBOOK "Bring-up" creates them with kafka-topics.sh,
+# partitions from deploy/local/topics.txt).
 #
-# client_broker_encryption: "TLS" in staging and prod. The venue's processes take only bootstrap
-# brokers in their [kafka] tables today, without TLS or SASL settings, so until they do, dev runs
-# "TLS_PLAINTEXT" with unauthenticated access inside the VPC (see deploy/RUNBOOK.md).
+# Kafka version and SCRAM: the images' librdkafka (Debian 12's 2.0.2) sends a SCRAM client-final
+# message whose nonce Kafka 4.x brokers refuse ("invalid credentials"; a librdkafka bug fixed in 2.6.1,
+# confluentinc/librdkafka PR 4895); Kafka 3.7.2 to 3.9.x accept it. So kafka_version stays 3.x while
+# client_authentication has "sasl_scram" (variables.tf refuses 4.x with it). Mutual TLS ("tls") works
+# with any broker version; MSK has no SASL/PLAIN. MSK offers SASL (SCRAM, IAM) only with
+# client_broker_encryption "TLS": a cluster with the plaintext listener (TLS_PLAINTEXT, dev) is
+# unauthenticated.
 
 resource "aws_security_group" "this" {
   name        = "${var.name}-kafka"
@@ -15,10 +21,10 @@ resource "aws_security_group" "this" {
 
 resource "aws_vpc_security_group_ingress_rule" "from_cluster" {
   security_group_id            = aws_security_group.this.id
-  description                  = "Kafka listeners (plaintext 9092, TLS 9094, SASL/SCRAM 9096, IAM 9098)"
+  description                  = "Kafka listeners (plaintext 9092 with TLS_PLAINTEXT only, TLS 9094, SASL/SCRAM 9096, IAM 9098)"
   referenced_security_group_id = var.client_security_group_id
   ip_protocol                  = "tcp"
-  from_port                    = 9092
+  from_port                    = var.client_broker_encryption == "TLS_PLAINTEXT" ? 9092 : 9094
   to_port                      = 9098
 }
 
@@ -44,7 +50,7 @@ resource "aws_cloudwatch_log_group" "brokers" {
 }
 
 resource "aws_msk_cluster" "this" {
-  #checkov:skip=CKV_AWS_81:client_broker TLS_PLAINTEXT until the venue's processes take Kafka TLS settings (RUNBOOK "Kafka authentication"); brokers talk TLS among themselves
+  #checkov:skip=CKV_AWS_81:client_broker is TLS (the default) in staging and prod; only dev sets TLS_PLAINTEXT (venue/variables.tf refuses it elsewhere; check-validations proves each environment); checkov cannot see the tfvars the root's value comes from
   cluster_name           = var.name
   kafka_version          = var.kafka_version
   number_of_broker_nodes = var.broker_count
@@ -74,10 +80,16 @@ resource "aws_msk_cluster" "this" {
   }
 
   client_authentication {
-    unauthenticated = var.client_broker_encryption == "TLS_PLAINTEXT"
+    unauthenticated = contains(var.client_authentication, "unauthenticated")
     sasl {
-      iam   = true
-      scram = true
+      iam   = contains(var.client_authentication, "sasl_iam")
+      scram = contains(var.client_authentication, "sasl_scram")
+    }
+    dynamic "tls" {
+      for_each = contains(var.client_authentication, "tls") ? [1] : []
+      content {
+        certificate_authority_arns = var.tls_certificate_authority_arns
+      }
     }
   }
 
@@ -106,17 +118,43 @@ resource "aws_msk_cluster" "this" {
   tags = var.tags
 }
 
-# SCRAM credentials of each service (username/password in Secrets Manager, name AmazonMSK_...).
+# SCRAM credentials of each service: a secret AmazonMSK_<cluster>_<service> (MSK's required prefix,
+# encrypted with the customer key) holding JSON {"username", "password"}; the chart's ExternalSecret
+# reads the password (deploy/helm/venue secrets.external.kafkaPasswordKeys). Terraform writes the first
+# password only: RUNBOOK "Rotating credentials" puts new ones, which Terraform then leaves alone.
+locals {
+  scram_users = contains(var.client_authentication, "sasl_scram") ? toset(var.scram_users) : toset([])
+}
+
 resource "aws_secretsmanager_secret" "scram" {
   #checkov:skip=CKV2_AWS_57:MSK reads SCRAM secrets as they are; rotated by the runbook's "Rotating credentials"
-  for_each   = toset(var.scram_users)
-  name       = "AmazonMSK_${var.name}_${each.value}"
-  kms_key_id = var.kms_key_arn
-  tags       = var.tags
+  for_each    = local.scram_users
+  name        = "AmazonMSK_${var.name}_${each.value}"
+  description = "SASL/SCRAM credentials of ${each.value} on MSK cluster ${var.name}"
+  kms_key_id  = var.kms_key_arn
+  tags        = var.tags
+}
+
+# Letters and digits only: the password also goes into Java clients' sasl.jaas.config (RUNBOOK).
+resource "random_password" "scram" {
+  for_each = local.scram_users
+  length   = 40
+  special  = false
+}
+
+resource "aws_secretsmanager_secret_version" "scram" {
+  for_each      = local.scram_users
+  secret_id     = aws_secretsmanager_secret.scram[each.value].id
+  secret_string = jsonencode({ username = each.value, password = random_password.scram[each.value].result })
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
 }
 
 resource "aws_msk_scram_secret_association" "this" {
-  count           = length(var.scram_users) > 0 ? 1 : 0
+  count           = length(local.scram_users) > 0 ? 1 : 0
   cluster_arn     = aws_msk_cluster.this.arn
   secret_arn_list = [for s in aws_secretsmanager_secret.scram : s.arn]
+  # MSK refuses a secret without a value.
+  depends_on = [aws_secretsmanager_secret_version.scram]
 }

@@ -72,13 +72,13 @@ resource "aws_db_instance" "this" {
   publicly_accessible                 = false
   iam_database_authentication_enabled = true
 
-  backup_retention_period   = var.backup_retention_days
-  backup_window             = "22:00-23:00"
-  maintenance_window        = "sat:23:00-sun:01:00"
-  copy_tags_to_snapshot     = true
-  deletion_protection       = true
-  skip_final_snapshot       = false
-  final_snapshot_identifier = "${var.name}-final"
+  backup_retention_period    = var.backup_retention_days
+  backup_window              = "22:00-23:00"
+  maintenance_window         = "sat:23:00-sun:01:00"
+  copy_tags_to_snapshot      = true
+  deletion_protection        = true
+  skip_final_snapshot        = false
+  final_snapshot_identifier  = "${var.name}-final"
   auto_minor_version_upgrade = true
 
   performance_insights_enabled          = true
