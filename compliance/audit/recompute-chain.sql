@@ -4,14 +4,17 @@
 --   psql "$VENUE_PG_URL" -v ON_ERROR_STOP=1 -f compliance/audit/recompute-chain.sql
 --
 -- Prints one line per bad row (venue_seq, trading_day, what is wrong), one per bad alert ("alert-seq <N>",
--- alert_id, what is wrong), then a summary line
--- `rows <N> bad <M> head_ok <true|false> alerts <N> alerts_bad <M> alerts_head_ok <true|false>`
--- (head_ok: the last row, or alert, is the head the service recorded). Every column is written out
+-- alert_id, what is wrong), one per bad alert action ("action-seq <N>", alert_id, what is wrong), then a
+-- summary line `rows <N> bad <M> head_ok <true|false> alerts <N> alerts_bad <M> alerts_head_ok <true|false>
+-- actions <N> actions_bad <M> actions_head_ok <true|false>` (head_ok: the last row, alert or action is the
+-- head recorded). Every column is written out
 -- below, in table order, so the canonical form can be read here rather than taken on trust:
 --   row_hash = SHA-256(prev_hash || canonical), canonical = per column "-" when NULL, else
 --   "<byte length>:<text>"; timestamps as epoch microseconds, dates as YYYY-MM-DD.
 -- The alerts (compliance.alerts) form a chain of their own by alert_seq, in the same scheme over their
--- content (not over state, closed_*, close_reason, published_at, which change by design).
+-- content (not over state, closed_*, close_reason, published_at, which change by design). The officers'
+-- actions on alerts (compliance.alert_actions) form a third chain by action_seq, over action_seq,
+-- alert_id, action, acted_by, acted_at, reason.
 -- (Temporary functions and a view, rolled back at the end: nothing is written.)
 begin transaction isolation level repeatable read;
 
@@ -80,6 +83,30 @@ where hash_now <> row_hash or prev_hash <> coalesce(hash_before, decode(repeat('
 
 select 'alert-seq ' || alert_seq, alert_id, problem from alerts_bad order by alert_seq;
 
+create temporary view actions_recomputed as
+select action_seq, alert_id, prev_hash, row_hash,
+       lag(row_hash) over w as hash_before,
+       lag(action_seq) over w as seq_before,
+       sha256(prev_hash || convert_to(
+         pg_temp.c(action_seq::text) || pg_temp.c(alert_id) || pg_temp.c(action) || pg_temp.c(acted_by) ||
+         pg_temp.c(pg_temp.us(acted_at)) || pg_temp.c(reason), 'UTF8')) as hash_now
+from compliance.alert_actions
+window w as (order by action_seq, id);
+
+create temporary view actions_bad as
+select action_seq, alert_id,
+       concat_ws('; ',
+         case when hash_now <> row_hash then 'content edited (row_hash does not match the action)' end,
+         case when prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
+              then 'prev_hash is not the hash of the action before (an action deleted, inserted or reordered)' end,
+         case when action_seq <> coalesce(seq_before, 0) + 1
+              then 'action_seq does not follow the action before (an action deleted or inserted)' end) as problem
+from actions_recomputed
+where hash_now <> row_hash or prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
+   or action_seq <> coalesce(seq_before, 0) + 1;
+
+select 'action-seq ' || action_seq, alert_id, problem from actions_bad order by action_seq;
+
 select 'rows ' || (select count(*) from compliance.audit) ||
        ' bad ' || (select count(*) from recomputed
                    where hash_now <> row_hash or prev_hash <> coalesce(hash_before, decode(repeat('00', 32), 'hex'))
@@ -95,6 +122,13 @@ select 'rows ' || (select count(*) from compliance.audit) ||
                                      and h.row_hash = coalesce(a.row_hash, decode(repeat('00', 32), 'hex'))
                               from compliance.alert_chain_head h
                               left join (select alert_seq, row_hash from compliance.alerts
-                                         order by alert_seq desc limit 1) a on true) as summary;
+                                         order by alert_seq desc limit 1) a on true) ||
+       ' actions ' || (select count(*) from compliance.alert_actions) ||
+       ' actions_bad ' || (select count(*) from actions_bad) ||
+       ' actions_head_ok ' || (select h.action_seq = coalesce(a.action_seq, 0)
+                                      and h.row_hash = coalesce(a.row_hash, decode(repeat('00', 32), 'hex'))
+                               from compliance.alert_action_chain_head h
+                               left join (select action_seq, row_hash from compliance.alert_actions
+                                          order by action_seq desc limit 1) a on true) as summary;
 
 rollback;

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 
 #include "venue/common/fixed_point.h"
 
@@ -336,36 +337,64 @@ AuditRow row_from_record(const fs::ReportRecord& r, std::string* error) {
   return row;
 }
 
-std::string canonical(std::span<const std::optional<std::string>> values) {
-  std::string out;
-  out.reserve(512);
+namespace {
+
+void append_canonical(std::span<const std::optional<std::string>> values, std::string& out) {
   for (const auto& v : values) {
     if (!v) {
       out += '-';
       continue;
     }
-    out += std::to_string(v->size());
+    char digits[24];
+    const auto written = std::to_chars(std::begin(digits), std::end(digits), v->size());
+    out.append(digits, written.ptr);
     out += ':';
     out += *v;
   }
+}
+
+// One SHA-256 context and one fetched digest per thread, reused for every row: OpenSSL 3 looks the
+// digest up again (under a lock) on every EVP_sha256() initialisation, and a context is an allocation.
+struct Sha256 {
+  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  Sha256() = default;
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  ~Sha256() {
+    EVP_MD_CTX_free(ctx);
+    EVP_MD_free(md);
+  }
+};
+
+}  // namespace
+
+std::string canonical(std::span<const std::optional<std::string>> values) {
+  std::string out;
+  out.reserve(1024);
+  append_canonical(values, out);
   return out;
 }
 
 std::string canonical(const AuditRow& row) { return canonical(std::span<const std::optional<std::string>>(row.v)); }
 
 Hash chain_hash(const Hash& prev, std::string_view canonical_text) {
+  thread_local Sha256 sha;
   Hash out{};
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned int len = 0;
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, prev.data(), prev.size());
-  EVP_DigestUpdate(ctx, canonical_text.data(), canonical_text.size());
-  EVP_DigestFinal_ex(ctx, out.data(), &len);
-  EVP_MD_CTX_free(ctx);
+  EVP_DigestInit_ex(sha.ctx, sha.md, nullptr);
+  EVP_DigestUpdate(sha.ctx, prev.data(), prev.size());
+  EVP_DigestUpdate(sha.ctx, canonical_text.data(), canonical_text.size());
+  EVP_DigestFinal_ex(sha.ctx, out.data(), &len);
   return out;
 }
 
-Hash chain_hash(const Hash& prev, const AuditRow& row) { return chain_hash(prev, canonical(row)); }
+Hash chain_hash(const Hash& prev, const AuditRow& row) {
+  thread_local std::string text;  // reused: no allocation per row once it is long enough
+  text.clear();
+  append_canonical(std::span<const std::optional<std::string>>(row.v), text);
+  return chain_hash(prev, text);
+}
 
 std::string hex(const Hash& h) {
   static constexpr char kDigits[] = "0123456789abcdef";

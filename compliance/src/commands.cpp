@@ -57,8 +57,10 @@ Reads the audit rows in venue-seq order and checks each row's hash (its content)
 before (prev_hash), that no venue-seq is missing unless acknowledged lost (compliance gaps), none is
 there twice, and that the last row is the head the service recorded. With --checkpoints, also that the
 rows named in the service's checkpoint file still have the hashes written there (a rewritten chain).
+Then, always whole, the alerts' chain and the alert actions' chain (every officer's close) the same way,
+and each alert's closure against its chained close.
 --from/--to: a venue-seq (digits) or a time (rows reported from then on / before then).
-Prints "intact" and exits 0, or names the first bad row and exits 1. Each run is recorded in
+Prints "intact" and exits 0, or names the first bad row, alert or alert action and exits 1. Each run is recorded in
 compliance.verifications (--by: who ran it; default the login name).
 )"},
       {"export", R"(usage: compliance export --kind audit|alerts --from TIME --to TIME [--firm F] [--account A]
@@ -299,6 +301,91 @@ AlertVerdict verify_alerts(pqxx::transaction_base& tx) {
   return v;
 }
 
+struct ActionVerdict {
+  bool intact = true;
+  std::uint64_t actions = 0;
+  ActionHead head;
+  std::string detail;
+};
+
+// The alert actions' chain (store.h), always whole, as the alerts' chain; then each alert's closure
+// columns (state, closed_by, closed_at, close_reason: outside the alerts' chain because they change by
+// design) against its last chained close, so a closure edited in place, or an alert closed without one,
+// is found too.
+ActionVerdict verify_actions(pqxx::transaction_base& tx) {
+  ActionVerdict v;
+  v.head = load_action_head(tx, false);
+  Hash expected = kGenesisHash;
+  std::uint64_t last = 0;
+  const auto rows = tx.exec("select " + action_chain_select_list() +
+                            ", encode(prev_hash, 'hex'), encode(row_hash, 'hex') from compliance.alert_actions order "
+                            "by alert_actions.action_seq, alert_actions.id");
+  for (const auto& r : rows) {
+    const auto seq = r[0].as<std::uint64_t>();
+    const auto prev = hash_from_hex(r[kActionChainColumns].as<std::string>());
+    const auto own = hash_from_hex(r[kActionChainColumns + 1].as<std::string>());
+    const std::string where = "action-seq " + std::to_string(seq) + " (" + r[2].as<std::string>() + " of alert " +
+                              r[1].as<std::string>() + " by " + r[3].as<std::string>() + ")";
+    if (seq == last) {
+      v.detail = where + ": action-seq " + std::to_string(seq) + " is stored twice (an action was inserted)";
+    } else if (seq != last + 1) {
+      v.detail = where + ": action-seq " + std::to_string(last + 1) + ".." + std::to_string(seq - 1) +
+                 " before it are missing (actions deleted?)";
+    } else if (!prev || *prev != expected) {
+      v.detail = where + ": prev_hash does not match the action before it (action-seq " + std::to_string(last) +
+                 "): an action before it was deleted, inserted or rewritten";
+    } else if (!own || *own != action_chain_hash(expected, r)) {
+      v.detail = where + ": row_hash does not match the action's content: the action was edited";
+    }
+    if (!v.detail.empty()) {
+      v.intact = false;
+      return v;
+    }
+    expected = *own;
+    last = seq;
+    ++v.actions;
+  }
+  if (last < v.head.action_seq) {
+    v.detail = "action-seq " + std::to_string(last + 1) + ".." + std::to_string(v.head.action_seq) +
+               " are missing at the end: the head recorded is action-seq " + std::to_string(v.head.action_seq) +
+               " (actions deleted?)";
+  } else if (last > v.head.action_seq) {
+    v.detail =
+        "actions after the recorded head (action-seq " + std::to_string(v.head.action_seq) + ") are stored: inserted?";
+  } else if (expected != v.head.row_hash) {
+    v.detail = "the last action's hash differs from the head recorded";
+  }
+  if (!v.detail.empty()) {
+    v.intact = false;
+    return v;
+  }
+  const auto closures = tx.exec(
+      "select a.alert_id, a.state, a.closed_by, a.close_reason, c.action_seq, c.acted_by, c.reason, "
+      "a.closed_at is not distinct from c.acted_at from compliance.alerts a left join lateral (select action_seq, "
+      "acted_by, acted_at, reason from compliance.alert_actions x where x.alert_id = a.alert_id and x.action = 'close' "
+      "order by action_seq desc limit 1) c on true where a.state <> 'open' or a.closed_by is not null or a.closed_at "
+      "is not null or a.close_reason is not null or c.action_seq is not null order by a.alert_seq");
+  for (const auto& r : closures) {
+    const std::string alert = "alert " + r[0].as<std::string>();
+    if (r[4].is_null()) {
+      v.detail = alert + ": " + r[1].as<std::string>() + ", closed_by " + r[2].c_str() +
+                 ", with no close in the actions' chain (the closure was written outside `compliance alerts close`)";
+    } else if (r[1].as<std::string>() != "closed" || r[2].is_null() || r[3].is_null() ||
+               r[2].as<std::string>() != r[5].as<std::string>() || r[3].as<std::string>() != r[6].as<std::string>() ||
+               !r[7].as<bool>()) {
+      v.detail = alert +
+                 ": its closure (state, closed_by, closed_at, close_reason) differs from its close at action-seq " +
+                 r[4].as<std::string>() + " (by " + r[5].as<std::string>() + ": " + r[6].as<std::string>() +
+                 "): the closure was edited";
+    }
+    if (!v.detail.empty()) {
+      v.intact = false;
+      return v;
+    }
+  }
+  return v;
+}
+
 int cmd_verify(const Args& a, std::ostream& out) {
   const Target t = target_of(a);
   std::optional<std::uint64_t> from_seq;
@@ -333,6 +420,7 @@ int cmd_verify(const Args& a, std::ostream& out) {
   auto c = connect(t);
   Verdict v;
   AlertVerdict av;
+  ActionVerdict xv;
   Head head;
   std::uint64_t last_seq = 0;
   std::uint64_t start = 1;
@@ -453,11 +541,16 @@ int cmd_verify(const Args& a, std::ostream& out) {
       }
     }
     av = verify_alerts(tx);
+    xv = verify_actions(tx);
     tx.commit();
   }
   if (v.intact && !av.intact) {
     v.intact = false;
     v.detail = "alerts: " + av.detail;
+  }
+  if (v.intact && !xv.intact) {
+    v.intact = false;
+    v.detail = "alert actions: " + xv.detail;
   }
   try {
     pqxx::work tx(*c);
@@ -479,7 +572,15 @@ int cmd_verify(const Args& a, std::ostream& out) {
     out << "; head venue-seq " << head.venue_seq << " " << hex(head.row_hash) << "\n";
     out << "intact: " << av.alerts << " alerts checked; head alert-seq " << av.head.alert_seq << " "
         << hex(av.head.row_hash) << "\n";
+    out << "intact: " << xv.actions << " alert actions checked, and every alert's closure; head action-seq "
+        << xv.head.action_seq << " " << hex(xv.head.row_hash) << "\n";
     return 0;
+  }
+  if (!xv.intact && v.detail.starts_with("alert actions: ")) {
+    out << "BROKEN: first bad alert action: " << xv.detail << "\n"
+        << xv.actions << " alert actions before it checked intact; " << av.alerts << " alerts and " << v.rows
+        << " audit rows checked intact\n";
+    return 1;
   }
   if (!av.intact && v.detail.starts_with("alerts: ")) {
     out << "BROKEN: first bad alert: " << av.detail << "\n"
@@ -848,9 +949,7 @@ int cmd_alerts(const Args& a, std::ostream& out) {
       "update compliance.alerts set state = 'closed', closed_by = $2, closed_at = now(), close_reason = $3 where "
       "alert_id = $1",
       id, by, reason);
-  tx.exec_params(
-      "insert into compliance.alert_actions (alert_id, action, acted_by, reason) values ($1, 'close', $2, $3)", id, by,
-      reason);
+  append_alert_action(tx, id, "close", by, reason);
   tx.commit();
   out << "alert " << id << " closed by " << by << ": " << reason << "\n";
   return 0;

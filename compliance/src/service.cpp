@@ -3,6 +3,7 @@
 #include "venue/compliance/service.h"
 
 #include <fcntl.h>
+#include <librdkafka/rdkafka.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -395,11 +396,17 @@ struct Service::Impl {
     h.offset = m.offset();
     const auto ts = m.timestamp();
     h.timestamp_ms = ts.type == RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE ? -1 : ts.timestamp;
-    if (RdKafka::Headers* hs = m.headers()) {
-      const auto all = hs->get_all();
-      h.headers.reserve(all.size());
-      for (const auto& each : all) {
-        h.headers.emplace_back(each.key(), std::string(static_cast<const char*>(each.value()), each.value_size()));
+    // The headers straight from librdkafka's C API: the C++ wrapper (headers(), get_all()) allocates a
+    // wrapper object, a vector and a copy of every key and value, per record.
+    rd_kafka_headers_t* hs = nullptr;
+    if (rd_kafka_message_headers(m.c_ptr(), &hs) == RD_KAFKA_RESP_ERR_NO_ERROR && hs != nullptr) {
+      h.headers.reserve(rd_kafka_header_cnt(hs));
+      const char* name = nullptr;
+      const void* value = nullptr;
+      std::size_t size = 0;
+      for (std::size_t i = 0; rd_kafka_header_get_all(hs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        h.headers.emplace_back(name,
+                               value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size));
       }
     }
     h.payload.assign(static_cast<const char*>(m.payload()), m.len());

@@ -85,6 +85,50 @@ AlertHead seal_alert(pqxx::transaction_base& tx, const std::string& alert_id, co
   return after;
 }
 
+ActionHead load_action_head(pqxx::transaction_base& tx, bool lock) {
+  const auto r = tx.exec1(std::string("select action_seq, encode(row_hash, 'hex') from ") + kSchema +
+                          ".alert_action_chain_head" + (lock ? " for update" : ""));
+  ActionHead h;
+  h.action_seq = r[0].as<std::uint64_t>();
+  h.row_hash = hash_from_hex(r[1].as<std::string>()).value_or(kGenesisHash);
+  return h;
+}
+
+const std::string& action_chain_select_list() {
+  // Written out column by column in compliance/audit/recompute-chain.sql and in migration 0003 too.
+  static const std::string list =
+      "alert_actions.action_seq::text, alert_actions.alert_id, alert_actions.action, alert_actions.acted_by, "
+      "(extract(epoch from alert_actions.acted_at) * 1000000)::bigint::text, alert_actions.reason";
+  return list;
+}
+
+Hash action_chain_hash(const Hash& prev, const pqxx::row& r) {
+  std::array<std::optional<std::string>, kActionChainColumns> v;
+  for (int i = 0; i < kActionChainColumns; ++i) {
+    if (!r[i].is_null()) v[static_cast<std::size_t>(i)] = r[i].as<std::string>();
+  }
+  return chain_hash(prev, canonical(std::span<const std::optional<std::string>>(v)));
+}
+
+ActionHead append_alert_action(pqxx::transaction_base& tx, const std::string& alert_id, const std::string& action,
+                               const std::string& acted_by, const std::string& reason) {
+  const ActionHead before = load_action_head(tx, true);
+  // row_hash is written once PostgreSQL's own text of the row (acted_at) is known.
+  const auto inserted = tx.exec_params1(
+      std::string("insert into ") + kSchema +
+          ".alert_actions (alert_id, action, acted_by, reason, action_seq, prev_hash, row_hash) values ($1, $2, $3, "
+          "$4, $5, decode($6, 'hex'), decode($6, 'hex')) returning " +
+          action_chain_select_list() + ", alert_actions.id",
+      alert_id, action, acted_by, reason, static_cast<std::int64_t>(before.action_seq + 1), hex(before.row_hash));
+  const ActionHead after{before.action_seq + 1, action_chain_hash(before.row_hash, inserted)};
+  tx.exec_params(std::string("update ") + kSchema + ".alert_actions set row_hash = decode($1, 'hex') where id = $2",
+                 hex(after.row_hash), inserted[kActionChainColumns].as<std::int64_t>());
+  tx.exec_params(std::string("update ") + kSchema +
+                     ".alert_action_chain_head set action_seq = $1, row_hash = decode($2, 'hex'), updated_at = now()",
+                 static_cast<std::int64_t>(after.action_seq), hex(after.row_hash));
+  return after;
+}
+
 std::vector<GapAck> load_gap_acks(pqxx::transaction_base& tx) {
   std::vector<GapAck> out;
   for (const auto& row :

@@ -334,6 +334,32 @@ std::string exec_id_of(const std::string& comp, const std::string& clordid, cons
   return field(stack().venue().client_object(comp).expect(er(clordid, exec_type)), FIX::FIELD::ExecID);
 }
 
+// A stored report sent again with PossResend(97)=Y (BodyLength and CheckSum made right).
+std::string poss_resend_of(const std::string& raw) {
+  std::string body = raw.substr(raw.find('\x01', raw.find("9=")) + 1);
+  body = body.substr(0, body.rfind("10="));
+  const auto at = body.find(
+      "\x01"
+      "52=");
+  body.insert(at + 1, "97=Y\x01");
+  std::string msg =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01" + body;
+  unsigned sum = 0;
+  for (const unsigned char ch : msg) sum += ch;
+  char cs[16];
+  std::snprintf(cs, sizeof cs, "10=%03u\x01", sum % 256);
+  return msg + cs;
+}
+
+// The running service's view of what it holds (compliance.service_state, rewritten about once a second).
+Json service_state() {
+  pqxx::nontransaction tx(db());
+  const auto r = tx.exec("select state::text from compliance.service_state");
+  return r.empty() ? Json::object() : Json::parse(r[0][0].as<std::string>());
+}
+
 }  // namespace
 
 BOOST_TEST_GLOBAL_FIXTURE(StackFixture);
@@ -777,6 +803,99 @@ BOOST_AUTO_TEST_CASE(verify_finds_an_alert_edited_deleted_or_inserted) {
   BOOST_TEST(s.metric("compliance_chain_last_verify_intact") == 1);
 }
 
+// An officer's closures are in a chain of their own (compliance.alert_actions, spec/compliance.md): a
+// close edited, removed or forged is found by verify and by the auditor's SQL, and so is an alert's
+// closure rewritten in place. Needs the alerts of the rules' test (the wash trade's closed there).
+BOOST_AUTO_TEST_CASE(verify_finds_an_alert_action_edited_deleted_or_inserted) {
+  Stack& s = stack();
+  std::vector<std::string> open;
+  for (const auto& a : Json::parse(s.cmd("alerts list --format json").out)) open.push_back(a["alert_id"]);
+  BOOST_TEST_REQUIRE(open.size() >= 2U);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto r = s.cmd("alerts close " + open[i] + " --by officer.kim --reason 'reviewed, no abuse (" +
+                         std::to_string(i) + ")'");
+    BOOST_TEST_REQUIRE(r.rc == 0, r.out);
+  }
+  std::uint64_t actions = 0;
+  {
+    pqxx::nontransaction tx(db());
+    actions = tx.exec1("select count(*) from compliance.alert_actions")[0].as<std::uint64_t>();
+  }
+  BOOST_TEST_REQUIRE(actions >= 3U);
+  auto r = s.cmd("verify");
+  BOOST_TEST_REQUIRE(r.rc == 0, r.out);
+  BOOST_TEST(r.out.find("intact: " + std::to_string(actions) + " alert actions checked") != std::string::npos, r.out);
+  auto sql = [&](const std::string& q) {
+    pqxx::work tx(db());
+    tx.exec(q);
+    tx.commit();
+  };
+  const auto recompute = [] {
+    return run_command("psql '" + env("VENUE_PG_URL") + "' -X -q -A -t -v ON_ERROR_STOP=1 -f '" +
+                       (source_dir() / "compliance" / "audit" / "recompute-chain.sql").string() + "' 2>&1");
+  };
+  const std::string intact = " actions " + std::to_string(actions) + " actions_bad 0 actions_head_ok true";
+  BOOST_TEST(recompute().find(intact) != std::string::npos, recompute());
+  const auto expect_broken = [&](const std::string& what, const char* why, const char* sql_why) {
+    const auto v = s.cmd("verify");
+    BOOST_TEST(v.rc == 1, v.out);
+    BOOST_TEST(v.out.find("first bad alert action: " + what) != std::string::npos, v.out);
+    BOOST_TEST(v.out.find(why) != std::string::npos, v.out);
+    if (sql_why != nullptr) {
+      const auto found = recompute();
+      BOOST_TEST(found.find(sql_why) != std::string::npos, found);
+      BOOST_TEST(found.find(intact) == std::string::npos, found);
+    }
+  };
+  const auto restored = [&] {
+    const auto v = s.cmd("verify");
+    BOOST_TEST(v.rc == 0, v.out);
+  };
+  // Edited: who closed it and why.
+  sql("create table compliance.e2e_action as select * from compliance.alert_actions where action_seq = 2");
+  sql("update compliance.alert_actions set acted_by = 'officer.mallory' where action_seq = 2");
+  expect_broken("action-seq 2 ", "the action was edited", "content edited");
+  sql("update compliance.alert_actions a set acted_by = e.acted_by from compliance.e2e_action e where a.action_seq = "
+      "2");
+  restored();
+  sql("update compliance.alert_actions set reason = 'nothing to see' where action_seq = 2");
+  expect_broken("action-seq 2 ", "the action was edited", "content edited");
+  sql("update compliance.alert_actions a set reason = e.reason from compliance.e2e_action e where a.action_seq = 2");
+  restored();
+  // The alert's own closure columns rewritten (outside the alerts' chain): they no longer match the close.
+  sql("update compliance.alerts set close_reason = 'nothing to see' where alert_id = (select alert_id from "
+      "compliance.e2e_action)");
+  expect_broken("alert ", "the closure was edited", nullptr);
+  sql("update compliance.alerts a set close_reason = e.reason from compliance.e2e_action e where a.alert_id = "
+      "e.alert_id");
+  restored();
+  // Deleted: a close in the middle, then the last one.
+  sql("delete from compliance.alert_actions where action_seq = 2");
+  expect_broken("action-seq 3 ", "missing", "action deleted");
+  sql("insert into compliance.alert_actions select * from compliance.e2e_action");
+  restored();
+  sql("create table compliance.e2e_last as select * from compliance.alert_actions where action_seq = " +
+      std::to_string(actions));
+  sql("delete from compliance.alert_actions where action_seq = " + std::to_string(actions));
+  expect_broken("action-seq " + std::to_string(actions) + ".." + std::to_string(actions), "missing at the end",
+                nullptr);
+  sql("insert into compliance.alert_actions select * from compliance.e2e_last");
+  sql("drop table compliance.e2e_last");
+  restored();
+  // Inserted: a forged close appended after the last, the head moved too, a hash copied from the last.
+  sql("insert into compliance.alert_actions (alert_id, action, acted_by, acted_at, reason, action_seq, prev_hash, "
+      "row_hash) select alert_id, 'close', 'officer.mallory', acted_at, 'forged', action_seq + 1, row_hash, row_hash "
+      "from compliance.alert_actions order by action_seq desc limit 1");
+  sql("update compliance.alert_action_chain_head set action_seq = action_seq + 1");
+  expect_broken("action-seq " + std::to_string(actions + 1) + " ", "the action was edited", "content edited");
+  sql("delete from compliance.alert_actions where reason = 'forged'");
+  sql("update compliance.alert_action_chain_head set action_seq = action_seq - 1");
+  sql("drop table compliance.e2e_action");
+  r = s.cmd("verify");
+  BOOST_TEST(r.rc == 0, r.out);
+  BOOST_TEST(recompute().find(intact) != std::string::npos, recompute());
+}
+
 BOOST_AUTO_TEST_CASE(compliance_killed_mid_stream_loses_no_row_and_writes_none_twice) {
   Stack& s = stack();
   const std::string sym = s.venue().symbol();
@@ -824,6 +943,78 @@ BOOST_AUTO_TEST_CASE(postgresql_stopped_and_started_mid_stream_loses_no_row) {
   BOOST_TEST(s.metric("compliance_db_failures_total") >= 1);
 }
 
+// Records staged to the table pending are read back when the chain reaches them, also when they were
+// staged after other records had already been read back (the service once read pending back only while
+// nothing read back was held: h+2, staged after h+3 was read back, was never read, and the chain stopped
+// at h+1 for good). Records produced straight to the topic, above the venue's venue-seqs: this case drives
+// the venue first, so it comes before the cases below, after which the venue's own reports would carry
+// venue-seqs the chain has passed.
+BOOST_AUTO_TEST_CASE(records_staged_after_others_were_read_back_are_read_back_too) {
+  Stack& s = stack();
+  const std::string sym = s.venue().symbol();
+  cross(sym, 1);
+  expect_fills(sym, 2, 10s);
+  BOOST_TEST_REQUIRE(wait_chained(reports_on(sym), 30s));
+  std::this_thread::sleep_for(1s);
+  const std::uint64_t h = head_seq();
+  std::string resend;
+  Json headers;
+  {
+    pqxx::nontransaction tx(db());
+    const auto r = tx.exec_params1(
+        "select raw_fix, session, firm, account from compliance.audit where symbol = $1 and exec_type = 'F' order by "
+        "venue_seq limit 1",
+        sym);
+    resend = poss_resend_of(r[0].as<std::string>());
+    headers = {
+        {"session", r[1].as<std::string>()}, {"firm", r[2].as<std::string>()}, {"account", r[3].as<std::string>()}};
+  }
+  prometheus::Registry reg;
+  venue::kafka::Producer p({.brokers = env("VENUE_KAFKA_BROKERS"), .client_id = "e2e"}, reg, [](const auto&) {});
+  const auto produce = [&](std::uint64_t seq) {
+    p.produce(s.topic(), "e2e", resend,
+              {{"venue-seq", std::to_string(seq)},
+               {"msg-type", "8"},
+               {"exec-type", "F"},
+               {"session", headers["session"]},
+               {"firm", headers["firm"]},
+               {"account", headers["account"]}},
+              nullptr, 0);
+    p.flush(5000);
+  };
+  // Waits until the service says it holds `held` records in memory (-1: any) and `pending` in the table.
+  const auto wait_state = [&](int held, int pending) {
+    Json st;
+    for (int i = 0; i < 200; ++i) {
+      st = service_state();
+      if (st.value("pending_rows", -1) == pending && (held < 0 || st.value("held_in_memory", -1) == held)) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    BOOST_TEST_MESSAGE("service state: " << st.dump());
+    return false;
+  };
+  // h+3 waits behind the gap, is staged (stage_after_ms 1000), and read back into memory: 1 held, 1 pending.
+  produce(h + 3);
+  BOOST_TEST_REQUIRE(wait_state(1, 1), "h+3 was not staged and read back");
+  // h+2 arrives after that read-back, waits and is staged too.
+  produce(h + 2);
+  BOOST_TEST_REQUIRE(wait_state(-1, 2), "h+2 was not staged");
+  // The gap fills: the chain must reach h+3 through h+2, which only the table pending holds.
+  produce(h + 1);
+  for (int i = 0; i < 100 && head_seq() < h + 3; ++i) std::this_thread::sleep_for(100ms);
+  BOOST_TEST(head_seq() == h + 3, "the chain stopped at venue-seq " << head_seq() << " (h+" << head_seq() - h << ")");
+  BOOST_TEST(wait_state(0, 0), "records left in memory or in the table pending");
+  {
+    pqxx::nontransaction tx(db());
+    const auto rows = tx.exec_params1(
+        "select count(*) from compliance.audit where venue_seq between $1 and $2 and repeat_of_venue_seq is not null",
+        static_cast<std::int64_t>(h + 1), static_cast<std::int64_t>(h + 3));
+    BOOST_TEST(rows[0].as<int>() == 3);
+  }
+  const auto v = s.cmd("verify");
+  BOOST_TEST(v.rc == 0, v.out);
+}
+
 // Records the venue did not make, produced straight to the topic once the venue is idle: venue-seqs above
 // the venue's own, so they cannot collide with a real report.
 BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_filled_or_acknowledged) {
@@ -837,30 +1028,17 @@ BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_f
   {
     pqxx::nontransaction tx(db());
     const auto r = tx.exec1(
-        "select raw_fix, exec_id, venue_seq, session, firm, account from compliance.audit where exec_type = 'F' "
-        "order by venue_seq desc limit 1");
+        "select raw_fix, exec_id, venue_seq, session, firm, account from compliance.audit a where exec_type = 'F' "
+        "and not exists (select 1 from compliance.audit r where r.exec_id = a.exec_id and r.venue_seq <> "
+        "a.venue_seq) order by venue_seq desc limit 1");
     fill = r[0].as<std::string>();
     fill_exec_id = r[1].as<std::string>();
     fill_seq = r[2].as<std::uint64_t>();
     headers = {
         {"session", r[3].as<std::string>()}, {"firm", r[4].as<std::string>()}, {"account", r[5].as<std::string>()}};
   }
-  // The same fill sent again with PossResend(97)=Y (BodyLength and CheckSum made right).
-  std::string body = fill.substr(fill.find('\x01', fill.find("9=")) + 1);
-  body = body.substr(0, body.rfind("10="));
-  const auto at = body.find(
-      "\x01"
-      "52=");
-  body.insert(at + 1, "97=Y\x01");
-  std::string resend =
-      "8=FIX.4.4\x01"
-      "9=" +
-      std::to_string(body.size()) + "\x01" + body;
-  unsigned sum = 0;
-  for (const unsigned char ch : resend) sum += ch;
-  char cs[16];
-  std::snprintf(cs, sizeof cs, "10=%03u\x01", sum % 256);
-  resend += cs;
+  // The same fill sent again with PossResend(97)=Y.
+  const std::string resend = poss_resend_of(fill);
 
   prometheus::Registry reg;
   venue::kafka::Producer p({.brokers = env("VENUE_KAFKA_BROKERS"), .client_id = "e2e"}, reg, [](const auto&) {});

@@ -105,6 +105,18 @@ BOOST_AUTO_TEST_CASE(the_hash_covers_every_column_and_the_row_before) {
   b.v[cp::kText] = std::string();
   BOOST_TEST((cp::chain_hash(cp::kGenesisHash, a) != cp::chain_hash(cp::kGenesisHash, b)));
   BOOST_TEST(cp::hash_from_hex(cp::hex(h)).value() == h);
+  // The row's hash is the hash of its canonical text, as an auditor computes it from an export, row after
+  // row (the per-thread buffer and digest the writer reuses leave nothing behind).
+  BOOST_TEST(cp::hex(cp::chain_hash(other, row)) == cp::hex(cp::chain_hash(other, cp::canonical(row))));
+  BOOST_TEST(cp::hex(h) == cp::hex(cp::chain_hash(cp::kGenesisHash, cp::canonical(row))));
+}
+
+BOOST_AUTO_TEST_CASE(the_hash_is_sha256_of_the_previous_hash_and_the_canonical_text) {
+  // sha256(32 zero bytes || "3:abc-"), from Python's hashlib: "abc", then a NULL.
+  const std::array<std::optional<std::string>, 2> values{std::string("abc"), std::nullopt};
+  BOOST_TEST(cp::canonical(std::span<const std::optional<std::string>>(values)) == "3:abc-");
+  BOOST_TEST(cp::hex(cp::chain_hash(cp::kGenesisHash, std::string_view("3:abc-"))) ==
+             "bcab2a95a70bb596c74f9889d8dd3cc0aeab3fda24a233fee955f2dd4f3253bc");
 }
 
 BOOST_AUTO_TEST_CASE(a_decimal_out_of_range_is_reported_and_the_raw_message_kept) {

@@ -1,6 +1,6 @@
 #pragma once
 // The PostgreSQL side shared by the service and the officers' commands: the schema's migrations,
-// daily partitions of compliance.audit, the chain's head, the alerts' chain.
+// daily partitions of compliance.audit, the chain's head, the alerts' chain, the alert actions' chain.
 //
 // Thread rules: functions over the caller's transaction or connection.
 
@@ -58,6 +58,29 @@ Hash alert_chain_hash(const Hash& prev, const pqxx::row& r);
 // Hashes the alert just inserted (`inserted`: its alert_chain_select_list()), writes its row_hash; the new head.
 AlertHead seal_alert(pqxx::transaction_base& tx, const std::string& alert_id, const AlertHead& before,
                      const pqxx::row& inserted);
+
+// The officers' actions on alerts (compliance.alert_actions: every close, who, when, why) form a third
+// chain in the same scheme (spec/sql/compliance/0003_alert_action_chain.sql), by action_seq, over
+// action_seq, alert_id, action, acted_by, acted_at (epoch microseconds) and reason. An action is
+// appended in the transaction that changes the alert, under the head's row lock (one at a time):
+//
+//   append_alert_action(tx, "wash_trade-12", "close", "jane", "house hedge, approved");
+struct ActionHead {
+  std::uint64_t action_seq = 0;
+  Hash row_hash = kGenesisHash;
+};
+// The recorded head; `lock` takes its row lock (select ... for update) for a writer.
+ActionHead load_action_head(pqxx::transaction_base& tx, bool lock);
+// The hashed columns of compliance.alert_actions as their canonical text, in chain order
+// (kActionChainColumns of them); verify reads the same list, then encode(prev_hash, 'hex'),
+// encode(row_hash, 'hex').
+inline constexpr int kActionChainColumns = 6;
+const std::string& action_chain_select_list();
+// SHA-256(prev || canonical(the first kActionChainColumns fields of `r`)).
+Hash action_chain_hash(const Hash& prev, const pqxx::row& r);
+// Inserts the action chained after the head, hashes what PostgreSQL stored, moves the head; the new head.
+ActionHead append_alert_action(pqxx::transaction_base& tx, const std::string& alert_id, const std::string& action,
+                               const std::string& acted_by, const std::string& reason);
 
 struct GapAck {
   std::uint64_t from = 0;
