@@ -1,0 +1,567 @@
+// The engine's hot path: dispatch of commands (one at a time and in batches, with the prefetches ahead
+// of a batch), new orders and their validation, matching, the books' price levels and FIFO queues, and
+// stop orders. See engine_state.h for how the engine's sources divide the work.
+#include "engine_state.h"
+
+namespace venue::matcher {
+
+void EngineState::apply(const Command& c) {
+  ++counters_.commands;
+  hdr_ = EventHeader{c.seq, c.now_ns};
+  switch (c.type) {
+    case CommandType::kNewOrder: new_order(c.new_order); break;
+    case CommandType::kCancel: cancel(c.cancel); break;
+    case CommandType::kReplace: replace(c.replace); break;
+    case CommandType::kMassCancel: mass_cancel(c.mass_cancel); break;
+    case CommandType::kStatus: status(c.status); break;
+    case CommandType::kSetTradingStatus: set_trading_status(c.trading_status); break;
+    case CommandType::kSetReferencePrice: set_reference_price(c.reference_price); break;
+    case CommandType::kTimer: expire_gtd(c.now_ns); break;
+    case CommandType::kEndOfDay: end_of_day(c.end_of_day); break;
+    case CommandType::kBustTrade: bust(c.bust_trade); break;
+  }
+}
+
+// A batch: a cancel or replace a few commands ahead has its id-index entry fetched, one a little
+// nearer its order (the index entry is in the cache by then), and one nearer still its neighbours in
+// the queue and its level (the order's links are in the cache by then), which unlinking it touches;
+// so none of these is a cache miss when its turn comes. Prefetches change nothing but timing.
+void EngineState::apply_batch(std::span<const Command> commands) {
+  constexpr std::size_t kIndexAhead = 8;
+  constexpr std::size_t kOrderAhead = 4;
+  constexpr std::size_t kNeighboursAhead = 2;
+  const std::size_t n = commands.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kIndexAhead < n) prefetch_index(commands[i + kIndexAhead]);
+    if (i + kOrderAhead < n) prefetch_order(commands[i + kOrderAhead]);
+    if (i + kNeighboursAhead < n) prefetch_neighbours(commands[i + kNeighboursAhead]);
+    apply(commands[i]);
+  }
+}
+
+std::uint64_t EngineState::named_order(const Command& c) {
+  switch (c.type) {
+    case CommandType::kCancel: return c.cancel.order.value();
+    case CommandType::kReplace: return c.replace.order.value();
+    default: return 0;
+  }
+}
+
+void EngineState::prefetch_index(const Command& c) const {
+  const std::uint64_t v = named_order(c);
+  if (v == 0 || (v & ~kCounterMask) != id_base_) return;
+  if (const std::uint32_t* e = index_.entry(v & kCounterMask)) __builtin_prefetch(e, 0, 3);
+}
+
+void EngineState::prefetch_order(const Command& c) const {
+  const std::uint64_t v = named_order(c);
+  if (v == 0 || (v & ~kCounterMask) != id_base_) return;
+  const std::uint32_t slot = index_.find(v & kCounterMask);
+  if (slot == kNil) return;
+  const Order* o = &pool_[slot];
+  __builtin_prefetch(o, 1, 3);
+  __builtin_prefetch(reinterpret_cast<const char*>(o) + 64, 1, 3);
+}
+
+void EngineState::prefetch_neighbours(const Command& c) const {
+  const std::uint64_t v = named_order(c);
+  if (v == 0 || (v & ~kCounterMask) != id_base_) return;
+  const std::uint32_t slot = index_.find(v & kCounterMask);
+  if (slot == kNil) return;
+  const Order& o = pool_[slot];
+  if (o.prev != kNil) __builtin_prefetch(&pool_[o.prev], 1, 3);
+  if (o.next != kNil) __builtin_prefetch(&pool_[o.next], 1, 3);
+  if (o.level != kNil) __builtin_prefetch(&levels_[o.level], 1, 3);
+}
+
+// Both lines of an order that is about to be matched against.
+void EngineState::prefetch_slot(std::uint32_t slot) const {
+  const Order* o = &pool_[slot];
+  __builtin_prefetch(o, 1, 3);
+  __builtin_prefetch(reinterpret_cast<const char*>(o) + 64, 1, 3);
+}
+
+RejectCode EngineState::validate(const NewOrderCmd& c, Book& b) const {
+  if (c.side != Side::kBuy && c.side != Side::kSell) return RejectCode::kUnsupportedOrder;
+  if (c.type < OrdType::kMarket || c.type > OrdType::kStopLimit) return RejectCode::kUnsupportedOrder;
+  switch (c.tif) {
+    case TimeInForce::kDay:
+    case TimeInForce::kIoc:
+    case TimeInForce::kFok:
+    case TimeInForce::kGtc:
+    case TimeInForce::kGtd: break;
+    default: return RejectCode::kUnsupportedOrder;
+  }
+  if (c.stp > StpMode::kDecrementAndCancel) return RejectCode::kUnsupportedOrder;
+  if (b.spec.status == TradingStatus::kHalted) return RejectCode::kInstrumentHalted;
+  if (b.spec.status == TradingStatus::kClosed) return RejectCode::kInstrumentClosed;
+  if (c.qty.count() <= 0) return RejectCode::kQtyNotPositive;
+  if (c.qty < b.spec.min_qty) return RejectCode::kQtyBelowMinimum;
+  if (c.qty > b.spec.max_qty) return RejectCode::kQtyAboveMaximum;
+  const bool limit_priced = c.type == OrdType::kLimit || c.type == OrdType::kStopLimit;
+  const bool stop = c.type == OrdType::kStop || c.type == OrdType::kStopLimit;
+  if (limit_priced) {
+    if (c.price.count() == 0) return RejectCode::kPriceRequired;
+    if (c.price.count() < 0) return RejectCode::kPriceNotPositive;
+    if (c.price.count() < b.band_lo || c.price.count() > b.band_hi) return RejectCode::kPriceOutsideBand;
+  } else if (c.price.count() != 0) {
+    return RejectCode::kUnsupportedOrder;
+  }
+  if (stop != (c.stop_price.count() != 0) || c.stop_price.count() < 0) return RejectCode::kStopPriceInvalid;
+  const bool immediate = c.tif == TimeInForce::kIoc || c.tif == TimeInForce::kFok;
+  if (c.display_qty.count() != 0 &&
+      (c.display_qty.count() < 0 || c.display_qty > c.qty || immediate || c.type == OrdType::kMarket)) {
+    return RejectCode::kDisplayQtyInvalid;
+  }
+  if (c.min_qty.count() != 0 && (c.min_qty.count() < 0 || c.tif != TimeInForce::kIoc || c.min_qty > c.qty || stop)) {
+    return RejectCode::kMinQtyInvalid;
+  }
+  if (c.post_only && (c.type != OrdType::kLimit || immediate)) return RejectCode::kPostOnlyInvalid;
+  if ((c.tif == TimeInForce::kGtd) != (c.expire_time_ns != 0)) return RejectCode::kExpireTimeInvalid;
+  if (c.tif == TimeInForce::kGtd && c.expire_time_ns <= hdr_.now_ns) return RejectCode::kExpireTimeInvalid;
+  if ((c.type == OrdType::kMarket || c.type == OrdType::kStop) && b.spec.band_bps > 0 && !b.has_band()) {
+    return RejectCode::kMarketOrderNoReference;
+  }
+  if (stop && b.last_trade > 0 && stop_fires(c.side, c.stop_price.count(), b.last_trade)) {
+    return RejectCode::kStopAlreadyTriggered;
+  }
+  return RejectCode::kNone;
+}
+
+void EngineState::new_order(const NewOrderCmd& c) {
+  const std::uint64_t counter = next_order_++;
+  const std::uint64_t id = id_base_ | counter;
+  Book* b = find_book(c.instrument);
+  RejectCode code = RejectCode::kNone;
+  if (counter > kCounterMask) {
+    code = RejectCode::kVenueIdExhausted;
+  } else if (b == nullptr) {
+    code = RejectCode::kUnknownInstrument;
+  } else {
+    code = validate(c, *b);
+  }
+  if (code == RejectCode::kNone && c.post_only && would_cross(*b, c.side, c.price.count()) &&
+      settings_.post_only_policy == PostOnlyPolicy::kReject) {
+    code = RejectCode::kPostOnlyWouldTake;
+  }
+  if (code != RejectCode::kNone) {
+    reject(c, id, code);
+    return;
+  }
+
+  const std::uint32_t slot = pool_.allocate();
+  Order& o = pool_[slot];
+  o.price = c.price.count();
+  o.leaves = c.qty.count();
+  o.visible = c.display_qty.count() > 0 ? c.display_qty.count() : o.leaves;
+  o.prev = o.next = o.level = kNil;
+  o.book = static_cast<std::uint16_t>(b - books_.data());
+  o.id = id;
+  o.client_ref = c.client_ref;
+  o.qty = c.qty.count();
+  o.cum_qty = 0;
+  o.display_qty = c.display_qty.count();
+  o.stop_price = c.stop_price.count();
+  o.expire_ns = c.expire_time_ns;
+  o.set_cum_value(0);
+  o.owner = c.owner;
+  o.side = c.side;
+  o.type = c.type;
+  o.tif = c.tif;
+  o.stp = c.stp;
+  o.post_only = c.post_only;
+  o.triggered = !(c.type == OrdType::kStop || c.type == OrdType::kStopLimit);
+  o.state = OrderState::kNew;
+  o.live = true;
+  o.traded_today = false;
+  index_.insert(counter, slot);
+
+  listener_.on_accepted(AcceptedEvent{hdr_, next_exec(), view(o)});
+
+  if (!o.triggered) {
+    add_stop(*b, slot);
+    return;
+  }
+  if (c.post_only && would_cross(*b, c.side, c.price.count())) {
+    // PostOnlyPolicy::kCancel: accepted, then cancelled without trading.
+    cancel_order(slot, CancelReason::kPostOnly, 0);
+    return;
+  }
+  enter(*b, slot, c.min_qty.count());
+  fire_stops(*b);
+}
+
+void EngineState::reject(const NewOrderCmd& c, std::uint64_t id, RejectCode code) {
+  ++counters_.rejects;
+  OrderView v{};
+  v.id = OrderId(id);
+  v.client_ref = c.client_ref;
+  v.instrument = c.instrument;
+  v.owner = c.owner;
+  v.side = c.side;
+  v.type = c.type;
+  v.tif = c.tif;
+  v.stp = c.stp;
+  v.post_only = c.post_only;
+  v.triggered = false;
+  v.state = OrderState::kRejected;
+  v.price = c.price;
+  v.stop_price = c.stop_price;
+  v.qty = c.qty;
+  v.display_qty = c.display_qty;
+  v.expire_time_ns = c.expire_time_ns;
+  listener_.on_rejected(RejectedEvent{hdr_, next_exec(), code, v});
+}
+
+// An order (new, triggered or re-priced) takes liquidity if it can, then rests or is cancelled.
+// min_qty: an IOC's MinQty (0: none); only new orders carry one.
+void EngineState::enter(Book& b, std::uint32_t slot, std::int64_t min_qty) {
+  Order& o = pool_[slot];
+  const bool market = o.type == OrdType::kMarket || o.type == OrdType::kStop;
+  const std::int64_t limit = market ? (o.side == Side::kBuy ? b.band_hi : b.band_lo) : o.price;
+
+  if (o.tif == TimeInForce::kFok || min_qty > 0) {
+    const std::int64_t need = o.tif == TimeInForce::kFok ? o.leaves : min_qty;
+    if (available(b, o, limit, need) < need) {
+      cancel_order(slot, o.tif == TimeInForce::kFok ? CancelReason::kFokUnfilled : CancelReason::kMinQtyUnmet, 0);
+      return;
+    }
+  }
+  if (!match(b, slot, limit)) return;  // the aggressor was cancelled by self-trade prevention
+  if (o.leaves == 0) {
+    finish(slot);
+    return;
+  }
+  if (market || o.tif == TimeInForce::kIoc || o.tif == TimeInForce::kFok) {
+    cancel_order(slot, CancelReason::kIocRemainder, 0);
+    return;
+  }
+  rest(b, slot);
+}
+
+// Quantity the order could take at once within `limit`, stopping early once `need` is reached.
+// Follows what match() will do with self-trade prevention: orders it would cancel are skipped
+// (cancel-oldest), anything else from the same identity ends the count.
+std::int64_t EngineState::available(const Book& b, const Order& o, std::int64_t limit, std::int64_t need) const {
+  const auto& opp = o.side == Side::kBuy ? b.asks : b.bids;
+  std::int64_t sum = 0;
+  for (auto it = opp.rbegin(); it != opp.rend() && sum < need; ++it) {
+    if (!crosses(o.side, it->price, limit)) break;
+    const Level& lvl = levels_[it->slot];
+    if (o.stp == StpMode::kNone) {
+      sum += lvl.total;
+      continue;
+    }
+    const std::uint32_t key = stp_key(o);
+    for (std::uint32_t r = lvl.head; r != kNil; r = pool_[r].next) {
+      const Order& ro = pool_[r];
+      if (stp_key(ro) == key) {
+        if (o.stp == StpMode::kCancelOldest) continue;
+        return sum;
+      }
+      sum += ro.leaves;
+    }
+  }
+  return sum;
+}
+
+// Matches the aggressor against the opposite side up to `limit`. Returns false when the aggressor
+// was cancelled (self-trade prevention) and its slot released.
+bool EngineState::match(Book& b, std::uint32_t agg_slot, std::int64_t limit) {
+  Order& a = pool_[agg_slot];
+  auto& opp = a.side == Side::kBuy ? b.asks : b.bids;
+  bool traded = false;
+  while (a.leaves > 0 && !opp.empty()) {
+    const LevelRef best = opp.back();
+    if (!crosses(a.side, best.price, limit)) break;
+    Level* lvl = &levels_[best.slot];
+    std::uint32_t r = lvl->head;
+    while (r != kNil && a.leaves > 0) {
+      Order& ro = pool_[r];
+      std::uint32_t next = ro.next;
+      // The next order in the queue is a random slot: fetch it while this fill is reported.
+      if (next != kNil) prefetch_slot(next);
+      if (a.stp != StpMode::kNone && stp_key(ro) == stp_key(a)) {
+        switch (a.stp) {
+          case StpMode::kCancelNewest:
+            if (traded) after_trades(b);
+            cancel_order(agg_slot, CancelReason::kSelfTrade, 0);
+            return false;
+          case StpMode::kCancelOldest: cancel_order(r, CancelReason::kSelfTrade, 0); break;
+          case StpMode::kCancelBoth:
+            cancel_order(r, CancelReason::kSelfTrade, 0);
+            if (traded) after_trades(b);
+            cancel_order(agg_slot, CancelReason::kSelfTrade, 0);
+            return false;
+          case StpMode::kDecrementAndCancel: {
+            const std::int64_t d = std::min(a.leaves, ro.leaves);
+            const bool resting_smaller = ro.leaves <= a.leaves;
+            const bool aggressor_smaller = a.leaves <= ro.leaves;
+            if (resting_smaller) {
+              cancel_order(r, CancelReason::kSelfTrade, 0);
+            } else {
+              decrement(r, d);
+            }
+            if (aggressor_smaller) {
+              if (traded) after_trades(b);
+              cancel_order(agg_slot, CancelReason::kSelfTrade, 0);
+              return false;
+            }
+            decrement(agg_slot, d);
+            break;
+          }
+          case StpMode::kNone: break;
+        }
+        // The level may have emptied and been erased (cancel_order removes empty levels).
+        if (opp.empty() || opp.back().slot != best.slot || levels_[best.slot].price != best.price) break;
+        lvl = &levels_[best.slot];
+        r = next;
+        continue;
+      }
+
+      const std::int64_t qty = std::min(a.leaves, ro.visible);
+      trade(b, a, ro, best.price, qty);
+      traded = true;
+      if (ro.leaves == 0) {
+        unlink(b, *lvl, r);
+        finish(r);
+      } else if (ro.visible == 0) {
+        // Iceberg replenishment: a new peak at the back of the queue.
+        ro.visible = std::min(ro.display_qty, ro.leaves);
+        if (lvl->tail != r) {
+          unlink_from_level(*lvl, r);
+          append_to_level(*lvl, r);
+        }
+        if (next == kNil) next = r;
+      }
+      r = next;
+    }
+  }
+  if (traded) after_trades(b);
+  return true;
+}
+
+void EngineState::trade(Book& b, Order& a, Order& ro, std::int64_t price, std::int64_t qty) {
+  a.leaves -= qty;
+  a.cum_qty += qty;
+  a.set_cum_value(a.cum_value() + static_cast<__int128>(price) * qty);
+  a.state = a.leaves == 0 ? OrderState::kFilled : OrderState::kPartiallyFilled;
+  ro.leaves -= qty;
+  ro.visible -= qty;
+  ro.cum_qty += qty;
+  ro.set_cum_value(ro.cum_value() + static_cast<__int128>(price) * qty);
+  ro.state = ro.leaves == 0 ? OrderState::kFilled : OrderState::kPartiallyFilled;
+  levels_[ro.level].total -= qty;
+  b.last_trade = price;
+  ++counters_.trades;
+  counters_.traded_qty += qty;
+  a.traded_today = true;
+  ro.traded_today = true;
+  trades_.push_back(TradeRecord{a.id, ro.id, price, qty, ro.book, a.side, TradeState::kDone, 0});
+  TradeEvent e;
+  e.header = hdr_;
+  e.trade_id = TradeId(id_base_ | next_trade_++);
+  e.instrument = b.spec.id;
+  e.price = Price(price);
+  e.qty = Qty(qty);
+  e.aggressor_side = a.side;
+  e.aggressor = Fill{next_exec(), view(a)};
+  e.resting = Fill{next_exec(), view(ro)};
+  listener_.on_trade(e);
+}
+
+void EngineState::after_trades(Book& b) {
+  if (b.spec.band_reference == BandReference::kLastTrade) b.update_band();
+}
+
+// Reduces a live order's quantity by d lots (decrement-and-cancel), keeping its priority.
+void EngineState::decrement(std::uint32_t slot, std::int64_t d) {
+  Order& o = pool_[slot];
+  o.qty -= d;
+  o.leaves -= d;
+  if (o.level != kNil) {
+    levels_[o.level].total -= d;
+    o.visible = std::min(o.visible, o.leaves);
+  }
+  listener_.on_restated(RestatedEvent{hdr_, next_exec(), Qty(d), view(o)});
+}
+
+std::uint32_t EngineState::level_slot(Book& b, bool bid, std::int64_t price) {
+  const std::uint32_t owner = level_owner(b, bid);
+  std::uint32_t& cached = b.cached_level(bid, price);
+  if (cached != kNil && levels_[cached].owner == owner && levels_[cached].price == price) return cached;
+  cached = find_or_add_level(bid ? b.bids : b.asks, bid, price, owner);
+  return cached;
+}
+
+std::uint32_t EngineState::find_or_add_level(std::vector<LevelRef>& side_levels, bool bid, std::int64_t price,
+                                             std::uint32_t owner) {
+  // Search from the best end: new orders mostly land at or near the touch.
+  std::size_t i = side_levels.size();
+  std::size_t scanned = 0;
+  auto better = [bid](std::int64_t a, std::int64_t b) { return bid ? a > b : a < b; };
+  while (i > 0 && better(side_levels[i - 1].price, price)) {
+    --i;
+    if (++scanned == 16 && i > 0) {
+      // Far from the touch: binary search the rest.
+      auto it = std::partition_point(side_levels.begin(), side_levels.begin() + static_cast<std::ptrdiff_t>(i),
+                                     [&](const LevelRef& l) { return !better(l.price, price); });
+      i = static_cast<std::size_t>(it - side_levels.begin());
+      break;
+    }
+  }
+  if (i > 0 && side_levels[i - 1].price == price) return side_levels[i - 1].slot;
+  const std::uint32_t slot = allocate_level(price, owner);
+  side_levels.insert(side_levels.begin() + static_cast<std::ptrdiff_t>(i), LevelRef{price, slot});
+  return slot;
+}
+
+std::uint32_t EngineState::allocate_level(std::int64_t price, std::uint32_t owner) {
+  std::uint32_t slot;
+  if (free_level_ != kNil) {
+    slot = free_level_;
+    free_level_ = levels_[slot].head;
+  } else {
+    slot = static_cast<std::uint32_t>(levels_.size());
+    levels_.emplace_back();
+  }
+  levels_[slot] = Level{price, 0, kNil, kNil, 0, owner};
+  return slot;
+}
+
+void EngineState::erase_level(std::vector<LevelRef>& side_levels, std::size_t pos) {
+  const std::uint32_t slot = side_levels[pos].slot;
+  side_levels.erase(side_levels.begin() + static_cast<std::ptrdiff_t>(pos));
+  levels_[slot].owner = kNil;
+  levels_[slot].head = free_level_;
+  free_level_ = slot;
+}
+
+void EngineState::rest(Book& b, std::uint32_t slot) {
+  Order& o = pool_[slot];
+  // What shows: the peak of an iceberg (a fresh one for an aggressor that traded), else everything.
+  o.visible = o.display_qty > 0 ? std::min(o.display_qty, o.leaves) : o.leaves;
+  const bool bid = o.side == Side::kBuy;
+  const std::uint32_t ls = level_slot(b, bid, o.price);
+  Level& lvl = levels_[ls];
+  append_to_level(lvl, slot);
+  lvl.total += o.leaves;
+  ++lvl.count;
+  o.level = ls;
+  ++b.resting;
+  if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
+}
+
+// Takes a resting order out of its level (erasing the level when it empties).
+void EngineState::unlink(Book& b, Level& lvl, std::uint32_t slot) {
+  Order& o = pool_[slot];
+  unlink_from_level(lvl, slot);
+  lvl.total -= o.leaves;
+  --lvl.count;
+  --b.resting;
+  const std::uint32_t ls = o.level;
+  o.level = kNil;
+  if (lvl.count == 0) {
+    const bool bid = o.side == Side::kBuy;
+    auto& side_levels = bid ? b.bids : b.asks;
+    // The best level (a match emptied it) is at the back; any other is found by its price (the side
+    // is sorted: a binary search, where a scan from the back cost O(levels) for a cancel deep in the
+    // book).
+    std::size_t i = side_levels.size() - 1;
+    if (side_levels[i].slot != ls) {
+      const std::int64_t price = lvl.price;
+      const auto it = std::partition_point(side_levels.begin(), side_levels.end(),
+                                           [&](const LevelRef& l) { return bid ? l.price < price : l.price > price; });
+      i = static_cast<std::size_t>(it - side_levels.begin());
+    }
+    erase_level(side_levels, i);
+  }
+}
+
+// Takes a live order out of wherever it waits (book level or stop book).
+void EngineState::detach(std::uint32_t slot) {
+  Order& o = pool_[slot];
+  Book& b = books_[o.book];
+  if (o.level != kNil) {
+    unlink(b, levels_[o.level], slot);
+  } else if (!o.triggered) {
+    auto& stops = o.side == Side::kBuy ? b.buy_stops : b.sell_stops;
+    auto [from, to] = stops.equal_range(o.side == Side::kBuy ? o.stop_price : -o.stop_price);
+    for (auto it = from; it != to; ++it) {
+      if (it->second == slot) {
+        stops.erase(it);
+        break;
+      }
+    }
+  }
+}
+
+// Releases a filled (or otherwise finished) order's slot and id; an order that traded today leaves its
+// final view behind for a bust.
+void EngineState::finish(std::uint32_t slot) {
+  Order& o = pool_[slot];
+  if (o.traded_today) done_today_.push_back(view(o));
+  index_.erase(o.id & kCounterMask, next_order_);
+  pool_.release(slot);
+}
+
+void EngineState::cancel_order(std::uint32_t slot, CancelReason reason, std::uint64_t request_ref) {
+  Order& o = pool_[slot];
+  detach(slot);
+  const std::int64_t leaves = o.leaves;
+  o.leaves = 0;
+  o.visible = 0;
+  o.state = OrderState::kCancelled;
+  listener_.on_cancelled(CancelledEvent{hdr_, next_exec(), reason, Qty(leaves), request_ref, view(o)});
+  finish(slot);
+}
+
+void EngineState::expire_order(std::uint32_t slot) {
+  Order& o = pool_[slot];
+  detach(slot);
+  const std::int64_t leaves = o.leaves;
+  o.leaves = 0;
+  o.visible = 0;
+  o.state = OrderState::kExpired;
+  listener_.on_expired(ExpiredEvent{hdr_, next_exec(), Qty(leaves), view(o)});
+  finish(slot);
+}
+
+void EngineState::add_stop(Book& b, std::uint32_t slot) {
+  const Order& o = pool_[slot];
+  // Inserted after the equal ones already waiting: time priority among equal stop prices.
+  if (o.side == Side::kBuy) {
+    b.buy_stops.emplace(o.stop_price, slot);
+  } else {
+    b.sell_stops.emplace(-o.stop_price, slot);
+  }
+  if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
+}
+
+// Fires every stop the last trade price reaches, one at a time: each enters the book with new time
+// priority and may trade, move the last price and fire further stops.
+void EngineState::fire_stops(Book& b) {
+  for (;;) {
+    if (b.last_trade <= 0) return;
+    std::uint32_t slot = kNil;
+    if (!b.buy_stops.empty() && b.buy_stops.begin()->first <= b.last_trade) {
+      slot = b.buy_stops.begin()->second;
+      b.buy_stops.erase(b.buy_stops.begin());
+    } else if (!b.sell_stops.empty() && -b.sell_stops.begin()->first >= b.last_trade) {
+      slot = b.sell_stops.begin()->second;
+      b.sell_stops.erase(b.sell_stops.begin());
+    } else {
+      return;
+    }
+    Order& o = pool_[slot];
+    o.triggered = true;
+    listener_.on_triggered(TriggeredEvent{hdr_, next_exec(), Price(b.last_trade), view(o)});
+    if (o.type == OrdType::kStop && b.spec.band_bps > 0 && !b.has_band()) {
+      cancel_order(slot, CancelReason::kIocRemainder, 0);
+      continue;
+    }
+    enter(b, slot, 0);
+  }
+}
+
+}  // namespace venue::matcher
