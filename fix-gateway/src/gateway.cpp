@@ -116,10 +116,8 @@ void Gateway::Impl::run() {
     const std::int64_t quiet = now - idle_since;
     if (busy || quiet < cfg.poll_spin_us * 1000) {
       acceptor->poll(0.0);
-    } else if (awaiting && now - awaiting_since < cfg.await_yield_us * 1000) {
-      sched_yield();
-      acceptor->poll(0.0);
-    } else if (quiet < (cfg.poll_spin_us + cfg.poll_yield_us) * 1000) {
+    } else if ((awaiting && now - awaiting_since < cfg.await_yield_us * 1000) ||
+               quiet < (cfg.poll_spin_us + cfg.poll_yield_us) * 1000) {
       sched_yield();
       acceptor->poll(0.0);
     } else {
