@@ -6,6 +6,7 @@ orders_per_sec, p50/p99/p99.9 latency, fixload's own CPU use and the acceptor's 
 is known), as a table on stdout; --csv also writes every single run. CPU columns are percent of one
 core over the run; other% is what the rest of the machine used meanwhile (noise: other people's
 builds), in percent of one core. Runs disturbed by more than --max-other are repeated (column redo).
+Runs alternate between the targets (baseline, venue, baseline, ...), so both see the same machine.
 
 The baseline acceptor is started by this script, fresh for every run (empty book, fresh store), pinned
 as --placement says. The venue is not started here: run it yourself and pass --venue HOST:PORT (and
@@ -214,10 +215,12 @@ def main():
     print(header)
     print("-" * len(header))
     for scenario in scenarios:
-        for target in targets:
-            rows = []
-            discarded = 0
-            for run in range(args.repeat):
+        # Runs are interleaved (baseline, venue, baseline, venue, ...) so that both see the same machine.
+        rows = {t["name"]: [] for t in targets}
+        discarded = {t["name"]: 0 for t in targets}
+        for run in range(args.repeat):
+            for target in targets:
+                row = None
                 for attempt in range(args.retries + 1):
                     if args.max_other > 0:
                         wait_until_quiet(args.max_other)
@@ -232,24 +235,27 @@ def main():
                                  and row["other_cpu_pct"] > args.max_other)
                     if not disturbed or attempt == args.retries:
                         break
-                    discarded += 1
+                    discarded[target["name"]] += 1
                 if row is None:
                     continue
-                rows.append(row)
+                rows[target["name"]].append(row)
                 if writer:
                     writer.writerow([target["name"], args.placement, scenario, run] + [row[k] for k in (
                         "orders", "seconds", "orders_per_sec", "p50_us", "p99_us", "p999_us", "rejects", "errors",
                         "fixload_cpu_pct", "acceptor_cpu_pct", "other_cpu_pct")])
-            if not rows:
+                    csv_file.flush()
+        for target in targets:
+            runs = rows[target["name"]]
+            if not runs:
                 print(f"{target['name']:16} {scenario:16} (every run failed)")
                 continue
-            acc = median(rows, "acceptor_cpu_pct")
-            other = median(rows, "other_cpu_pct")
-            print(f"{target['name']:16} {scenario:16} {median(rows, 'orders_per_sec'):>9.0f} "
-                  f"{median(rows, 'p50_us'):>9.1f} {median(rows, 'p99_us'):>9.1f} {median(rows, 'p999_us'):>9.1f} "
-                  f"{median(rows, 'fixload_cpu_pct'):>8.0f} {'-' if acc is None else f'{acc:.0f}':>8} "
-                  f"{'-' if other is None else f'{other:.0f}':>7} {discarded:>4} "
-                  f"{sum(r['rejects'] for r in rows):>5} {sum(r['errors'] for r in rows):>4}", flush=True)
+            acc = median(runs, "acceptor_cpu_pct")
+            other = median(runs, "other_cpu_pct")
+            print(f"{target['name']:16} {scenario:16} {median(runs, 'orders_per_sec'):>9.0f} "
+                  f"{median(runs, 'p50_us'):>9.1f} {median(runs, 'p99_us'):>9.1f} {median(runs, 'p999_us'):>9.1f} "
+                  f"{median(runs, 'fixload_cpu_pct'):>8.0f} {'-' if acc is None else f'{acc:.0f}':>8} "
+                  f"{'-' if other is None else f'{other:.0f}':>7} {discarded[target['name']]:>4} "
+                  f"{sum(r['rejects'] for r in runs):>5} {sum(r['errors'] for r in runs):>4}", flush=True)
     return 0
 
 

@@ -207,6 +207,17 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                                   "before it waits in the kernel (0: wait at once; a wait costs a wake-up of tens of "
                                   "microseconds on the next message, yielding takes CPU from other processes)",
                                   0, {0, 1'000'000});
+  c.await_yield_us = venue.integer(
+      "await_yield_us",
+      "Microseconds the main loop at most keeps polling, with sched_yield() between polls, while an engine holds "
+      "commands it has not answered yet, instead of waiting in the kernel (the answer is taken without a "
+      "wake-up; costs CPU only while orders are at the engine; 0: wait at once)",
+      0, {0, 100'000});
+  c.cpu = static_cast<int>(
+      venue.integer("cpu",
+                    "Core the main (FIX) thread is pinned to; -1: not pinned. The engine's core suits a paced venue "
+                    "without cores of its own: hand-offs then wake no idle core",
+                    -1, {-1, 1023}));
   c.log_level = venue.choice("log_level", "Least severe log level written",
                              {"trace", "debug", "info", "warning", "error"}, "info");
 

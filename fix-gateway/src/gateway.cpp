@@ -60,8 +60,23 @@ Gateway::Impl::~Impl() {
   for (auto& s : shards) s->stop();
 }
 
+bool Gateway::Impl::awaiting_answers() const {
+  for (std::size_t i = 0; i < shards.size() && i < submitted.size(); ++i) {
+    if (submitted[i] > shards[i]->stats().ring_commands.load(std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
 void Gateway::Impl::run() {
+  if (cfg.cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cfg.cpu, &set);
+    if (const int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set); rc != 0)
+      VENUE_LOG_KV(warning, "cannot pin the main thread: it runs unpinned", {{"cpu", cfg.cpu}, {"error", rc}});
+  }
   std::int64_t idle_since = 0;
+  std::int64_t awaiting_since = -1;
   std::int64_t next_metrics = 0;
   while (!stop_requested.load(std::memory_order_relaxed) && !ShutdownSignal::requested()) {
     run_admin_jobs();
@@ -82,15 +97,27 @@ void Gateway::Impl::run() {
     const std::int64_t now = steady_ns();
     if (busy || handed_over) idle_since = now;
     handed_over = false;
-    // After handing commands to an engine or taking its answers: poll without waiting for
-    // [venue] poll_spin_us (answers usually follow within microseconds), then poll and yield the CPU
-    // between polls for poll_yield_us (the next message is taken without a wake-up, which costs tens
-    // of microseconds here), then wait in the kernel for network input, admin requests, an engine (its
-    // output waker writes the acceptor's eventfd while this thread waits) or at most 2 ms (timers).
+    // Where a paced order's time went (fix-gateway/bench/README.md): every wait in the kernel is a
+    // wake-up of tens of microseconds on these VMs. So:
+    // 1. While an engine holds commands it has not answered, their answers are due within
+    //    microseconds: poll, yielding the CPU between polls (an engine on this core runs at once), for
+    //    at most [venue] await_yield_us. This costs CPU only while orders are at the engine.
+    // 2. After engine traffic: poll without waiting for [venue] poll_spin_us, then poll and yield for
+    //    poll_yield_us (the next message is taken without a wake-up; both cost CPU while idle, for
+    //    venues with cores of their own).
+    // 3. Then wait in the kernel for network input, admin requests, an engine (its output waker writes
+    //    the acceptor's eventfd while this thread waits) or at most 2 ms (timers).
+    const bool awaiting = awaiting_answers();
+    if (!awaiting) {
+      awaiting_since = -1;
+    } else if (awaiting_since < 0) {
+      awaiting_since = now;
+    }
     const std::int64_t quiet = now - idle_since;
     if (busy || quiet < cfg.poll_spin_us * 1000) {
       acceptor->poll(0.0);
-    } else if (quiet < (cfg.poll_spin_us + cfg.poll_yield_us) * 1000) {
+    } else if ((awaiting && now - awaiting_since < cfg.await_yield_us * 1000) ||
+               quiet < (cfg.poll_spin_us + cfg.poll_yield_us) * 1000) {
       sched_yield();
       acceptor->poll(0.0);
     } else {
@@ -268,10 +295,13 @@ void Gateway::Impl::flush_outbox() {
   }
   auto list = std::move(outbox);
   outbox.clear();
+  if (submitted.size() < shards.size()) submitted.resize(shards.size(), 0);
   for (auto& p : list) {
     if (!shards[p.shard]->submit(p.command)) {
       metrics.engine_refused->Increment();
       engine_unavailable(p.shard, p.command);
+    } else {
+      ++submitted[p.shard];
     }
   }
 }

@@ -119,6 +119,10 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   std::vector<Pending> outbox;
   std::vector<Pending> retry;  // commands an engine could not take that must not be lost (next turn)
   bool handed_over = false;    // commands went to an engine since the last look: answers are coming
+  // Per shard: commands handed to its engine (gateway thread only), against its ring_commands (taken
+  // and answered): while more went in than came out, answers are due within microseconds.
+  std::vector<std::uint64_t> submitted;
+  bool awaiting_answers() const;
 
   // ----- admin queue (other threads -> gateway thread) -----
   AdminQueue admin;

@@ -127,3 +127,18 @@ BOOST_AUTO_TEST_CASE(listener_addresses_and_session_options_are_read_and_a_bad_a
       base_config().substr(base_config().find("[risk]")) + session(""));
   BOOST_TEST(has(p, "\"localhost\" is not an IPv4 address"));
 }
+
+BOOST_AUTO_TEST_CASE(the_main_threads_core_and_await_phase_are_read_and_out_of_range_values_refused) {
+  const std::string venue_head = "[venue]\nstore_dir = \"s\"\nstate_dir = \"t\"\ndata_dictionary = \"d.xml\"\n";
+  const std::string rest = base_config().substr(base_config().find("[risk]")) + session("");
+  const auto c = fg::parse_config(venue_head + "cpu = 1\nawait_yield_us = 200\n" + rest, "venue.toml", "/etc/venue");
+  BOOST_TEST(c.cpu == 1);
+  BOOST_TEST(c.await_yield_us == 200);
+  // Unpinned and no await phase unless told: a venue sharing its cores behaves as before.
+  const auto d = fg::parse_config(base_config() + session(""), "venue.toml", "/etc/venue");
+  BOOST_TEST(d.cpu == -1);
+  BOOST_TEST(d.await_yield_us == 0);
+  auto p = problems(venue_head + "cpu = -2\nawait_yield_us = 100001\n" + rest);
+  BOOST_TEST(has(p, "cpu"));
+  BOOST_TEST(has(p, "await_yield_us"));
+}

@@ -157,9 +157,12 @@ struct GatewayConfig {
   std::string session_start_time = "00:00:00";  // UTC; sequence numbers reset when a new session day starts
   std::string session_end_time = "00:00:00";
   std::string metrics_bind = "127.0.0.1";
-  std::uint16_t metrics_port = 0;  // 0: no metrics endpoint
-  std::int64_t poll_spin_us = 50;  // the main loop polls without waiting this long after engine traffic,
-  std::int64_t poll_yield_us = 0;  // then polls and yields the CPU between polls this long
+  std::uint16_t metrics_port = 0;   // 0: no metrics endpoint
+  std::int64_t poll_spin_us = 50;   // the main loop polls without waiting this long after engine traffic,
+  std::int64_t poll_yield_us = 0;   // then polls and yields the CPU between polls this long
+  std::int64_t await_yield_us = 0;  // while an engine holds commands it has not answered yet: polls and
+                                    // yields between polls at most this long instead of waiting
+  int cpu = -1;                     // core the gateway (main) thread is pinned to; -1: not pinned
   std::string log_level = "info";
   log::LogOutput log;                 // [log]
   std::int64_t price_collar_bps = 0;  // 0: no collar
