@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/support/shared_stack.h"
 #include "e2e/support/suite.h"
 
 using namespace venue::e2e;
@@ -138,31 +139,8 @@ class Stack {
   std::unique_ptr<VenueProcess> risk_;
 };
 
-std::unique_ptr<Stack>& stack_ptr() {
-  static std::unique_ptr<Stack> s;
-  return s;
-}
-Stack& stack() {
-  auto& s = stack_ptr();
-  if (!s) s = std::make_unique<Stack>();
-  return *s;
-}
-
-struct StackFixture {
-  StackFixture() = default;
-  StackFixture(const StackFixture&) = delete;
-  StackFixture& operator=(const StackFixture&) = delete;
-  ~StackFixture() {
-    auto& s = stack_ptr();
-    if (!s) return;
-    namespace ut = boost::unit_test;
-    if (!ut::results_collector.results(ut::framework::master_test_suite().p_id).passed() || std::getenv("E2E_KEEP")) {
-      s->keep_files();
-      std::fprintf(stderr, "e2e: files kept in %s\n", s->dir().c_str());
-    }
-    s.reset();
-  }
-};
+Stack& stack() { return shared_stack<Stack>(); }
+using StackFixture = SharedStackFixture<Stack>;
 BOOST_TEST_GLOBAL_FIXTURE(StackFixture);
 
 FixClient& alpha() { return stack().venue().client("BRK1"); }
