@@ -45,10 +45,11 @@ function(venue_executable)
   venue_set_sanitizers(${ARG_NAME})
 endfunction()
 
-# venue_test(NAME <name> LABELS unit|integration|e2e SOURCES ... DEPS ... [ENVIRONMENT ...] [TIMEOUT s])
+# venue_test(NAME <name> LABELS unit|integration|e2e [outage] SOURCES ... DEPS ... [ENVIRONMENT ...] [TIMEOUT s]
+#            [COST s])
 # A Boost.Test executable registered with ctest under its label.
 function(venue_test)
-  cmake_parse_arguments(ARG "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS;ENVIRONMENT" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;TIMEOUT;COST" "SOURCES;DEPS;LABELS;ENVIRONMENT" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SOURCES})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} Boost::unit_test_framework)
   target_compile_definitions(${ARG_NAME} PRIVATE BOOST_TEST_DYN_LINK)
@@ -62,6 +63,11 @@ function(venue_test)
   endif()
   set_tests_properties(${ARG_NAME} PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
                        ENVIRONMENT "VENUE_SOURCE_DIR=${PROJECT_SOURCE_DIR};${ARG_ENVIRONMENT}")
+  # COST: about how many seconds the test takes; ctest -j starts the costly ones first and ci/test
+  # spreads the outage tests over its lanes by it.
+  if(ARG_COST)
+    set_tests_properties(${ARG_NAME} PROPERTIES COST ${ARG_COST})
+  endif()
 endfunction()
 
 # venue_embed_migrations(TARGET <target> SCHEMA <schema> FUNCTION <qualified::function>)

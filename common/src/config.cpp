@@ -1,6 +1,7 @@
 #include "venue/common/config.h"
 
 #include <toml++/toml.h>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -321,6 +322,22 @@ std::string reference_markdown(const std::function<void(Table&)>& read) {
     out << "| `" << d.path << "` | " << d.type << " | " << d.default_text << " | " << d.doc << " |\n";
   }
   return out.str();
+}
+
+std::filesystem::path resolve_path(const std::filesystem::path& base, const std::string& name) {
+  if (name.empty()) return {};
+  const std::filesystem::path path(name);
+  return path.is_absolute() ? path : base / path;
+}
+
+std::string from_environment(Table& t, std::string_view key, const std::string& value, bool lenient) {
+  if (value.empty() || value[0] != '$') return value;
+  const char* env = std::getenv(value.c_str() + 1);
+  if (env == nullptr || *env == '\0') {
+    if (!lenient) t.fail(key, "environment variable " + value.substr(1) + " is not set");
+    return {};
+  }
+  return env;
 }
 
 }  // namespace venue::config

@@ -28,7 +28,18 @@ std::unique_ptr<RdKafka::Conf> make_conf(const std::string& brokers, const std::
   if (!brokers.empty()) set("bootstrap.servers", brokers);
   if (!client_id.empty()) set("client.id", client_id);
   for (const auto& [k, v] : defaults) set(k, v);
-  for (const auto& [k, v] : overrides) set(k, v);
+  for (const auto& [k, v] : overrides) {
+    set(k, v);
+    // librdkafka before 2.6.1 (Debian 12 ships 2.0.2) repeats the client nonce in SCRAM's final
+    // message; Kafka 4.x brokers refuse it as invalid credentials (3.7.2 to 3.9 accept it). Said once
+    // at start, so that an operator who sees the authentication errors knows why.
+    if (k == "sasl.mechanisms" && v.starts_with("SCRAM") && RdKafka::version() < 0x020601ff) {
+      VENUE_LOG_KV(warning, "kafka: SCRAM with this librdkafka fails against Kafka 4.x brokers",
+                   {{"client", client_id},
+                    {"librdkafka", RdKafka::version_str()},
+                    {"needs", "librdkafka 2.6.1, a Kafka 3.x broker, PLAIN over TLS or mutual TLS"}});
+    }
+  }
   return conf;
 }
 

@@ -6,18 +6,6 @@ namespace venue::kafka {
 
 namespace {
 
-// "$NAME": the value of environment variable NAME (a problem at `key` when it is not set, unless lenient:
-// then empty).
-std::string from_environment(config::Table& t, std::string_view key, const std::string& value, bool lenient) {
-  if (value.empty() || value[0] != '$') return value;
-  const char* env = std::getenv(value.c_str() + 1);
-  if (env == nullptr || *env == '\0') {
-    if (!lenient) t.fail(key, "environment variable " + value.substr(1) + " is not set");
-    return {};
-  }
-  return env;
-}
-
 std::filesystem::path existing_file(config::Table& t, std::string_view key, const std::string& name,
                                     const std::filesystem::path& base) {
   if (name.empty()) return {};
@@ -31,7 +19,7 @@ std::filesystem::path existing_file(config::Table& t, std::string_view key, cons
 }  // namespace
 
 void read_connection(config::Table& k, Connection& c, const std::filesystem::path& base, bool lenient_environment) {
-  c.brokers = from_environment(
+  c.brokers = config::from_environment(
       k, "brokers",
       k.string("brokers", "Bootstrap brokers host:port[,host:port]; \"$NAME\" reads environment variable NAME",
                config::kRequired),
@@ -71,7 +59,7 @@ void read_connection(config::Table& k, Connection& c, const std::filesystem::pat
              "a client certificate needs both ssl_certificate_file and ssl_key_file");
     }
     if (!key_password.empty() && key.empty()) k.fail("ssl_key_password", "needs ssl_key_file");
-    c.ssl_key_password = from_environment(k, "ssl_key_password", key_password, lenient_environment);
+    c.ssl_key_password = config::from_environment(k, "ssl_key_password", key_password, lenient_environment);
   } else {
     for (const auto& [name, value] : {std::pair<std::string_view, const std::string&>{"ssl_ca_file", ca},
                                       {"ssl_certificate_file", cert},
@@ -88,7 +76,7 @@ void read_connection(config::Table& k, Connection& c, const std::filesystem::pat
     } else if (password[0] != '$') {
       k.fail("sasl_password", "must name an environment variable (\"$NAME\"): a password is never written in the file");
     } else {
-      c.sasl_password = from_environment(k, "sasl_password", password, lenient_environment);
+      c.sasl_password = config::from_environment(k, "sasl_password", password, lenient_environment);
     }
     if (!c.tls() && c.sasl_mechanism == "PLAIN") {
       k.fail("sasl_mechanism", "PLAIN sends the password in clear: use it with security_protocol \"sasl_ssl\"");

@@ -8,27 +8,6 @@ namespace venue::compliance {
 
 namespace cfg = venue::config;
 
-namespace {
-
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-  if (p.empty()) return {};
-  const std::filesystem::path path(p);
-  return path.is_absolute() ? path : base / path;
-}
-
-// "$NAME" reads environment variable NAME.
-void from_environment(cfg::Table& t, const char* key, std::string& value) {
-  if (value.empty() || value[0] != '$') return;
-  const char* env = std::getenv(value.c_str() + 1);
-  if (env == nullptr || *env == '\0') {
-    t.fail(key, "environment variable " + value.substr(1) + " is not set");
-  } else {
-    value = env;
-  }
-}
-
-}  // namespace
-
 std::int64_t SurveillanceConfig::replay_seconds() const {
   std::int64_t ms = 60'000;
   ms = std::max(ms, spoofing.trade_window_ms + spoofing.max_lifetime_ms);
@@ -49,7 +28,7 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
 
   auto d = root.table("database", "The PostgreSQL database of the audit trail (schema compliance)");
   c.db_url = d.string("url", "libpq connection URI; \"$NAME\" reads environment variable NAME", cfg::kRequired);
-  from_environment(d, "url", c.db_url);
+  c.db_url = cfg::from_environment(d, "url", c.db_url);
 
   auto k = root.table("kafka", "Where the reports come from and where alerts go");
   venue::kafka::read_connection(k, c.kafka, base);  // brokers, TLS, SASL (venue/common/kafka_config.h)
@@ -74,7 +53,7 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
         i->integer("partitions_ahead_days", "Daily partitions of the audit table created ahead of today", 3, {0, 366});
     c.retry_backoff_max_ms = i->integer(
         "retry_backoff_max_ms", "Longest wait between attempts while PostgreSQL is unreachable", 5000, {100, 600'000});
-    c.checkpoint_file = resolve(
+    c.checkpoint_file = cfg::resolve_path(
         base,
         i->string("checkpoint_file",
                   "File the chain's head (venue-seq, row hash) is appended to, to be kept away from the database: "

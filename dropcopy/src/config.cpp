@@ -9,16 +9,6 @@ namespace venue::dropcopy {
 
 namespace cfg = venue::config;
 
-namespace {
-
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-  if (p.empty()) return {};
-  const std::filesystem::path path(p);
-  return path.is_absolute() ? path : base / path;
-}
-
-}  // namespace
-
 void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base) {
   auto d = root.table("dropcopy", "The drop-copy service: its FIX identity, listeners, files and observability");
   c.comp_id = d.string("comp_id", "SenderCompID(49) of the drop-copy sessions", "VENUEDC");
@@ -26,15 +16,16 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
       static_cast<std::uint16_t>(d.integer("fix_port", "TCP port of the plain FIX listener", 9880, {1, 65535}));
   c.tls_port =
       static_cast<std::uint16_t>(d.integer("tls_port", "TCP port of the TLS FIX listener; 0: none", 0, {0, 65535}));
-  c.tls_certificate = resolve(base, d.string("tls_certificate", "PEM certificate of the TLS listener", ""));
-  c.tls_private_key = resolve(base, d.string("tls_private_key", "PEM private key of the TLS listener", ""));
+  c.tls_certificate = cfg::resolve_path(base, d.string("tls_certificate", "PEM certificate of the TLS listener", ""));
+  c.tls_private_key = cfg::resolve_path(base, d.string("tls_private_key", "PEM private key of the TLS listener", ""));
   if (c.tls_port != 0 && (c.tls_certificate.empty() || c.tls_private_key.empty())) {
     d.fail("tls_port", "a TLS listener needs tls_certificate and tls_private_key");
   }
-  c.store_dir = resolve(
+  c.store_dir = cfg::resolve_path(
       base, d.string("store_dir", "Folder of the FIX message stores (QuickFIX FileStore's files, one set per session)",
                      cfg::kRequired));
-  c.data_dictionary = resolve(base, d.string("data_dictionary", "The venue's FIX 4.4 data dictionary", cfg::kRequired));
+  c.data_dictionary =
+      cfg::resolve_path(base, d.string("data_dictionary", "The venue's FIX 4.4 data dictionary", cfg::kRequired));
   c.session_start_time = d.string("session_start_time", "UTC time a session day starts (sequence reset)", "00:00:00");
   c.session_end_time =
       d.string("session_end_time", "UTC time a session day ends; equal to the start: 24 hours", "00:00:00");

@@ -18,12 +18,6 @@ namespace cfg = venue::config;
 
 namespace {
 
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-  if (p.empty()) return {};
-  const std::filesystem::path path(p);
-  return path.is_absolute() ? path : base / path;
-}
-
 void read_limits(cfg::Table& t, RiskLimits& l, const RiskLimits& defaults) {
   l.max_order_qty_lots = t.integer("max_order_qty", "Largest order quantity in lots; 0: no limit",
                                    defaults.max_order_qty_lots, {0, 1'000'000'000'000});
@@ -72,8 +66,8 @@ void read_operator_api(cfg::Table& root, GatewayConfig& c, const std::filesystem
   o.port = static_cast<std::uint16_t>(
       t->integer("port", "TCP port of the operator API and console; 0: none", cfg::kRequired, {0, 65535}));
   o.tls_certificate =
-      resolve(base, t->string("tls_certificate", "PEM certificate (chain): HTTPS only; empty: HTTP", ""));
-  o.tls_private_key = resolve(base, t->string("tls_private_key", "PEM private key of tls_certificate", ""));
+      cfg::resolve_path(base, t->string("tls_certificate", "PEM certificate (chain): HTTPS only; empty: HTTP", ""));
+  o.tls_private_key = cfg::resolve_path(base, t->string("tls_private_key", "PEM private key of tls_certificate", ""));
   if (o.tls_certificate.empty() != o.tls_private_key.empty()) {
     t->fail("tls_certificate", "tls_certificate and tls_private_key go together");
   }
@@ -87,7 +81,7 @@ void read_operator_api(cfg::Table& root, GatewayConfig& c, const std::filesystem
                                     3000, {100, 60'000});
   const auto audit =
       t->string("audit_log", "The operator audit log (JSON lines, kept); empty: <state_dir>/operator-audit.jsonl", "");
-  o.audit_log = audit.empty() ? c.state_dir / "operator-audit.jsonl" : resolve(base, audit);
+  o.audit_log = audit.empty() ? c.state_dir / "operator-audit.jsonl" : cfg::resolve_path(base, audit);
   o.allowed_origins = t->strings("allowed_origins",
                                  "Origins (scheme://host:port) allowed besides the API's own, e.g. a reverse proxy's "
                                  "address; every other Origin is refused");
@@ -173,24 +167,26 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.listen.tls_port =
       static_cast<std::uint16_t>(venue.integer("tls_port", "TCP port of the TLS FIX listener; 0: none", 0, {0, 65535}));
   c.listen.tls_certificate =
-      resolve(base, venue.string("tls_certificate", "PEM certificate (chain) of the TLS listener", ""));
-  c.listen.tls_private_key = resolve(base, venue.string("tls_private_key", "PEM private key of the TLS listener", ""));
+      cfg::resolve_path(base, venue.string("tls_certificate", "PEM certificate (chain) of the TLS listener", ""));
+  c.listen.tls_private_key =
+      cfg::resolve_path(base, venue.string("tls_private_key", "PEM private key of the TLS listener", ""));
   if (c.listen.tls_port != 0 && (c.listen.tls_certificate.empty() || c.listen.tls_private_key.empty())) {
     venue.fail("tls_port", "a TLS listener needs tls_certificate and tls_private_key");
   }
   if (c.listen.tls_port != 0 && c.listen.tls_port == c.listen.fix_port) {
     venue.fail("tls_port", "must differ from fix_port");
   }
-  c.store_dir =
-      resolve(base, venue.string("store_dir",
-                                 "Folder of the FIX message stores (QuickFIX FileStore's files, one set per session)",
-                                 cfg::kRequired));
-  c.state_dir = resolve(base, venue.string("state_dir", "Folder of the gateway's order-identity log", cfg::kRequired));
+  c.store_dir = cfg::resolve_path(
+      base,
+      venue.string("store_dir", "Folder of the FIX message stores (QuickFIX FileStore's files, one set per session)",
+                   cfg::kRequired));
+  c.state_dir =
+      cfg::resolve_path(base, venue.string("state_dir", "Folder of the gateway's order-identity log", cfg::kRequired));
   c.report_dir =
       venue.string("report_dir", "Folder of the report log (what Kafka gets); empty: <state_dir>/reports", "");
-  c.report_dir = c.report_dir.empty() ? c.state_dir / "reports" : resolve(base, c.report_dir.string());
-  c.data_dictionary =
-      resolve(base, venue.string("data_dictionary", "The venue's FIX 4.4 data dictionary (spec/fix/)", cfg::kRequired));
+  c.report_dir = c.report_dir.empty() ? c.state_dir / "reports" : cfg::resolve_path(base, c.report_dir.string());
+  c.data_dictionary = cfg::resolve_path(
+      base, venue.string("data_dictionary", "The venue's FIX 4.4 data dictionary (spec/fix/)", cfg::kRequired));
   c.session_start_time = venue.string(
       "session_start_time", "UTC time (HH:MM:SS) a FIX session day starts; sequence numbers reset then", "00:00:00");
   c.session_end_time = venue.string(
@@ -249,10 +245,10 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   read_limits(risk, c.default_limits, RiskLimits{});
 
   auto engine = root.table("engine", "The matching engine: instruments, journal, threads");
-  c.engine.instruments_file = resolve(
+  c.engine.instruments_file = cfg::resolve_path(
       base, engine.string("instruments", "Instrument reference data file (spec/reference-data.md)", cfg::kRequired));
-  c.engine.journal_dir =
-      resolve(base, engine.string("journal_dir", "Folder of the engine journal and snapshots", cfg::kRequired));
+  c.engine.journal_dir = cfg::resolve_path(
+      base, engine.string("journal_dir", "Folder of the engine journal and snapshots", cfg::kRequired));
   c.engine.sync =
       engine.choice("sync",
                     "write: the journal and the gateway's files are in the kernel before what depends on them "

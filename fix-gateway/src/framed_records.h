@@ -3,8 +3,11 @@
 // and of the identity log. After a crash the end of such a file may be torn (a record cut short, or a
 // tail of zeros); a bad disk can damage a record in the middle. The two look alike at the damaged byte:
 // what tells them apart is whether a whole, checksummed record follows.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <string>
 #include <string_view>
 
 #include "venue/common/crc32c.h"
@@ -13,6 +16,51 @@ namespace venue::fix_gateway::framed {
 
 constexpr std::size_t kFrame = 8;
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+// A field as the records hold it: its bytes in the machine's order (the venue runs on little-endian
+// machines only; the files are not carried to others).
+template <class T>
+void put(std::string& s, T v) {
+  s.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+// A string after its length as a Len; a longer string is cut at Len's largest value.
+template <class Len>
+void put_str(std::string& s, const std::string& v) {
+  const auto n = static_cast<Len>(std::min<std::size_t>(v.size(), std::numeric_limits<Len>::max()));
+  put(s, n);
+  s.append(v.data(), n);
+}
+
+// Reads back what put and put_str<Len> wrote; a get that would read past the end fails (false).
+template <class Len>
+struct Reader {
+  const char* p;
+  const char* end;
+  template <class T>
+  bool get(T& v) {
+    if (end - p < static_cast<std::ptrdiff_t>(sizeof(T))) return false;
+    std::memcpy(&v, p, sizeof(T));
+    p += sizeof(T);
+    return true;
+  }
+  bool get_str(std::string& v) {
+    Len n = 0;
+    if (!get(n) || end - p < static_cast<std::ptrdiff_t>(n)) return false;
+    v.assign(p, n);
+    p += n;
+    return true;
+  }
+};
+
+// The framed record of a payload: its length, its checksum, then the payload.
+inline std::string frame(const std::string& payload) {
+  std::string rec;
+  rec.reserve(kFrame + payload.size());
+  put(rec, static_cast<std::uint32_t>(payload.size()));
+  put(rec, crc32c(payload.data(), payload.size()));
+  return rec + payload;
+}
 
 // The payload of the record at `off` when it is whole (within `max_len`) and its checksum holds; a view
 // with data() == nullptr otherwise.

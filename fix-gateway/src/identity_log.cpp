@@ -20,53 +20,23 @@ constexpr std::uint32_t kMaxRecord = 1U << 20;
 // The smallest record: the fixed fields and three empty strings.
 constexpr std::uint32_t kMinRecord = 8 + 1 + 4 + 4 + 1 + 1 + 1 + 3 * 2;
 
-void put_u32(std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
-void put_u64(std::string& s, std::uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
-void put_str(std::string& s, const std::string& v) {
-  const auto n = static_cast<std::uint16_t>(std::min<std::size_t>(v.size(), 0xFFFF));
-  s.append(reinterpret_cast<const char*>(&n), 2);
-  s.append(v.data(), n);
-}
-
-struct Cursor {
-  const char* p;
-  const char* end;
-  template <class T>
-  bool get(T& v) {
-    if (end - p < static_cast<std::ptrdiff_t>(sizeof(T))) return false;
-    std::memcpy(&v, p, sizeof(T));
-    p += sizeof(T);
-    return true;
-  }
-  bool get_str(std::string& v) {
-    std::uint16_t n = 0;
-    if (!get(n) || end - p < n) return false;
-    v.assign(p, n);
-    p += n;
-    return true;
-  }
-};
-
 std::string encode(const Identity& id) {
   std::string payload;
-  put_u64(payload, id.ref);
+  framed::put<std::uint64_t>(payload, id.ref);
   payload += static_cast<char>(id.kind);
-  put_u32(payload, id.session);
-  put_u32(payload, id.account);
+  framed::put<std::uint32_t>(payload, id.session);
+  framed::put<std::uint32_t>(payload, id.account);
   payload += id.capacity;
   payload += id.stp;
   payload += static_cast<char>(id.post_only ? 1 : 0);
-  put_str(payload, id.clordid);
-  put_str(payload, id.orig_clordid);
-  put_str(payload, id.expire_time);
-  std::string rec;
-  put_u32(rec, static_cast<std::uint32_t>(payload.size()));
-  put_u32(rec, crc32c(payload.data(), payload.size()));
-  return rec + payload;
+  framed::put_str<std::uint16_t>(payload, id.clordid);
+  framed::put_str<std::uint16_t>(payload, id.orig_clordid);
+  framed::put_str<std::uint16_t>(payload, id.expire_time);
+  return framed::frame(payload);
 }
 
 bool decode(const char* p, std::size_t n, Identity& id) {
-  Cursor c{p, p + n};
+  framed::Reader<std::uint16_t> c{p, p + n};
   std::uint8_t post_only = 0;
   std::uint8_t kind = 0;
   return c.get(id.ref) && c.get(kind) && (id.kind = kind, true) && c.get(id.session) && c.get(id.account) &&

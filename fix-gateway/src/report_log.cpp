@@ -27,33 +27,6 @@ constexpr std::uint32_t kMaxRecord = 1U << 20;
 // The smallest record: the fixed fields and four empty strings.
 constexpr std::uint32_t kMinRecord = 8 + 2 + 8 + 8 + 1 + 1 + 4 * 4;
 
-void put_u16(std::string& s, std::uint16_t v) { s.append(reinterpret_cast<const char*>(&v), 2); }
-void put_u32(std::string& s, std::uint32_t v) { s.append(reinterpret_cast<const char*>(&v), 4); }
-void put_u64(std::string& s, std::uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
-void put_str(std::string& s, const std::string& v) {
-  put_u32(s, static_cast<std::uint32_t>(v.size()));
-  s.append(v);
-}
-
-struct Cursor {
-  const char* p;
-  const char* end;
-  template <class T>
-  bool get(T& v) {
-    if (end - p < static_cast<std::ptrdiff_t>(sizeof(T))) return false;
-    std::memcpy(&v, p, sizeof(T));
-    p += sizeof(T);
-    return true;
-  }
-  bool get_str(std::string& v) {
-    std::uint32_t n = 0;
-    if (!get(n) || end - p < static_cast<std::ptrdiff_t>(n)) return false;
-    v.assign(p, n);
-    p += n;
-    return true;
-  }
-};
-
 std::string seg_name(std::uint64_t first) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "reports-%020llu.log", static_cast<unsigned long long>(first));
@@ -90,24 +63,21 @@ void write_all(int fd, const std::string& data) {
 
 std::string encode_report(const Report& r) {
   std::string p;
-  put_u64(p, r.venue_seq);
-  put_u16(p, r.shard);
-  put_u64(p, r.engine_seq);
-  put_u64(p, r.order_id);
+  framed::put<std::uint64_t>(p, r.venue_seq);
+  framed::put<std::uint16_t>(p, r.shard);
+  framed::put<std::uint64_t>(p, r.engine_seq);
+  framed::put<std::uint64_t>(p, r.order_id);
   p += r.msg_type;
   p += r.exec_type;
-  put_str(p, r.session);
-  put_str(p, r.firm);
-  put_str(p, r.account);
-  put_str(p, r.payload);
-  std::string rec;
-  put_u32(rec, static_cast<std::uint32_t>(p.size()));
-  put_u32(rec, crc32c(p.data(), p.size()));
-  return rec + p;
+  framed::put_str<std::uint32_t>(p, r.session);
+  framed::put_str<std::uint32_t>(p, r.firm);
+  framed::put_str<std::uint32_t>(p, r.account);
+  framed::put_str<std::uint32_t>(p, r.payload);
+  return framed::frame(p);
 }
 
 bool decode_report(const char* data, std::size_t size, Report& r) {
-  Cursor c{data, data + size};
+  framed::Reader<std::uint32_t> c{data, data + size};
   return c.get(r.venue_seq) && c.get(r.shard) && c.get(r.engine_seq) && c.get(r.order_id) && c.get(r.msg_type) &&
          c.get(r.exec_type) && c.get_str(r.session) && c.get_str(r.firm) && c.get_str(r.account) &&
          c.get_str(r.payload) && c.p == c.end;
@@ -174,7 +144,7 @@ ReportLog::ReportLog(fs::path dir, std::uint64_t segment_bytes) : dir_(std::move
 bool ReportLog::read_state() {
   const std::string st = read_file(dir_ / "report.state");
   state_bytes_ = st.size();
-  Cursor c{st.data(), st.data() + st.size()};
+  framed::Reader<std::uint32_t> c{st.data(), st.data() + st.size()};
   std::uint32_t n = 0;
   if (!c.get(n) || n >= 4096) return false;
   std::map<std::uint16_t, std::uint64_t> m;
@@ -235,7 +205,7 @@ void ReportLog::open_segment() {
   fd_ = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error("report log: cannot create " + temp.string() + ": " + std::strerror(errno));
   std::string header(kMagic, 8);
-  put_u64(header, next_seq_);
+  framed::put<std::uint64_t>(header, next_seq_);
   write_all(fd_, header);
   if (durable_ && common::sync_data(fd_) != 0) {
     throw std::runtime_error("report log: cannot sync " + temp.string() + ": " + std::strerror(errno));
@@ -286,12 +256,12 @@ void ReportLog::flush() {
 
 void ReportLog::write_state() {
   std::string st;
-  put_u32(st, static_cast<std::uint32_t>(reported_.size()));
+  framed::put<std::uint32_t>(st, static_cast<std::uint32_t>(reported_.size()));
   for (const auto& [shard, seq] : reported_) {
-    put_u16(st, shard);
-    put_u64(st, seq);
+    framed::put<std::uint16_t>(st, shard);
+    framed::put<std::uint64_t>(st, seq);
   }
-  put_u32(st, crc32c(st.data(), st.size()));
+  framed::put<std::uint32_t>(st, crc32c(st.data(), st.size()));
   if (::pwrite(state_fd_, st.data(), st.size(), 0) != static_cast<ssize_t>(st.size())) {
     throw std::runtime_error(std::string("report log: cannot write report.state: ") + std::strerror(errno));
   }

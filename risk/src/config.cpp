@@ -10,23 +10,6 @@ namespace cfg = venue::config;
 
 namespace {
 
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
-  if (p.empty()) return {};
-  const std::filesystem::path path(p);
-  return path.is_absolute() ? path : base / path;
-}
-
-// "$NAME" reads environment variable NAME.
-std::string from_environment(cfg::Table& t, const char* key, std::string value, bool lenient) {
-  if (value.empty() || value[0] != '$') return value;
-  const char* env = std::getenv(value.c_str() + 1);
-  if (env == nullptr || *env == '\0') {
-    if (!lenient) t.fail(key, "environment variable " + value.substr(1) + " is not set");
-    return {};
-  }
-  return env;
-}
-
 bool parse_int(std::string_view s, int& out) {
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && p == s.data() + s.size();
@@ -55,7 +38,7 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
                 {0, 65535}));
   c.log_level =
       r.choice("log_level", "Least severe log level written", {"trace", "debug", "info", "warning", "error"}, "info");
-  c.instruments = resolve(
+  c.instruments = cfg::resolve_path(
       base, r.string("instruments",
                      "The venue's instrument file (spec/reference-data.md): reference prices mark positions before "
                      "an instrument's first trade",
@@ -134,7 +117,7 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base,
 
   c.log = log::read_log_output(root, base);
   auto d = root.table("database", "PostgreSQL: limits, state snapshots, alerts, commands");
-  c.database_url = from_environment(
+  c.database_url = cfg::from_environment(
       d, "url", d.string("url", "libpq connection URI; \"$NAME\" reads environment variable NAME", cfg::kRequired),
       lenient);
   c.schema = d.string("schema", "The schema the service owns and migrates (spec/sql/risk/)", "risk");

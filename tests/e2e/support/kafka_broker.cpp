@@ -22,7 +22,7 @@ std::string required_env(const char* name) {
 }
 
 std::string KafkaBroker::brokers() { return required_env("VENUE_KAFKA_BROKERS"); }
-std::string KafkaBroker::sasl_ssl_brokers() { return required_env("VENUE_KAFKA_SASL_SSL_BROKERS"); }
+std::string KafkaBroker::sasl_ssl_brokers() { return required_env("VENUE_KAFKA_SASL_BROKERS"); }
 std::string KafkaBroker::ca_file() { return required_env("VENUE_KAFKA_CA_FILE"); }
 std::string KafkaBroker::sasl_username() { return required_env("VENUE_KAFKA_SASL_USERNAME"); }
 std::string KafkaBroker::sasl_password() { return required_env("VENUE_KAFKA_SASL_PASSWORD"); }

@@ -38,7 +38,7 @@ std::string required_env(const char* name);
 struct KafkaBroker {
   // The plain listener (VENUE_KAFKA_BROKERS).
   static std::string brokers();
-  // The TLS listener that also asks for SASL (VENUE_KAFKA_SASL_SSL_BROKERS), its CA file and a user
+  // The TLS listener that also asks for SASL (VENUE_KAFKA_SASL_BROKERS), its CA file and a user
   // of each mechanism the broker accepts (SCRAM-SHA-512 and PLAIN): see deploy/local/services.
   static std::string sasl_ssl_brokers();
   static std::string ca_file();

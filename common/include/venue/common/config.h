@@ -113,6 +113,14 @@ void load_file(const std::filesystem::path& file, const std::function<void(Table
 // The reference of every key `read` asks for: a Markdown table.
 std::string reference_markdown(const std::function<void(Table&)>& read);
 
+// A file name from the configuration: empty stays empty, a relative one is taken from `base` (the
+// configuration file's folder).
+std::filesystem::path resolve_path(const std::filesystem::path& base, const std::string& name);
+// A value that may name an environment variable: "$NAME" is NAME's value; any other value is itself.
+// An unset or empty variable is a problem at `key`, or (lenient: for reference and check-only runs)
+// the empty string.
+std::string from_environment(Table& t, std::string_view key, const std::string& value, bool lenient = false);
+
 // The three entry points of a process's configuration, around its one reader
 // `read(Table& root, Config& out, const std::filesystem::path& base_dir)` (relative file names in the
 // configuration are taken from base_dir: the file's folder):
