@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -83,9 +84,8 @@ struct Api {
                    [](const api::Request& r) { return seen(r, true); });
     server->action("DELETE", "/api/v1/sessions/{session}", "session.remove",
                    [](const api::Request& r) { return seen(r, true); });
-    server->action(
-        "POST", "/api/v1/kill-switch", "kill_switch.engage", [](const api::Request& r) { return seen(r, true); },
-        {"firm", "account"});
+    server->action("POST", "/api/v1/kill-switch", "kill_switch.engage",
+                   [](const api::Request& r) { return seen(r, true); }, {"firm", "account"});
     server->start();
     op_token = login("op", "op-secret");
     view_token = login("viewer", "view-secret");
@@ -98,9 +98,10 @@ struct Api {
 
   std::string login(const std::string& user, const std::string& password) {
     const std::string body = R"({"user":")" + user + R"(","password":")" + password + R"("})";
-    const std::string answer = exchange("POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
-                                        "application/json\r\nContent-Length: " +
-                                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    const std::string answer = exchange(
+        "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+        "application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
     const auto at = answer.find("\r\n\r\n");
     check(at != std::string::npos, "the login is answered");
     const auto j = nlohmann::json::parse(answer.substr(at + 4), nullptr, false);
@@ -117,7 +118,10 @@ struct Api {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(server->port());
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    check(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "the server accepts a connection");
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      std::fprintf(stderr, "operator_request_fuzz: connect: %s\n", std::strerror(errno));
+      check(false, "the server accepts a connection");
+    }
     timeval tv{10, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::size_t sent = 0;

@@ -172,7 +172,8 @@ double quantile(std::vector<double> v, double q) {
 
 // The command id of the block of GAMMA that risk lists as in force ("" when none).
 std::string gamma_block() {
-  for (const auto& b : stack().status()["blocks"]) {
+  const json st = stack().status();
+  for (const auto& b : st["blocks"]) {
     if (b["firm"] == "GAMMA") return b["command_id"].get<std::string>();
   }
   return "";
@@ -349,7 +350,8 @@ BOOST_AUTO_TEST_CASE(risk_and_the_venue_killed_and_restarted_change_nothing) {
   const auto buy = limit(sym, kBuy, "100.00", "500", "GAMMA-1");
   gamma().send(new_order(buy));
   gamma().expect(er(buy.clordid, "F"));
-  BOOST_REQUIRE_MESSAGE(wait_new_gamma_block(block_before), "no new block of GAMMA; risk log:\n" << s.risk().log_tail());
+  BOOST_REQUIRE_MESSAGE(wait_new_gamma_block(block_before), "no new block of GAMMA; risk log:\n"
+                                                                << s.risk().log_tail());
   s.wait_risk_settled();
   const auto with_block = s.cli("positions --format csv").out;
   ::kill(s.venue().process().pid(), SIGKILL);

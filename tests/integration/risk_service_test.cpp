@@ -174,7 +174,8 @@ class Harness {
       std::int64_t low = 0;
       std::int64_t high = 0;
       const auto err = c.handle().query_watermark_offsets(topic, p, &low, &high, 30'000);
-      if (err != RdKafka::ERR_NO_ERROR) throw std::runtime_error("no end offset of " + topic + ": " + RdKafka::err2str(err));
+      if (err != RdKafka::ERR_NO_ERROR)
+        throw std::runtime_error("no end offset of " + topic + ": " + RdKafka::err2str(err));
       if (high > low) end[p] = high;
       from.push_back({topic, p, RdKafka::Topic::OFFSET_BEGINNING});
     }
@@ -540,8 +541,12 @@ BOOST_AUTO_TEST_CASE(a_fill_traded_after_the_release_and_read_before_its_ack_sto
     while (kills() < n && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(100ms);
     return kills();
   };
-  const auto breach = r.raw_fill(
-      {.account = "RF-1", .firm = "RF", .side = "1", .qty = "150", .px = "10", .transact = day + "-" + second + ".100"});
+  const auto breach = r.raw_fill({.account = "RF-1",
+                                  .firm = "RF",
+                                  .side = "1",
+                                  .qty = "150",
+                                  .px = "10",
+                                  .transact = day + "-" + second + ".100"});
   h.send(breach, 0);
   BOOST_REQUIRE(wait_kills(1) == 1);
   const auto after = r.raw_fill(

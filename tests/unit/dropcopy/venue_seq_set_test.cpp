@@ -104,13 +104,14 @@ BOOST_AUTO_TEST_CASE(the_largest_venue_seq_is_remembered_written_and_read_back) 
   BOOST_TEST(back->text() == s.text());
   BOOST_TEST((back->check(UINT64_MAX) == Seen::kRepeat));
   BOOST_TEST((back->check(UINT64_MAX - 1) == Seen::kNew));
-  BOOST_TEST(!VenueSeqSet::parse("venue-seq-set 1 floor=18446744073709551615 unsure-up-to=0\nabove 5-18446744073709551615\n"
-                                 "holes\n",
-                                 128, 16)
-                  .has_value());
-  BOOST_TEST(!VenueSeqSet::parse("venue-seq-set 1 floor=3 unsure-up-to=0\nabove 18446744073709551615 9\nholes\n", 128,
-                                 16)
-                  .has_value());
+  BOOST_TEST(
+      !VenueSeqSet::parse("venue-seq-set 1 floor=18446744073709551615 unsure-up-to=0\nabove 5-18446744073709551615\n"
+                          "holes\n",
+                          128, 16)
+           .has_value());
+  BOOST_TEST(
+      !VenueSeqSet::parse("venue-seq-set 1 floor=3 unsure-up-to=0\nabove 18446744073709551615 9\nholes\n", 128, 16)
+           .has_value());
 }
 
 BOOST_AUTO_TEST_CASE(a_damaged_file_is_refused) {

@@ -97,7 +97,7 @@ BOOST_FIXTURE_TEST_CASE(trading_down_after_the_release_but_read_before_its_ack_i
   m.evaluate(key, "ALPHA", a("1100"), vr::Trigger{.venue_seq = 2, .transact_ns = 5'000}, 0, out);
   BOOST_TEST(m.released(vr::Scope::kFirm, "ALPHA", 4'000, 7'000).empty());
   BOOST_TEST(!m.state(key)->breached);
-  BOOST_TEST(at("1150") == V{});   // below 1200, the usage at the release
+  BOOST_TEST(at("1150") == V{});  // below 1200, the usage at the release
   BOOST_TEST(at("1201") == V{"b"});
 }
 
