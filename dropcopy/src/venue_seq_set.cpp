@@ -47,7 +47,10 @@ bool parse_ranges(const std::string& line, std::string_view word,
   for (std::string r; in >> r;) {
     std::uint64_t first = 0;
     std::uint64_t last = 0;
-    if (!parse_range(r, first, last) || first == 0 || (!out.empty() && first <= previous_last + 1)) return false;
+    if (!parse_range(r, first, last) || first == 0 ||
+        (!out.empty() && (previous_last == UINT64_MAX || first <= previous_last + 1))) {
+      return false;
+    }
     out.emplace_back(first, last);
     previous_last = last;
   }
@@ -177,7 +180,8 @@ std::string VenueSeqSet::text() const {
   std::string out =
       "venue-seq-set 1 floor=" + std::to_string(floor_) + " unsure-up-to=" + std::to_string(unsure_up_to_) + "\nabove";
   std::uint64_t run_start = 0;
-  for (std::uint64_t s = floor_ + 1; s <= top_;) {
+  // s == 0: past the largest venue-seq (a top of 2^64-1, which the readers accept, wraps s around).
+  for (std::uint64_t s = floor_ + 1; s != 0 && s <= top_;) {
     const std::uint64_t i = s % span_;
     if (i % kWordBits == 0 && bits_[i / kWordBits] == 0 && s + kWordBits - 1 <= top_ && run_start == 0) {
       s += kWordBits;  // a word with nothing seen
@@ -224,9 +228,13 @@ std::optional<VenueSeqSet> VenueSeqSet::parse(std::string_view text, std::uint64
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
   if (!parse_ranges(above, "above", ranges)) return std::nullopt;
   for (const auto& [first, last] : ranges) {
-    // Above the floor, inside the window; floor+1 itself would have been absorbed.
-    if (first <= s.floor_ + 1 || last - s.floor_ > s.span_) return std::nullopt;
-    for (std::uint64_t q = first; q <= last; ++q) s.set_bit(q, true);
+    // Above the floor, inside the window; floor+1 itself would have been absorbed. (Written without
+    // floor+1, which wraps for a floor of 2^64-1.)
+    if (first <= s.floor_ || first - s.floor_ < 2 || last - s.floor_ > s.span_) return std::nullopt;
+    for (std::uint64_t q = first;; ++q) {
+      s.set_bit(q, true);
+      if (q == last) break;
+    }
     s.top_ = last;
   }
   ranges.clear();

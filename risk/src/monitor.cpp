@@ -83,13 +83,18 @@ void Monitor::evaluate(const LimitKey& key, const std::string& firm, Amount usag
   if (st.breached) {
     if (!at_or_above_percent(usage, limit.value, 100 - rearm)) {
       st.breached = false;
+      s.since_breach.clear();
       changed = true;
+    } else if (moved) {
+      record_seen(s, trigger);
     }
   } else if (over && (!st.release_floor || usage > *st.release_floor)) {
     out.push_back(LimitEvent{LimitEvent::Kind::kBreach, key, firm, usage, limit.value, 100, trigger});
     st.breached = true;
     st.breached_at_ns = now_ns;
     st.release_floor.reset();
+    s.since_breach.clear();
+    record_seen(s, trigger);
     changed = true;
   }
   if (changed && !s.changed) {
@@ -98,19 +103,48 @@ void Monitor::evaluate(const LimitKey& key, const std::string& firm, Amount usag
   }
 }
 
-void Monitor::released(Scope scope, const std::string& entity) {
+void Monitor::record_seen(Slot& s, const Trigger& trigger) {
+  const std::int64_t at_ns =
+      trigger.transact_ns > 0 ? trigger.transact_ns : (s.since_breach.empty() ? 0 : s.since_breach.back().at_ns);
+  s.since_breach.push_back(Seen{at_ns, s.state.usage, trigger});
+  if (s.since_breach.size() > kMaxSeen) s.since_breach.pop_front();
+}
+
+std::vector<LimitEvent> Monitor::released(Scope scope, const std::string& entity, std::int64_t applied_ns,
+                                          std::int64_t now_ns) {
+  std::vector<LimitEvent> out;
   for (auto& [key, s] : slots_) {
     LimitState& st = s.state;
     const bool mine = (key.scope == scope && key.entity == entity) ||
                       (scope == Scope::kFirm && key.scope == Scope::kAccount && st.firm == entity);
     if (!mine || !s.has_state || !st.breached) continue;
+    // The usage when the venue applied the release: the last one seen before that moment (what moved
+    // it later traded after the release). A move in the release's millisecond counts as after it.
+    Amount floor = st.usage;
+    if (applied_ns > 0 && !s.since_breach.empty()) {
+      floor = s.since_breach.front().usage;
+      for (const auto& seen : s.since_breach) {
+        if (seen.at_ns >= applied_ns) break;
+        floor = seen.usage;
+      }
+    }
+    const Trigger latest = s.since_breach.empty() ? Trigger{} : s.since_breach.back().trigger;
+    s.since_breach.clear();
     st.breached = false;
-    st.release_floor = st.usage;
+    st.release_floor = floor;
+    if (st.usage > st.limit && st.usage > floor) {
+      out.push_back(LimitEvent{LimitEvent::Kind::kBreach, key, st.firm, st.usage, st.limit, 100, latest});
+      st.breached = true;
+      st.breached_at_ns = now_ns;
+      st.release_floor.reset();
+      record_seen(s, latest);
+    }
     if (!s.changed) {
       s.changed = true;
       changed_.push_back(key);
     }
   }
+  return out;
 }
 
 std::map<LimitKey, LimitState> Monitor::states() const {
@@ -130,6 +164,9 @@ void Monitor::restore_state(const LimitKey& key, const LimitState& state) {
   Slot& s = slot(key);
   s.state = state;
   s.has_state = true;
+  s.since_breach.clear();
+  // Breached before the restart: its usage then is the last one known before any release to come.
+  if (state.breached) s.since_breach.push_back(Seen{0, state.usage, Trigger{}});
 }
 
 std::vector<std::pair<LimitKey, std::optional<LimitState>>> Monitor::take_changed() {

@@ -581,11 +581,18 @@ void Service::Impl::handle_ack(const Ack& a) {
   } else if (a.action == "release_firm" || a.action == "release_account") {
     const bool was_blocked = blocks.erase(key) > 0;
     const Scope scope = a.action == "release_firm" ? Scope::kFirm : Scope::kAccount;
-    monitor.released(scope, scope == Scope::kFirm ? a.firm : a.account);
+    // The venue let the firm trade from applied_at; fills of that moment or later may already be in the
+    // book (they come on another topic): what they added counts against the limits now.
+    const auto breaches = monitor.released(scope, scope == Scope::kFirm ? a.firm : a.account, a.applied_ns, now());
     if (was_blocked) {
-      VENUE_LOG_KV(info, "RSK103 released: breaches of it count again only above today's usage",
-                   {{"firm", a.firm}, {"account", a.account}, {"command_id", a.command_id}});
+      VENUE_LOG_KV(info, "RSK103 released: breaches of it count again only above its usage at the release",
+                   {{"firm", a.firm},
+                    {"account", a.account},
+                    {"command_id", a.command_id},
+                    {"applied_at", iso_time_ms(a.applied_ns)},
+                    {"breached_again", breaches.size()}});
     }
+    for (const auto& e : breaches) handle_event(e);
   }
 }
 

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/support/shared_stack.h"
 #include "e2e/support/suite.h"
 #include "venue/common/kafka.h"
 
@@ -155,39 +156,8 @@ reversal_window_ms = 10000
   std::unique_ptr<VenueProcess> compliance_;
 };
 
-std::unique_ptr<Stack>& stack_ptr() {
-  static std::unique_ptr<Stack> s;
-  return s;
-}
-Stack& stack() {
-  auto& s = stack_ptr();
-  if (!s) s = std::make_unique<Stack>();
-  return *s;
-}
-
-struct StackFixture {
-  StackFixture() = default;
-  StackFixture(const StackFixture&) = delete;
-  StackFixture& operator=(const StackFixture&) = delete;
-  ~StackFixture() {
-    auto& s = stack_ptr();
-    if (!s) return;
-    namespace ut = boost::unit_test;
-    // The master suite's results are summed up only after this runs: look at each test case.
-    struct AllPassed : ut::test_tree_visitor {
-      bool passed = true;
-      void visit(const ut::test_case& tc) override {
-        passed = passed && ut::results_collector.results(tc.p_id).passed();
-      }
-    } all;
-    ut::traverse_test_tree(ut::framework::master_test_suite(), all, true);
-    if (!all.passed || std::getenv("E2E_KEEP")) {
-      s->keep_files();
-      std::fprintf(stderr, "e2e: files kept in %s\n", s->dir().c_str());
-    }
-    s.reset();
-  }
-};
+Stack& stack() { return shared_stack<Stack>(); }
+using StackFixture = SharedStackFixture<Stack>;
 
 bool is_app(const FIX::Message& m) {
   const auto t = msg_type(m);

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/support/shared_stack.h"
 #include "e2e/support/suite.h"
 
 using namespace venue::e2e;
@@ -174,33 +175,8 @@ class Stack {
   std::map<std::string, std::unique_ptr<FixClient>> dc_clients_;
 };
 
-std::unique_ptr<Stack>& stack_ptr() {
-  static std::unique_ptr<Stack> s;
-  return s;
-}
-Stack& stack() {
-  auto& s = stack_ptr();
-  if (!s) s = std::make_unique<Stack>();
-  return *s;
-}
-
-// Ends the stack after the last test; keeps its folder when a test failed.
-struct StackFixture {
-  StackFixture() = default;
-  StackFixture(const StackFixture&) = delete;
-  StackFixture& operator=(const StackFixture&) = delete;
-  ~StackFixture() {
-    auto& s = stack_ptr();
-    if (!s) return;
-    namespace ut = boost::unit_test;
-    const bool passed = ut::results_collector.results(ut::framework::master_test_suite().p_id).passed();
-    if (!passed || std::getenv("E2E_KEEP")) {
-      s->keep_files();
-      std::fprintf(stderr, "e2e: files kept in %s\n", s->dir().c_str());
-    }
-    s.reset();
-  }
-};
+Stack& stack() { return shared_stack<Stack>(); }
+using StackFixture = SharedStackFixture<Stack>;
 
 bool is_report(const FIX::Message& m) { return msg_type(m) == "8"; }
 // A report the venue sent again (after a crash) carries PossResend(97)=Y; such a copy may repeat an

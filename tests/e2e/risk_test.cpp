@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/support/shared_stack.h"
 #include "e2e/support/suite.h"
 
 using namespace venue::e2e;
@@ -138,31 +139,8 @@ class Stack {
   std::unique_ptr<VenueProcess> risk_;
 };
 
-std::unique_ptr<Stack>& stack_ptr() {
-  static std::unique_ptr<Stack> s;
-  return s;
-}
-Stack& stack() {
-  auto& s = stack_ptr();
-  if (!s) s = std::make_unique<Stack>();
-  return *s;
-}
-
-struct StackFixture {
-  StackFixture() = default;
-  StackFixture(const StackFixture&) = delete;
-  StackFixture& operator=(const StackFixture&) = delete;
-  ~StackFixture() {
-    auto& s = stack_ptr();
-    if (!s) return;
-    namespace ut = boost::unit_test;
-    if (!ut::results_collector.results(ut::framework::master_test_suite().p_id).passed() || std::getenv("E2E_KEEP")) {
-      s->keep_files();
-      std::fprintf(stderr, "e2e: files kept in %s\n", s->dir().c_str());
-    }
-    s.reset();
-  }
-};
+Stack& stack() { return shared_stack<Stack>(); }
+using StackFixture = SharedStackFixture<Stack>;
 BOOST_TEST_GLOBAL_FIXTURE(StackFixture);
 
 FixClient& alpha() { return stack().venue().client("BRK1"); }
@@ -190,6 +168,28 @@ std::chrono::steady_clock::time_point arrival(const FixClient& c, const Match& m
 double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   return v[static_cast<std::size_t>(std::lround(q * static_cast<double>(v.size() - 1)))];
+}
+
+// The command id of the block of GAMMA that risk lists as in force ("" when none).
+std::string gamma_block() {
+  const json st = stack().status();
+  for (const auto& b : st["blocks"]) {
+    if (b["firm"] == "GAMMA") return b["command_id"].get<std::string>();
+  }
+  return "";
+}
+
+// Waits until risk lists a block of GAMMA other than `before`. The block a release lifted stays listed
+// until risk reads the venue's answer to the release, which can come after the CLI's (each reads the
+// acks topic on its own): waiting for "any block" could see that old one.
+bool wait_new_gamma_block(const std::string& before, std::chrono::milliseconds timeout = 10s) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto now = gamma_block();
+    if (!now.empty() && now != before) return true;
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(20ms);
+  }
 }
 
 // The release an officer makes, waiting for the venue's answer.
@@ -263,7 +263,8 @@ BOOST_AUTO_TEST_CASE(breach_to_block_latency) {
   const int rounds = std::getenv("RISK_E2E_ROUNDS") != nullptr ? std::atoi(std::getenv("RISK_E2E_ROUNDS")) : 20;
   std::vector<double> at_broker_ms;
   for (int i = 0; i < rounds; ++i) {
-    if (!s.status()["blocks"].empty()) release_gamma("latency round " + std::to_string(i));
+    const std::string before = gamma_block();
+    if (!before.empty()) release_gamma("latency round " + std::to_string(i));
     const auto rest = limit(sym, kBuy, "90.00", "1", "KILL-1", kGtc);
     place(gamma(), rest);
     place(alpha(), limit(sym, kSell, "100.00", "200", "ALPHA-1"));
@@ -275,10 +276,7 @@ BOOST_AUTO_TEST_CASE(breach_to_block_latency) {
                                                                      arrival(gamma(), er(buy.clordid, "F")))
                                .count());
     // Let the block's ack reach risk before the next release.
-    const auto until = std::chrono::steady_clock::now() + 10s;
-    while (s.status()["blocks"].empty() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(20ms);
-    }
+    BOOST_TEST(wait_new_gamma_block(before), "round " << i << ": risk lists no new block of GAMMA");
   }
   BOOST_TEST_MESSAGE("breach to block, " << rounds << " rounds: fill at the broker to the kill switch's cancellation "
                                          << "at the broker: median " << quantile(at_broker_ms, 0.5) << " ms, p90 "
@@ -346,14 +344,14 @@ BOOST_AUTO_TEST_CASE(risk_and_the_venue_killed_and_restarted_change_nothing) {
 
   // GAMMA breaches again (it holds 130 + 10 per latency round); the venue is killed right after the
   // block: restarted, it still refuses GAMMA's orders; risk's figures have not moved.
-  if (!s.status()["blocks"].empty()) release_gamma("before the venue restart");
+  const std::string block_before = gamma_block();
+  if (!block_before.empty()) release_gamma("before the venue restart");
   place(alpha(), limit(sym, kSell, "100.00", "500", "ALPHA-1"));
   const auto buy = limit(sym, kBuy, "100.00", "500", "GAMMA-1");
   gamma().send(new_order(buy));
   gamma().expect(er(buy.clordid, "F"));
-  const auto until = std::chrono::steady_clock::now() + 10s;
-  while (s.status()["blocks"].empty() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
-  BOOST_REQUIRE(!s.status()["blocks"].empty());
+  BOOST_REQUIRE_MESSAGE(wait_new_gamma_block(block_before), "no new block of GAMMA; risk log:\n"
+                                                                << s.risk().log_tail());
   s.wait_risk_settled();
   const auto with_block = s.cli("positions --format csv").out;
   ::kill(s.venue().process().pid(), SIGKILL);

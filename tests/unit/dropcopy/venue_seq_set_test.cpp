@@ -91,6 +91,29 @@ BOOST_AUTO_TEST_CASE(written_and_read_back_it_answers_the_same) {
   }
 }
 
+// The readers accept any positive 64-bit venue-seq header. The largest one used to make writing the file
+// loop for ever (the loop's counter wrapped around past 2^64-1), and a file with a floor of 2^64-1 was
+// read for ever: one bad record or one damaged file stopped the drop copy. Found by dropcopy_cursor_fuzz.
+BOOST_AUTO_TEST_CASE(the_largest_venue_seq_is_remembered_written_and_read_back) {
+  VenueSeqSet s(128, 16);
+  s.insert(5);
+  s.insert(UINT64_MAX);
+  BOOST_TEST((s.check(UINT64_MAX) == Seen::kRepeat));
+  const auto back = VenueSeqSet::parse(s.text(), 128, 16);
+  BOOST_TEST_REQUIRE(back.has_value());
+  BOOST_TEST(back->text() == s.text());
+  BOOST_TEST((back->check(UINT64_MAX) == Seen::kRepeat));
+  BOOST_TEST((back->check(UINT64_MAX - 1) == Seen::kNew));
+  BOOST_TEST(
+      !VenueSeqSet::parse("venue-seq-set 1 floor=18446744073709551615 unsure-up-to=0\nabove 5-18446744073709551615\n"
+                          "holes\n",
+                          128, 16)
+           .has_value());
+  BOOST_TEST(
+      !VenueSeqSet::parse("venue-seq-set 1 floor=3 unsure-up-to=0\nabove 18446744073709551615 9\nholes\n", 128, 16)
+           .has_value());
+}
+
 BOOST_AUTO_TEST_CASE(a_damaged_file_is_refused) {
   for (const char* bad : {"", "venue-seq-set 1 floor=3 unsure-up-to=0\nabove\n",          // a line missing
                           "venue-seq-set 2 floor=3 unsure-up-to=0\nabove\nholes\n",       // version

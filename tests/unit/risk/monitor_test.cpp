@@ -70,6 +70,54 @@ BOOST_FIXTURE_TEST_CASE(after_a_release_only_a_worse_breach_counts, Fixture) {
   BOOST_TEST(at("1250") == V{"b"});       // worse than at the release: stopped again
 }
 
+// The venue lets a released firm trade at once; the service reads the release's ack on another topic
+// than the fills, so a fill traded after the release can be applied before the ack is read. The usage
+// "at the release" is the one at the ack's applied_at, not the one when the ack is read.
+BOOST_FIXTURE_TEST_CASE(a_fill_traded_after_the_release_but_read_before_its_ack_breaches_when_the_ack_is_read,
+                        Fixture) {
+  std::vector<vr::LimitEvent> out;
+  m.evaluate(key, "ALPHA", a("1200"), vr::Trigger{.venue_seq = 1, .exec_id = "E1", .transact_ns = 1'000}, 0, out);
+  BOOST_REQUIRE(out.size() == 4U);  // w50 w75 w90 b
+  out.clear();
+  // Released at the venue at 4'000; the firm buys more at 5'000; that fill is read first.
+  m.evaluate(key, "ALPHA", a("1300"), vr::Trigger{.venue_seq = 2, .exec_id = "E2", .transact_ns = 5'000}, 0, out);
+  BOOST_TEST(out.empty());  // still breached here: nothing new
+  const auto again = m.released(vr::Scope::kFirm, "ALPHA", 4'000, 7'000);
+  BOOST_REQUIRE(again.size() == 1U);
+  BOOST_TEST((again[0].kind == vr::LimitEvent::Kind::kBreach));
+  BOOST_TEST(again[0].usage.to_string() == "1300");
+  BOOST_TEST(again[0].trigger.exec_id == "E2");
+  BOOST_TEST(m.state(key)->breached);
+  BOOST_TEST(m.state(key)->breached_at_ns == 7'000);
+}
+
+BOOST_FIXTURE_TEST_CASE(trading_down_after_the_release_but_read_before_its_ack_is_not_stopped, Fixture) {
+  std::vector<vr::LimitEvent> out;
+  m.evaluate(key, "ALPHA", a("1200"), vr::Trigger{.venue_seq = 1, .transact_ns = 1'000}, 0, out);
+  m.evaluate(key, "ALPHA", a("1100"), vr::Trigger{.venue_seq = 2, .transact_ns = 5'000}, 0, out);
+  BOOST_TEST(m.released(vr::Scope::kFirm, "ALPHA", 4'000, 7'000).empty());
+  BOOST_TEST(!m.state(key)->breached);
+  BOOST_TEST(at("1150") == V{});  // below 1200, the usage at the release
+  BOOST_TEST(at("1201") == V{"b"});
+}
+
+BOOST_FIXTURE_TEST_CASE(a_breach_restored_at_start_keeps_its_usage_for_the_release_to_come, Fixture) {
+  vr::LimitState st;
+  st.firm = "ALPHA";
+  st.usage = a("1200");
+  st.limit = a("1000");
+  st.has_limit = true;
+  st.level = 90;
+  st.breached = true;
+  m.restore_state(key, st);
+  std::vector<vr::LimitEvent> out;
+  m.evaluate(key, "ALPHA", a("1300"), vr::Trigger{.venue_seq = 9, .exec_id = "E9", .transact_ns = 5'000}, 0, out);
+  BOOST_TEST(out.empty());
+  const auto again = m.released(vr::Scope::kFirm, "ALPHA", 4'000, 7'000);
+  BOOST_REQUIRE(again.size() == 1U);
+  BOOST_TEST(again[0].trigger.exec_id == "E9");
+}
+
 BOOST_AUTO_TEST_CASE(a_firm_release_rearms_its_accounts_and_an_account_limit_blocks_the_account) {
   vr::Monitor m{vr::MonitorSettings{}};
   m.set_limits({{vr::Scope::kAccount, "ALPHA-1", vr::LimitType::kGrossExposure, "", a("100")}});

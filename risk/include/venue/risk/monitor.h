@@ -14,10 +14,16 @@
 //     limit, or until the entity is released (released()): after a release, only usage above what it
 //     was at the release (and above the limit) breaches again, so a firm trading its position down is
 //     not stopped again while one trading it up is.
+//   - "at the release" means when the venue applied it (the ack's applied_at), not when this service
+//     reads the ack: the venue lets the firm trade from that moment, and its first fills can be read
+//     before the ack (two topics, no order between them). While a figure is breached its usage is kept
+//     with the TransactTime of what moved it, so a release finds the usage of that moment; a figure
+//     already above it when the ack is read breaches at once (released() returns that breach).
 //
 // Thread rules: not thread-safe; one owner.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -94,8 +100,11 @@ class Monitor {
   // figure without a limit.
   void evaluate(const LimitKey& key, const std::string& firm, Amount usage, const Trigger& trigger, std::int64_t now_ns,
                 std::vector<LimitEvent>& out);
-  // A release of `entity` (an account, or a firm: its own figures and its accounts') took effect.
-  void released(Scope scope, const std::string& entity);
+  // A release of `entity` (an account, or a firm: its own figures and its accounts') took effect at the
+  // venue at `applied_ns` (0: unknown, the usage now is taken). Returns the breaches of figures whose
+  // usage already rose above their usage at that moment (and above the limit); `now_ns` stamps them.
+  std::vector<LimitEvent> released(Scope scope, const std::string& entity, std::int64_t applied_ns = 0,
+                                   std::int64_t now_ns = 0);
 
   // The figures that have a limit, with their state (sorted).
   std::map<LimitKey, LimitState> states() const;
@@ -105,12 +114,22 @@ class Monitor {
   std::vector<std::pair<LimitKey, std::optional<LimitState>>> take_changed();
 
  private:
+  // A usage seen while breached: `at_ns` is the TransactTime of what moved it (or of the one before,
+  // for a move without one, such as a limit change), 0 when unknown (restored at start).
+  struct Seen {
+    std::int64_t at_ns = 0;
+    Amount usage;
+    Trigger trigger;
+  };
+  static constexpr std::size_t kMaxSeen = 256;  // a release is read milliseconds after it applies
   struct Slot {
     const Limit* limit = nullptr;  // nullptr: the figure has no limit (remembered so it is not looked up again)
     LimitState state;
     bool has_state = false;
     bool changed = false;
+    std::deque<Seen> since_breach;  // while breached: each usage since the breach, oldest first
   };
+  static void record_seen(Slot& s, const Trigger& trigger);
   Slot& slot(const LimitKey& key);
 
   MonitorSettings settings_;
