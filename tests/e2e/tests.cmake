@@ -43,7 +43,7 @@ endforeach()
 venue_test(NAME e2e_console_test LABELS e2e SOURCES e2e/console_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_BROWSER_DIR=${PROJECT_SOURCE_DIR}/tests/browser;SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/console-screenshots"
-           TIMEOUT 600 COST 20)
+           TIMEOUT 600)
 add_dependencies(e2e_console_test venue venue-passwd)
 add_dependencies(e2e_tests e2e_console_test)
 file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/console-screenshots)
@@ -52,13 +52,13 @@ file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/console-screenshots)
 # it needs deploy/local/with-services --kafka).
 venue_test(NAME e2e_dropcopy_test LABELS integration outage SOURCES e2e/dropcopy_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900 COST 90)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
 # The drop copy fed records the test writes to Kafka itself: each fault where the test puts it.
 venue_test(NAME e2e_dropcopy_records_test LABELS integration outage SOURCES e2e/dropcopy_records_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 12)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
 add_dependencies(e2e_dropcopy_records_test venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_records_test)
 
@@ -74,7 +74,7 @@ add_dependencies(e2e_tests e2e_trade_bust_test)
 # needs deploy/local/with-services --pg --kafka).
 venue_test(NAME e2e_compliance_test LABELS integration outage SOURCES e2e/compliance_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 27)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
 add_dependencies(e2e_compliance_test venue venue-passwd compliance)
 add_dependencies(e2e_tests e2e_compliance_test)
 
@@ -82,13 +82,13 @@ add_dependencies(e2e_tests e2e_compliance_test)
 # integration: it needs deploy/local/with-services --pg --kafka).
 venue_test(NAME e2e_risk_test LABELS integration SOURCES e2e/risk_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common nlohmann_json::nlohmann_json
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900 COST 19)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
 add_dependencies(e2e_risk_test venue venue-passwd risk)
 add_dependencies(e2e_tests e2e_risk_test)
 
 # The venue's consumer of venue.risk-control against the real Kafka broker (label integration).
 venue_test(NAME e2e_risk_control_test LABELS integration SOURCES e2e/risk_control_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 15)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
 add_dependencies(e2e_risk_control_test venue venue-passwd)
 add_dependencies(e2e_tests e2e_risk_control_test)
