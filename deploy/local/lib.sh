@@ -52,21 +52,9 @@ require_prometheus() {
 
 # --- ports -----------------------------------------------------------------------------------
 
-# Prints N distinct free TCP ports on 127.0.0.1, chosen by the kernel (bind to port 0). Another
-# process can still take one before we bind it: callers retry a start that fails on its port.
-free_ports() {
-  python3 - "${1:-1}" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()
-PY
-}
+# Prints N distinct free TCP ports on 127.0.0.1, below the kernel's ephemeral range (see
+# free_ports.py). Another process can still bind one first: callers retry a start that fails on it.
+free_ports() { python3 "$VENUE_REPO/deploy/local/free_ports.py" "${1:-1}"; }
 
 # True when nothing listens on 127.0.0.1:PORT (and we may bind it).
 port_is_free() {

@@ -10,12 +10,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -53,22 +55,61 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::uint16_t free_port() {
+namespace {
+
+// Binds a TCP socket to PORT on every address (0: the kernel picks); returns the port bound, or 0.
+std::uint16_t try_bind(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  addr.sin_port = 0;
+  addr.sin_port = htons(port);
   socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const std::string why = std::strerror(errno);
-    ::close(fd);
-    throw std::runtime_error("bind to a free port: " + why);
-  }
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return ok ? ntohs(addr.sin_port) : 0;
+}
+
+// The first port of the kernel's ephemeral range (the source ports of outgoing connections).
+unsigned ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned low = 0;
+  unsigned high = 0;
+  if (!(in >> low >> high) || low > 65535) return 32768;
+  return low;
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+  // Not from the ephemeral range: any outgoing connection on the machine (a Kafka client, a build
+  // tool beside the tests) can take such a port between this probe and the server's bind, which
+  // made the venue fail its start with "Address already in use" in CI. Below that range only an
+  // explicit bind takes a port. Each test process walks its own stretch of the range, starting at
+  // a point drawn from its pid and the clock, so processes running side by side rarely meet, and
+  // the probe bind skips what is taken.
+  constexpr unsigned kFirst = 10000;
+  const unsigned low = ephemeral_low();
+  if (low <= kFirst + 1000) {
+    const std::uint16_t p = try_bind(0);
+    if (p == 0) throw std::runtime_error(std::string("bind to a free port: ") + std::strerror(errno));
+    return p;
+  }
+  const unsigned span = low - kFirst;
+  static std::mutex mutex;
+  static unsigned next = [span] {
+    const auto now = static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count());
+    return (static_cast<unsigned>(::getpid()) * 2654435761U ^ now) % span;
+  }();
+  const std::lock_guard lock(mutex);
+  for (unsigned tries = 0; tries < span; ++tries) {
+    const auto port = static_cast<std::uint16_t>(kFirst + next);
+    next = (next + 1) % span;
+    if (try_bind(port) == port) return port;
+  }
+  throw std::runtime_error("no free TCP port between " + std::to_string(kFirst) + " and " + std::to_string(low - 1));
 }
 
 std::string run_command(const std::string& command) {

@@ -43,7 +43,8 @@ class TempDir {
   bool keep_ = false;
 };
 
-// A TCP port nobody listens on now (bind to port 0, read it, close).
+// A TCP port nobody has bound now, below the kernel's ephemeral range (so no outgoing connection
+// takes it before the server binds it); distinct across the calls of one process.
 std::uint16_t free_port();
 
 // Runs a command through /bin/sh, returns its standard output; throws when it exits non-zero.
