@@ -6,16 +6,12 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "clock.h"
 #include "venue/common/log.h"
 
 namespace venue::dropcopy {
 
 namespace {
-
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::int64_t kRetryCommitNs = 200'000'000;
 constexpr std::int64_t kRetryStartNs = 1'000'000'000;

@@ -27,6 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "clock.h"
 #include "kafka_feed.h"
 #include "venue/dropcopy/catch_up_range.h"
 #include "venue/dropcopy/cursor.h"
@@ -41,9 +42,6 @@
 namespace venue::dropcopy {
 
 namespace fsn = venue::fix_session;
-
-std::int64_t steady_ns();
-std::int64_t wall_ns();
 
 struct Service::Impl final : FIX::Application {
   struct Run;

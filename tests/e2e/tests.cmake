@@ -19,6 +19,7 @@ target_link_libraries(venue_e2e_support PUBLIC venue::quickfix venue::common nlo
                                                 OpenSSL::SSL)
 venue_set_warnings(venue_e2e_support)
 venue_set_sanitizers(venue_e2e_support)
+venue_unoptimised_driver(venue_e2e_support)
 
 # The stock FIX 4.4 dictionary ci/setup fetches (QuickFIX/J's), for the interoperability suite.
 if(DEFINED ENV{VENUE_CACHE})

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <set>
 #include <unordered_map>
+#include "fix_chars.h"
 #include "venue/common/log.h"
 #include "venue/fix_session/auth.h"
 #include "venue/fix_session/fix_framer.h"
@@ -37,7 +38,6 @@ namespace venue::fix_session::acceptor_detail {
 // The one FIX version the venue speaks (session_settings.cpp configures every session with it).
 inline const std::string kBeginString = "FIX.4.4";
 
-inline constexpr char kSoh = '\x01';
 inline constexpr std::size_t kReadChunk = 64 * 1024;
 
 inline std::string errno_text() { return std::strerror(errno); }

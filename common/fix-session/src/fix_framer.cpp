@@ -4,10 +4,11 @@
 #include <cctype>
 #include <string_view>
 
+#include "fix_chars.h"
+
 namespace venue::fix_session {
 
 namespace {
-constexpr char kSoh = '\x01';
 constexpr std::string_view kStart = "8=FIX";
 constexpr std::size_t kMaxBeginField = 32;  // "8=" and a BeginString; FIX's are 9 to 11 bytes
 

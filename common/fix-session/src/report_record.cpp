@@ -6,13 +6,12 @@
 #include <charconv>
 #include <limits>
 
+#include "fix_chars.h"
 #include "venue/fix_session/fix_text.h"
 
 namespace venue::fix_session {
 
 namespace {
-
-constexpr char kSoh = '\x01';
 
 bool fail(std::string* why, std::string reason) {
   if (why != nullptr) *why = std::move(reason);
