@@ -32,14 +32,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    throw std::runtime_error(std::string(name) + " is not set: run under deploy/local/with-services --pg --kafka");
-  }
-  return v;
-}
-
 void services(const std::string& action) {
   run_command("'" + (source_dir() / "deploy" / "local" / "services").string() + "' " + action + " --state-dir '" +
               env("VENUE_SERVICES_DIR") + "' > /dev/null 2>&1");
