@@ -1,4 +1,6 @@
 #define BOOST_TEST_MODULE e2e_compliance
+// Over ~600 lines on purpose: the cases share one stack (venue, Kafka topics, PostgreSQL schema, the
+// compliance process) that takes seconds to start; a second program would start it again in every CI run.
 // Compliance end to end, as officers and auditors meet it: the real venue publishes its reports to the
 // real Kafka broker, the real `compliance` process writes the audit trail to the real PostgreSQL and
 // runs surveillance; QuickFIX initiators play the brokers. Every report a broker got must be one audit

@@ -1,4 +1,6 @@
 #define BOOST_TEST_MODULE risk_service
+// Over ~600 lines on purpose: the cases share one risk process with its topics and schema, started
+// once; a second program would start them again in every CI run for the same service.
 // The risk service as a real process against the real Kafka and PostgreSQL (deploy/local/with-services),
 // fed reports the way the venue publishes them (spec/kafka-topics.md), with this test in the venue's
 // seat for the acks: exact positions whatever Kafka re-delivers and in whatever order partitions
