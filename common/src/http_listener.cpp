@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -120,7 +121,9 @@ struct HttpListener::Impl {
       res.set(http::field::server, listener->settings.server);
       res.set(http::field::content_type, a.content_type);
       for (const auto& [name, value] : listener->settings.headers) res.set(name, value);
-      for (const auto& [name, value] : a.headers) res.set(name, value);
+      if (a.status == 401 && !listener->settings.www_authenticate.empty()) {
+        res.set(http::field::www_authenticate, listener->settings.www_authenticate);
+      }
       res.keep_alive(keep_alive);
       res.body() = std::move(a.body);
       res.prepare_payload();

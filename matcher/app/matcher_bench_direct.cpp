@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
+#include <type_traits>
 
 #include "baseline_book.h"
 

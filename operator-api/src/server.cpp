@@ -39,7 +39,6 @@ Answer json_answer(const Reply& r) {
   a.status = r.status;
   a.content_type = "application/json";
   a.body = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (r.status == 401) a.headers.emplace_back("WWW-Authenticate", "Bearer");
   return a;
 }
 
@@ -166,6 +165,7 @@ struct Server::Impl {
                            .body_limit = kBodyLimit,
                            .server = "venue-operator-api",
                            .headers = security_headers(),
+                           .www_authenticate = "Bearer",
                            .tls_certificate = settings.tls_certificate,
                            .tls_private_key = settings.tls_private_key,
                            .refusal =

@@ -91,9 +91,6 @@ struct Service::Impl {
   std::atomic<bool> kafka_ok{false};
   std::atomic<bool> caught_up_once{false};
 
-  // The label of an effect in venue_risk_reports_applied_total and the logs (service.cpp).
-  const char* effect_name(Effect::Kind k);
-
   // Main thread.
   std::unique_ptr<kafka::Consumer> reports;
   std::unique_ptr<kafka::Consumer> acks_in;

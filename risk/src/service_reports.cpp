@@ -9,6 +9,7 @@
 
 #include "service_impl.h"
 #include "venue/common/log.h"
+#include "venue/common/shutdown.h"
 
 namespace venue::risk {
 

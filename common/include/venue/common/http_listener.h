@@ -41,7 +41,6 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // more headers, after the listener's own
 };
 
 struct HttpListenerSettings {
@@ -51,6 +50,7 @@ struct HttpListenerSettings {
   std::size_t body_limit = 1 << 20;
   std::string server = "venue";                              // the Server header
   std::vector<std::pair<std::string, std::string>> headers;  // on every answer
+  std::string www_authenticate;                              // set: the WWW-Authenticate of every 401
   std::filesystem::path tls_certificate;                     // both set: HTTPS
   std::filesystem::path tls_private_key;
   // The answer to a request that cannot be read: status 413 (too large) or 400, and the parser's reason.
