@@ -174,7 +174,7 @@ struct Server::Impl {
                                  return json_answer(error(status, status == 413 ? "too_large" : "bad_request",
                                                           "bad request: " + reason));
                                }},
-      [this](HttpRequest req, HttpListener::Respond respond) {
+      [this](const HttpRequest& req, HttpListener::Respond respond) {
         handle(req, [this, respond = std::move(respond)](Answer a) {
           count_request(a.status);
           respond(std::move(a));
