@@ -249,6 +249,22 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
     o.cum = v.cum_qty.count();
     o.triggered = v.triggered;
   }
+  // The fields of an order the engine keeps (ids, instrument, side, type, time in force, price, stop,
+  // quantities); the broker's fields (session, account, ClOrdID, ...) are the caller's to fill.
+  static Order order_from_engine(const matcher::OrderView& v, std::size_t instrument) {
+    Order o;
+    o.ref = v.client_ref;
+    o.id = v.id;
+    o.instrument = instrument;
+    o.side = v.side;
+    o.type = v.type;
+    o.tif = v.tif;
+    o.price = v.price.count();
+    o.stop = v.stop_price.count();
+    o.qty = v.qty.count();
+    o.display = v.display_qty.count();
+    return o;
+  }
   void release(Order& o);
   void finish(Order& o, char status = 0);
   void engine_unavailable(std::size_t shard, const matcher::Command& c);

@@ -85,15 +85,7 @@ std::optional<std::string> optional_string(const json& body, const char* key, st
 json reports_of(const std::filesystem::path& dir, std::uint64_t order_id, const std::string& clordid,
                 const std::string& session, std::string& note) {
   json out = json::array();
-  std::uint64_t first = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const auto name = e.path().filename().string();
-    if (name.size() == 32 && name.rfind("reports-", 0) == 0) {
-      const std::uint64_t seq = std::stoull(name.substr(8, 20));
-      first = first == 0 ? seq : std::min(first, seq);
-    }
-  }
+  const std::uint64_t first = oldest_report_seq(dir);
   if (first == 0) return out;
   const std::string tag11 =
       "\x01"

@@ -268,25 +268,15 @@ Order* Gateway::Impl::adopt(const m::OrderView& v) {
   const auto inst = instruments.find(v.instrument);
   Session* s = session(SessionId(idn.session));
   if (s == nullptr || !inst) return nullptr;
-  Order o;
+  Order o = order_from_engine(v, *inst);
   o.key = v.client_ref;
-  o.ref = v.client_ref;
-  o.id = v.id;
   o.session = SessionId(idn.session);
   o.account = AccountId(idn.account);
-  o.instrument = *inst;
-  o.side = v.side;
-  o.type = v.type;
-  o.tif = v.tif;
   o.clordid = idn.clordid;
   o.expire_text = idn.expire_time;
   o.capacity = idn.capacity;
   o.stp = idn.stp;
   o.post_only = idn.post_only;
-  o.price = v.price.count();
-  o.stop = v.stop_price.count();
-  o.qty = v.qty.count();
-  o.display = v.display_qty.count();
   track(o, v);
   o.open_units =
       PreTradeRisk::notional_units(instruments[o.instrument], v.leaves_qty.count(), o.price != 0 ? o.price : o.stop);

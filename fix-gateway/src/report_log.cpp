@@ -61,6 +61,19 @@ void write_all(int fd, const std::string& data) {
 
 }  // namespace
 
+std::uint64_t oldest_report_seq(const std::filesystem::path& dir) {
+  std::uint64_t first = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const auto name = e.path().filename().string();
+    if (name.size() == 32 && name.rfind("reports-", 0) == 0) {
+      const std::uint64_t seq = std::stoull(name.substr(8, 20));
+      first = first == 0 ? seq : std::min(first, seq);
+    }
+  }
+  return first;
+}
+
 std::string encode_report(const Report& r) {
   std::string p;
   framed::put<std::uint64_t>(p, r.venue_seq);

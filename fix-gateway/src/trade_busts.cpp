@@ -37,15 +37,7 @@ struct LoggedOrder {
 std::map<std::uint64_t, LoggedOrder> orders_in_report_log(const std::filesystem::path& dir, std::uint64_t trade,
                                                           std::uint64_t order_a, std::uint64_t order_b) {
   std::map<std::uint64_t, LoggedOrder> found;
-  std::uint64_t first = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const auto name = e.path().filename().string();
-    if (name.size() == 32 && name.rfind("reports-", 0) == 0) {
-      const std::uint64_t seq = std::stoull(name.substr(8, 20));
-      first = first == 0 ? seq : std::min(first, seq);
-    }
-  }
+  const std::uint64_t first = oldest_report_seq(dir);
   if (first == 0) return found;
   const std::string match = std::to_string(trade);
   ReportReader reader(dir, first - 1);
@@ -182,19 +174,10 @@ void Gateway::Impl::bust_report(const m::TradeBustedEvent& e, const m::BustSide&
   if (o == nullptr) {
     const auto inst = instruments.find(v.instrument);
     if (!inst) return;
-    rebuilt.id = v.id;
-    rebuilt.ref = v.client_ref;
+    rebuilt = order_from_engine(v, *inst);
     rebuilt.session = v.owner.session;
     rebuilt.account = v.owner.account;
-    rebuilt.instrument = *inst;
-    rebuilt.side = v.side;
-    rebuilt.type = v.type;
-    rebuilt.tif = v.tif;
     rebuilt.post_only = v.post_only;
-    rebuilt.price = v.price.count();
-    rebuilt.stop = v.stop_price.count();
-    rebuilt.qty = v.qty.count();
-    rebuilt.display = v.display_qty.count();
     rebuilt.clordid = logged_clordid;
     o = &rebuilt;
   }

@@ -1,31 +1,25 @@
-// The operator API's server (server.h): the network thread reads requests and makes every check that
-// costs nothing (Host, Origin, Content-Type, JSON, token, role), then hands the request to a worker
-// thread (logins: PBKDF2; routes: the venue's handlers, which wait for the gateway thread), and writes
-// the answer when the worker is done.
+// The operator API's server (server.h): on the network thread of its transport (HttpListener,
+// common/http_listener.h, the one every HTTP endpoint uses) it makes every check that costs nothing
+// (Host, Origin, Content-Type, JSON, token, role), then hands the request to a worker thread (logins:
+// PBKDF2; routes: the venue's handlers, which wait for the gateway thread); the transport writes the
+// answer when the worker is done.
 #include "venue/operator_api/server.h"
 
 #include <prometheus/counter.h>
 
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <mutex>
 #include <optional>
-#include <thread>
 
+#include "venue/common/http_listener.h"
 #include "venue/common/log.h"
 
 namespace venue::operator_api {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 
 Reply ok(nlohmann::json body) { return Reply{200, std::move(body)}; }
 
@@ -36,23 +30,28 @@ Reply error(int status, const std::string& code, const std::string& message) {
 namespace {
 
 constexpr std::size_t kBodyLimit = 64 * 1024;
-constexpr auto kIdleTimeout = std::chrono::seconds(30);
 
 // What goes back on the wire.
-struct Answer {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  bool html = false;
-  bool www_authenticate = false;
-};
+using Answer = HttpResponse;
 
 Answer json_answer(const Reply& r) {
   Answer a;
   a.status = r.status;
+  a.content_type = "application/json";
   a.body = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  a.www_authenticate = r.status == 401;
   return a;
+}
+
+// The headers on every answer: nothing cached, sniffed, framed or sent to another origin.
+std::vector<std::pair<std::string, std::string>> security_headers() {
+  return {{"Cache-Control", "no-store"},
+          {"X-Content-Type-Options", "nosniff"},
+          {"X-Frame-Options", "DENY"},
+          {"Referrer-Policy", "no-referrer"},
+          {"Cross-Origin-Resource-Policy", "same-origin"},
+          {"Content-Security-Policy",
+           "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+           "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"}};
 }
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -131,14 +130,8 @@ struct Server::Impl {
     std::vector<std::string> target_fields;
   };
   std::vector<Route> routes;
-  asio::io_context io{1};
-  std::optional<asio::ssl::context> ssl;
-  tcp::acceptor acceptor{io};
   std::unique_ptr<asio::thread_pool> workers;
-  std::thread thread;
-  std::atomic<bool> running{false};
   std::atomic<std::size_t> queued{0};
-  std::uint16_t port = 0;
 
   prometheus::Family<prometheus::Counter>* requests_family;
   prometheus::Family<prometheus::Counter>* actions_family;
@@ -164,6 +157,30 @@ struct Server::Impl {
     logins_refused = &logins.Add({{"result", "refused"}});
   }
 
+  // The transport (common/http_listener.h); every answer it writes is counted by status.
+  HttpListener listener{
+      HttpListenerSettings{.name = "operator API",
+                           .bind_address = settings.bind,
+                           .port = settings.port,
+                           .body_limit = kBodyLimit,
+                           .server = "venue-operator-api",
+                           .headers = security_headers(),
+                           .www_authenticate = "Bearer",
+                           .tls_certificate = settings.tls_certificate,
+                           .tls_private_key = settings.tls_private_key,
+                           .refusal =
+                               [this](int status, const std::string& reason) {
+                                 count_request(status);
+                                 return json_answer(error(status, status == 413 ? "too_large" : "bad_request",
+                                                          "bad request: " + reason));
+                               }},
+      [this](const HttpRequest& req, HttpListener::Respond respond) {
+        handle(req, [this, respond = std::move(respond)](Answer a) {
+          count_request(a.status);
+          respond(std::move(a));
+        });
+      }};
+
   void count_request(int status) {
     std::lock_guard lock(metrics_mutex);
     requests_family->Add({{"status", std::to_string(status)}}).Increment();
@@ -186,7 +203,7 @@ struct Server::Impl {
   }
 
   bool origin_allowed(const std::string& origin, const std::string& host) const {
-    const std::string own = std::string(ssl ? "https://" : "http://") + lower(host);
+    const std::string own = std::string(listener.tls() ? "https://" : "http://") + lower(host);
     if (lower(origin) == own) return true;
     for (const auto& a : settings.allowed_origins) {
       if (lower(origin) == lower(a)) return true;
@@ -335,12 +352,15 @@ struct Server::Impl {
   // Everything the network thread decides; the rest is queued to a worker. `done` may be called on
   // either thread.
   template <class Done>
-  void handle(const http::request<http::string_body>& req, const std::string& remote, Done done) {
-    const std::string method(req.method_string());
-    const std::string target(req.target());
-    const auto q = target.find('?');
-    const std::string path = target.substr(0, q);
-    const std::string host(req[http::field::host]);
+  void handle(const HttpRequest& req, Done done) {
+    const std::string& method = req.method;
+    const std::string& path = req.path;
+    const std::string& remote = req.remote_address;
+    auto header = [&req](const std::string& name) {
+      const auto h = req.headers.find(name);
+      return h == req.headers.end() ? std::string() : h->second;
+    };
+    const std::string host = header("host");
     auto refuse = [&](int status, const std::string& code, const std::string& message) {
       done(json_answer(error(status, code, message)));
     };
@@ -358,26 +378,24 @@ struct Server::Impl {
           Answer out;
           out.content_type = a.content_type;
           out.body = a.body;
-          out.html = true;
           return done(std::move(out));
         }
       }
       return refuse(404, "not_found", "no such page: " + path);
     }
-    const auto origin = req.find(http::field::origin);
-    if (origin != req.end() && !origin_allowed(std::string(origin->value()), host)) {
-      return refuse(403, "cross_origin",
-                    "requests from " + std::string(origin->value()) + " are not accepted (allowed_origins)");
+    if (const auto origin = req.headers.find("origin");
+        origin != req.headers.end() && !origin_allowed(origin->second, host)) {
+      return refuse(403, "cross_origin", "requests from " + origin->second + " are not accepted (allowed_origins)");
     }
-    if (const auto site = req.find("Sec-Fetch-Site");
-        site != req.end() && lower(std::string(site->value())) == "cross-site") {
+    if (const auto site = req.headers.find("sec-fetch-site");
+        site != req.headers.end() && lower(site->second) == "cross-site") {
       return refuse(403, "cross_origin", "cross-site requests are not accepted");
     }
     Request r;
     r.method = method;
     r.path = path;
     r.remote_address = remote;
-    if (q != std::string::npos) r.query = parse_query(std::string_view(target).substr(q + 1));
+    r.query = parse_query(req.query);
     bool path_known = false;
     const Route* route = match(method, split_path(path), r.params, path_known);
     const bool builtin_login = path == "/api/v1/login";
@@ -390,12 +408,12 @@ struct Server::Impl {
                         : refuse(404, "not_found", "no such endpoint: " + path);
     }
     if (method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE") {
-      const std::string type = lower(std::string(req[http::field::content_type]));
+      const std::string type = lower(header("content-type"));
       if (type.rfind("application/json", 0) != 0) {
         return refuse(415, "unsupported_media_type", "send Content-Type: application/json");
       }
-      if (!req.body().empty()) {
-        r.body = nlohmann::json::parse(req.body(), nullptr, false);
+      if (!req.body.empty()) {
+        r.body = nlohmann::json::parse(req.body, nullptr, false);
         if (r.body.is_discarded() || !r.body.is_object()) {
           return refuse(400, "bad_json", "the body must be a JSON object");
         }
@@ -404,7 +422,7 @@ struct Server::Impl {
     if (builtin_login) {
       return run_async(std::move(done), [this, body = std::move(r.body), remote] { return login(body, remote); });
     }
-    const std::string auth_header(req[http::field::authorization]);
+    const std::string auth_header = header("authorization");
     if (auth_header.rfind("Bearer ", 0) != 0 || auth_header.size() <= 7) {
       return refuse(401, "unauthenticated", "log in (POST /api/v1/login) and send Authorization: Bearer <token>");
     }
@@ -437,121 +455,6 @@ struct Server::Impl {
     }
     r.deadline = std::chrono::steady_clock::now() + settings.request_timeout;
     run_async(std::move(done), [this, route, r = std::move(r)]() mutable { return run_route(*route, std::move(r)); });
-  }
-
-  template <class Stream>
-  struct Connection : std::enable_shared_from_this<Connection<Stream>> {
-    Impl* server;
-    Stream stream;
-    beast::flat_buffer buffer;
-    std::optional<http::request_parser<http::string_body>> parser;
-    std::shared_ptr<http::response<http::string_body>> response;
-    std::string remote;
-
-    template <class... Args>
-    Connection(Impl* s, std::string peer, Args&&... args)
-        : server(s), stream(std::forward<Args>(args)...), remote(std::move(peer)) {}
-
-    void start() {
-      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-        read();
-      } else {
-        beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
-        stream.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
-          if (!ec) self->read();
-        });
-      }
-    }
-
-    void read() {
-      parser.emplace();
-      parser->body_limit(kBodyLimit);
-      parser->header_limit(16 * 1024);
-      beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
-      http::async_read(stream, buffer, *parser,
-                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
-    }
-
-    void on_read(beast::error_code ec) {
-      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
-          ec == asio::error::operation_aborted) {
-        close();
-        return;
-      }
-      if (ec) {
-        const int status = ec == http::error::body_limit ? 413 : 400;
-        write(json_answer(error(status, status == 413 ? "too_large" : "bad_request", "bad request: " + ec.message())),
-              false, 11, false);
-        return;
-      }
-      auto req = parser->release();
-      const bool keep_alive = req.keep_alive();
-      const unsigned version = req.version();
-      const bool head = req.method() == http::verb::head;
-      server->handle(req, remote, [self = this->shared_from_this(), keep_alive, version, head](Answer a) {
-        asio::post(self->stream.get_executor(), [self, a = std::move(a), keep_alive, version, head]() mutable {
-          self->write(std::move(a), keep_alive, version, head);
-        });
-      });
-    }
-
-    void write(Answer a, bool keep_alive, unsigned version, bool head) {
-      server->count_request(a.status);
-      response = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(a.status), version);
-      auto& res = *response;
-      res.set(http::field::server, "venue-operator-api");
-      res.set(http::field::content_type, a.content_type);
-      res.set(http::field::cache_control, "no-store");
-      res.set("X-Content-Type-Options", "nosniff");
-      res.set("X-Frame-Options", "DENY");
-      res.set("Referrer-Policy", "no-referrer");
-      res.set("Cross-Origin-Resource-Policy", "same-origin");
-      res.set("Content-Security-Policy",
-              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
-      if (a.www_authenticate) res.set(http::field::www_authenticate, "Bearer");
-      res.keep_alive(keep_alive);
-      res.body() = std::move(a.body);
-      res.prepare_payload();
-      if (head) res.body().clear();
-      http::async_write(stream, res, [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-        if (ec || !keep_alive) {
-          self->close();
-          return;
-        }
-        self->read();
-      });
-    }
-
-    void close() {
-      beast::error_code ec;
-      if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
-        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
-      }
-      beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ec);
-      beast::get_lowest_layer(stream).socket().close(ec);
-    }
-  };
-
-  void accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec) {
-        if (ec == asio::error::operation_aborted) return;
-        VENUE_LOG_KV(warning, "operator API: accept failed", {{"error", ec.message()}});
-      } else {
-        beast::error_code ep_ec;
-        const auto ep = socket.remote_endpoint(ep_ec);
-        std::string peer = ep_ec ? std::string() : ep.address().to_string();
-        if (ssl) {
-          std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(this, std::move(peer), std::move(socket),
-                                                                             *ssl)
-              ->start();
-        } else {
-          std::make_shared<Connection<beast::tcp_stream>>(this, std::move(peer), std::move(socket))->start();
-        }
-      }
-      if (acceptor.is_open()) accept();
-    });
   }
 };
 
@@ -592,51 +495,33 @@ void Server::action(const std::string& method, const std::string& pattern, const
 
 void Server::start() {
   auto& m = *impl_;
-  if (!m.settings.tls_certificate.empty()) {
-    m.ssl.emplace(asio::ssl::context::tls_server);
-    m.ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-    boost::system::error_code ec;
-    m.ssl->use_certificate_chain_file(m.settings.tls_certificate.string(), ec);
-    if (!ec) m.ssl->use_private_key_file(m.settings.tls_private_key.string(), asio::ssl::context::pem, ec);
-    if (ec) throw std::runtime_error("operator API: cannot use its certificate or key: " + ec.message());
-  }
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(m.settings.bind, ec);
-  if (ec) throw std::runtime_error("operator API: bad bind address \"" + m.settings.bind + "\": " + ec.message());
-  const tcp::endpoint ep(address, m.settings.port);
-  m.acceptor.open(ep.protocol(), ec);
-  if (!ec) m.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) m.acceptor.bind(ep, ec);
-  if (!ec) m.acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    throw std::runtime_error("operator API: cannot listen on " + m.settings.bind + ":" +
-                             std::to_string(m.settings.port) + ": " + ec.message());
-  }
-  m.port = m.acceptor.local_endpoint().port();
   m.workers = std::make_unique<asio::thread_pool>(m.settings.workers);
-  m.accept();
-  m.running = true;
-  m.thread = std::thread([this] { impl_->io.run(); });
-  VENUE_LOG_KV(
-      info, "operator API listening",
-      {{"address", m.settings.bind}, {"port", m.port}, {"tls", m.ssl.has_value()}, {"users", m.settings.users.size()}});
+  try {
+    m.listener.start();
+  } catch (...) {
+    m.workers->join();
+    m.workers.reset();
+    throw;
+  }
+  VENUE_LOG_KV(info, "operator API listening",
+               {{"address", m.settings.bind},
+                {"port", m.listener.port()},
+                {"tls", m.listener.tls()},
+                {"users", m.settings.users.size()}});
 }
 
 void Server::stop() {
   auto& m = *impl_;
-  if (!m.running.exchange(false)) return;
-  asio::post(m.io, [this] {
-    beast::error_code ec;
-    impl_->acceptor.close(ec);
-  });
-  if (m.workers) m.workers->join();
-  m.io.stop();
-  if (m.thread.joinable()) m.thread.join();
+  if (!m.workers) return;
+  // No new connections; the requests the workers hold still get their answers, then the network stops.
+  m.listener.stop_accepting();
+  m.workers->join();
+  m.workers.reset();
+  m.listener.stop();
 }
 
-std::uint16_t Server::port() const { return impl_->port; }
-bool Server::tls() const { return impl_->ssl.has_value(); }
+std::uint16_t Server::port() const { return impl_->listener.port(); }
+bool Server::tls() const { return impl_->listener.tls(); }
 AuditLog& Server::audit() { return impl_->audit; }
 
 }  // namespace venue::operator_api

@@ -1,10 +1,17 @@
+// The risk book (book.h): applying the venue's reports (orders, fills, busts), the figures they move,
+// marks and the fold of past days. The read side is in book_queries.cpp; what moved, the changes for
+// PostgreSQL and the restore at start in book_changes.cpp; the parts they share in book_parts.h.
 #include "venue/risk/book.h"
 
 #include <algorithm>
 
+#include "book_parts.h"
+
 namespace venue::risk {
 
 namespace tags = fix_session::tags;
+using book_detail::add;
+using book_detail::sub;
 
 namespace {
 
@@ -13,58 +20,11 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-Decimal add(Decimal a, Decimal b) { return Decimal::from_units(a.units() + b.units()); }
-Decimal sub(Decimal a, Decimal b) { return Decimal::from_units(a.units() - b.units()); }
-
 bool positive(const std::optional<Decimal>& d) { return d && d->units() > 0; }
 
 Effect bad(std::string reason) { return Effect{Effect::Kind::kBad, std::move(reason)}; }
 
 }  // namespace
-
-struct Book::Instrument {
-  std::string symbol;
-  std::optional<Decimal> reference;
-  std::optional<Decimal> last;
-  std::uint64_t last_seq = 0;
-  std::string last_match;
-  std::vector<Position*> positions;
-  std::optional<Decimal> mark() const { return last ? last : reference; }
-};
-
-struct Book::Position {
-  std::string account;
-  std::string firm;
-  std::string symbol;
-  Instrument* instrument = nullptr;
-  Account* owner = nullptr;
-  PositionFigures baseline;
-  PositionFigures current;
-  std::vector<Fill*> fills;  // kept fills, venue-seq order
-  // What this position last added to its account's and firm's figures.
-  Amount c_realized;
-  Amount c_unrealized;
-  Amount c_gross;
-  Amount c_net;
-  Decimal c_net_qty;
-  bool touched_net = false;
-};
-
-struct Book::Account {
-  std::string name;
-  Firm* firm = nullptr;
-  Figures figures;
-  std::map<std::string, Position*> positions;  // by symbol
-  bool touched_own = false;
-  bool touched_mark = false;
-};
-
-struct Book::Firm {
-  std::string name;
-  Figures figures;
-  std::set<std::string> accounts;
-  std::map<std::string, Decimal> net;  // by symbol: the sum of its accounts' net quantities
-};
 
 Book::Book(BookSettings settings) : settings_(std::move(settings)) {
   for (const auto& [symbol, price] : settings_.reference_prices) instrument(symbol);
@@ -418,227 +378,6 @@ std::size_t Book::fold(std::int32_t before_day) {
     folded += k;
   }
   return folded;
-}
-
-std::vector<PositionRow> Book::positions(const std::string& firm, const std::string& account) const {
-  std::vector<PositionRow> out;
-  for (const auto& [key, p] : positions_) {
-    if (!account.empty() && p->account != account) continue;
-    if (!firm.empty() && p->firm != firm) continue;
-    out.push_back(PositionRow{p->account, p->firm, p->symbol, p->current, p->instrument->mark(), p->c_unrealized});
-  }
-  return out;
-}
-
-std::vector<PositionRow> Book::firm_positions(const std::string& firm) const {
-  std::map<std::pair<std::string, std::string>, PositionRow> rows;  // (firm, symbol)
-  for (const auto& [key, p] : positions_) {
-    if (!firm.empty() && p->firm != firm) continue;
-    auto [it, fresh] = rows.try_emplace({p->firm, p->symbol});
-    PositionRow& r = it->second;
-    if (fresh) {
-      r.firm = p->firm;
-      r.symbol = p->symbol;
-      r.mark = p->instrument->mark();
-    }
-    r.figures.bought_qty = add(r.figures.bought_qty, p->current.bought_qty);
-    r.figures.sold_qty = add(r.figures.sold_qty, p->current.sold_qty);
-    r.figures.bought_notional += p->current.bought_notional;
-    r.figures.sold_notional += p->current.sold_notional;
-    r.figures.net_qty = add(r.figures.net_qty, p->current.net_qty);
-    r.figures.cost += p->current.cost;
-    r.figures.realized += p->current.realized;
-    r.unrealized += p->c_unrealized;
-  }
-  std::vector<PositionRow> out;
-  out.reserve(rows.size());
-  for (auto& [k, r] : rows) out.push_back(std::move(r));
-  return out;
-}
-
-const Figures* Book::account_figures(const std::string& account) const {
-  auto it = accounts_.find(account);
-  return it == accounts_.end() ? nullptr : &it->second->figures;
-}
-
-const Figures* Book::firm_figures(const std::string& firm) const {
-  auto it = firms_.find(firm);
-  return it == firms_.end() ? nullptr : &it->second->figures;
-}
-
-std::string Book::firm_of(const std::string& account) const {
-  auto it = accounts_.find(account);
-  return it == accounts_.end() ? std::string() : it->second->firm->name;
-}
-
-std::vector<std::string> Book::accounts() const {
-  std::vector<std::string> out;
-  out.reserve(accounts_.size());
-  for (const auto& [name, a] : accounts_) out.push_back(name);
-  return out;
-}
-
-std::vector<std::string> Book::firms() const {
-  std::vector<std::string> out;
-  out.reserve(firms_.size());
-  for (const auto& [name, f] : firms_) out.push_back(name);
-  return out;
-}
-
-std::vector<std::string> Book::accounts_of(const std::string& firm) const {
-  auto it = firms_.find(firm);
-  if (it == firms_.end()) return {};
-  return {it->second->accounts.begin(), it->second->accounts.end()};
-}
-
-std::vector<std::string> Book::symbols_of(const std::string& account) const {
-  std::vector<std::string> out;
-  if (auto it = accounts_.find(account); it != accounts_.end()) {
-    for (const auto& [symbol, p] : it->second->positions) out.push_back(symbol);
-  }
-  return out;
-}
-
-std::vector<std::string> Book::firm_symbols(const std::string& firm) const {
-  std::vector<std::string> out;
-  if (auto it = firms_.find(firm); it != firms_.end()) {
-    for (const auto& [symbol, n] : it->second->net) out.push_back(symbol);
-  }
-  return out;
-}
-
-Decimal Book::account_net(const std::string& account, const std::string& symbol) const {
-  auto it = positions_.find({account, symbol});
-  return it == positions_.end() ? Decimal{} : it->second->current.net_qty;
-}
-
-Decimal Book::firm_net(const std::string& firm, const std::string& symbol) const {
-  auto it = firms_.find(firm);
-  if (it == firms_.end()) return Decimal{};
-  auto n = it->second->net.find(symbol);
-  return n == it->second->net.end() ? Decimal{} : n->second;
-}
-
-std::optional<Decimal> Book::mark(const std::string& symbol) const {
-  auto it = instruments_.find(symbol);
-  if (it == instruments_.end()) return std::nullopt;
-  return it->second->mark();
-}
-
-const Fill* Book::fill(const std::string& exec_id) const {
-  auto it = fills_.find(exec_id);
-  return it == fills_.end() ? nullptr : it->second.get();
-}
-
-std::size_t Book::position_count() const { return positions_.size(); }
-
-void Book::touch_own(Account& a) {
-  if (a.touched_own) return;
-  a.touched_own = true;
-  touched_own_.push_back(&a);
-}
-
-void Book::touch_mark(Account& a) {
-  if (a.touched_mark) return;
-  a.touched_mark = true;
-  touched_mark_.push_back(&a);
-}
-
-void Book::touch_net(Position& p) {
-  if (p.touched_net) return;
-  p.touched_net = true;
-  touched_net_.push_back(&p);
-}
-
-Touched Book::take_touched() {
-  Touched t;
-  t.accounts.reserve(touched_own_.size());
-  for (Account* a : touched_own_) {
-    a->touched_own = false;
-    t.accounts.push_back({a->name, a->firm->name});
-  }
-  t.marked.reserve(touched_mark_.size());
-  for (Account* a : touched_mark_) {
-    a->touched_mark = false;
-    t.marked.push_back({a->name, a->firm->name});
-  }
-  t.positions.reserve(touched_net_.size());
-  for (Position* p : touched_net_) {
-    p->touched_net = false;
-    t.positions.push_back({p->account, p->firm, p->symbol});
-  }
-  touched_own_.clear();
-  touched_mark_.clear();
-  touched_net_.clear();
-  return t;
-}
-
-BookChanges Book::take_changes() {
-  BookChanges c;
-  for (const auto& id : changed_fills_) {
-    if (auto it = fills_.find(id); it != fills_.end()) c.fills.push_back(*it->second);
-  }
-  c.folded_fills = std::move(folded_);
-  for (const auto& id : changed_orders_) {
-    if (auto it = orders_.find(id); it != orders_.end()) {
-      c.orders.push_back(it->second);
-    } else {
-      c.ended_orders.push_back(id);
-    }
-  }
-  for (const auto& symbol : changed_marks_) {
-    const Instrument& in = *instruments_.at(symbol);
-    if (in.last) c.marks.push_back(Mark{symbol, *in.last, in.last_seq, in.last_match});
-  }
-  for (const auto& key : changed_baselines_) {
-    const Position& p = *positions_.at(key);
-    c.baselines.push_back(Baseline{p.account, p.firm, p.symbol, p.baseline});
-  }
-  changed_fills_.clear();
-  folded_.clear();
-  changed_orders_.clear();
-  changed_marks_.clear();
-  changed_baselines_.clear();
-  return c;
-}
-
-void Book::restore_baseline(const Baseline& b) { position(b.account, b.firm, b.symbol).baseline = b.figures; }
-
-void Book::restore_fill(Fill f) {
-  auto owned = std::make_unique<Fill>(std::move(f));
-  Fill* p = owned.get();
-  fills_[p->exec_id] = std::move(owned);
-  if (!p->trd_match_id.empty()) fills_by_match_[p->order_id + "|" + p->trd_match_id] = p;
-  position(p->account, p->firm, p->symbol).fills.push_back(p);
-}
-
-void Book::restore_order(const OrderState& o) { set_order(o); }
-
-void Book::restore_mark(const Mark& m) {
-  Instrument& in = instrument(m.symbol);
-  in.last = m.price;
-  in.last_seq = m.venue_seq;
-  in.last_match = m.trd_match_id;
-}
-
-void Book::finish_restore() {
-  for (auto& [key, p] : positions_) {
-    std::sort(p->fills.begin(), p->fills.end(),
-              [](const Fill* a, const Fill* b) { return a->venue_seq < b->venue_seq; });
-    recompute(*p);
-    refresh(*p);
-  }
-  for (auto& [name, a] : accounts_) a->figures.traded_today = Amount();
-  for (auto& [name, f] : firms_) f->figures.traded_today = Amount();
-  for (const auto& [id, f] : fills_) {
-    if (f->busted_by.empty()) add_today(*f, true);
-  }
-  take_touched();
-  changed_fills_.clear();
-  folded_.clear();
-  changed_orders_.clear();
-  changed_marks_.clear();
-  changed_baselines_.clear();
 }
 
 }  // namespace venue::risk

@@ -1,6 +1,7 @@
 #pragma once
-// The risk service's state and metrics, shared by its main loop (service.cpp) and its HTTP views
-// (service_http.cpp). Private to the library.
+// The risk service's state and metrics, shared by its main loop (service.cpp), its Kafka traffic
+// (service_reports.cpp), its limit checks (service_limits.cpp) and its HTTP views (service_http.cpp).
+// Private to the library.
 //
 // Thread rules: fields under "main thread" are touched only by run()'s thread; those under `mu` by the
 // main thread while it holds mu, and by HTTP handlers (which always hold it); atomics by anyone.
@@ -37,13 +38,19 @@ struct Service::Impl {
 
   // service.cpp: the main loop.
   void run();
+  // service_reports.cpp: Kafka in and out.
   void start_kafka();
   void assign_reports(const std::vector<std::int32_t>& partitions);
   void read_reports(std::int64_t steady);
   void release_records(std::int64_t steady);
   void process(const Item& item);
   void park(const Item& item, const std::string& reason, const std::string& topic);
-  // Checks the figures the book says moved; those moved by marks only when `with_marked` (batch end).
+  void send_command(const Command& c);
+  void produce_command(const Command& c);
+  void read_acks();
+  void handle_ack(const Ack& a);
+  // service_limits.cpp: the limit checks. Checks the figures the book says moved; those moved by marks
+  // only when `with_marked` (batch end).
   void evaluate_touched(const Trigger& trigger, bool with_marked);
   void evaluate_entity(Scope scope, const std::string& entity, const std::string& firm, const Trigger& trigger,
                        std::vector<LimitEvent>& events);
@@ -51,14 +58,11 @@ struct Service::Impl {
                     const Trigger& trigger, std::vector<LimitEvent>& events);
   void reevaluate_all(const Trigger& trigger);
   void handle_event(const LimitEvent& e);
-  void send_command(const Command& c);
-  void produce_command(const Command& c);
-  void read_acks();
-  void handle_ack(const Ack& a);
+  void update_usage_gauges();
+  // service.cpp again.
   void apply_limits(LimitsUpdate update);
   void flush(bool force);
   void periodic(std::int64_t steady);
-  void update_usage_gauges();
   std::int64_t now() const;
 
   // service_http.cpp: the views.
@@ -146,5 +150,8 @@ struct Service::Impl {
   prometheus::Gauge* paused_gauge = nullptr;
   prometheus::Counter* folded_total = nullptr;
 };
+
+// The label of an effect in venue_risk_reports_applied_total and the logs (service.cpp).
+const char* effect_name(Effect::Kind k);
 
 }  // namespace venue::risk

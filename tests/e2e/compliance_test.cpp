@@ -1,4 +1,6 @@
 #define BOOST_TEST_MODULE e2e_compliance
+// Over ~600 lines on purpose: the cases share one stack (venue, Kafka topics, PostgreSQL schema, the
+// compliance process) that takes seconds to start; a second program would start it again in every CI run.
 // Compliance end to end, as officers and auditors meet it: the real venue publishes its reports to the
 // real Kafka broker, the real `compliance` process writes the audit trail to the real PostgreSQL and
 // runs surveillance; QuickFIX initiators play the brokers. Every report a broker got must be one audit
@@ -31,14 +33,6 @@ using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    throw std::runtime_error(std::string(name) + " is not set: run under deploy/local/with-services --pg --kafka");
-  }
-  return v;
-}
 
 void services(const std::string& action) {
   run_command("'" + (source_dir() / "deploy" / "local" / "services").string() + "' " + action + " --state-dir '" +

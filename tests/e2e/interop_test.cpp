@@ -36,15 +36,6 @@ namespace {
 TestVenue& the_venue() { return suite_venue(); }
 std::string id(const std::string& hint = "o") { return the_venue().id(hint); }
 
-std::filesystem::path stock_dictionary() {
-  const char* p = std::getenv("VENUE_STOCK_FIX44");
-  if (p == nullptr || !std::filesystem::exists(p)) {
-    throw std::runtime_error(std::string("no stock FIX 4.4 dictionary at VENUE_STOCK_FIX44=") +
-                             (p != nullptr ? p : "(unset)") + ": run bash ci/setup, which fetches it");
-  }
-  return p;
-}
-
 // The STD session's broker, validating everything that arrives against the stock dictionary.
 FixClient& stock_broker() {
   static std::unique_ptr<FixClient> client;

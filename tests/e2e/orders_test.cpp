@@ -1,4 +1,6 @@
 #define BOOST_TEST_MODULE e2e_orders
+// Over ~600 lines on purpose: one program is one venue started once; split in two, every CI run would
+// start a second venue for the same broker-facing behaviour, and the cases read as one index of it.
 // Order entry through the real venue, as brokers see it on their FIX sessions: every order type and
 // time in force, fills on both sides, cancels, replaces (and what they do to priority), status
 // requests, mass cancels and self-trade prevention. Each test trades its own instrument, so tests do not

@@ -1,4 +1,6 @@
 #define BOOST_TEST_MODULE e2e_rejects
+// Over ~600 lines on purpose: one case per entry of the reject-code catalogue, in its order, against one
+// venue started once; split, the index of the catalogue would be in pieces and CI would start two venues.
 // Every refusal in the reject-code catalogue (spec/reject-codes.md) that a broker can provoke over FIX,
 // produced against the real venue: each test checks the FIX message type, the FIX reason field the
 // catalogue gives for it (OrdRejReason(103), CxlRejReason(102) or BusinessRejectReason(380)), and that

@@ -19,14 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    throw std::runtime_error(std::string(name) + " is not set: run under deploy/local/with-services --kafka");
-  }
-  return v;
-}
-
 std::string services(const std::string& action) {
   return run_command("'" + (source_dir() / "deploy" / "local" / "services").string() + "' " + action +
                      " --state-dir '" + env("VENUE_SERVICES_DIR") + "' --kafka");

@@ -36,30 +36,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    throw std::runtime_error(std::string(name) + " is not set: run under deploy/local/with-services --pg --kafka");
-  }
-  return v;
-}
-
-struct Run {
-  int code = -1;
-  std::string out;
-};
-Run run(const std::string& command) {
-  Run r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) throw std::runtime_error("cannot run " + command);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 // The venue with Kafka and its risk-control consumer, and the risk service, on topics of their own.
 class Stack {
  public:
@@ -90,8 +66,8 @@ class Stack {
   std::filesystem::path config() const { return dir() / "risk.toml"; }
   void keep_files() { venue_->keep_files(); }
 
-  Run cli(const std::string& args) const {
-    return run("'" + (bin_dir() / "risk").string() + "' " + args + " --config '" + config().string() + "'");
+  CommandResult cli(const std::string& args) const {
+    return run_merged("'" + (bin_dir() / "risk").string() + "' " + args + " --config '" + config().string() + "'");
   }
   json status() const { return json::parse(risk_->http("GET", "/status").body); }
   double metric(const std::string& series) const {

@@ -27,6 +27,7 @@
 
 #include "e2e/support/dropcopy_process.h"
 #include "e2e/support/kafka_broker.h"
+#include "e2e/support/shared_stack.h"
 #include "e2e/support/suite.h"
 
 using namespace venue::e2e;
@@ -34,15 +35,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-std::filesystem::path stock_dictionary() {
-  const char* p = std::getenv("VENUE_STOCK_FIX44");
-  if (p == nullptr || !std::filesystem::exists(p)) {
-    throw std::runtime_error(std::string("no stock FIX 4.4 dictionary at VENUE_STOCK_FIX44=") +
-                             (p != nullptr ? p : "(unset)") + ": run bash ci/setup, which fetches it");
-  }
-  return p;
-}
 
 // The venue (publishing to Kafka), the drop copy and the clients of this program.
 struct Stack {
@@ -73,6 +65,9 @@ struct Stack {
     if (venue) venue->stop();
   }
 
+  const std::filesystem::path& dir() const { return venue->dir(); }
+  void keep_files() { venue->keep_files(); }
+
   FixClient& brk1() { return venue->client("BRK1"); }
   FixClient& std_client() {
     if (!std_broker) {
@@ -88,31 +83,9 @@ struct Stack {
   }
 };
 
-std::unique_ptr<Stack>& stack_ptr() {
-  static std::unique_ptr<Stack> s;
-  return s;
-}
-Stack& stack() {
-  auto& s = stack_ptr();
-  if (!s) s = std::make_unique<Stack>();
-  return *s;
-}
-
-// Ends the stack after the last test; keeps the venue's folder when a test failed.
-struct StackFixture {
-  StackFixture() = default;
-  StackFixture(const StackFixture&) = delete;
-  StackFixture& operator=(const StackFixture&) = delete;
-  ~StackFixture() {
-    auto& s = stack_ptr();
-    if (!s) return;
-    namespace ut = boost::unit_test;
-    if (!ut::results_collector.results(ut::framework::master_test_suite().p_id).passed() || std::getenv("E2E_KEEP")) {
-      s->venue->keep_files();
-    }
-    s.reset();
-  }
-};
+// Made at the first test, ended after the last; its folder kept when a test failed (shared_stack.h).
+Stack& stack() { return shared_stack<Stack>(); }
+using StackFixture = SharedStackFixture<Stack>;
 BOOST_TEST_GLOBAL_FIXTURE(StackFixture);
 
 double num(const FIX::Message& m, int tag) {

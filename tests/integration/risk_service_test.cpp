@@ -1,4 +1,6 @@
 #define BOOST_TEST_MODULE risk_service
+// Over ~600 lines on purpose: the cases share one risk process with its topics and schema, started
+// once; a second program would start them again in every CI run for the same service.
 // The risk service as a real process against the real Kafka and PostgreSQL (deploy/local/with-services),
 // fed reports the way the venue publishes them (spec/kafka-topics.md), with this test in the venue's
 // seat for the acks: exact positions whatever Kafka re-delivers and in whatever order partitions
@@ -34,31 +36,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    throw std::runtime_error(std::string(name) + " is not set: run under deploy/local/with-services --pg --kafka");
-  }
-  return v;
-}
-
-// A command's exit code and standard output.
-struct Run {
-  int code = -1;
-  std::string out;
-};
-Run run(const std::string& command) {
-  Run r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) throw std::runtime_error("cannot run " + command);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 // TransactTime(60) of now: the day's traded notional counts today's fills.
 std::string now_transact() {
   const std::time_t t = std::time(nullptr);
@@ -79,13 +56,13 @@ class Harness {
     alerts_ = "risk-it-" + tag + ".alerts";
     schema_ = "risk_it_" + tag;
     e2e::run_command("'" + (e2e::source_dir() / "deploy/local/services").string() + "' create-topics --state-dir '" +
-                     env("VENUE_SERVICES_DIR") + "' " + reports_ + ":4 " + control_ + ":1 " + acks_ + ":1 " + alerts_ +
-                     ":1 > /dev/null");
+                     e2e::env("VENUE_SERVICES_DIR") + "' " + reports_ + ":4 " + control_ + ":1 " + acks_ + ":1 " +
+                     alerts_ + ":1 > /dev/null");
     metrics_port_ = e2e::free_port();
     builder_.transact = now_transact();
     write_config();
     producer_ = std::make_unique<venue::kafka::Producer>(
-        venue::kafka::ProducerSettings{.brokers = env("VENUE_KAFKA_BROKERS"), .client_id = "risk-it"}, registry_,
+        venue::kafka::ProducerSettings{.brokers = e2e::env("VENUE_KAFKA_BROKERS"), .client_id = "risk-it"}, registry_,
         nullptr);
     risk_ = std::make_unique<e2e::VenueProcess>(config(), dir_.path() / "risk.log", metrics_port_, "risk");
     risk_->start(60s);
@@ -151,8 +128,9 @@ class Harness {
     throw std::runtime_error("risk did not apply venue-seq " + std::to_string(seq) + "; log:\n" + risk_->log_tail());
   }
   // The CLI against this service.
-  Run cli(const std::string& args) const {
-    return run("'" + (e2e::bin_dir() / "risk").string() + "' " + args + " --config '" + config().string() + "'");
+  e2e::CommandResult cli(const std::string& args) const {
+    return e2e::run_merged("'" + (e2e::bin_dir() / "risk").string() + "' " + args + " --config '" + config().string() +
+                           "'");
   }
   double metric(const std::string& series) const {
     const auto body = risk_->http("GET", "/metrics").body;
@@ -166,7 +144,7 @@ class Harness {
   // offsets first, and a loaded machine made that longer than the quiet time.)
   std::vector<json> read(const std::string& topic) const {
     venue::kafka::Consumer c(
-        {.brokers = env("VENUE_KAFKA_BROKERS"), .group_id = "risk-it-reader", .client_id = "risk-it-reader"},
+        {.brokers = e2e::env("VENUE_KAFKA_BROKERS"), .group_id = "risk-it-reader", .client_id = "risk-it-reader"},
         registry_);
     std::map<std::int32_t, std::int64_t> end;
     std::vector<venue::kafka::Consumer::Position> from;
@@ -198,7 +176,7 @@ class Harness {
   const std::string& acks() const { return acks_; }
   const std::string& alerts() const { return alerts_; }
   pqxx::result sql(const std::string& query) const {
-    pqxx::connection c(env("VENUE_PG_URL"));
+    pqxx::connection c(e2e::env("VENUE_PG_URL"));
     pqxx::work tx(c);
     tx.exec("set local search_path to " + schema_);
     auto r = tx.exec(query);
@@ -207,7 +185,7 @@ class Harness {
   }
   void pg(const std::string& action) const {
     e2e::run_command("'" + (e2e::source_dir() / "deploy/local/services").string() + "' " + action + " --state-dir '" +
-                     env("VENUE_SERVICES_DIR") + "' --pg > /dev/null 2>&1");
+                     e2e::env("VENUE_SERVICES_DIR") + "' --pg > /dev/null 2>&1");
   }
 
  private:

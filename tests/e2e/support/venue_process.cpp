@@ -112,6 +112,15 @@ std::uint16_t free_port() {
   throw std::runtime_error("no free TCP port between " + std::to_string(kFirst) + " and " + std::to_string(low - 1));
 }
 
+std::filesystem::path stock_dictionary() {
+  const char* p = std::getenv("VENUE_STOCK_FIX44");
+  if (p == nullptr || !std::filesystem::exists(p)) {
+    throw std::runtime_error(std::string("no stock FIX 4.4 dictionary at VENUE_STOCK_FIX44=") +
+                             (p != nullptr ? p : "(unset)") + ": run bash ci/setup, which fetches it");
+  }
+  return p;
+}
+
 std::string run_command(const std::string& command) {
   FILE* p = ::popen(command.c_str(), "r");
   if (p == nullptr) throw std::runtime_error("popen " + command + ": " + std::strerror(errno));
@@ -122,6 +131,27 @@ std::string run_command(const std::string& command) {
   const int status = ::pclose(p);
   if (status != 0) throw std::runtime_error("command failed (status " + std::to_string(status) + "): " + command);
   return out;
+}
+
+CommandResult run_merged(const std::string& command) {
+  CommandResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) throw std::runtime_error("cannot run " + command);
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') {
+    throw std::runtime_error(std::string(name) +
+                             " is not set: run under deploy/local/with-services (--pg, --kafka: as the test needs)");
+  }
+  return v;
 }
 
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,

@@ -27,6 +27,9 @@ namespace venue::e2e {
 std::filesystem::path bin_dir();
 // VENUE_SOURCE_DIR (ctest sets it): the repository root.
 std::filesystem::path source_dir();
+// VENUE_STOCK_FIX44 (bash ci/setup fetches it): QuickFIX's stock FIX 4.4 dictionary, for clients that
+// validate what arrives against the standard rather than the venue's dictionary. Throws when missing.
+std::filesystem::path stock_dictionary();
 
 // A fresh folder under $TMPDIR (or /tmp), removed at destruction unless keep() was called.
 class TempDir {
@@ -49,6 +52,19 @@ std::uint16_t free_port();
 
 // Runs a command through /bin/sh, returns its standard output; throws when it exits non-zero.
 std::string run_command(const std::string& command);
+
+// A command's exit code (-1: killed by a signal) and its output, standard error included.
+struct CommandResult {
+  int code = -1;
+  std::string out;
+};
+// Runs a command through /bin/sh with standard error merged into the output; a non-zero exit is a result
+// for the test to check, not an error (throws only when the command cannot be started).
+CommandResult run_merged(const std::string& command);
+
+// An environment variable deploy/local/with-services sets (VENUE_SERVICES_DIR, VENUE_PG_URL, ...);
+// throws, naming it, when it is not set or empty, so a test run outside with-services says why.
+std::string env(const char* name);
 
 struct HttpResponse {
   int status = 0;  // 0: no answer (connection refused, timeout)

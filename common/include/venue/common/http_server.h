@@ -9,36 +9,21 @@
 //
 // Handlers run on the server's thread, one request at a time, and must not block for long. A handler
 // that throws gives a 500 with the message (logged and counted by the caller's wrapper, not here).
-// Requests over 1 MiB, malformed requests and idle connections (30 s) are refused or closed. An unknown
-// path answers 404, a known path with another method 405, both as JSON {"error": ...}.
+// Requests over 1 MiB, malformed requests and idle connections (30 s) are refused or closed (the
+// transport, HttpListener in http_listener.h, is the one the operator API uses too). An unknown path
+// answers 404, a known path with another method 405, both as JSON {"error": ...}.
 //
 // Thread rules: route() before start(); start()/stop() from one owning thread; port() any time after
 // start().
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
-#include <thread>
-#include <utility>
+
+#include "venue/common/http_listener.h"
 
 namespace venue {
-
-struct HttpRequest {
-  std::string method;
-  std::string path;   // without the query string
-  std::string query;  // after '?', undecoded
-  std::string body;
-  std::string remote_address;
-  std::map<std::string, std::string> headers;  // lower-case names
-};
-
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
-  std::string body;
-};
 
 HttpResponse json_response(int status, const std::string& json_body);
 

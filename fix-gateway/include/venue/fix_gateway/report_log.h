@@ -115,6 +115,10 @@ class ReportReader {
   std::string buffer_;
 };
 
+// The venue seq of the first report of the oldest segment in `dir`, 0 when there is none (or the folder
+// cannot be read). Everything the log still keeps: ReportReader(dir, oldest_report_seq(dir) - 1).
+std::uint64_t oldest_report_seq(const std::filesystem::path& dir);
+
 std::string encode_report(const Report& r);
 bool decode_report(const char* data, std::size_t size, Report& out);
 
