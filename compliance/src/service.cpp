@@ -491,6 +491,9 @@ struct Service::Impl {
 
   struct Batch {
     std::vector<AuditRow> rows;
+    // The rows as COPY text, written as each row is chained (on the main thread, while the writer has
+    // the batch before in PostgreSQL): the writer's transaction only sends it.
+    std::string copy;
     std::vector<std::pair<std::uint64_t, Held>> drained;
     std::vector<std::pair<std::uint64_t, Held>> staged;
     std::vector<Parked> parked;
@@ -603,6 +606,7 @@ struct Service::Impl {
     const auto max_rows = static_cast<std::size_t>(cfg.max_batch) * 2;
     b.rows.reserve(std::min(max_rows, buffer.size()));
     b.drained.reserve(std::min(max_rows, buffer.size()));
+    b.copy.reserve(std::min(max_rows, buffer.size()) * 700);
     batch_exec_ids.reserve(std::min(max_rows, buffer.size()));
     batch_fills.reserve(std::min(max_rows, buffer.size()));
     while (!buffer.empty() && b.rows.size() < max_rows) {
@@ -682,6 +686,7 @@ struct Service::Impl {
       ++h.rows;
       if (rec.timestamp_ms >= 0) b.latencies_ms.push_back(rec.timestamp_ms);
       if (!partitions_known.contains(*row.v[kTradingDay])) b.days.insert(*row.v[kTradingDay]);
+      append_copy_line(row, b.copy);
       b.rows.push_back(std::move(row));
       b.drained.emplace_back(seq, std::move(rec));
     }
@@ -775,10 +780,7 @@ struct Service::Impl {
       }
       for (const auto& day : b.days) ensure_partition(tx, day);
       if (!b.rows.empty()) {
-        std::string lines;
-        lines.reserve(b.rows.size() * 700);
-        for (const auto& row : b.rows) append_copy_line(row, lines);
-        lines.pop_back();  // write_raw_line adds the last newline
+        b.copy.pop_back();  // write_raw_line adds the last newline
         static const std::vector<std::string> cols = [] {
           std::vector<std::string> c;
           for (const auto& ci : columns()) c.emplace_back(ci.name);
@@ -787,7 +789,7 @@ struct Service::Impl {
           return c;
         }();
         pqxx::tablewriter w(tx, "compliance.audit", cols.begin(), cols.end());
-        w.write_raw_line(lines);
+        w.write_raw_line(b.copy);
         w.complete();
       }
       // Alerts join their own chain (store.h) in the order the rules raised them.
@@ -854,6 +856,7 @@ struct Service::Impl {
     }
     // The rows' memory is freed here, off the main thread.
     std::vector<AuditRow>().swap(b.rows);
+    std::string().swap(b.copy);
   }
 
   void writer_loop() {

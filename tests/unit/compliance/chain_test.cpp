@@ -3,6 +3,7 @@
 // columns with their FIX text kept, the hash covers every column and the row before, and a field out of
 // range is reported instead of stored.
 #include <boost/test/unit_test.hpp>
+#include <ctime>
 
 #include "venue/compliance/audit_row.h"
 #include "venue/compliance/commands.h"
@@ -137,12 +138,51 @@ BOOST_AUTO_TEST_CASE(copy_lines_escape_what_copy_would_misread) {
   cp::AuditRow row;
   row.v[cp::kVenueSeq] = "1";
   row.v[cp::kText] = "a\tb\\c\nd";
+  row.v[cp::kSymbol] = "\\x\ry\\";
   row.v[cp::kReportTime] = "1796551200123000";
   std::string line;
   cp::append_copy_line(row, line);
   BOOST_TEST(line.find("a\\tb\\\\c\\nd") != std::string::npos);
+  BOOST_TEST(line.find("\t\\\\x\\ry\\\\\t") != std::string::npos);
   BOOST_TEST(line.find("2026-12-06 10:00:00.123000+00") != std::string::npos);
   BOOST_TEST(line.back() == '\n');
+}
+
+// The COPY text's timestamps and the trading day are computed without gmtime_r: they must be the
+// calendar's, on every day (leap days, centuries, before 1970) and at every second of a day.
+BOOST_AUTO_TEST_CASE(timestamps_and_trading_days_are_the_utc_calendars) {
+  BOOST_TEST(cp::timestamp_literal(1796551200123000LL) == "2026-12-06 10:00:00.123000+00");
+  BOOST_TEST(cp::timestamp_literal(0) == "1970-01-01 00:00:00.000000+00");
+  BOOST_TEST(cp::timestamp_literal(-1) == "1969-12-31 23:59:59.999999+00");
+  BOOST_TEST(cp::timestamp_literal(951782400000000LL) == "2000-02-29 00:00:00.000000+00");
+  BOOST_TEST(cp::date_of_micros(4107542399999999LL) == "2100-02-28");
+  BOOST_TEST(cp::date_of_micros(4107542400000000LL) == "2100-03-01");
+  const auto reference = [](std::int64_t micros) {
+    std::int64_t secs = micros / 1'000'000;
+    std::int64_t frac = micros % 1'000'000;
+    if (frac < 0) {
+      frac += 1'000'000;
+      --secs;
+    }
+    const auto t = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(frac));
+    return std::string(buf);
+  };
+  // Every day from 1900 to 2400 at a second that moves through the day, and each second of one day.
+  for (std::int64_t day = -25567; day <= 157054; ++day) {
+    const std::int64_t micros = (day * 86400 + (day * 7919) % 86400) * 1'000'000 + (day * 104729) % 1'000'000;
+    const std::string expected = reference(micros);
+    BOOST_TEST_REQUIRE(cp::timestamp_literal(micros) == expected);
+    BOOST_TEST_REQUIRE(cp::date_of_micros(micros) == expected.substr(0, 10));
+  }
+  for (std::int64_t s = 0; s < 86400; ++s) {
+    const std::int64_t micros = (1796515200LL + s) * 1'000'000 + 1;
+    BOOST_TEST_REQUIRE(cp::timestamp_literal(micros) == reference(micros));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(numbers_and_text_are_stored_in_postgresqls_own_text_form) {

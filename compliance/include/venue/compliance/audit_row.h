@@ -143,6 +143,7 @@ std::string pg_numeric_text(std::string_view fix_decimal);
 // Microseconds since the epoch as "YYYY-MM-DD HH:MM:SS.ffffff+00" (COPY) or ISO 8601 "...T...Z" (exports,
 // milliseconds when the microseconds are whole milliseconds).
 std::string timestamp_literal(std::int64_t micros);
+void append_timestamp_literal(std::int64_t micros, std::string& out);
 std::string iso_timestamp(std::int64_t micros);
 std::string date_of_micros(std::int64_t micros);  // YYYY-MM-DD (UTC)
 
