@@ -111,7 +111,19 @@ void KafkaFeed::replace_main_if_failed() {
                {{"error", why}});
   consumer_.reset();  // closes it: a fenced static member neither commits nor leaves the group
   consumer_ = make_main_consumer();
-  next_commit_try_ns_ = 0;
+  // A commit sent before the new consumer has joined carries no member id of the group's static member
+  // and is fenced again at once (seen: hundreds of replacements a second): commits wait until it has an
+  // assignment, at most 10 s.
+  joined_by_ns_ = steady_ns() + 10'000'000'000;
+}
+
+bool KafkaFeed::may_commit() {
+  if (joined_by_ns_ == 0) return true;
+  std::vector<RdKafka::TopicPartition*> assigned;
+  const bool joined = consumer_->handle().assignment(assigned) == RdKafka::ERR_NO_ERROR && !assigned.empty();
+  RdKafka::TopicPartition::destroy(assigned);
+  if (joined || steady_ns() >= joined_by_ns_) joined_by_ns_ = 0;
+  return joined_by_ns_ == 0;
 }
 
 KafkaFeed::~KafkaFeed() {
@@ -220,7 +232,7 @@ void KafkaFeed::loop() {
     replace_main_if_failed();
     const std::int64_t now = steady_ns();
     if (!main_started_ && now >= next_main_try_ns_) start_main();
-    if (!to_commit_.empty() && now >= next_commit_try_ns_) try_commit();
+    if (!to_commit_.empty() && now >= next_commit_try_ns_ && may_commit()) try_commit();
     bool busy = false;
     if (main_started_) busy = step_runs();
     const std::int64_t limit = 2 * cfg_.max_batch;

@@ -104,6 +104,7 @@ class KafkaFeed {
   struct Run;
   std::unique_ptr<kafka::Consumer> make_main_consumer();
   void replace_main_if_failed();
+  bool may_commit();
   void loop();
   void take_commands();
   void start_main();
@@ -144,6 +145,7 @@ class KafkaFeed {
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> to_commit_;
   std::int64_t to_commit_records_ = 0;
   std::int64_t next_commit_try_ns_ = 0;
+  std::int64_t joined_by_ns_ = 0;  // after a replacement: no commit until it has joined, or until then
   std::uint64_t commits_ = 0;
   std::map<std::uint64_t, std::unique_ptr<Run>> runs_;
   std::int64_t next_lag_ns_ = 0;
