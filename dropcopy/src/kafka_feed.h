@@ -11,6 +11,8 @@
 //     its headers disagree with its report, dropcopy_reports_malformed_total otherwise) and handed over
 //     without a report, so its offset is committed like any other. A record a rebalance hands back
 //     below what was already handed over is skipped (dropcopy_reports_reread_total);
+//     A main consumer librdkafka declares failed for good (a fatal error, e.g. FENCED_INSTANCE_ID after a
+//     long Kafka outage) is replaced by a new one (DC007);
 //   - commits, when the FIX thread says what it has stored (commit()). At most 2 * max_batch records
 //     are handed over and not yet committed: while a commit fails (Kafka unreachable) it reads nothing
 //     more and tries again every 200 ms, so the stores never hold more uncommitted copies than the
@@ -100,6 +102,9 @@ class KafkaFeed {
 
  private:
   struct Run;
+  std::unique_ptr<kafka::Consumer> make_main_consumer();
+  void replace_main_if_failed();
+  bool may_commit();
   void loop();
   void take_commands();
   void start_main();
@@ -140,6 +145,7 @@ class KafkaFeed {
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> to_commit_;
   std::int64_t to_commit_records_ = 0;
   std::int64_t next_commit_try_ns_ = 0;
+  std::int64_t joined_by_ns_ = 0;  // after a replacement: no commit until it has joined, or until then
   std::uint64_t commits_ = 0;
   std::map<std::uint64_t, std::unique_ptr<Run>> runs_;
   std::int64_t next_lag_ns_ = 0;
