@@ -37,13 +37,11 @@ Order* Gateway::Impl::order_for(const m::OrderView& v) {
 }
 
 void Gateway::Impl::quantities(FIX::Message& er, const Order& o, const m::OrderView& v) {
-  if (!set_quantities(er, instruments[o.instrument], v)) avg_px_failed(v);
-}
-
-void Gateway::Impl::avg_px_failed(const m::OrderView& v) {
-  metrics.avg_px_failures->Increment();
-  VENUE_LOG_KV(error, "AvgPx could not be computed: reported as 0",
-               {{"order_id", v.id.value()}, {"cum_qty", v.cum_qty.count()}});
+  if (!set_quantities(er, instruments[o.instrument], v)) {
+    metrics.avg_px_failures->Increment();
+    VENUE_LOG_KV(error, "AvgPx could not be computed: reported as 0",
+                 {{"order_id", v.id.value()}, {"cum_qty", v.cum_qty.count()}});
+  }
 }
 
 FIX::Message Gateway::Impl::report_of(const Order& o, char exec_type, char status, const std::string& exec_id,
@@ -88,10 +86,8 @@ void Gateway::Impl::on_accepted(const m::AcceptedEvent& e) {
   orders.bind(o, e.order.id);
   track(o, e.order);
   Session& s = *session(o.session);
-  bool avg_ok = true;
-  FIX::Message er = event_report(o, instruments[o.instrument], account_name(o.account), '0', ord_status(e.order.state),
-                                 std::to_string(e.exec_id.value()), e.header.now_ns, e.order, avg_ok);
-  if (!avg_ok) avg_px_failed(e.order);
+  FIX::Message er = report_of(o, '0', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  quantities(er, o, e.order);
   metrics.report('0');
   send(s, er);
   auto deferred = std::move(o.deferred);
@@ -127,11 +123,11 @@ void Gateway::Impl::on_trade(const m::TradeEvent& e) {
     Order* o = order_for(f->order);
     if (o == nullptr) continue;
     Session& s = *session(o->session);
-    bool avg_ok = true;
     FIX::Message er =
-        event_report(*o, instruments[o->instrument], account_name(o->account), 'F', ord_status(f->order.state),
-                     std::to_string(f->exec_id.value()), e.header.now_ns, f->order, avg_ok, &e, f == &e.aggressor);
-    if (!avg_ok) avg_px_failed(f->order);
+        report_of(*o, 'F', ord_status(f->order.state), std::to_string(f->exec_id.value()), e.header.now_ns);
+    const Instrument& in = instruments[o->instrument];
+    quantities(er, *o, f->order);
+    set_fill(er, in, e, f == &e.aggressor);
     metrics.report('F');
     send(s, er);
     set_open(*o, f->order);

@@ -28,19 +28,10 @@ void Gateway::Impl::send(Session& s, FIX::Message& msg) {
       }
     }
   }
-  const std::uint64_t stored_before = store_factory != nullptr ? store_factory->sets() : 0;
-  bool sent = false;
   try {
-    sent = s.fix->send(msg);
+    s.fix->send(msg);
   } catch (const std::exception& e) {
     VENUE_LOG_KV(error, "sending to a session failed", {{"session", s.cfg.sender_comp_id}, {"error", e.what()}});
-  }
-  // The session stored exactly one message, this one: that text (QuickFIX serialized it already) is the
-  // report, with the fields left out for the broker put back in; otherwise it is serialized again.
-  std::optional<std::string> stored;
-  if (sent && store_factory != nullptr && store_factory->sets() == stored_before + 1) {
-    stored = extended.empty() ? std::optional<std::string>(store_factory->last_set())
-                              : fix_session::with_body_fields(store_factory->last_set(), extended);
   }
   for (const auto& f : extended) msg.setField(f);
   Report r;
@@ -55,7 +46,7 @@ void Gateway::Impl::send(Session& s, FIX::Message& msg) {
   r.session = s.cfg.sender_comp_id;
   if (const FirmConfig* f = cfg.firm(s.cfg.firm)) r.firm = f->name;
   r.account = get_field(msg, FIX::FIELD::Account).value_or("");
-  r.payload = stored ? std::move(*stored) : msg.toString();
+  r.payload = msg.toString();
   reports->append(r);
 }
 

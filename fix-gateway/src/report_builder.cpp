@@ -98,49 +98,6 @@ void set_fill(FIX::Message& er, const Instrument& in, const m::TradeEvent& e, bo
   er.setField(FIX::FIELD::LastLiquidityInd, aggressor ? "2" : "1");
 }
 
-FIX::Message event_report(const Order& o, const Instrument& in, const std::string& account_name, char exec_type,
-                          char status, const std::string& exec_id, std::int64_t now_ns, const m::OrderView& v,
-                          bool& avg_ok, const m::TradeEvent* fill, bool aggressor) {
-  const auto one = [](char c) { return std::string(1, c); };
-  const auto avg = average_price(v.cum_value, v.cum_qty, in.spec.tick_size);
-  avg_ok = static_cast<bool>(avg);
-  FIX::Message er;
-  er.getHeader().setField(FIX::FIELD::MsgType, "8");
-  // In ascending tag order: 1, 6, 11, 14, 17, 18, 31, 32, 37, 38, 39, 40, 44, 54, 55, 59, 60, 99, 111, 126,
-  // 150, 151, 528, 851, 880, 8000.
-  if (!account_name.empty()) er.setField(FIX::FIELD::Account, account_name);
-  er.setField(FIX::FIELD::AvgPx, avg ? avg->to_string() : "0");
-  er.setField(FIX::FIELD::ClOrdID, o.clordid);
-  er.setField(FIX::FIELD::CumQty, lots_text(in, v.cum_qty.count()));
-  er.setField(FIX::FIELD::ExecID, exec_id);
-  if (o.post_only) er.setField(FIX::FIELD::ExecInst, "6");
-  if (fill != nullptr) {
-    er.setField(FIX::FIELD::LastPx, ticks_text(in, fill->price.count()));
-    er.setField(FIX::FIELD::LastQty, lots_text(in, fill->qty.count()));
-  }
-  er.setField(FIX::FIELD::OrderID, o.id.valid() ? std::to_string(o.id.value()) : "NONE");
-  er.setField(FIX::FIELD::OrderQty, lots_text(in, v.qty.count()));
-  er.setField(FIX::FIELD::OrdStatus, one(status));
-  er.setField(FIX::FIELD::OrdType, one(static_cast<char>('0' + static_cast<int>(o.type))));
-  if (o.price != 0) er.setField(FIX::FIELD::Price, ticks_text(in, o.price));
-  er.setField(FIX::FIELD::Side, one(static_cast<char>('0' + static_cast<int>(o.side))));
-  er.setField(FIX::FIELD::Symbol, in.spec.symbol);
-  er.setField(FIX::FIELD::TimeInForce, one(static_cast<char>('0' + static_cast<int>(o.tif))));
-  er.setField(FIX::FIELD::TransactTime, utc_timestamp(now_ns));
-  if (o.stop != 0) er.setField(FIX::FIELD::StopPx, ticks_text(in, o.stop));
-  if (o.display > 0) er.setField(FIX::FIELD::MaxFloor, lots_text(in, o.display));
-  if (!o.expire_text.empty()) er.setField(FIX::FIELD::ExpireTime, o.expire_text);
-  er.setField(FIX::FIELD::ExecType, one(exec_type));
-  er.setField(FIX::FIELD::LeavesQty, lots_text(in, v.leaves_qty.count()));
-  if (o.capacity != 0) er.setField(FIX::FIELD::OrderCapacity, one(o.capacity));
-  if (fill != nullptr) {
-    er.setField(FIX::FIELD::LastLiquidityInd, aggressor ? "2" : "1");
-    er.setField(FIX::FIELD::TrdMatchID, std::to_string(fill->trade_id.value()));
-  }
-  if (o.stp != 0) er.setField(8000, one(o.stp));
-  return er;
-}
-
 FIX::Message order_reject(const RefusedOrder& o, RejectCode code, const std::string& detail, const std::string& exec_id,
                           std::int64_t now_ns) {
   FIX::Message er;

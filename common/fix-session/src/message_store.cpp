@@ -242,10 +242,6 @@ bool VenueStore::set(int n, const std::string& m) QF_THROW(FIX::IOException) {
   header_buf_ += std::to_string(m.size());
   header_buf_ += ' ';
   pending();
-  if (owner_ != nullptr) {
-    owner_->last_set_.assign(m);
-    ++owner_->sets_;
-  }
   return true;
 }
 

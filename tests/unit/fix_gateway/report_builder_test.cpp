@@ -96,42 +96,6 @@ BOOST_FIXTURE_TEST_CASE(a_fill_carries_last_qty_price_match_id_and_the_average_p
   BOOST_TEST(text(er, 851) == "1");
 }
 
-// The hot path's one-call builder writes the same message, byte for byte, as the three steps above, for
-// an order with every optional term and for a plain one, an ack and a fill on either side.
-BOOST_FIXTURE_TEST_CASE(an_event_report_is_the_same_message_as_the_three_step_one, Fixture) {
-  m::TradeEvent trade{};
-  trade.qty = venue::Qty(4);
-  trade.price = venue::Price(10'150);
-  trade.trade_id = venue::TradeId(31);
-  fg::Order plain;
-  plain.id = venue::OrderId(78);
-  plain.clordid = "C2";
-  plain.side = venue::Side::kBuy;
-  plain.type = venue::OrdType::kLimit;
-  plain.tif = venue::TimeInForce::kDay;
-  plain.price = 10'100;
-  plain.qty = 10;
-  const std::int64_t at = kNoon + 1'234'567'890;
-  for (const fg::Order* o : {&order, &plain}) {
-    for (const std::string account : {"ALPHA-1", ""}) {
-      for (const int kind : {0, 1, 2}) {  // ack, aggressor fill, resting fill
-        const auto v = kind == 0 ? view(10, 0, 0) : view(10, 6, 4 * 10'150 + 2 * 10'100);
-        auto three = fg::execution_report(*o, instruments[0], account, kind == 0 ? '0' : 'F', '1', "903", at);
-        BOOST_TEST(fg::set_quantities(three, instruments[0], v));
-        if (kind > 0) fg::set_fill(three, instruments[0], trade, kind == 1);
-        bool avg_ok = false;
-        const auto one = fg::event_report(*o, instruments[0], account, kind == 0 ? '0' : 'F', '1', "903", at, v, avg_ok,
-                                          kind > 0 ? &trade : nullptr, kind == 1);
-        BOOST_TEST(avg_ok);
-        BOOST_TEST(one.toString() == three.toString());
-      }
-    }
-  }
-  bool avg_ok = false;
-  BOOST_TEST(text(fg::event_report(order, instruments[0], "", '0', '0', "904", at, view(10, 0, 0), avg_ok), 60) ==
-             "20261206-12:00:01.234");
-}
-
 BOOST_AUTO_TEST_CASE(a_refused_order_echoes_the_request_as_sent_with_the_catalogue_code) {
   const auto request =
       fg::test::fix_message("D", "11=C5|1=ALPHA-1|55=ACME|54=1|38=5.0|40=2|44=100.001|59=0|60=20261206-10:00:00|");

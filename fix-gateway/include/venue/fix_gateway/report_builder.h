@@ -46,13 +46,6 @@ FIX::Message execution_report(const Order& o, const Instrument& in, const std::s
 bool set_quantities(FIX::Message& er, const Instrument& in, const matcher::OrderView& v);
 // The fill's LastQty, LastPx, TrdMatchID(880) and LastLiquidityInd(851).
 void set_fill(FIX::Message& er, const Instrument& in, const matcher::TradeEvent& trade, bool aggressor);
-// The report of an engine event in one call: the fields of execution_report() and set_quantities(), and
-// of set_fill() when `fill` is given, set in ascending tag order (QuickFIX keeps a message's fields
-// sorted by tag, so each one is appended instead of inserted in the middle). `avg_ok` is what
-// set_quantities() would return. The hot path's builder (every ack and fill); the same message.
-FIX::Message event_report(const Order& o, const Instrument& in, const std::string& account_name, char exec_type,
-                          char status, const std::string& exec_id, std::int64_t now_ns, const matcher::OrderView& v,
-                          bool& avg_ok, const matcher::TradeEvent* fill = nullptr, bool aggressor = false);
 
 // What a NewOrderSingle refused before (or by lack of) the engine echoes.
 struct RefusedOrder {

@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "venue/fix_session/quickfix.h"
 
@@ -27,11 +26,5 @@ std::optional<std::string> get_field(const FIX::FieldMap& m, int tag);
 // The value of tag `tag` ("35", not "35=") in a raw FIX message, first occurrence, walking field by field
 // (a tag's digits inside another field's value do not match); nullopt when absent.
 std::optional<std::string_view> raw_field(std::string_view msg, std::string_view tag);
-
-// A serialized FIX message (header, body fields in ascending tag order as QuickFIX writes them, no
-// repeating group after `fields`' tags, trailer CheckSum(10) last) with `fields` added to its body in tag
-// order, BodyLength(9) and CheckSum(10) made again: what QuickFIX would have serialized with them set.
-// nullopt when `msg` does not end in a CheckSum or lacks a BodyLength. Cheaper than serializing again.
-std::optional<std::string> with_body_fields(std::string_view msg, const std::vector<FIX::FieldBase>& fields);
 
 }  // namespace venue::fix_session

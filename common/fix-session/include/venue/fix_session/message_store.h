@@ -117,10 +117,6 @@ class VenueStoreFactory final : public FIX::MessageStoreFactory {
   // Durable: flush_all() also syncs every file it writes to disk before it returns, so a message sent
   // after it survives a power cut in the store ([engine] sync = "fdatasync"; spec/recovery.md).
   void set_durable(bool durable) { durable_ = durable; }
-  // How many messages the stores of this factory took (set()), and the last one as stored: the gateway
-  // records in its report log what a session stored and sent without serializing the message again.
-  std::uint64_t sets() const { return sets_; }
-  const std::string& last_set() const { return last_set_; }
 
  private:
   friend class VenueStore;
@@ -128,8 +124,6 @@ class VenueStoreFactory final : public FIX::MessageStoreFactory {
   std::string path_;
   std::map<FIX::SessionID, VenueStore*> created_;
   std::vector<VenueStore*> pending_;
-  std::uint64_t sets_ = 0;
-  std::string last_set_;
 };
 
 }  // namespace venue::fix_session
