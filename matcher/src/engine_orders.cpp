@@ -30,8 +30,12 @@ void EngineState::apply_batch(std::span<const Command> commands) {
   constexpr std::size_t kIndexAhead = 8;
   constexpr std::size_t kOrderAhead = 4;
   constexpr std::size_t kNeighboursAhead = 2;
+  // The commands themselves, further ahead still: a batch read from memory (a large ring, another
+  // core's writes) would otherwise miss at each prefetch stage's first look at a command.
+  constexpr std::size_t kCommandAhead = 16;
   const std::size_t n = commands.size();
   for (std::size_t i = 0; i < n; ++i) {
+    if (i + kCommandAhead < n) __builtin_prefetch(&commands[i + kCommandAhead], 0, 3);
     if (i + kIndexAhead < n) prefetch_index(commands[i + kIndexAhead]);
     if (i + kOrderAhead < n) prefetch_order(commands[i + kOrderAhead]);
     if (i + kNeighboursAhead < n) prefetch_neighbours(commands[i + kNeighboursAhead]);
