@@ -38,13 +38,15 @@ foreach(suite IN LISTS VENUE_E2E_SUITES)
   add_dependencies(e2e_${suite}_test venue venue-passwd venuectl)
   add_dependencies(e2e_tests e2e_${suite}_test)
 endforeach()
+set_tests_properties(e2e_session_test PROPERTIES COST 17)
+set_tests_properties(e2e_throttle_test PROPERTIES COST 10)
 
 # The console in headless Chromium (Debian's chromium, Playwright from tests/browser/, installed by
 # ci/setup). Screenshots in build/console-screenshots/.
 venue_test(NAME e2e_console_test LABELS e2e SOURCES e2e/console_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_BROWSER_DIR=${PROJECT_SOURCE_DIR}/tests/browser;SCREENSHOT_DIR=${CMAKE_BINARY_DIR}/console-screenshots"
-           TIMEOUT 600)
+           TIMEOUT 600 COST 11)
 add_dependencies(e2e_console_test venue venue-passwd)
 add_dependencies(e2e_tests e2e_console_test)
 file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/console-screenshots)
@@ -53,13 +55,13 @@ file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/console-screenshots)
 # it needs deploy/local/with-services --kafka).
 venue_test(NAME e2e_dropcopy_test LABELS integration outage SOURCES e2e/dropcopy_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900 COST 52)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
 # The drop copy fed records the test writes to Kafka itself: each fault where the test puts it.
 venue_test(NAME e2e_dropcopy_records_test LABELS integration outage SOURCES e2e/dropcopy_records_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 74)
 add_dependencies(e2e_dropcopy_records_test venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_records_test)
 
@@ -67,7 +69,7 @@ add_dependencies(e2e_tests e2e_dropcopy_records_test)
 # deploy/local/with-services --kafka).
 venue_test(NAME e2e_trade_bust_test LABELS integration SOURCES e2e/trade_bust_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common nlohmann_json::nlohmann_json
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_STOCK_FIX44=${VENUE_STOCK_FIX44}" TIMEOUT 600)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_STOCK_FIX44=${VENUE_STOCK_FIX44}" TIMEOUT 600 COST 7)
 add_dependencies(e2e_trade_bust_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_trade_bust_test)
 
@@ -75,7 +77,7 @@ add_dependencies(e2e_tests e2e_trade_bust_test)
 # needs deploy/local/with-services --pg --kafka).
 venue_test(NAME e2e_compliance_test LABELS integration outage SOURCES e2e/compliance_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 33)
 add_dependencies(e2e_compliance_test venue venue-passwd compliance)
 add_dependencies(e2e_tests e2e_compliance_test)
 
@@ -83,13 +85,13 @@ add_dependencies(e2e_tests e2e_compliance_test)
 # integration: it needs deploy/local/with-services --pg --kafka).
 venue_test(NAME e2e_risk_test LABELS integration SOURCES e2e/risk_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common nlohmann_json::nlohmann_json
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900 COST 12)
 add_dependencies(e2e_risk_test venue venue-passwd risk)
 add_dependencies(e2e_tests e2e_risk_test)
 
 # The venue's consumer of venue.risk-control against the real Kafka broker (label integration).
 venue_test(NAME e2e_risk_control_test LABELS integration SOURCES e2e/risk_control_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 11)
 add_dependencies(e2e_risk_control_test venue venue-passwd)
 add_dependencies(e2e_tests e2e_risk_control_test)
