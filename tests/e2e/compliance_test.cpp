@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/support/kafka_broker.h"
 #include "e2e/support/shared_stack.h"
 #include "e2e/support/suite.h"
 #include "venue/common/kafka.h"
@@ -50,7 +51,7 @@ class Stack {
     const std::string tag = std::to_string(::getpid());
     topic_ = "venue.execution-reports.cp-" + tag;
     alerts_topic_ = "venue.compliance-alerts.cp-" + tag;
-    services("create-topics --kafka " + topic_ + ":4 " + alerts_topic_ + ":1");
+    KafkaBroker::create_topics({{topic_, 4}, {alerts_topic_, 1}});
     venue_ = std::make_unique<TestVenue>(
         "compliance", "\n[kafka]\nbrokers = \"" + env("VENUE_KAFKA_BROKERS") + "\"\ntopic = \"" + topic_ + "\"\n");
     {  // a fresh schema: earlier runs on the same database must not count

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/support/kafka_broker.h"
 #include "e2e/support/shared_stack.h"
 #include "e2e/support/suite.h"
 
@@ -53,7 +54,7 @@ class Stack {
   Stack() {
     topic_ = "venue.execution-reports.e2e-" + std::to_string(::getpid());
     // Several partitions, so per-order ordering is not a gift of a single partition.
-    kafka_service("create-topics " + topic_ + ":4");
+    KafkaBroker::create_topic(topic_, 4);
     // Over TLS (issue 11, 15): the venue's producer and the drop copy's consumer both reach the broker's
     // TLS listener and check its certificate against the CA deploy/local/services made for it.
     const std::string kafka = "\n[kafka]\nbrokers = \"" + env("VENUE_KAFKA_TLS_BROKERS") +

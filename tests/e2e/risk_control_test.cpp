@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "e2e/support/kafka_broker.h"
 #include "e2e/support/suite.h"
 
 using namespace venue::e2e;
@@ -18,11 +19,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-std::string services(const std::string& action) {
-  return run_command("'" + (source_dir() / "deploy" / "local" / "services").string() + "' " + action +
-                     " --state-dir '" + env("VENUE_SERVICES_DIR") + "' --kafka");
-}
 
 std::string iso(std::chrono::system_clock::time_point t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -39,7 +35,7 @@ struct Topics {
   std::string commands = "venue.risk-control.e2e-" + std::to_string(::getpid());
   std::string acks = "venue.risk-control-acks.e2e-" + std::to_string(::getpid());
   std::string reports = "venue.execution-reports.rc-e2e-" + std::to_string(::getpid());
-  Topics() { services("create-topics " + commands + ":1 " + acks + ":1 " + reports + ":1 > /dev/null 2>&1"); }
+  Topics() { KafkaBroker::create_topics({{commands, 1}, {acks, 1}, {reports, 1}}); }
 } const* topics = nullptr;
 
 std::string extra_toml() {

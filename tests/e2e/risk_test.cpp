@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/support/kafka_broker.h"
 #include "e2e/support/shared_stack.h"
 #include "e2e/support/suite.h"
 
@@ -45,9 +46,7 @@ class Stack {
     control_ = "venue.risk-control.e2e-risk-" + tag;
     acks_ = "venue.risk-control-acks.e2e-risk-" + tag;
     alerts_ = "venue.risk-alerts.e2e-risk-" + tag;
-    run_command("'" + (source_dir() / "deploy/local/services").string() + "' create-topics --state-dir '" +
-                env("VENUE_SERVICES_DIR") + "' " + reports_ + ":4 " + control_ + ":1 " + acks_ + ":1 " + alerts_ +
-                ":1 > /dev/null");
+    KafkaBroker::create_topics({{reports_, 4}, {control_, 1}, {acks_, 1}, {alerts_, 1}});
     venue_ = std::make_unique<TestVenue>("risk", "\n[kafka]\nbrokers = \"" + env("VENUE_KAFKA_BROKERS") +
                                                      "\"\ntopic = \"" + reports_ + "\"\nrisk_control_topic = \"" +
                                                      control_ + "\"\nrisk_control_acks_topic = \"" + acks_ + "\"\n");

@@ -55,9 +55,7 @@ class Harness {
     acks_ = "risk-it-" + tag + ".acks";
     alerts_ = "risk-it-" + tag + ".alerts";
     schema_ = "risk_it_" + tag;
-    e2e::run_command("'" + (e2e::source_dir() / "deploy/local/services").string() + "' create-topics --state-dir '" +
-                     e2e::env("VENUE_SERVICES_DIR") + "' " + reports_ + ":4 " + control_ + ":1 " + acks_ + ":1 " +
-                     alerts_ + ":1 > /dev/null");
+    e2e::KafkaBroker::create_topics({{reports_, 4}, {control_, 1}, {acks_, 1}, {alerts_, 1}});
     metrics_port_ = e2e::free_port();
     builder_.transact = now_transact();
     write_config();

@@ -46,6 +46,9 @@ struct KafkaBroker {
   static std::string sasl_password();
   // deploy/local/services ACTION --state-dir $VENUE_SERVICES_DIR --kafka ("stop", "start").
   static void service(const std::string& action);
+  // Creates the topics (name, partitions; replication 1) that do not exist yet, and returns when the
+  // broker's metadata shows each new one with a leader for every partition. Throws on failure.
+  static void create_topics(const std::vector<std::pair<std::string, int>>& topics);
   static void create_topic(const std::string& name, int partitions);
   // The broker's process id (its pid file).
   static int pid();
