@@ -18,6 +18,14 @@ every file is clean (ci/lint does that outside CI; commit the file with the chan
 key only costs time: the file is checked again. The full run without any verdicts is the workflow's
 nightly job (VENUE_TIDY_NO_CACHE=1).
 
+A second key needs no preprocessing (the first costs about a minute of both cores for every file): the
+hash of the file, its compile command, the same .clang-tidy files and clang-tidy version, and the text
+of every file that any object of the built tree containing it read (ninja's dependency records of
+BUILD_DIR, or of its parent when BUILD_DIR is the configure-only sources/ tree of the coverage build:
+a superset of what the file can include, system headers too). Both keys are recorded and either counts
+as clean; the first one is computed only when the second is not known or there are no dependency
+records (a tree not built yet).
+
 Exit 0 when every file is clean, 1 when clang-tidy reported anything, 2 for bad usage.
 """
 import concurrent.futures
@@ -82,6 +90,70 @@ def main() -> int:
                 return out
             d = os.path.dirname(d)
 
+    # ninja's dependency records: which files each object of a built tree read.
+    deps_dir = os.environ.get("VENUE_TIDY_DEPS_DIR") or next(
+        (d for d in (build_dir, os.path.dirname(os.path.normpath(build_dir)))
+         if d and os.path.exists(os.path.join(d, ".ninja_deps"))), None)
+    reads_of = {}  # source's realpath -> set of realpaths that objects containing it read
+    if deps_dir:
+        out = subprocess.run(["ninja", "-C", deps_dir, "-t", "deps"], capture_output=True, text=True)
+        if out.returncode == 0:
+            current = []
+
+            def close(files):
+                fileset = set(files)
+                for p in files:
+                    if p.endswith((".cpp", ".cc")):
+                        reads_of.setdefault(p, set()).update(fileset)
+
+            for line in out.stdout.splitlines():
+                if line.startswith("    "):
+                    current.append(os.path.realpath(os.path.join(deps_dir, line.strip())))
+                elif line.strip():
+                    close(current)
+                    current = []
+            close(current)
+    content_hash = {}
+
+    def file_hash(p: str) -> bytes:
+        h = content_hash.get(p)
+        if h is None:
+            try:
+                with open(p, "rb") as f:
+                    h = hashlib.sha256(f.read()).digest()
+            except OSError:
+                h = b"missing"
+            content_hash[p] = h
+        return h
+
+    def normal(p: str) -> str:
+        return "@ROOT@/" + os.path.relpath(p, root) if p.startswith(root + os.sep) else p
+
+    def fast_key(path: str):
+        real = os.path.realpath(path)
+        entry = commands.get(real)
+        reads = reads_of.get(real)
+        if entry is None or not reads:
+            return None
+        args = entry.get("arguments") or shlex.split(entry["command"])
+        h = base.copy()
+        h.update(b"fast\0")
+        h.update(configs_of(path))
+        h.update(os.path.relpath(path, root).encode())
+        h.update("\0".join(a for a in args).replace(root, "@ROOT@").encode())
+        h.update(file_hash(real))
+        for p in sorted(reads | {real}):
+            h.update(normal(p).encode() + b"\0" + file_hash(p))
+        return "f" + h.hexdigest()
+
+    def known(k):
+        return k is not None and (k in committed or os.path.exists(os.path.join(cache_dir, k)))
+
+    def remember(k, path):
+        if k is not None:
+            with open(os.path.join(cache_dir, k), "w", encoding="utf-8") as f:
+                f.write(path + "\n")
+
     def key(path: str):
         entry = commands.get(os.path.realpath(path))
         if entry is None:
@@ -109,16 +181,21 @@ def main() -> int:
         return h.hexdigest()
 
     def check(path: str):
+        fk = fast_key(path) if (use_cache or record) else None
+        if use_cache and not record and known(fk):
+            return path, True, "", True, [fk]
         k = key(path) if (use_cache or record) else None
-        if use_cache and k is not None and (k in committed or os.path.exists(os.path.join(cache_dir, k))):
-            return path, True, "", True, k
+        keys_of = [x for x in (k, fk) if x is not None]
+        if use_cache and known(k):
+            remember(fk, path)
+            return path, True, "", True, keys_of
         r = subprocess.run([TIDY, "-p", build_dir, "--quiet", os.path.join(root, path)], capture_output=True, text=True)
         findings = [l for l in (r.stdout + r.stderr).splitlines() if ": warning:" in l or ": error:" in l]
         clean = r.returncode == 0 and not findings
-        if clean and k is not None:
-            with open(os.path.join(cache_dir, k), "w", encoding="utf-8") as f:
-                f.write(path + "\n")
-        return path, clean, r.stdout + r.stderr, False, k
+        if clean:
+            for x in keys_of:
+                remember(x, path)
+        return path, clean, r.stdout + r.stderr, False, keys_of
 
     failed = []
     cached = 0
@@ -129,13 +206,15 @@ def main() -> int:
             if not clean:
                 failed.append(path)
                 sys.stdout.write(output)
-            elif k is not None:
+            elif k:
                 keys[path] = k
     if record and verdicts_file and not failed:
         with open(verdicts_file, "w", encoding="utf-8") as f:
-            f.write("# Clean clang-tidy verdicts: KEY PATH (ci/tidy.py --verdicts; rewritten by ci/lint).\n")
+            f.write("# Clean clang-tidy verdicts: KEY PATH (ci/tidy.py --verdicts; rewritten by ci/lint; keys starting\n"
+                    "# with f need no preprocessing, see ci/tidy.py).\n")
             for path in sorted(keys):
-                f.write(f"{keys[path]} {path}\n")
+                for k in keys[path]:
+                    f.write(f"{k} {path}\n")
     print(f"ci/tidy: {len(files)} files, {cached} clean from the cache, {len(failed)} with findings, "
           f"{time.monotonic() - started:.0f}s")
     return 1 if failed else 0

@@ -23,50 +23,6 @@ std::uint64_t to_ns(const Histogram& h, double q, double ns_per_tick) {
   return static_cast<std::uint64_t>(static_cast<double>(h.quantile(q)) * ns_per_tick);
 }
 
-// A workload operation as an engine command, written in place (the throughput pass converts each batch
-// into a small reused buffer, so both books stream the same compact workload from memory; the
-// conversion is counted in the engine's time).
-void fill_command(m::Command& c, const WorkOp& op, std::uint64_t seq) {
-  static constexpr venue::TimeInForce kTif[] = {venue::TimeInForce::kDay, venue::TimeInForce::kIoc,
-                                                venue::TimeInForce::kFok, venue::TimeInForce::kGtc};
-  c.seq = seq;
-  switch (op.op) {
-    case Op::kAdd: {
-      c.type = m::CommandType::kNewOrder;
-      m::NewOrderCmd& n = c.new_order;
-      n.client_ref = op.order;
-      n.instrument = venue::InstrumentId(op.symbol);
-      n.owner = m::Owner{venue::SessionId(1), venue::FirmId(1), venue::AccountId(op.account == 0 ? 1 : op.account)};
-      n.side = op.side == 1 ? venue::Side::kBuy : venue::Side::kSell;
-      n.type = op.market ? venue::OrdType::kMarket : venue::OrdType::kLimit;
-      n.tif = kTif[static_cast<int>(op.tif)];
-      n.stp = venue::StpMode::kNone;
-      n.post_only = false;
-      n.price = venue::Price(op.price);
-      n.stop_price = venue::Price(0);
-      n.qty = venue::Qty(op.qty);
-      n.display_qty = venue::Qty(0);
-      n.min_qty = venue::Qty(0);
-      n.expire_time_ns = 0;
-      return;
-    }
-    case Op::kCancel:
-      c.type = m::CommandType::kCancel;
-      c.cancel = m::CancelCmd{0, venue::OrderId(op.order), venue::FirmId(), m::CancelReason::kUser};
-      return;
-    case Op::kReplace:
-      c.type = m::CommandType::kReplace;
-      c.replace = m::ReplaceCmd{0,
-                                venue::OrderId(op.order),
-                                venue::FirmId(),
-                                venue::Price(op.price),
-                                venue::Price(0),
-                                venue::Qty(op.qty),
-                                venue::Qty(0)};
-      return;
-  }
-}
-
 // The two books behind one interface for the direct passes. Each pass builds a fresh book.
 struct BaselineRunner {
   const Input& in;
@@ -94,17 +50,11 @@ struct EngineRunner {
   m::Engine engine;
   explicit EngineRunner(const Input& input)
       : in(input), engine(m::EngineSettings{}, instruments(input.w.instruments), counting) {}
-  void apply(std::size_t i) {
-    fill_command(one, in.w.ops[i], i + 1);
-    engine.apply(one);
-  }
+  void apply(std::size_t i) { engine.apply(in.commands[i]); }
   // As the shard's engine thread takes commands: a batch at a time (Engine::apply(span)).
   void apply(std::size_t from, std::size_t n) {
-    for (std::size_t k = 0; k < n; ++k) fill_command(batch[k], in.w.ops[from + k], from + k + 1);
-    engine.apply(std::span<const m::Command>(batch.data(), n));
+    engine.apply(std::span<const m::Command>(in.commands.data() + from, n));
   }
-  m::Command one;
-  std::vector<m::Command> batch = std::vector<m::Command>(kBatch);
   std::uint64_t trades() const { return engine.counters().trades; }
   void totals(Figures& f) const {
     f.trades = engine.counters().trades;
@@ -180,6 +130,14 @@ double median(std::vector<double> v) {
 }
 
 }  // namespace
+
+Input::Input(const Workload& workload) : w(workload) {
+  commands.reserve(w.ops.size());
+  for (std::size_t i = 0; i < w.ops.size(); ++i) {
+    commands.push_back(to_command(w.ops[i]));
+    commands.back().seq = i + 1;
+  }
+}
 
 std::vector<m::InstrumentSpec> instruments(std::uint32_t n) {
   std::vector<m::InstrumentSpec> out;

@@ -38,15 +38,20 @@ struct Figures {
   double per_sec() const { return seconds > 0 ? static_cast<double>(commands) / seconds : 0.0; }
 };
 
+// A workload operation as an engine command (session 1, firm 1).
+Command to_command(const WorkOp& op);
+
+// The workload as each book takes it, prepared once before any pass is timed: the baseline applies the
+// parsed operations (w.ops) directly, the engine the same operations already converted to Commands (as
+// the shard hands them to it); so neither book's timed pass includes reading or converting its input.
 struct Input {
   const Workload& w;
-  explicit Input(const Workload& workload) : w(workload) {}
+  std::vector<Command> commands;  // commands[i] is w.ops[i], seq i + 1
+  explicit Input(const Workload& workload);
 };
 
 // n instruments "1".."n" with tick and lot 1 and no price band.
 std::vector<InstrumentSpec> instruments(std::uint32_t n);
-// A workload operation as an engine command (session 1, firm 1).
-Command to_command(const WorkOp& op);
 // One line of figures (see matcher_bench.cpp's header for the format).
 void print(const char* what, const Figures& f, double ns_per_tick);
 // Where the time goes, by command kind (from the latency pass).

@@ -30,8 +30,12 @@ void EngineState::apply_batch(std::span<const Command> commands) {
   constexpr std::size_t kIndexAhead = 8;
   constexpr std::size_t kOrderAhead = 4;
   constexpr std::size_t kNeighboursAhead = 2;
+  // The commands themselves, further ahead still: a batch read from memory (a large ring, another
+  // core's writes) would otherwise miss at each prefetch stage's first look at a command.
+  constexpr std::size_t kCommandAhead = 16;
   const std::size_t n = commands.size();
   for (std::size_t i = 0; i < n; ++i) {
+    if (i + kCommandAhead < n) __builtin_prefetch(&commands[i + kCommandAhead], 0, 3);
     if (i + kIndexAhead < n) prefetch_index(commands[i + kIndexAhead]);
     if (i + kOrderAhead < n) prefetch_order(commands[i + kOrderAhead]);
     if (i + kNeighboursAhead < n) prefetch_neighbours(commands[i + kNeighboursAhead]);
@@ -188,7 +192,7 @@ void EngineState::new_order(const NewOrderCmd& c) {
     return;
   }
   enter(*b, slot, c.min_qty.count());
-  fire_stops(*b);
+  fire_stops_if_any(*b);
 }
 
 void EngineState::reject(const NewOrderCmd& c, std::uint64_t id, RejectCode code) {
@@ -227,7 +231,10 @@ void EngineState::enter(Book& b, std::uint32_t slot, std::int64_t min_qty) {
       return;
     }
   }
-  if (!match(b, slot, limit)) return;  // the aggressor was cancelled by self-trade prevention
+  // Most orders cross nothing: no call into match() for them.
+  const auto& opp = o.side == Side::kBuy ? b.asks : b.bids;
+  const bool crossing = !opp.empty() && crosses(o.side, opp.back().price, limit);
+  if (crossing && !match(b, slot, limit)) return;  // the aggressor was cancelled by self-trade prevention
   if (o.leaves == 0) {
     finish(slot);
     return;
@@ -365,8 +372,8 @@ void EngineState::trade(Book& b, Order& a, Order& ro, std::int64_t price, std::i
   e.price = Price(price);
   e.qty = Qty(qty);
   e.aggressor_side = a.side;
-  e.aggressor = Fill{next_exec(), view(a)};
-  e.resting = Fill{next_exec(), view(ro)};
+  e.aggressor = Fill{next_exec(), view(a, b.spec.id)};
+  e.resting = Fill{next_exec(), view(ro, b.spec.id)};
   listener_.on_trade(e);
 }
 
@@ -442,14 +449,7 @@ void EngineState::rest(Book& b, std::uint32_t slot) {
   // What shows: the peak of an iceberg (a fresh one for an aggressor that traded), else everything.
   o.visible = o.display_qty > 0 ? std::min(o.display_qty, o.leaves) : o.leaves;
   const bool bid = o.side == Side::kBuy;
-  const std::uint32_t ls = level_slot(b, bid, o.price);
-  Level& lvl = levels_[ls];
-  append_to_level(lvl, slot);
-  lvl.total += o.leaves;
-  ++lvl.count;
-  o.level = ls;
-  ++b.resting;
-  if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
+  join_level(b, level_slot(b, bid, o.price), slot);
 }
 
 // Takes a resting order out of its level (erasing the level when it empties).

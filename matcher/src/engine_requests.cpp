@@ -88,7 +88,7 @@ void EngineState::replace(const ReplaceCmd& c) {
     return;
   }
   enter(b, slot, 0);
-  fire_stops(b);
+  fire_stops_if_any(b);
 }
 
 RejectCode EngineState::validate_replace(const ReplaceCmd& c, const Order& o, const Book& b) const {

@@ -301,13 +301,7 @@ bool EngineState::restore(Book& b, const SavedOrder& s, std::string& error) {
       ls = allocate_level(o.price, level_owner(b, bid));
       side_levels.insert(side_levels.begin(), LevelRef{o.price, ls});
     }
-    Level& lvl = levels_[ls];
-    append_to_level(lvl, slot);
-    lvl.total += o.leaves;
-    ++lvl.count;
-    o.level = ls;
-    ++b.resting;
-    if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
+    join_level(b, ls, slot);
   } else {
     add_stop(b, slot);
   }

@@ -253,6 +253,19 @@ class EngineState {
 
   void rest(Book& b, std::uint32_t slot);
 
+  // Puts an order at the back of level `ls` of book b (new orders and snapshot restores both end here):
+  // the queue, the level's and book's counters, the GTD queue.
+  void join_level(Book& b, std::uint32_t ls, std::uint32_t slot) {
+    Order& o = pool_[slot];
+    Level& lvl = levels_[ls];
+    append_to_level(lvl, slot);
+    lvl.total += o.leaves;
+    ++lvl.count;
+    o.level = ls;
+    ++b.resting;
+    if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
+  }
+
   // Takes a resting order out of its level (erasing the level when it empties).
   void unlink(Book& b, Level& lvl, std::uint32_t slot);
 
@@ -278,6 +291,9 @@ class EngineState {
   // Fires every stop the last trade price reaches, one at a time: each enters the book with new time
   // priority and may trade, move the last price and fire further stops.
   void fire_stops(Book& b);
+  void fire_stops_if_any(Book& b) {
+    if (!b.buy_stops.empty() || !b.sell_stops.empty()) fire_stops(b);
+  }
 
   // ----- cancel, replace, status -----
 
@@ -354,11 +370,13 @@ class EngineState {
 
   // ----- views and lookups -----
 
-  OrderView view(const Order& o) const {
+  OrderView view(const Order& o) const { return view(o, books_[o.book].spec.id); }
+  // The same, when the caller has the order's book at hand (a fill: no load of the book's spec).
+  static OrderView view(const Order& o, InstrumentId instrument) {
     OrderView v;
     v.id = OrderId(o.id);
     v.client_ref = o.client_ref;
-    v.instrument = books_[o.book].spec.id;
+    v.instrument = instrument;
     v.owner = o.owner;
     v.side = o.side;
     v.type = o.type;
