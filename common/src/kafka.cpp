@@ -369,4 +369,31 @@ std::optional<std::string> Consumer::header(RdKafka::Message& message, const std
   return std::string(static_cast<const char*>(h.value()), h.value_size());
 }
 
+GroupConsumer::GroupConsumer(std::string log_code, Factory make, std::int64_t join_timeout_ns)
+    : log_code_(std::move(log_code)), make_(std::move(make)), join_timeout_ns_(join_timeout_ns) {}
+
+void GroupConsumer::start() { consumer_ = make_(); }
+
+bool GroupConsumer::replace_if_failed(std::int64_t now_ns) {
+  if (!consumer_) return false;
+  std::string why;
+  if (consumer_->handle().fatal_error(why) == RdKafka::ERR_NO_ERROR) return false;
+  VENUE_LOG_KV(warning, log_code_ + " Kafka consumer failed for good: a new one takes its place in the group",
+               {{"error", why}, {"replacements", std::to_string(replacements_ + 1)}});
+  consumer_.reset();  // closes it: a fenced static member neither commits nor leaves the group
+  consumer_ = make_();
+  ++replacements_;
+  join_deadline_ns_ = now_ns + join_timeout_ns_;
+  return true;
+}
+
+bool GroupConsumer::may_commit(std::int64_t now_ns) {
+  if (join_deadline_ns_ == 0) return true;
+  std::vector<RdKafka::TopicPartition*> assigned;
+  const bool joined = consumer_->handle().assignment(assigned) == RdKafka::ERR_NO_ERROR && !assigned.empty();
+  RdKafka::TopicPartition::destroy(assigned);
+  if (joined || now_ns >= join_deadline_ns_) join_deadline_ns_ = 0;
+  return join_deadline_ns_ == 0;
+}
+
 }  // namespace venue::kafka

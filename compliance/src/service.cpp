@@ -98,7 +98,9 @@ struct Service::Impl {
   bool writer_stop = false;   // guarded by writer_mutex
   std::unique_ptr<Job> inflight;
 
-  std::unique_ptr<kafka::Consumer> consumer;
+  // Replaced when librdkafka declares it failed for good (CMP030): what it read again is skipped by
+  // venue-seq, and offsets are committed again once the new one has joined.
+  kafka::GroupConsumer consumer{"CMP030", [this] { return make_consumer(); }};
   std::unique_ptr<kafka::Producer> producer;
   bool paused = false;
 
@@ -143,6 +145,7 @@ struct Service::Impl {
   prometheus::Counter* published;
   prometheus::Counter* publish_failures;
   prometheus::Counter* offset_commit_failures;
+  prometheus::Counter* consumer_replacements;
   prometheus::Gauge* head_gauge;
   prometheus::Gauge* gap_gauge;
   prometheus::Gauge* waiting_gauge;
@@ -177,6 +180,8 @@ struct Service::Impl {
     publish_failures = counter("compliance_alert_publish_failures_total", "Alerts Kafka refused (published again)");
     offset_commit_failures =
         counter("compliance_offset_commit_failures_total", "Kafka offset commits that failed (tried again)");
+    consumer_replacements = counter("compliance_consumer_replacements_total",
+                                    "Kafka consumers replaced after librdkafka declared them failed for good (CMP030)");
     head_gauge = gauge("compliance_chain_head_venue_seq", "Venue-seq of the last chained row");
     gap_gauge = gauge("compliance_chain_gap_seqs",
                       "Venue-seqs missing between the chain's head and the highest record held (0: no gap)");
@@ -209,12 +214,8 @@ struct Service::Impl {
 
   // ----- start-up and recovery -----
 
-  void start_kafka() {
-    if (!cfg.checkpoint_file.empty() && cfg.checkpoint_file.has_parent_path()) {
-      std::error_code ec;
-      std::filesystem::create_directories(cfg.checkpoint_file.parent_path(), ec);
-    }
-    consumer = std::make_unique<kafka::Consumer>(
+  std::unique_ptr<kafka::Consumer> make_consumer() {
+    auto c = std::make_unique<kafka::Consumer>(
         kafka::ConsumerSettings{
             .brokers = cfg.brokers,
             .group_id = cfg.group_id,
@@ -223,7 +224,24 @@ struct Service::Impl {
             .properties = cfg.kafka.properties(
                 {{"group.instance.id", cfg.group_id + "/" + cfg.client_id}, {"fetch.wait.max.ms", "10"}})},
         *registry);
-    consumer->subscribe({cfg.topic});
+    c->subscribe({cfg.topic});
+    return c;
+  }
+
+  // A consumer failed for good (e.g. fenced after Kafka was away for about the group session while offsets
+  // waited) is replaced. The new one starts at the committed offsets: what it reads again is at or below
+  // the head or already held, skipped by venue-seq (while PostgreSQL is away, set_paused pauses what it
+  // is assigned).
+  void replace_consumer_if_failed() {
+    if (consumer.replace_if_failed(steady_ns())) consumer_replacements->Increment();
+  }
+
+  void start_kafka() {
+    if (!cfg.checkpoint_file.empty() && cfg.checkpoint_file.has_parent_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(cfg.checkpoint_file.parent_path(), ec);
+    }
+    consumer.start();
     producer = std::make_unique<kafka::Producer>(
         kafka::ProducerSettings{
             .brokers = cfg.brokers, .client_id = cfg.client_id + "-alerts", .properties = cfg.kafka.properties()},
@@ -968,7 +986,7 @@ struct Service::Impl {
       auto& done = committed_up_to[tp];
       if (pos > done) out.push_back({tp.first, tp.second, pos});
     }
-    if (out.empty()) return;
+    if (out.empty() || !consumer.may_commit(steady_ns())) return;
     if (consumer->commit(out)) {
       for (const auto& p : out) committed_up_to[{p.topic, p.partition}] = p.next_offset;
     } else {
@@ -1091,8 +1109,10 @@ struct Service::Impl {
     }
   }
 
+  // A pause is applied again on every call: partitions assigned since (a rebalance, a replaced consumer)
+  // are paused too.
   void set_paused(bool pause) {
-    if (pause == paused || !consumer) return;
+    if ((!pause && !paused) || !consumer) return;
     std::vector<RdKafka::TopicPartition*> parts;
     if (consumer->handle().assignment(parts) == RdKafka::ERR_NO_ERROR) {
       if (pause) {
@@ -1109,6 +1129,7 @@ struct Service::Impl {
     start_kafka();
     std::thread writer([this] { writer_loop(); });
     while (!stop_requested && !ShutdownSignal::requested()) {
+      replace_consumer_if_failed();
       if (!db_ready) {
         settle();
         set_paused(true);

@@ -74,7 +74,7 @@ KafkaFeed::KafkaFeed(const Config& cfg, prometheus::Registry& registry, std::fun
                      .Name("dropcopy_consumer_lag")
                      .Help("Reports on Kafka not yet read, per partition")
                      .Register(reg);
-  consumer_ = make_main_consumer();
+  consumer_.start();
 }
 
 std::unique_ptr<kafka::Consumer> KafkaFeed::make_main_consumer() {
@@ -92,34 +92,6 @@ std::unique_ptr<kafka::Consumer> KafkaFeed::make_main_consumer() {
                                                     registry_);
   consumer->subscribe({cfg_.topic});
   return consumer;
-}
-
-// A consumer librdkafka has declared failed for good (a fatal error: every later poll and commit fails)
-// is replaced by a new one, which joins the group as the same static member. Seen after Kafka was away
-// for about the group session (45 s): librdkafka timed the session out and joined again under a new
-// member id, and the broker answered a commit still carrying the old one with FENCED_INSTANCE_ID. What
-// was handed over stays handed over (main_next_: the new consumer starts at the committed offsets and
-// what it reads again below that is skipped) and what was stored is still committed (to_commit_).
-void KafkaFeed::replace_main_if_failed() {
-  std::string why;
-  if (consumer_->handle().fatal_error(why) == RdKafka::ERR_NO_ERROR) return;
-  VENUE_LOG_KV(warning, "DC007 Kafka consumer failed for good: a new one takes its place in the group",
-               {{"error", why}});
-  consumer_.reset();  // closes it: a fenced static member neither commits nor leaves the group
-  consumer_ = make_main_consumer();
-  // A commit sent before the new consumer has joined carries no member id of the group's static member
-  // and is fenced again at once (seen: hundreds of replacements a second): commits wait until it has an
-  // assignment, at most 10 s.
-  joined_by_ns_ = steady_ns() + 10'000'000'000;
-}
-
-bool KafkaFeed::may_commit() {
-  if (joined_by_ns_ == 0) return true;
-  std::vector<RdKafka::TopicPartition*> assigned;
-  const bool joined = consumer_->handle().assignment(assigned) == RdKafka::ERR_NO_ERROR && !assigned.empty();
-  RdKafka::TopicPartition::destroy(assigned);
-  if (joined || steady_ns() >= joined_by_ns_) joined_by_ns_ = 0;
-  return joined_by_ns_ == 0;
 }
 
 KafkaFeed::~KafkaFeed() {
@@ -225,10 +197,13 @@ void KafkaFeed::loop() {
     }
     take_commands();
     if (stopping) break;
-    replace_main_if_failed();
     const std::int64_t now = steady_ns();
+    // A main consumer failed for good (DC007) is replaced: what was handed over stays handed over
+    // (main_next_: the new one starts at the committed offsets and what it reads again below that is
+    // skipped) and what was stored is still committed (to_commit_), once it has joined.
+    consumer_.replace_if_failed(now);
     if (!main_started_ && now >= next_main_try_ns_) start_main();
-    if (!to_commit_.empty() && now >= next_commit_try_ns_ && may_commit()) try_commit();
+    if (!to_commit_.empty() && now >= next_commit_try_ns_ && consumer_.may_commit(now)) try_commit();
     bool busy = false;
     if (main_started_) busy = step_runs();
     const std::int64_t limit = 2 * cfg_.max_batch;

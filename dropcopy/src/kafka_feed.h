@@ -103,8 +103,6 @@ class KafkaFeed {
  private:
   struct Run;
   std::unique_ptr<kafka::Consumer> make_main_consumer();
-  void replace_main_if_failed();
-  bool may_commit();
   void loop();
   void take_commands();
   void start_main();
@@ -121,7 +119,8 @@ class KafkaFeed {
   const Config& cfg_;
   prometheus::Registry& registry_;
   std::function<void()> wake_;
-  std::unique_ptr<kafka::Consumer> consumer_;
+  // The main consumer, replaced when librdkafka declares it failed for good (DC007).
+  kafka::GroupConsumer consumer_{"DC007", [this] { return make_main_consumer(); }};
   std::thread thread_;
 
   // Shared with the FIX thread, under mutex_.
@@ -145,7 +144,6 @@ class KafkaFeed {
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> to_commit_;
   std::int64_t to_commit_records_ = 0;
   std::int64_t next_commit_try_ns_ = 0;
-  std::int64_t joined_by_ns_ = 0;  // after a replacement: no commit until it has joined, or until then
   std::uint64_t commits_ = 0;
   std::map<std::uint64_t, std::unique_ptr<Run>> runs_;
   std::int64_t next_lag_ns_ = 0;

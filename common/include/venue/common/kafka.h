@@ -160,4 +160,49 @@ class Consumer {
   prometheus::Counter* commit_errors_;
 };
 
+// A group consumer that outlives librdkafka's fatal errors. A consumer librdkafka has declared failed for
+// good (fatal_error(): every later poll and commit fails) is closed and a new one made by `make` takes its
+// place, joining the group as the same static member (group.instance.id) and reading on from the group's
+// committed offsets. Seen after Kafka was away for about the group session (45 s) while commits were
+// pending: librdkafka timed the session out and joined again under a new member id, and the broker answered
+// a commit still carrying the old one with FENCED_INSTANCE_ID, which librdkafka makes fatal.
+//
+//   venue::kafka::GroupConsumer c("DC007", [&] { auto k = std::make_unique<Consumer>(...); k->subscribe(...);
+//                                               return k; });
+//   c.start();
+//   loop: c.replace_if_failed(now_ns); ... c->poll(100) ...; if (c.may_commit(now_ns)) c->commit(positions);
+//
+// After a replacement the caller reads again what the old consumer read after its last commit (skip it by
+// its own bookkeeping) and must not commit until may_commit(): a commit sent before the new consumer has
+// joined carries no member id and is fenced again at once (seen in dropcopy: hundreds of replacements a
+// second). may_commit() waits for an assignment, at most `join_timeout_ns`. Each replacement is logged as a
+// warning that opens with `log_code` (the caller's coded error) and counted (replacements()).
+// Thread rules: like Consumer, it belongs to one thread; `make` runs on that thread.
+class GroupConsumer {
+ public:
+  using Factory = std::function<std::unique_ptr<Consumer>()>;
+  static constexpr std::int64_t kJoinTimeoutNs = 10'000'000'000;
+
+  GroupConsumer(std::string log_code, Factory make, std::int64_t join_timeout_ns = kJoinTimeoutNs);
+  // Makes the first consumer (throws what `make` throws).
+  void start();
+  explicit operator bool() const { return consumer_ != nullptr; }
+  Consumer& operator*() { return *consumer_; }
+  Consumer* operator->() { return consumer_.get(); }
+
+  // Call once per turn of the owning thread: true when the consumer had failed for good and was replaced.
+  bool replace_if_failed(std::int64_t now_ns);
+  // False from a replacement until the new consumer has an assignment (or join_timeout_ns passed).
+  bool may_commit(std::int64_t now_ns);
+  std::uint64_t replacements() const { return replacements_; }
+
+ private:
+  std::string log_code_;
+  Factory make_;
+  std::int64_t join_timeout_ns_;
+  std::unique_ptr<Consumer> consumer_;
+  std::int64_t join_deadline_ns_ = 0;  // after a replacement: no commit until joined, or until then
+  std::uint64_t replacements_ = 0;
+};
+
 }  // namespace venue::kafka
