@@ -436,7 +436,10 @@ BOOST_AUTO_TEST_CASE(dropcopy_killed_mid_stream_loses_nothing) {
   FixClient& alpha = s.dc("DCALPHA");
   std::thread load([&] { buys = cross(sym, 400, "kill-dc"); });
   const auto flowing = [&] { return reports(alpha, sym).size() >= 100; };
-  for (int i = 0; i < 400 && !flowing(); ++i) std::this_thread::sleep_for(25ms);
+  // Up to 60 s: a drop copy whose first Kafka connection fails (seen in CI: the TLS metadata request
+  // timed out once, "Kafka not reachable: the copies wait") reads 13 s after its start; 10 s was too
+  // short for that, and the drop copy's own behaviour (wait, then copy everything) is what is tested.
+  for (int i = 0; i < 2400 && !flowing(); ++i) std::this_thread::sleep_for(25ms);
   BOOST_TEST(flowing(), "copies did not start flowing");
   ::kill(s.dropcopy().pid(), SIGKILL);
   BOOST_TEST(s.dropcopy().stop() == 128 + SIGKILL);
