@@ -43,11 +43,6 @@ std::string env(const char* name) {
   return v;
 }
 
-void kafka_service(const std::string& action) {
-  run_command("'" + (source_dir() / "deploy" / "local" / "services").string() + "' " + action + " --state-dir '" +
-              env("VENUE_SERVICES_DIR") + "' --kafka > /dev/null 2>&1");
-}
-
 // The venue (with Kafka), the dropcopy process and the drop-copy clients of this program.
 class Stack {
  public:
@@ -478,11 +473,11 @@ BOOST_AUTO_TEST_CASE(kafka_down_mid_load_every_report_arrives_once) {
   const std::string sym = v.symbol();
   auto first = cross(sym, 100, "kafka-a");
   expect_all_filled(first, 20s);
-  kafka_service("stop");
+  KafkaBroker::service("stop");
   // The venue keeps trading while Kafka is down.
   auto second = cross(sym, 200, "kafka-b");
   expect_all_filled(second, 20s);
-  kafka_service("start");
+  KafkaBroker::service("start");
   auto third = cross(sym, 100, "kafka-c");
   expect_all_filled(third, 30s);
   const auto brk1_reports = reports(brk1, sym);
@@ -520,7 +515,7 @@ BOOST_AUTO_TEST_CASE(venue_restarts_resume_publishing_without_gap_or_unmarked_du
   expect_all_filled(after, 1s);
   // A crash while Kafka is down: the reports not yet published wait in the report log, and the
   // restarted venue publishes them from its persisted cursor once Kafka is back.
-  kafka_service("stop");
+  KafkaBroker::service("stop");
   auto unpublished = cross(sym, 100, "restart-c");
   expect_all_filled(unpublished, 20s);
   ::kill(v.process().pid(), SIGKILL);
@@ -529,7 +524,7 @@ BOOST_AUTO_TEST_CASE(venue_restarts_resume_publishing_without_gap_or_unmarked_du
   v.start();
   auto later = cross(sym, 50, "restart-d");
   expect_all_filled(later, 20s);
-  kafka_service("start");
+  KafkaBroker::service("start");
   const auto brk1_reports = reports(v.client_object("BRK1"), sym);
   BOOST_TEST_REQUIRE(wait_for_copies(alpha, sym, exec_ids(brk1_reports), 60s), "DCALPHA:\n" << alpha.recent());
   check_copies(reports(alpha, sym), brk1_reports);
@@ -558,7 +553,7 @@ BOOST_AUTO_TEST_CASE(copies_read_again_after_a_crash_are_recognised_behind_many_
   s.expect_dropcopy_killed_itself();
   expect_all_filled(buys, 30s);
   // Back without Kafka (nothing is read or committed), while the officer logs on and off 150 times.
-  kafka_service("stop");
+  KafkaBroker::service("stop");
   s.dropcopy().start();
   alpha.wait_logged_out(5s);
   for (int i = 0; i < 150; ++i) {
@@ -567,7 +562,7 @@ BOOST_AUTO_TEST_CASE(copies_read_again_after_a_crash_are_recognised_behind_many_
     alpha.logout();
   }
   BOOST_TEST(s.dropcopy().stop() == 0);
-  kafka_service("start");
+  KafkaBroker::service("start");
   s.dropcopy().start();
   alpha.close();
   alpha.logon(20s);
@@ -677,12 +672,12 @@ BOOST_AUTO_TEST_CASE(a_resetting_client_loses_nothing_when_dropcopy_dies_mid_bat
   expect_all_filled(buys, 30s);
   // It comes back while Kafka is away, so the client's Logon (ResetSeqNumFlag=Y again: no FIX resend can
   // fill the gap) is in before the copies it had stored but not committed are read again.
-  kafka_service("stop");
+  KafkaBroker::service("stop");
   s.dropcopy().start();
   alpha.wait_logged_out(5s);
   alpha.close();
   alpha.logon(20s);
-  kafka_service("start");
+  KafkaBroker::service("start");
 
   const auto brk1_reports = reports(v.client_object("BRK1"), sym);
   BOOST_TEST(brk1_reports.size() == 400u);
