@@ -32,15 +32,21 @@ void Service::Impl::deliver(const fsn::ReportRecord& r) {
   }
   seen_dirty = true;
   if (r.msg_type != '8') return;  // the drop copy carries ExecutionReports
+  // Read again after a crash (below where the last run had got to): in the set because the last run
+  // handled it, which says nothing of a session that was waiting for a catch-up then or has reset its
+  // store since. Each session's store decides, and a copy is marked (the client may have had it).
+  const auto until = reread_until.find(r.partition);
+  const bool reread =
+      seen_before == VenueSeqSet::Seen::kRepeat && until != reread_until.end() && r.offset < until->second;
   std::optional<FIX::Message> copy;
   for (auto& s : sessions) {
     if (s.fix == nullptr || !wants(s, r)) continue;
     if (!main_path_serves(s, r.partition, r.offset)) continue;  // its catch-up copies this one
-    if (s.already_stored.erase(seq) > 0 || seen_before == VenueSeqSet::Seen::kRepeat) {
+    if (s.already_stored.erase(seq) > 0 || (seen_before == VenueSeqSet::Seen::kRepeat && !reread)) {
       s.skipped_duplicates->Increment();
       continue;
     }
-    const bool unsure_repeat = seen_before == VenueSeqSet::Seen::kUnsure;
+    const bool unsure_repeat = seen_before == VenueSeqSet::Seen::kUnsure || reread;
     if (unsure_repeat) unsure->Increment();
     const bool mark = s.maybe_sent.erase(seq) > 0 || r.poss_resend() || unsure_repeat;
     if (!copy) copy = copy_of(r);

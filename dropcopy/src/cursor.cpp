@@ -41,11 +41,26 @@ std::optional<std::int64_t> parse_count(const std::string& s, std::int64_t max) 
 bool parse_sent_through(const std::string& word, Cursor& c) {
   const std::string prefix = "sent-through=";
   if (word.rfind(prefix, 0) != 0) return false;
-  const std::string value = word.substr(prefix.size());
+  return parse_offsets(word.substr(prefix.size()), c.topic, c.sent_through);
+}
+
+}  // namespace
+
+std::string offsets_text(const std::string& topic, const std::map<std::int32_t, std::int64_t>& offsets) {
+  if (topic.empty() || offsets.empty()) return "none";
+  std::string text = topic + "/";
+  for (const auto& [p, offset] : offsets) {
+    if (text.back() != '/') text += ',';
+    text += std::to_string(p) + "@" + std::to_string(offset);
+  }
+  return text;
+}
+
+bool parse_offsets(const std::string& value, std::string& topic, std::map<std::int32_t, std::int64_t>& offsets) {
   if (value == "none") return true;
   const auto slash = value.find('/');
   if (slash == std::string::npos || slash == 0) return false;
-  c.topic = value.substr(0, slash);
+  topic = value.substr(0, slash);
   std::istringstream list(value.substr(slash + 1));
   std::int64_t previous = -1;
   for (std::string item; std::getline(list, item, ',');) {
@@ -54,24 +69,15 @@ bool parse_sent_through(const std::string& word, Cursor& c) {
     const auto partition = parse_count(item.substr(0, at), INT32_MAX);
     const auto offset = parse_count(item.substr(at + 1), INT64_MAX);
     if (!partition || !offset || *partition <= previous) return false;
-    c.sent_through[static_cast<std::int32_t>(*partition)] = *offset;
+    offsets[static_cast<std::int32_t>(*partition)] = *offset;
     previous = *partition;
   }
-  return !c.sent_through.empty();
+  return !offsets.empty();
 }
-
-}  // namespace
 
 std::string cursor_text(const Cursor& c) {
   const auto mark = [](const Mark& m) { return std::to_string(m.seq) + ":" + std::to_string(m.ns); };
-  std::string through = "none";
-  if (!c.topic.empty() && !c.sent_through.empty()) {
-    through = c.topic + "/";
-    for (const auto& [p, offset] : c.sent_through) {
-      if (through.back() != '/') through += ',';
-      through += std::to_string(p) + "@" + std::to_string(offset);
-    }
-  }
+  const std::string through = offsets_text(c.topic, c.sent_through);
   return "venue-dropcopy-cursor 2 store-seq=" + std::to_string(c.store_seq) + " stored=" + mark(c.stored) +
          " sent=" + mark(c.sent) + " catch-up=" + (c.catch_up ? mark(*c.catch_up) : std::string("none")) +
          " sent-through=" + through + "\n";

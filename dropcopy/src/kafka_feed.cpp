@@ -35,6 +35,7 @@ struct KafkaFeed::Run {
 KafkaFeed::KafkaFeed(const Config& cfg, prometheus::Registry& registry, std::function<void()> wake)
     : cfg_(cfg), registry_(registry), wake_(std::move(wake)) {
   if (const char* h = std::getenv("VENUE_DROPCOPY_HOLD_CATCH_UP_UNTIL_COMMIT")) hold_catch_up_until_commit_ = *h == '1';
+  if (const char* h = std::getenv("VENUE_DROPCOPY_HOLD_MAIN_UNTIL_CATCH_UP")) hold_main_until_catch_up_ = *h == '1';
   auto& reg = registry_;
   consumed_ = &prometheus::BuildCounter()
                    .Name("dropcopy_reports_consumed_total")
@@ -207,7 +208,8 @@ void KafkaFeed::loop() {
     bool busy = false;
     if (main_started_) busy = step_runs();
     const std::int64_t limit = 2 * cfg_.max_batch;
-    if (main_started_ && uncommitted_ < limit) {
+    if (hold_main_until_catch_up_ && main_started_ && now >= hold_main_deadline_ns_) hold_main_until_catch_up_ = false;
+    if (main_started_ && uncommitted_ < limit && !hold_main_until_catch_up_) {
       read_main(busy ? 0 : 5);  // waits up to 5 ms for a record when nothing else is to be done
     } else if (!busy) {
       std::unique_lock lock(mutex_);
@@ -243,6 +245,7 @@ void KafkaFeed::start_main() {
     }
     main_next_ = start.positions;
     main_started_ = true;
+    hold_main_deadline_ns_ = steady_ns() + 30'000'000'000;
     VENUE_LOG_KV(info, "reading Kafka", {{"topic", cfg_.topic}, {"partitions", parts.size()}});
     push(std::move(start));
     wake_();
@@ -334,6 +337,7 @@ bool KafkaFeed::step_runs() {
     const bool done = step_run(run, handed);
     busy = busy || handed > 0;
     if (done) {
+      hold_main_until_catch_up_ = false;
       if (run.reader) run.reader->close();
       push(FeedItem{.kind = FeedItem::Kind::kRunDone, .run = it->first, .records_read = run.read});
       wake_();

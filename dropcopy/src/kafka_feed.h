@@ -151,6 +151,11 @@ class KafkaFeed {
   // main-path commit has succeeded after it was asked for, which forces the interleaving where the main
   // path has moved past (and committed) records the catch-up must copy. Later ones are not held.
   bool hold_catch_up_until_commit_ = false;
+  // VENUE_DROPCOPY_HOLD_MAIN_UNTIL_CATCH_UP=1 (tests only): the main consumer reads no record until a
+  // catch-up has handed every partition over (30 s at most), which forces the other interleaving: the
+  // catch-up hands over where the main path starts, before it has read anything again.
+  bool hold_main_until_catch_up_ = false;
+  std::int64_t hold_main_deadline_ns_ = 0;
 
   prometheus::Counter* consumed_;
   prometheus::Counter* malformed_;

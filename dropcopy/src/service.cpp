@@ -9,6 +9,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <string_view>
 
 #include "service_impl.h"
 #include "venue/common/log.h"
@@ -57,6 +58,7 @@ Service::Impl::Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std
 void Service::Impl::start() {
   log_copies = cfg.log_level == "debug" || cfg.log_level == "trace";
   if (const char* k = std::getenv("VENUE_DROPCOPY_KILL_AFTER_COPIES")) kill_after_copies = std::strtol(k, nullptr, 10);
+  if (const char* k = std::getenv("VENUE_DROPCOPY_KILL_AT")) kill_at_commit = std::string_view(k) == "commit";
   std::filesystem::create_directories(cfg.store_dir);
   set_up_sessions();
   load_seen();
@@ -83,7 +85,7 @@ void Service::Impl::run() {
     // The copies are in the stores' buffers: written to the files, then to the sockets. Only after this
     // may their offsets be committed.
     acceptor->flush();
-    if (kill_after_flush) die();
+    if (kill_after_flush && !kill_at_commit) die();
     update_sent_through();
     const std::int64_t now = steady_ns();
     commit_if_due(now, false);
@@ -133,6 +135,7 @@ void Service::Impl::commit_if_due(std::int64_t now, bool force) {
   if (!force && uncommitted < cfg.max_batch && now - first_uncommitted_ns < kCommitEveryNs) return;
   write_seen();
   write_cursors();
+  if (kill_after_flush) die();  // (kill_at_commit; otherwise it died after the flush)
   std::vector<kafka::Consumer::Position> positions;
   positions.reserve(to_commit.size());
   for (const auto& [p, next] : to_commit) positions.push_back({cfg.topic, p, next});

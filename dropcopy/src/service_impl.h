@@ -115,6 +115,13 @@ struct Service::Impl final : FIX::Application {
   VenueSeqSet seen;
   std::filesystem::path seen_file;
   bool seen_dirty = false;
+  // Per partition, where the main path had got to when seen_file was last written (its handled-through
+  // line): every venue-seq in the set came from a record below it. After a crash, records from the
+  // committed offsets up to it are read again; one of them found in the set is no proof that a session
+  // has it (the session may have been waiting for a catch-up then, or reset its store since), so the
+  // main path copies it, marked, to each session it serves whose store does not hold it. Written as the
+  // higher of this and main_next, so a second crash mid-way keeps the whole stretch.
+  std::map<std::int32_t, std::int64_t> reread_until;
   // The file was missing or unreadable while the sessions had copies: what was copied before is not known,
   // so venue-seqs below the first one read are copied marked (VenueSeqSet::unknown_below).
   bool seen_history_unknown = false;
@@ -137,8 +144,12 @@ struct Service::Impl final : FIX::Application {
   prometheus::Counter* unsure = nullptr;
   // VENUE_DROPCOPY_KILL_AFTER_COPIES=N (tests only): SIGKILL itself once the batch holding the N-th copy
   // is written to the stores and sent to the clients, before its offsets are committed. 0: never.
+  // VENUE_DROPCOPY_KILL_AT=commit moves that point to after the file of copied venue-seqs and the
+  // cursors are written, before the commit is handed to the Kafka thread (a crash while a commit is on
+  // its way: what the set holds is read again).
   long kill_after_copies = 0;
   bool kill_after_flush = false;
+  bool kill_at_commit = false;
   // log_level "debug" or "trace": one line per copy stored, with the record's traceparent (so one order
   // can be followed from the venue through Kafka to each session's copy). Off by default: a line per copy
   // costs more than the copy.

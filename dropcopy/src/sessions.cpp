@@ -238,9 +238,29 @@ void Service::Impl::load_seen() {
     }
     return;
   }
-  if (auto parsed = VenueSeqSet::parse(*text)) {
+  // Three lines of the set, then (since the handled-through line came in; older files lack it) a fourth.
+  std::size_t cut = 0;
+  for (int line = 0; line < 3 && cut != std::string::npos; ++line) {
+    cut = text->find('\n', cut);
+    if (cut != std::string::npos) ++cut;
+  }
+  const std::string set_text = cut == std::string::npos ? *text : text->substr(0, cut);
+  const std::string rest = cut == std::string::npos ? std::string() : text->substr(cut);
+  std::map<std::int32_t, std::int64_t> handled;
+  bool rest_ok = rest.empty();
+  if (const std::string prefix = "handled-through="; rest.rfind(prefix, 0) == 0 && rest.back() == '\n') {
+    std::string topic;
+    const std::string value = rest.substr(prefix.size(), rest.size() - prefix.size() - 1);
+    rest_ok = value.find('\n') == std::string::npos && parse_offsets(value, topic, handled);
+    if (topic != cfg.topic) handled.clear();  // another topic's offsets say nothing about this one
+  }
+  auto parsed = rest_ok ? VenueSeqSet::parse(set_text) : std::nullopt;
+  if (parsed) {
     seen = std::move(*parsed);
-    VENUE_LOG_KV(info, "copied venue-seqs read back", {{"floor", seen.floor()}, {"top", seen.top()}});
+    reread_until = std::move(handled);
+    VENUE_LOG_KV(
+        info, "copied venue-seqs read back",
+        {{"floor", seen.floor()}, {"top", seen.top()}, {"handled_through", offsets_text(cfg.topic, reread_until)}});
   } else {
     seen_history_unknown = true;
     VENUE_LOG_KV(warning,
@@ -253,7 +273,14 @@ void Service::Impl::load_seen() {
 void Service::Impl::write_seen() {
   if (!seen_dirty) return;
   std::string why;
-  if (!replace_file(seen_file, seen.text(), why)) {
+  // Where the main path has got to (or, after a crash, the previous run had, if further): every venue-seq
+  // in the set came from below it.
+  std::map<std::int32_t, std::int64_t> handled = reread_until;
+  for (const auto& [p, next] : main_next) {
+    auto [it, fresh] = handled.emplace(p, next);
+    if (!fresh) it->second = std::max(it->second, next);
+  }
+  if (!replace_file(seen_file, seen.text() + "handled-through=" + offsets_text(cfg.topic, handled) + "\n", why)) {
     VENUE_LOG_KV(warning, "DC005 cannot write the file of copied venue-seqs",
                  {{"file", seen_file.string()}, {"error", why}});
     return;

@@ -8,8 +8,8 @@
 // Needs Kafka: run under deploy/local/with-services --kafka (ci/test does).
 //
 // Drop-copy sessions (target VENUEDC), each used by one test: DCALL, DCALPHA (firm ALPHA only), DCWATCH
-// and DCLATE (Kafka frozen), DCRESET, DCRESET2, DCRESET3 (clients that reset their sequence numbers on
-// every Logon), DCOUTAGE (Kafka away for the group session). Each test uses its own range of venue-seqs
+// and DCLATE (Kafka frozen), DCRESET, DCRESET2, DCRESET3, DCRESET4 (clients that reset their sequence
+// numbers on every Logon), DCOUTAGE (Kafka away for the group session). Each test uses its own range of venue-seqs
 // (1000s, 2000s, ...).
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
@@ -48,6 +48,7 @@ struct Records {
                                      {"DCRESET", "scope = \"all\"\n"},
                                      {"DCRESET2", "scope = \"all\"\n"},
                                      {"DCRESET3", "scope = \"all\"\n"},
+                                     {"DCRESET4", "scope = \"all\"\n"},
                                      {"DCOUTAGE", "scope = \"all\"\n"}});
     BOOST_TEST_MESSAGE("drop copy's folder: " << dir.path());
     dc->process().start();
@@ -262,6 +263,59 @@ BOOST_AUTO_TEST_CASE(a_report_published_twice_comes_once_in_a_catch_up) {
   BOOST_TEST(c.none_within(of_type("8"), 500ms, c.count()));
   BOOST_TEST(arrivals(c, 6002, from) == 1);
   BOOST_TEST(arrivals(c, 6001, from) == 0);
+  c.logout();
+}
+
+BOOST_AUTO_TEST_CASE(a_resetting_client_loses_nothing_read_again_after_a_crash_with_a_commit_on_its_way) {
+  // forced: the service dies after writing its file of copied venue-seqs and before the commit of those
+  // records reaches Kafka (VENUE_DROPCOPY_KILL_AT=commit), while this client waited for a catch-up
+  // (VENUE_DROPCOPY_HOLD_CATCH_UP_UNTIL_COMMIT), so the main path handled the records without copying
+  // them to it. After the restart the client resets again before anything is read, and its catch-up
+  // hands over where the main path starts, before the main path reads those records again
+  // (VENUE_DROPCOPY_HOLD_MAIN_UNTIL_CATCH_UP). The file says they were copied; this client never had them.
+  Records& r = records();
+  DropcopyProcess& dc = *r.dc;
+  FixClient c(dc.options("DCRESET4", true));
+  c.logon(20s);
+  wait_reset_caught_up(r, "DCRESET4", 1);  // its first Logon reset too
+  r.producer->send({.venue_seq = 7001, .partition = 0});
+  expect_copy(c, 7001, 20s);
+  BOOST_TEST(dc.process().stop() == 0);
+  c.wait_logged_out(5s);
+
+  dc.process().set_environment("VENUE_DROPCOPY_HOLD_CATCH_UP_UNTIL_COMMIT", "1");
+  dc.process().set_environment("VENUE_DROPCOPY_KILL_AFTER_COPIES", "1");
+  dc.process().set_environment("VENUE_DROPCOPY_KILL_AT", "commit");
+  dc.process().start();
+  for (const char* name :
+       {"VENUE_DROPCOPY_HOLD_CATCH_UP_UNTIL_COMMIT", "VENUE_DROPCOPY_KILL_AFTER_COPIES", "VENUE_DROPCOPY_KILL_AT"}) {
+    dc.process().set_environment(name, "");
+  }
+  c.close();
+  c.logon(20s);
+  r.producer->send({.venue_seq = 7002, .partition = 0});
+  r.producer->send({.venue_seq = 7003, .partition = 1});
+  BOOST_TEST_REQUIRE(dc.process().wait_exit(30s) == 128 + SIGKILL, "dropcopy did not kill itself; log:\n"
+                                                                       << dc.process().log_tail());
+  c.wait_logged_out(5s);
+  BOOST_TEST(arrivals(c, 7002) + arrivals(c, 7003) == 0, "the client had them before the crash");
+
+  const std::size_t from = c.count();
+  {
+    KafkaFreeze frozen;
+    dc.process().set_environment("VENUE_DROPCOPY_HOLD_MAIN_UNTIL_CATCH_UP", "1");
+    dc.process().start();
+    dc.process().set_environment("VENUE_DROPCOPY_HOLD_MAIN_UNTIL_CATCH_UP", "");
+    c.close();
+    c.logon(20s);
+  }
+  // 7002 was in the file (the first copy's batch): marked, since the service cannot tell whether the
+  // client had it. 7003 may have come after the file was written.
+  const auto copy = expect_copy(c, 7002, 30s, from);
+  BOOST_TEST(field(copy, FIX::FIELD::PossResend) == "Y", printable(copy));
+  expect_copy(c, 7003, 30s, from);
+  BOOST_TEST(c.none_within(of_type("8"), 500ms, c.count()));
+  BOOST_TEST(arrivals(c, 7002) + arrivals(c, 7003) == 2, "copied once each across both lives");
   c.logout();
 }
 

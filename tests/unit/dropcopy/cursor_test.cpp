@@ -8,7 +8,9 @@
 
 using venue::dropcopy::Cursor;
 using venue::dropcopy::Mark;
+using venue::dropcopy::offsets_text;
 using venue::dropcopy::parse_cursor;
+using venue::dropcopy::parse_offsets;
 
 BOOST_AUTO_TEST_CASE(a_written_cursor_reads_back_the_same) {
   const Cursor plain{
@@ -62,5 +64,24 @@ BOOST_AUTO_TEST_CASE(anything_else_is_refused) {
            "\x00\x01garbage",
        }) {
     BOOST_TEST_CONTEXT("\"" << bad << "\"") { BOOST_TEST(!parse_cursor(bad).has_value()); }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(offsets_of_a_topic_read_back_the_same) {
+  const std::map<std::int32_t, std::int64_t> offsets{{0, 12}, {3, 0}, {7, 9000000000}};
+  std::string topic;
+  std::map<std::int32_t, std::int64_t> back;
+  BOOST_TEST(offsets_text("venue.execution-reports", offsets) == "venue.execution-reports/0@12,3@0,7@9000000000");
+  BOOST_TEST(parse_offsets(offsets_text("venue.execution-reports", offsets), topic, back));
+  BOOST_TEST(topic == "venue.execution-reports");
+  BOOST_TEST((back == offsets));
+  BOOST_TEST(offsets_text("t", {}) == "none");
+  BOOST_TEST(offsets_text("", offsets) == "none");
+  topic.clear();
+  back.clear();
+  BOOST_TEST(parse_offsets("none", topic, back));
+  BOOST_TEST((topic.empty() && back.empty()));
+  for (const char* bad : {"", "t/", "/0@1", "t/1@5,0@3", "t/0@-1", "t/0=1", "t/0@1 "}) {
+    BOOST_TEST_CONTEXT("\"" << bad << "\"") { BOOST_TEST(!parse_offsets(bad, topic, back)); }
   }
 }

@@ -40,6 +40,12 @@ struct Cursor {
 };
 
 std::string cursor_text(const Cursor& c);
+// Offsets per partition of one topic, as the cursor's sent-through and the file of copied venue-seqs'
+// handled-through write them: "<topic>/<partition>@<offset>,..." (partitions ascending), or "none" when
+// `topic` or `offsets` is empty.
+std::string offsets_text(const std::string& topic, const std::map<std::int32_t, std::int64_t>& offsets);
+// Reads what offsets_text() writes ("none": true, topic and offsets left empty); false when malformed.
+bool parse_offsets(const std::string& value, std::string& topic, std::map<std::int32_t, std::int64_t>& offsets);
 // nullopt when `text` is not a cursor line of version 1 or 2 (the caller logs DC001 and checks the store
 // against Kafka instead).
 std::optional<Cursor> parse_cursor(const std::string& text);
