@@ -2,7 +2,7 @@
 //
 //   matcher-bench --workload FILE [--direct | --baseline | --compare ROUNDS] [--no-latency] [--by-kind]
 //                 [--repeat N] [--one-by-one] [--journal DIR] [--engine-cpu N] [--driver-cpu N]
-//                 [--idle spin|yield|backoff] [--sync write|fdatasync] [--inflight K]
+//                 [--idle spin|yield|backoff] [--sync write|fdatasync] [--inflight K] [--no-reserve]
 //
 // --direct     calls the engine on this thread (no ring, no engine thread)
 // --baseline   the straightforward std::map-of-lists book instead (always direct)
@@ -15,6 +15,9 @@
 //              of 256 (Engine::apply(span), as the shard's engine thread does)
 // --by-kind    also prints the latency pass by command kind (adds and replaces that traded or not,
 //              cancels): each kind's share of the commands and of the time, mean and percentiles
+// --no-reserve every engine built without its reservation (EngineSettings::reserve_orders and
+//              reserve_trades; by default room for 65,536 live orders and 262,144 trades, taken and
+//              populated when each engine is built, before its pass is timed)
 //
 // Direct modes run two passes on fresh books: the throughput pass reads the clock twice (start, end)
 // and never per command; the latency pass times each apply() with the TSC (--no-latency skips it).
@@ -61,6 +64,7 @@ struct Options {
   bool baseline = false;
   bool latency = true;
   bool by_kind = false;
+  bool reserve = true;
   int rounds = 0;  // --compare
   int repeat = 1;
   bool one_by_one = false;
@@ -107,6 +111,8 @@ Options parse(int argc, char** argv) {
       o.one_by_one = true;
     } else if (a == "--by-kind") {
       o.by_kind = true;
+    } else if (a == "--no-reserve") {
+      o.reserve = false;
     } else if (a == "--repeat") {
       const auto v = value();
       char* end = nullptr;
@@ -183,6 +189,7 @@ Figures run_ring(const b::Workload& w, const Options& o, double ns_per_tick) {
   s.idle = o.idle;
   s.command_capacity = 1 << 14;
   s.event_capacity = 1 << 15;
+  s.engine = b::bench_engine_settings(o.reserve);
   std::filesystem::path journal_dir;
   if (!o.journal.empty()) {
     journal_dir = std::filesystem::path(o.journal) / ("matcher-bench-" + std::to_string(::getpid()));
@@ -271,7 +278,7 @@ int main(int argc, char** argv) {
   pin(o.driver_cpu);
   const double ns_per_tick = b::calibrate_tsc();
   try {
-    const Input in(w);
+    const Input in(w, b::bench_engine_settings(o.reserve));
     if (o.rounds > 0) {
       compare(in, o.rounds, o.latency, o.by_kind, ns_per_tick);
     } else if (o.baseline) {

@@ -49,7 +49,7 @@ struct EngineRunner {
   m::EventListener counting;  // every callback does nothing: the engine's own counters are read after
   m::Engine engine;
   explicit EngineRunner(const Input& input)
-      : in(input), engine(m::EngineSettings{}, instruments(input.w.instruments), counting) {}
+      : in(input), engine(input.engine, instruments(input.w.instruments), counting) {}
   void apply(std::size_t i) { engine.apply(in.commands[i]); }
   // As the shard's engine thread takes commands: a batch at a time (Engine::apply(span)).
   void apply(std::size_t from, std::size_t n) {
@@ -131,7 +131,16 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-Input::Input(const Workload& workload) : w(workload) {
+m::EngineSettings bench_engine_settings(bool reserve) {
+  m::EngineSettings s;
+  if (reserve) {
+    s.reserve_orders = 1U << 16;
+    s.reserve_trades = 1U << 18;
+  }
+  return s;
+}
+
+Input::Input(const Workload& workload, const m::EngineSettings& settings) : w(workload), engine(settings) {
   commands.reserve(w.ops.size());
   for (std::size_t i = 0; i < w.ops.size(); ++i) {
     commands.push_back(to_command(w.ops[i]));

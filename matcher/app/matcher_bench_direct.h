@@ -47,8 +47,13 @@ Command to_command(const WorkOp& op);
 struct Input {
   const Workload& w;
   std::vector<Command> commands;  // commands[i] is w.ops[i], seq i + 1
-  explicit Input(const Workload& workload);
+  EngineSettings engine;          // every engine of the run is built with these (its reservation)
+  Input(const Workload& workload, const EngineSettings& settings);
 };
+
+// The engine's reservation in matcher-bench (all modes; --no-reserve: none): room for this shape's
+// ~55,000 live orders and a day of ~200,000 trades, taken and populated before any pass is timed.
+EngineSettings bench_engine_settings(bool reserve);
 
 // n instruments "1".."n" with tick and lot 1 and no price band.
 std::vector<InstrumentSpec> instruments(std::uint32_t n);

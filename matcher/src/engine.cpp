@@ -13,6 +13,24 @@ Engine::Engine(const EngineSettings& settings, std::span<const InstrumentSpec> i
 
 Engine::~Engine() = default;
 
+// Where an engine's memory comes from before its first command (EngineSettings::reserve_orders).
+void EngineState::reserve(std::size_t orders, std::size_t trades) {
+  if (orders > 0) {
+    pool_.reserve(orders);
+    // A level holds at least one order; books of this venue's shape average several per level.
+    const std::size_t levels = std::max<std::size_t>(orders / 4, 1024);
+    levels_.reserve(levels);
+    levels_.resize(levels);  // written once: faulted in
+    levels_.clear();         // the capacity (and its pages) stays
+    index_.reserve(std::max<std::size_t>(orders / detail::OrderIndex::kPageSize, 8));
+  }
+  if (trades > 0) {
+    trades_.reserve(trades);
+    // At most two orders leave per trade; most trades finish one (the resting order or the aggressor).
+    done_today_.reserve(trades);
+  }
+}
+
 void Engine::apply(const Command& command) { s_->apply(command); }
 
 void Engine::apply(std::span<const Command> commands) { s_->apply_batch(commands); }

@@ -236,7 +236,12 @@ void EngineState::enter(Book& b, std::uint32_t slot, std::int64_t min_qty) {
   const bool crossing = !opp.empty() && crosses(o.side, opp.back().price, limit);
   if (crossing && !match(b, slot, limit)) return;  // the aggressor was cancelled by self-trade prevention
   if (o.leaves == 0) {
-    finish(slot);
+    // Filled by the sweep (its last fill's event holds its final view), or entered with nothing left.
+    if (crossing) {
+      finish(slot, sweep_.aggressor.order);
+    } else {
+      finish(slot);
+    }
     return;
   }
   if (market || o.tif == TimeInForce::kIoc || o.tif == TimeInForce::kFok) {
@@ -278,6 +283,7 @@ bool EngineState::match(Book& b, std::uint32_t agg_slot, std::int64_t limit) {
   Order& a = pool_[agg_slot];
   auto& opp = a.side == Side::kBuy ? b.asks : b.bids;
   bool traded = false;
+  begin_sweep(b, a);
   while (a.leaves > 0 && !opp.empty()) {
     const LevelRef best = opp.back();
     if (!crosses(a.side, best.price, limit)) break;
@@ -319,6 +325,8 @@ bool EngineState::match(Book& b, std::uint32_t agg_slot, std::int64_t limit) {
           }
           case StpMode::kNone: break;
         }
+        // decrement-and-cancel lowered the aggressor's quantity: its view in the sweep's event too.
+        sweep_.aggressor.order = view(a, b.spec.id);
         // The level may have emptied and been erased (cancel_order removes empty levels).
         if (opp.empty() || opp.back().slot != best.slot || levels_[best.slot].price != best.price) break;
         lvl = &levels_[best.slot];
@@ -331,7 +339,7 @@ bool EngineState::match(Book& b, std::uint32_t agg_slot, std::int64_t limit) {
       traded = true;
       if (ro.leaves == 0) {
         unlink(b, *lvl, r);
-        finish(r);
+        finish(r, sweep_.resting.order);  // its final view: the one its last fill just reported
       } else if (ro.visible == 0) {
         // Iceberg replenishment: a new peak at the back of the queue.
         ro.visible = std::min(ro.display_qty, ro.leaves);
@@ -365,16 +373,27 @@ void EngineState::trade(Book& b, Order& a, Order& ro, std::int64_t price, std::i
   a.traded_today = true;
   ro.traded_today = true;
   trades_.push_back(TradeRecord{a.id, ro.id, price, qty, ro.book, a.side, TradeState::kDone, 0});
-  TradeEvent e;
-  e.header = hdr_;
+  // The sweep's event: what the aggressor's view shares with its previous fill stays as it is.
+  TradeEvent& e = sweep_;
   e.trade_id = TradeId(id_base_ | next_trade_++);
-  e.instrument = b.spec.id;
   e.price = Price(price);
   e.qty = Qty(qty);
-  e.aggressor_side = a.side;
-  e.aggressor = Fill{next_exec(), view(a, b.spec.id)};
-  e.resting = Fill{next_exec(), view(ro, b.spec.id)};
+  e.aggressor.exec_id = next_exec();
+  OrderView& av = e.aggressor.order;
+  av.state = a.state;
+  av.cum_qty = Qty(a.cum_qty);
+  av.leaves_qty = Qty(a.leaves);
+  av.cum_value = a.cum_value();
+  e.resting.exec_id = next_exec();
+  e.resting.order = view(ro, b.spec.id);
   listener_.on_trade(e);
+}
+
+void EngineState::begin_sweep(const Book& b, const Order& a) {
+  sweep_.header = hdr_;
+  sweep_.instrument = b.spec.id;
+  sweep_.aggressor_side = a.side;
+  sweep_.aggressor.order = view(a, b.spec.id);
 }
 
 void EngineState::after_trades(Book& b) {
@@ -501,7 +520,16 @@ void EngineState::detach(std::uint32_t slot) {
 void EngineState::finish(std::uint32_t slot) {
   Order& o = pool_[slot];
   if (o.traded_today) done_today_.push_back(view(o));
-  index_.erase(o.id & kCounterMask, next_order_);
+  release(slot);
+}
+
+void EngineState::finish(std::uint32_t slot, const OrderView& final_view) {
+  done_today_.push_back(final_view);
+  release(slot);
+}
+
+void EngineState::release(std::uint32_t slot) {
+  index_.erase(pool_[slot].id & kCounterMask, next_order_);
   pool_.release(slot);
 }
 

@@ -8,7 +8,7 @@
 //   engine_requests.cpp  requests on existing orders (cancel, replace, status), mass cancel, end of day,
 //                        GTD expiry, trading status and reference prices, trade busts
 //   engine_snapshot.cpp  snapshots (save, load), the state hash's canonical form, check_invariants()
-//   engine.cpp           the public Engine API over it
+//   engine.cpp           the public Engine API over it, and the memory reserved when a state is built
 // Small helpers that several parts use (views, lookups, queue links, canonical visits) are defined here,
 // inline.
 //
@@ -148,7 +148,11 @@ class EngineState {
       books_.push_back(std::move(b));
       specs_.push_back(spec);
     }
+    reserve(settings.reserve_orders, settings.reserve_trades);
   }
+
+  // Takes and populates the memory of EngineSettings::reserve_orders / reserve_trades (see there).
+  void reserve(std::size_t orders, std::size_t trades);
 
   // ----- dispatch -----
 
@@ -202,7 +206,12 @@ class EngineState {
   // was cancelled (self-trade prevention) and its slot released.
   bool match(Book& b, std::uint32_t agg_slot, std::int64_t limit);
 
+  // One fill: both orders, the book's last price, the day's trade record, the trade event (sweep_).
   void trade(Book& b, Order& a, Order& ro, std::int64_t price, std::int64_t qty);
+
+  // Starts the trade event a sweep's fills share: the header, the instrument, the aggressor's view
+  // (each fill then updates only its quantities and state, and writes the resting order's view).
+  void begin_sweep(const Book& b, const Order& a);
 
   void after_trades(Book& b);
 
@@ -275,6 +284,10 @@ class EngineState {
   // Releases a filled (or otherwise finished) order's slot and id; an order that traded today leaves its
   // final view behind for a bust.
   void finish(std::uint32_t slot);
+  // The same for an order that left on a fill (it traded today), with its final view at hand: the
+  // view its last fill reported.
+  void finish(std::uint32_t slot, const OrderView& final_view);
+  void release(std::uint32_t slot);  // the id index entry and the pool slot
 
   void cancel_order(std::uint32_t slot, CancelReason reason, std::uint64_t request_ref);
 
@@ -469,6 +482,9 @@ class EngineState {
   detail::DayLog<OrderView> done_today_;
   EngineCounters counters_;
   EventHeader hdr_{};
+  // The trade event of the sweep under way (match()): built once per sweep, updated per fill and handed
+  // to the listener from here, so a fill neither rebuilds the aggressor's view nor copies an event.
+  TradeEvent sweep_{};
 };
 
 }  // namespace venue::matcher

@@ -116,6 +116,11 @@ class DayLog {
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   void clear() { size_ = 0; }
+  // Takes (and populates) the blocks for n records now, so that the first n appends fault nothing in.
+  void reserve(std::size_t n) {
+    while (blocks_.size() * kPerBlock < n) blocks_.push_back(allocate_block());
+  }
+  std::size_t reserved_bytes() const { return blocks_.size() * kBlockBytes; }
   // Keeps the records for which keep(record) is true, in their order.
   template <class Pred>
   void keep_if(Pred&& keep) {
@@ -175,6 +180,12 @@ class OrderPool {
     free_head_ = slot;
     --live_;
   }
+
+  // Takes (and populates) the chunks for n orders now: the first n live orders fault nothing in.
+  void reserve(std::size_t n) {
+    while (chunks_.size() * kChunkSize < n) chunks_.push_back(allocate_block());
+  }
+  std::size_t reserved_bytes() const { return chunks_.size() * kBlockBytes; }
 
   std::uint32_t high_water() const { return high_water_; }
   std::size_t live() const { return live_; }
@@ -247,6 +258,16 @@ class OrderIndex {
     live_.clear();
     spare_.clear();
   }
+
+  // Makes n spare pages now (written once, so faulted in): the first pages the engine needs cost no
+  // allocation and no page fault.
+  void reserve(std::size_t n) {
+    while (spare_.size() < n) {
+      spare_.push_back(std::make_unique<Page>());
+      std::memset(spare_.back()->slot, 0xFF, sizeof(Page::slot));
+    }
+  }
+  static constexpr std::size_t kPageBytes = kPageSize * sizeof(std::uint32_t);
 
  private:
   struct Page {
