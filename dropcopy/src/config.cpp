@@ -48,6 +48,11 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
                "dropcopy");
   c.client_id = k.string("client_id", "Kafka client.id", "dropcopy");
   c.max_batch = k.integer("max_batch", "Reports copied between two offset commits", 1000, {1, 100'000});
+  c.session_timeout_ms = k.integer("session_timeout_ms",
+                                   "The consumer group's session: how long Kafka waits for a silent drop copy (its "
+                                   "process gone, or Kafka unreachable) before it takes the member out of the "
+                                   "group; within the brokers' group.min/max.session.timeout.ms",
+                                   45'000, {6'000, 1'800'000});
   c.catch_up_hours = k.integer("catch_up_hours",
                                "A session with an empty store and no cursor (new, or its files lost) first gets "
                                "the reports in its scope of this many hours back, as far as the topic holds them; "

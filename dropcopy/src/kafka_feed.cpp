@@ -85,7 +85,11 @@ std::unique_ptr<kafka::Consumer> KafkaFeed::make_main_consumer() {
                                        // Static membership: a restarted instance takes its place in the group
                                        // at once instead of waiting for the old member's session to time out
                                        // (45 s), so a crash does not hold the copies back.
-                                       {"group.instance.id", cfg_.group_id + "/" + cfg_.client_id}});
+                                       {"group.instance.id", cfg_.group_id + "/" + cfg_.client_id},
+                                       {"session.timeout.ms", std::to_string(cfg_.session_timeout_ms)},
+                                       // A third of the session at most (librdkafka's default: 3 s).
+                                       {"heartbeat.interval.ms",
+                                        std::to_string(std::min<std::int64_t>(3000, cfg_.session_timeout_ms / 3))}});
   auto consumer = std::make_unique<kafka::Consumer>(kafka::ConsumerSettings{.brokers = cfg_.kafka.brokers,
                                                                             .group_id = cfg_.group_id,
                                                                             .client_id = cfg_.client_id,

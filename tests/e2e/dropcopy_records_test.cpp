@@ -38,7 +38,7 @@ struct Records {
   Records() {
     KafkaBroker::create_topic(topic, 2);
     const std::string kafka = "[kafka]\nbrokers = \"" + KafkaBroker::brokers() + "\"\ntopic = \"" + topic +
-                              "\"\ngroup_id = \"" + topic + "\"\nmax_batch = 50\n";
+                              "\"\ngroup_id = \"" + topic + "\"\nmax_batch = 50\nsession_timeout_ms = 10000\n";
     dc = std::make_unique<DropcopyProcess>(
         dir.path(), kafka,
         std::vector<DropcopySession>{{"DCALL", "scope = \"all\"\n"},
@@ -382,12 +382,14 @@ BOOST_AUTO_TEST_CASE(a_record_whose_headers_disagree_with_its_report_is_parked_n
 }
 
 BOOST_AUTO_TEST_CASE(every_report_arrives_once_when_kafka_comes_back_as_the_group_session_ends) {
-  // Kafka away for about the consumer group's session (librdkafka's session.timeout.ms, 45 s: a broker
-  // restart on a loaded machine) while copies wait for their commit. librdkafka times the session out
-  // and joins the group again under a new member id; the broker, back just then, answers a commit of the
-  // old member id with FENCED_INSTANCE_ID, which librdkafka makes a fatal error: that consumer never
+  // Kafka away for about the consumer group's session (session_timeout_ms: 10 s here, 45 s by default: a
+  // broker restart on a loaded machine) while copies wait for their commit. librdkafka times the session
+  // out and joins the group again under a new member id; the broker, back just then, answers a commit of
+  // the old member id with FENCED_INSTANCE_ID, which librdkafka makes a fatal error: that consumer never
   // reads or commits again (seen in CI: e2e_dropcopy_test's Kafka-restart cases waited for copies that
-  // never came, until dropcopy was restarted). Every report must still arrive, once.
+  // never came, until dropcopy was restarted). Every report must still arrive, once. (Whether the broker
+  // is back just before or just after the session ends varies from run to run: about one run in two here
+  // logs the fence, DC007; common_kafka_group_consumer_test forces it on librdkafka's mock cluster.)
   Records& r = records();
   FixClient c(r.dc->options("DCOUTAGE"));
   c.logon(20s);
@@ -395,17 +397,18 @@ BOOST_AUTO_TEST_CASE(every_report_arrives_once_when_kafka_comes_back_as_the_grou
   r.producer->send({.venue_seq = 8002, .partition = 1});
   expect_copy(c, 8001, 20s);
   expect_copy(c, 8002, 20s);
-  // A load in flight when the broker stops answering (SIGSTOP: the commits hang), then it is stopped
-  // (its SIGTERM waits behind the SIGSTOP: SIGKILL after 20 s) and started again, back about 45 s after
-  // the last answer the consumer got.
+  // A load in flight when the broker stops answering (SIGSTOP: the commits hang), then it is killed and
+  // started again, back about the session (10 s) after the last answer the consumer got.
   for (std::uint64_t seq = 8100; seq < 8300; ++seq) {
     r.producer->send_async({.venue_seq = seq, .partition = static_cast<std::int32_t>(seq % 2)});
   }
   std::this_thread::sleep_for(20ms);
-  BOOST_TEST_REQUIRE(::kill(KafkaBroker::pid(), SIGSTOP) == 0);
+  const int broker = KafkaBroker::pid();
+  BOOST_TEST_REQUIRE(::kill(broker, SIGSTOP) == 0);
   std::this_thread::sleep_for(1s);
-  KafkaBroker::service("stop");
-  std::this_thread::sleep_for(20s);
+  BOOST_TEST_REQUIRE(::kill(broker, SIGKILL) == 0);
+  KafkaBroker::service("stop");  // forgets the dead broker's pid file
+  std::this_thread::sleep_for(6s);
   KafkaBroker::service("start");
   for (std::uint64_t seq = 8003; seq < 8023; ++seq) {
     r.producer->send({.venue_seq = seq, .partition = static_cast<std::int32_t>(seq % 2)});

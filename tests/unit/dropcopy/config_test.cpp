@@ -72,6 +72,16 @@ BOOST_AUTO_TEST_CASE(brokers_may_come_from_the_environment) {
   BOOST_TEST(has(p, "environment variable DC_NOT_SET_ANYWHERE is not set"));
 }
 
+BOOST_AUTO_TEST_CASE(the_group_session_is_read_and_bounded) {
+  const std::string session =
+      "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" + kHash + "\"\n";
+  BOOST_TEST(dc::parse_config(base() + session, "dropcopy.toml", "/etc/dc").session_timeout_ms == 45000);
+  BOOST_TEST(dc::parse_config(base() + "session_timeout_ms = 10000\n" + session, "dropcopy.toml", "/etc/dc")
+                 .session_timeout_ms == 10000);
+  BOOST_TEST(has(problems(base() + "session_timeout_ms = 1000\n" + session), "session_timeout_ms"));
+  BOOST_TEST(has(problems(base() + "session_timeout_ms = \"10s\"\n" + session), "session_timeout_ms"));
+}
+
 BOOST_AUTO_TEST_CASE(the_published_reference_lists_every_key) {
   std::ifstream in(venue::test::source_dir() + "/spec/dropcopy-config.md");
   std::stringstream doc;

@@ -51,6 +51,7 @@ struct Config {
   std::string group_id = "dropcopy";
   std::string client_id = "dropcopy";
   std::int64_t max_batch = 1000;
+  std::int64_t session_timeout_ms = 45'000;  // the group session (librdkafka's session.timeout.ms)
   // A session with no copies to go by (new, or its store and cursor lost) is caught up with this many
   // hours of reports, as far as the topic still holds them.
   std::int64_t catch_up_hours = 24;
