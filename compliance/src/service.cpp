@@ -26,6 +26,7 @@
 #include "venue/common/pg_migrations.h"
 #include "venue/common/shutdown.h"
 #include "venue/compliance/audit_row.h"
+#include "venue/compliance/staging.h"
 #include "venue/compliance/store.h"
 #include "venue/compliance/surveillance.h"
 
@@ -708,17 +709,8 @@ struct Service::Impl {
       b.rows.push_back(std::move(row));
       b.drained.emplace_back(seq, std::move(rec));
     }
-    // What waits behind a gap too long, or too much of it, goes to the table pending.
-    const std::int64_t old = steady_ns() - cfg.stage_after_ms * 1'000'000;
-    const bool over = static_cast<std::int64_t>(buffer.size()) > cfg.max_buffered;
-    for (auto it = buffer.begin(); it != buffer.end();) {
-      if (!it->second.durable && (over || it->second.arrived_ns <= old)) {
-        b.staged.emplace_back(it->first, std::move(it->second));
-        it = buffer.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    // What waits behind a gap too long, or the excess over max_buffered, goes to the table pending.
+    take_to_stage(buffer, cfg.max_buffered, steady_ns() - cfg.stage_after_ms * 1'000'000, b.staged);
     last_exec_ids = std::move(batch_exec_ids);
     last_fills = std::move(batch_fills);
   }
