@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -99,6 +100,7 @@ bool send_all(const std::string& s) {
   std::size_t off = 0;
   while (off < s.size()) {
     const ssize_t w = ::send(g_fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;  // libFuzzer's watchdog signal
     if (w <= 0) return false;
     off += static_cast<std::size_t>(w);
   }
@@ -114,6 +116,7 @@ bool read_until(const std::string& needle, int timeout_ms) {
     pollfd p{g_fd, POLLIN, 0};
     if (::poll(&p, 1, 50) <= 0) continue;
     const ssize_t n = ::recv(g_fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     got.append(buf, static_cast<std::size_t>(n));
     if (got.find(needle) != std::string::npos) return true;

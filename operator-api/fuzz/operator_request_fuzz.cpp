@@ -25,6 +25,8 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -124,20 +126,26 @@ struct Api {
     }
     timeval tv{10, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    // libFuzzer's timeout watchdog (SIGALRM every second) interrupts these calls: EINTR is tried again,
+    // against one deadline (SO_RCVTIMEO counts per call).
     std::size_t sent = 0;
     while (sent < bytes.size()) {
       const auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // the server closed early (it answered a bad request): read what it said
       sent += static_cast<std::size_t>(n);
     }
     ::shutdown(fd, SHUT_WR);
     std::string out;
     char buf[8192];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     for (;;) {
       const auto n = ::recv(fd, buf, sizeof buf, 0);
       if (n == 0) break;
       if (n < 0) {
         if (errno == ECONNRESET) break;
+        if (errno == EINTR && std::chrono::steady_clock::now() < deadline) continue;
+        std::fprintf(stderr, "operator_request_fuzz: recv: %s\n", std::strerror(errno));
         ::close(fd);
         check(false, "the server answers (or closes) within 10 s");
       }
