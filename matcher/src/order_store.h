@@ -120,7 +120,6 @@ class DayLog {
   void reserve(std::size_t n) {
     while (blocks_.size() * kPerBlock < n) blocks_.push_back(allocate_block());
   }
-  std::size_t reserved_bytes() const { return blocks_.size() * kBlockBytes; }
   // Keeps the records for which keep(record) is true, in their order.
   template <class Pred>
   void keep_if(Pred&& keep) {
@@ -185,7 +184,6 @@ class OrderPool {
   void reserve(std::size_t n) {
     while (chunks_.size() * kChunkSize < n) chunks_.push_back(allocate_block());
   }
-  std::size_t reserved_bytes() const { return chunks_.size() * kBlockBytes; }
 
   std::uint32_t high_water() const { return high_water_; }
   std::size_t live() const { return live_; }
@@ -267,7 +265,6 @@ class OrderIndex {
       std::memset(spare_.back()->slot, 0xFF, sizeof(Page::slot));
     }
   }
-  static constexpr std::size_t kPageBytes = kPageSize * sizeof(std::uint32_t);
 
  private:
   struct Page {
