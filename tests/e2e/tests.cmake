@@ -55,13 +55,13 @@ file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/console-screenshots)
 # it needs deploy/local/with-services --kafka).
 venue_test(NAME e2e_dropcopy_test LABELS integration outage SOURCES e2e/dropcopy_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900 COST 52)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900 COST 70)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_test)
 # The drop copy fed records the test writes to Kafka itself: each fault where the test puts it.
 venue_test(NAME e2e_dropcopy_records_test LABELS integration outage SOURCES e2e/dropcopy_records_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
-           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 74)
+           ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 32)
 add_dependencies(e2e_dropcopy_records_test venue-passwd dropcopy)
 add_dependencies(e2e_tests e2e_dropcopy_records_test)
 
