@@ -41,7 +41,7 @@ RUN apt-get update \
  && chown venue:venue /var/lib/venue /run/venue
 COPY --from=build /src/build/bin/venue /usr/local/bin/venue
 COPY --from=build /src/build/bin/venue-passwd /usr/local/bin/venue-passwd
-# The operators' terminal client: `kubectl exec ... venuectl sessions` (deploy/RUNBOOK.md); the chart
+# The operators' terminal client: `kubectl exec ... venuectl sessions` (deploy/runbook/shell.md); the chart
 # sets VENUECTL_URL to the API on the pod's loopback.
 COPY --from=build /src/build/bin/venuectl /usr/local/bin/venuectl
 COPY --from=build /src/spec/fix/VENUE-FIX44.xml /usr/share/venue/fix/VENUE-FIX44.xml

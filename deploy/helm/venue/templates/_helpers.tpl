@@ -19,7 +19,7 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 
 {{- define "venue.componentLabels" -}}
 {{ include "venue.labels" .root }}
-{{ include "venue.selectorLabels" . }}
+app.kubernetes.io/name: {{ .component }}
 app.kubernetes.io/component: {{ .component }}
 venue.example/color: {{ .root.Values.color }}
 {{- end -}}
@@ -52,17 +52,31 @@ seccompProfile:
 
 {{/* Anti-affinity: replicas of a component never share a node, and prefer other zones. */}}
 {{- define "venue.affinity" -}}
+{{- /* Required: no two pods of one process, release and track (stable, canary) on one node, so a
+node failure takes at most one replica; replicas must not exceed the nodes that may run them.
+Preferred: spread over zones, and away from the other colour's and the canary's pods of the process.
+(dict "root" . "component" "risk" ["track" "stable"]) */ -}}
 podAntiAffinity:
   requiredDuringSchedulingIgnoredDuringExecution:
     - topologyKey: {{ .root.Values.antiAffinity.topologyKey }}
       labelSelector:
         matchLabels:
           app.kubernetes.io/name: {{ .component }}
-          app.kubernetes.io/part-of: venue
+          app.kubernetes.io/instance: {{ .root.Release.Name }}
+          {{- with .track }}
+          venue.example/track: {{ . }}
+          {{- end }}
   preferredDuringSchedulingIgnoredDuringExecution:
     - weight: 100
       podAffinityTerm:
         topologyKey: {{ .root.Values.antiAffinity.zoneKey }}
+        labelSelector:
+          matchLabels:
+            app.kubernetes.io/name: {{ .component }}
+            app.kubernetes.io/part-of: venue
+    - weight: 50
+      podAffinityTerm:
+        topologyKey: {{ .root.Values.antiAffinity.topologyKey }}
         labelSelector:
           matchLabels:
             app.kubernetes.io/name: {{ .component }}
