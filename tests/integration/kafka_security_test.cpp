@@ -119,7 +119,8 @@ BOOST_AUTO_TEST_CASE(a_wrong_password_is_refused_counted_and_nothing_is_delivere
   BOOST_TEST(value(registry, "venue_kafka_client_errors_total") >= 1);
   BOOST_TEST(delivered == 0);
   BOOST_TEST(failed == 0);
-  BOOST_TEST(producer.outstanding() == 1);
+  // outstanding() is librdkafka's out queue: the record, and any error event not yet served by a poll.
+  BOOST_TEST(producer.outstanding() >= 1);
 }
 
 // SCRAM: the broker (Kafka 4.x) checks the client's final nonce strictly (RFC 5802); librdkafka before
@@ -137,8 +138,10 @@ BOOST_AUTO_TEST_CASE(scram_works_exactly_when_the_linked_librdkafka_can_talk_to_
     return;
   }
   prometheus::Registry registry;
+  int delivered = 0;
+  int failed = 0;
   kafka::Producer producer({.brokers = c.brokers, .client_id = "it-scram", .properties = c.properties()}, registry,
-                           nullptr);
+                           [&](const kafka::Delivery& d) { (d.ok ? delivered : failed) += 1; });
   BOOST_REQUIRE(producer.produce(unique("venue.test.scram"), "k", "v", {}) == kafka::Enqueue::kOk);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(60);  // a loaded machine: seen over 20 s
@@ -146,5 +149,7 @@ BOOST_AUTO_TEST_CASE(scram_works_exactly_when_the_linked_librdkafka_can_talk_to_
     producer.poll(100);
   }
   BOOST_TEST(value(registry, "venue_kafka_client_errors_total") >= 1);
-  BOOST_TEST(producer.outstanding() == 1);
+  BOOST_TEST(delivered == 0);
+  BOOST_TEST(failed == 0);
+  BOOST_TEST(producer.outstanding() >= 1);  // the record (and maybe an error event not yet polled)
 }
