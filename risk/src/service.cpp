@@ -2,9 +2,11 @@
 // writer and the periodic checks. Kafka in and out is in service_reports.cpp, the limit checks in
 // service_limits.cpp, the HTTP views in service_http.cpp; the PostgreSQL thread in writer.cpp.
 #include <librdkafka/rdkafkacpp.h>
+#include <cstdlib>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -110,7 +112,9 @@ Service::Impl::Impl(Config c, std::shared_ptr<prometheus::Registry> r)
                           .Help("From the breaching fill's TransactTime to the command handed to Kafka")
                           .Register(reg)
                           .Add({}, latency);
-  alerts_published = &counter(reg, "risk_alerts_published_total", "Records produced to venue.risk-alerts");
+  alerts_published = &counter(reg, "risk_alerts_published_total", "Alert records Kafka has taken (venue.risk-alerts)");
+  // Tests: the Kafka client refusing the first N alerts (as with its queue full), to show none is lost.
+  if (const char* v = std::getenv("VENUE_RISK_REFUSE_ALERTS")) refuse_alerts = std::atoi(v);
   limits_gauge = &gauge(reg, "risk_limits", "Limits in force");
   paused_gauge = &gauge(reg, "risk_reading_paused",
                         "1 while reading is paused because too many fills wait to be written to PostgreSQL");
@@ -281,6 +285,13 @@ void Service::Impl::periodic(std::int64_t steady) {
       unsent.pop_front();
       produce_command(c);
       if (!unsent.empty() && unsent.back().id == c.id) break;  // refused again: next turn
+    }
+    for (std::size_t n = unsent_alerts.size(); n > 0 && kafka_ok; --n) {
+      OutgoingAlert a = std::move(unsent_alerts.front());
+      unsent_alerts.pop_front();
+      const std::size_t before = unsent_alerts.size();
+      produce_alert(std::move(a));
+      if (unsent_alerts.size() > before) break;  // refused again: next turn
     }
   }
   if (steady >= next_kafka_check_steady) {

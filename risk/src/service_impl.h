@@ -33,6 +33,22 @@
 
 namespace venue::risk {
 
+// An alert record for venue.risk-alerts, kept until Kafka has it: refused by the client (queue full) or
+// failed at delivery (a permanent error: the producer retries the others itself), it is produced again.
+struct OutgoingAlert {
+  std::string id;
+  std::string firm;  // the record's key
+  std::string body;
+  std::string traceparent;
+  bool refusal_logged = false;  // RSK014 once per alert, not at every try
+};
+
+// What a produce() carries to its delivery report: a command's id, or an alert.
+struct Outgoing {
+  std::string command_id;                // a command (venue.risk-control)
+  std::unique_ptr<OutgoingAlert> alert;  // or an alert (venue.risk-alerts)
+};
+
 struct Service::Impl {
   Impl(Config c, std::shared_ptr<prometheus::Registry> r);
 
@@ -47,6 +63,8 @@ struct Service::Impl {
   void park(const Item& item, const std::string& reason, const std::string& topic);
   void send_command(const Command& c);
   void produce_command(const Command& c);
+  void produce_alert(OutgoingAlert a);
+  void on_delivery(const kafka::Delivery& d);
   void read_acks();
   void handle_ack(const Ack& a);
   // service_limits.cpp: the limit checks. Checks the figures the book says moved; those moved by marks
@@ -110,6 +128,8 @@ struct Service::Impl {
   std::size_t pending_fills = 0;
   bool dirty = false;
   std::deque<Command> unsent;
+  std::deque<OutgoingAlert> unsent_alerts;  // main thread: produced again each periodic turn
+  int refuse_alerts = 0;  // VENUE_RISK_REFUSE_ALERTS (tests): the client refusing that many alerts first
   std::int64_t last_flush_steady = 0;
   std::int64_t next_periodic_steady = 0;
   std::int64_t next_kafka_check_steady = 0;

@@ -131,13 +131,7 @@ void Service::Impl::handle_event(const LimitEvent& e) {
     log::write(log::Level::info, "RSK101 limit warning", fields);
   }
   std::string body = alert_json(e, t, command_id);
-  std::vector<kafka::Header> headers;
-  if (!e.trigger.traceparent.empty()) headers.push_back({"traceparent", e.trigger.traceparent});
-  if (producer->produce(cfg.alerts_topic, e.firm, body, headers) == kafka::Enqueue::kOk) {
-    alerts_published->Increment();
-  } else {
-    VENUE_LOG_KV(warning, "RSK014 alert not produced to Kafka (kept in PostgreSQL)", {{"alert_id", alert_id(e)}});
-  }
+  produce_alert(OutgoingAlert{.id = alert_id(e), .firm = e.firm, .body = body, .traceparent = e.trigger.traceparent});
   pending_alerts.push_back(AlertRow{alert_id(e), t, e, command_id, std::move(body)});
   dirty = true;
 }

@@ -28,19 +28,7 @@ void Service::Impl::start_kafka() {
   producer = std::make_unique<kafka::Producer>(
       kafka::ProducerSettings{
           .brokers = cfg.brokers, .client_id = cfg.client_id, .properties = cfg.kafka.properties({{"linger.ms", "0"}})},
-      *registry, [this](const kafka::Delivery& d) {
-        std::unique_ptr<std::string> id(static_cast<std::string*>(d.opaque));
-        if (!id) return;
-        if (d.ok) {
-          published.push_back(*id);
-          published_total->Increment();
-          return;
-        }
-        VENUE_LOG_KV(error, "RSK010 a command could not be delivered to Kafka: sent again",
-                     {{"command_id", *id}, {"error", d.error}});
-        std::lock_guard lock(mu);
-        if (auto it = unanswered.find(*id); it != unanswered.end()) unsent.push_back(it->second);
-      });
+      *registry, [this](const kafka::Delivery& d) { on_delivery(d); });
   const kafka::Properties fast = cfg.kafka.properties({{"fetch.wait.max.ms", "5"}, {"fetch.min.bytes", "1"}});
   reports = std::make_unique<kafka::Consumer>(
       kafka::ConsumerSettings{
@@ -216,11 +204,55 @@ void Service::Impl::send_command(const Command& c) {
 void Service::Impl::produce_command(const Command& c) {
   std::vector<kafka::Header> headers;
   if (!c.traceparent.empty()) headers.push_back({"traceparent", c.traceparent});
-  auto* opaque = new std::string(c.id);
-  if (producer->produce(cfg.control_topic, c.firm, command_json(c), headers, opaque) != kafka::Enqueue::kOk) {
-    delete opaque;
+  auto out = std::make_unique<Outgoing>(Outgoing{.command_id = c.id, .alert = nullptr});
+  if (producer->produce(cfg.control_topic, c.firm, command_json(c), headers, out.get()) == kafka::Enqueue::kOk) {
+    (void)out.release();  // on_delivery owns it now
+  } else {
     unsent.push_back(c);
   }
+}
+
+void Service::Impl::produce_alert(OutgoingAlert a) {
+  std::vector<kafka::Header> headers;
+  if (!a.traceparent.empty()) headers.push_back({"traceparent", a.traceparent});
+  auto out = std::make_unique<Outgoing>(Outgoing{.command_id = {}, .alert = std::make_unique<OutgoingAlert>(a)});
+  const bool refused = refuse_alerts > 0;
+  if (refused) --refuse_alerts;
+  if (!refused && producer->produce(cfg.alerts_topic, a.firm, a.body, headers, out.get()) == kafka::Enqueue::kOk) {
+    (void)out.release();  // on_delivery owns it now
+    return;
+  }
+  if (!a.refusal_logged) {
+    VENUE_LOG_KV(warning, "RSK014 alert refused by the Kafka client: kept in PostgreSQL, produced again",
+                 {{"alert_id", a.id}});
+    a.refusal_logged = true;
+  }
+  unsent_alerts.push_back(std::move(a));
+}
+
+// Delivery reports, on the main thread (producer->poll in run()).
+void Service::Impl::on_delivery(const kafka::Delivery& d) {
+  std::unique_ptr<Outgoing> out(static_cast<Outgoing*>(d.opaque));
+  if (!out) return;
+  if (out->alert) {
+    if (d.ok) {
+      alerts_published->Increment();
+      return;
+    }
+    VENUE_LOG_KV(error, "RSK015 an alert could not be delivered to Kafka: produced again",
+                 {{"alert_id", out->alert->id}, {"error", d.error}});
+    unsent_alerts.push_back(std::move(*out->alert));
+    return;
+  }
+  if (d.ok) {
+    published.push_back(out->command_id);
+    published_total->Increment();
+    return;
+  }
+  VENUE_LOG_KV(error, "RSK010 a command could not be delivered to Kafka: sent again",
+               {{"command_id", out->command_id}, {"error", d.error}});
+  std::lock_guard lock(mu);
+  if (auto it = unanswered.find(out->command_id); it != unanswered.end()) unsent.push_back(it->second);
 }
 
 void Service::Impl::read_acks() {

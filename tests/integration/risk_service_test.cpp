@@ -421,6 +421,41 @@ BOOST_AUTO_TEST_CASE(each_limit_warns_at_each_level_and_breaches_once) {
   BOOST_TEST(history.find(",it-officer,set,firm,LF,max_loss,,,1000,") != std::string::npos, history);
 }
 
+// An alert the Kafka client refuses (its queue full while Kafka is away) is produced again, not left in
+// PostgreSQL only: a risk officer reading venue.risk-alerts sees every warning and breach (before, the
+// refused ones were logged, RSK014, and never produced).
+BOOST_AUTO_TEST_CASE(alerts_the_kafka_client_refuses_are_produced_again) {
+  auto& h = harness();
+  auto& r = h.reports();
+  BOOST_TEST(h.risk().stop() == 0);
+  h.risk().set_environment("VENUE_RISK_REFUSE_ALERTS", "2");
+  h.risk().start(60s);
+  h.risk().set_environment("VENUE_RISK_REFUSE_ALERTS", "");
+  const auto set = h.cli("limits set --account R-NET --limit max_net_position --value 100 --by it-officer");
+  BOOST_TEST(set.code == 0, set.out);
+  std::this_thread::sleep_for(400ms);  // the service reads the limits (limits_poll_ms 100)
+  std::uint64_t last = 0;
+  for (const char* q : {"50", "25", "15", "11"}) {  // 50, 75, 90 %, then a breach: four alerts
+    const auto f = r.raw_fill({.account = "R-NET", .firm = "RF", .side = "1", .qty = q, .px = "1"});
+    h.send(f, static_cast<int>(f.venue_seq % 4));
+    last = f.venue_seq;
+  }
+  h.wait_applied(last);
+  std::vector<std::string> seen;
+  for (const auto until = std::chrono::steady_clock::now() + 20s;
+       seen.size() < 4 && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(200ms)) {
+    seen.clear();
+    for (const auto& a : h.read(h.alerts())) {
+      if (a["firm"] == "RF") seen.push_back(a["kind"] == "breach" ? "b" : "w" + std::to_string(a["level"].get<int>()));
+    }
+  }
+  std::sort(seen.begin(), seen.end());
+  BOOST_TEST(seen == (std::vector<std::string>{"b", "w50", "w75", "w90"}), "alerts of RF on Kafka: " << seen.size());
+  // The first two were refused once each, logged once each (RSK014).
+  const auto log = h.risk().log_tail(2000);
+  BOOST_TEST(log.find("RSK014") != std::string::npos, log);
+}
+
 BOOST_AUTO_TEST_CASE(the_venues_answers_are_counted_and_a_release_is_published_for_its_operator) {
   auto& h = harness();
   // The venue (played by this test) applies the kill switch of LF 40 ms after the breaching fill.
