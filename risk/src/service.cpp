@@ -114,7 +114,8 @@ Service::Impl::Impl(Config c, std::shared_ptr<prometheus::Registry> r)
                           .Add({}, latency);
   alerts_published = &counter(reg, "risk_alerts_published_total", "Alert records Kafka has taken (venue.risk-alerts)");
   // Tests: the Kafka client refusing the first N alerts (as with its queue full), to show none is lost.
-  if (const char* v = std::getenv("VENUE_RISK_REFUSE_ALERTS")) refuse_alerts = std::atoi(v);
+  if (const char* v = std::getenv("VENUE_RISK_REFUSE_ALERTS"))
+    refuse_alerts = static_cast<int>(std::strtol(v, nullptr, 10));
   limits_gauge = &gauge(reg, "risk_limits", "Limits in force");
   paused_gauge = &gauge(reg, "risk_reading_paused",
                         "1 while reading is paused because too many fills wait to be written to PostgreSQL");
