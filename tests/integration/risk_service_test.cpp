@@ -371,7 +371,13 @@ BOOST_AUTO_TEST_CASE(each_limit_warns_at_each_level_and_breaches_once) {
     last = fill("OTHER", "1", "1", px);
   }
   h.wait_applied(last);
-  std::this_thread::sleep_for(200ms);
+  // The 20 alerts (five limits, four each) taken by Kafka: risk_alerts_published_total counts deliveries.
+  // (A fixed 200 ms here was too short on a loaded machine: the stall below then hid them all.)
+  for (const auto until = std::chrono::steady_clock::now() + 30s;
+       h.metric("risk_alerts_published_total") < 20 && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(100ms);
+  }
+  BOOST_TEST(h.metric("risk_alerts_published_total") == 20);
   // Kafka stalls for 1.5 s (a pause of its JVM, a loaded machine) just as the officer reads the alerts
   // back: every one is there all the same.
   std::vector<json> alerts;
