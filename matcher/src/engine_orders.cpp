@@ -25,7 +25,9 @@ void EngineState::apply(const Command& c) {
 // A batch: a cancel or replace a few commands ahead has its id-index entry fetched, one a little
 // nearer its order (the index entry is in the cache by then), and one nearer still its neighbours in
 // the queue and its level (the order's links are in the cache by then), which unlinking it touches;
-// so none of these is a cache miss when its turn comes. Prefetches change nothing but timing.
+// so none of these is a cache miss when its turn comes. The order stage keeps the slot it found, so the
+// neighbour stage reads neither the command nor the index again (a slot that left since is only a
+// useless fetch: slots never move and links are kNil or slots). Prefetches change nothing but timing.
 void EngineState::apply_batch(std::span<const Command> commands) {
   constexpr std::size_t kIndexAhead = 8;
   constexpr std::size_t kOrderAhead = 4;
@@ -33,12 +35,15 @@ void EngineState::apply_batch(std::span<const Command> commands) {
   // The commands themselves, further ahead still: a batch read from memory (a large ring, another
   // core's writes) would otherwise miss at each prefetch stage's first look at a command.
   constexpr std::size_t kCommandAhead = 16;
+  constexpr std::size_t kRing = 4;  // slots found by the order stage, by command index mod kRing
+  static_assert(kOrderAhead - kNeighboursAhead < kRing);
+  std::uint32_t found[kRing] = {kNil, kNil, kNil, kNil};
   const std::size_t n = commands.size();
   for (std::size_t i = 0; i < n; ++i) {
     if (i + kCommandAhead < n) __builtin_prefetch(&commands[i + kCommandAhead], 0, 3);
     if (i + kIndexAhead < n) prefetch_index(commands[i + kIndexAhead]);
-    if (i + kOrderAhead < n) prefetch_order(commands[i + kOrderAhead]);
-    if (i + kNeighboursAhead < n) prefetch_neighbours(commands[i + kNeighboursAhead]);
+    if (i + kOrderAhead < n) found[(i + kOrderAhead) % kRing] = prefetch_order(commands[i + kOrderAhead]);
+    if (i + kNeighboursAhead < n) prefetch_neighbours(found[(i + kNeighboursAhead) % kRing]);
     apply(commands[i]);
   }
 }
@@ -57,20 +62,18 @@ void EngineState::prefetch_index(const Command& c) const {
   if (const std::uint32_t* e = index_.entry(v & kCounterMask)) __builtin_prefetch(e, 0, 3);
 }
 
-void EngineState::prefetch_order(const Command& c) const {
+std::uint32_t EngineState::prefetch_order(const Command& c) const {
   const std::uint64_t v = named_order(c);
-  if (v == 0 || (v & ~kCounterMask) != id_base_) return;
+  if (v == 0 || (v & ~kCounterMask) != id_base_) return kNil;
   const std::uint32_t slot = index_.find(v & kCounterMask);
-  if (slot == kNil) return;
+  if (slot == kNil) return kNil;
   const Order* o = &pool_[slot];
   __builtin_prefetch(o, 1, 3);
   __builtin_prefetch(reinterpret_cast<const char*>(o) + 64, 1, 3);
+  return slot;
 }
 
-void EngineState::prefetch_neighbours(const Command& c) const {
-  const std::uint64_t v = named_order(c);
-  if (v == 0 || (v & ~kCounterMask) != id_base_) return;
-  const std::uint32_t slot = index_.find(v & kCounterMask);
+void EngineState::prefetch_neighbours(std::uint32_t slot) const {
   if (slot == kNil) return;
   const Order& o = pool_[slot];
   if (o.prev != kNil) __builtin_prefetch(&pool_[o.prev], 1, 3);
@@ -180,7 +183,10 @@ void EngineState::new_order(const NewOrderCmd& c) {
   o.traded_today = false;
   index_.insert(counter, slot);
 
-  listener_.on_accepted(AcceptedEvent{hdr_, next_exec(), view(o)});
+  // The view is built from the command, not read back from the order just written: a 16-byte load of
+  // fields that two 8-byte stores have just written cannot be forwarded from the stores and waits for
+  // them to commit (the slowest instruction of new_order, by the profile).
+  listener_.on_accepted(AcceptedEvent{hdr_, next_exec(), accepted_view(c, id, o.triggered)});
 
   if (!o.triggered) {
     add_stop(*b, slot);
@@ -533,6 +539,17 @@ void EngineState::release(std::uint32_t slot) {
   pool_.release(slot);
 }
 
+// Here, not with the other requests (engine_requests.cpp), so that cancel_order() is inlined into it.
+void EngineState::cancel(const CancelCmd& c) {
+  RejectCode code = RejectCode::kNone;
+  const std::uint32_t slot = lookup(c.order, c.requester_firm, code);
+  if (slot == kNil) {
+    cancel_reject(CommandType::kCancel, c.client_ref, c.order, code, kNil);
+    return;
+  }
+  cancel_order(slot, c.reason, c.client_ref);
+}
+
 void EngineState::cancel_order(std::uint32_t slot, CancelReason reason, std::uint64_t request_ref) {
   Order& o = pool_[slot];
   detach(slot);
@@ -541,17 +558,6 @@ void EngineState::cancel_order(std::uint32_t slot, CancelReason reason, std::uin
   o.visible = 0;
   o.state = OrderState::kCancelled;
   listener_.on_cancelled(CancelledEvent{hdr_, next_exec(), reason, Qty(leaves), request_ref, view(o)});
-  finish(slot);
-}
-
-void EngineState::expire_order(std::uint32_t slot) {
-  Order& o = pool_[slot];
-  detach(slot);
-  const std::int64_t leaves = o.leaves;
-  o.leaves = 0;
-  o.visible = 0;
-  o.state = OrderState::kExpired;
-  listener_.on_expired(ExpiredEvent{hdr_, next_exec(), Qty(leaves), view(o)});
   finish(slot);
 }
 

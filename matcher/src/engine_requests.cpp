@@ -19,14 +19,15 @@ void EngineState::cancel_reject(CommandType request, std::uint64_t client_ref, O
   listener_.on_cancel_rejected(e);
 }
 
-void EngineState::cancel(const CancelCmd& c) {
-  RejectCode code = RejectCode::kNone;
-  const std::uint32_t slot = lookup(c.order, c.requester_firm, code);
-  if (slot == kNil) {
-    cancel_reject(CommandType::kCancel, c.client_ref, c.order, code, kNil);
-    return;
-  }
-  cancel_order(slot, c.reason, c.client_ref);
+void EngineState::expire_order(std::uint32_t slot) {
+  Order& o = pool_[slot];
+  detach(slot);
+  const std::int64_t leaves = o.leaves;
+  o.leaves = 0;
+  o.visible = 0;
+  o.state = OrderState::kExpired;
+  listener_.on_expired(ExpiredEvent{hdr_, next_exec(), Qty(leaves), view(o)});
+  finish(slot);
 }
 
 void EngineState::replace(const ReplaceCmd& c) {
