@@ -1,6 +1,6 @@
 // The engine's hot path: dispatch of commands (one at a time and in batches, with the prefetches ahead
-// of a batch), new orders and their validation, matching, the books' price levels and FIFO queues, and
-// stop orders. See engine_state.h for how the engine's sources divide the work.
+// of a batch), new orders and their validation, cancels, matching, the books' price levels and FIFO
+// queues, and stop orders. See engine_state.h for how the engine's sources divide the work.
 #include "engine_state.h"
 
 namespace venue::matcher {
@@ -8,9 +8,19 @@ namespace venue::matcher {
 void EngineState::apply(const Command& c) {
   ++counters_.commands;
   hdr_ = EventHeader{c.seq, c.now_ns};
+  // The two commonest kinds first, each a predictable compare, rather than a jump table's indirect
+  // branch for every command (1-2% of the throughput; see the 2026-12-07 09:52 section of the README).
+  if (c.type == CommandType::kNewOrder) {
+    new_order(c.new_order);
+    return;
+  }
+  if (c.type == CommandType::kCancel) {
+    cancel(c.cancel);
+    return;
+  }
   switch (c.type) {
-    case CommandType::kNewOrder: new_order(c.new_order); break;
-    case CommandType::kCancel: cancel(c.cancel); break;
+    case CommandType::kNewOrder:
+    case CommandType::kCancel: break;  // above
     case CommandType::kReplace: replace(c.replace); break;
     case CommandType::kMassCancel: mass_cancel(c.mass_cancel); break;
     case CommandType::kStatus: status(c.status); break;
@@ -199,28 +209,6 @@ void EngineState::new_order(const NewOrderCmd& c) {
   }
   enter(*b, slot, c.min_qty.count());
   fire_stops_if_any(*b);
-}
-
-void EngineState::reject(const NewOrderCmd& c, std::uint64_t id, RejectCode code) {
-  ++counters_.rejects;
-  OrderView v{};
-  v.id = OrderId(id);
-  v.client_ref = c.client_ref;
-  v.instrument = c.instrument;
-  v.owner = c.owner;
-  v.side = c.side;
-  v.type = c.type;
-  v.tif = c.tif;
-  v.stp = c.stp;
-  v.post_only = c.post_only;
-  v.triggered = false;
-  v.state = OrderState::kRejected;
-  v.price = c.price;
-  v.stop_price = c.stop_price;
-  v.qty = c.qty;
-  v.display_qty = c.display_qty;
-  v.expire_time_ns = c.expire_time_ns;
-  listener_.on_rejected(RejectedEvent{hdr_, next_exec(), code, v});
 }
 
 // An order (new, triggered or re-priced) takes liquidity if it can, then rests or is cancelled.

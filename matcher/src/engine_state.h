@@ -3,10 +3,12 @@
 // own sources include it). Engine (engine.h) is a thin handle on one EngineState.
 //
 // The state's code is split by responsibility, each file one part of the class:
-//   engine_orders.cpp    the hot path: command dispatch and batches, new orders, matching, the books'
-//                        price levels and queues, stops
-//   engine_requests.cpp  requests on existing orders (cancel, replace, status), mass cancel, end of day,
-//                        GTD expiry, trading status and reference prices, trade busts
+//   engine_orders.cpp    the hot path: command dispatch and batches, new orders, cancels (with the
+//                        rest of the hot path, to be inlined), matching, the books' price levels and
+//                        queues, stops
+//   engine_requests.cpp  the other requests on existing orders (replace, status), rejects (of new
+//                        orders and of requests), mass cancel, end of day, GTD expiry, trading status
+//                        and reference prices, trade busts
 //   engine_snapshot.cpp  snapshots (save, load), the state hash's canonical form, check_invariants()
 //   engine.cpp           the public Engine API over it, and the memory reserved when a state is built
 // Small helpers that several parts use (views, lookups, queue links, canonical visits) are defined here,
