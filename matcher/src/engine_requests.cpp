@@ -1,9 +1,31 @@
-// Requests on existing orders (cancel, replace, status), mass cancel, end of day, GTD expiry, trading
-// status and reference prices, and trade busts. See engine_state.h for how the engine's sources divide
-// the work.
+// Requests on existing orders other than cancels (replace, status), rejects of new orders and of
+// requests, mass cancel, end of day, GTD expiry, trading status and reference prices, and trade busts.
+// See engine_state.h for how the engine's sources divide the work.
 #include "engine_state.h"
 
 namespace venue::matcher {
+
+void EngineState::reject(const NewOrderCmd& c, std::uint64_t id, RejectCode code) {
+  ++counters_.rejects;
+  OrderView v{};
+  v.id = OrderId(id);
+  v.client_ref = c.client_ref;
+  v.instrument = c.instrument;
+  v.owner = c.owner;
+  v.side = c.side;
+  v.type = c.type;
+  v.tif = c.tif;
+  v.stp = c.stp;
+  v.post_only = c.post_only;
+  v.triggered = false;
+  v.state = OrderState::kRejected;
+  v.price = c.price;
+  v.stop_price = c.stop_price;
+  v.qty = c.qty;
+  v.display_qty = c.display_qty;
+  v.expire_time_ns = c.expire_time_ns;
+  listener_.on_rejected(RejectedEvent{hdr_, next_exec(), code, v});
+}
 
 void EngineState::cancel_reject(CommandType request, std::uint64_t client_ref, OrderId id, RejectCode code,
                                 std::uint32_t slot) {
@@ -19,14 +41,15 @@ void EngineState::cancel_reject(CommandType request, std::uint64_t client_ref, O
   listener_.on_cancel_rejected(e);
 }
 
-void EngineState::cancel(const CancelCmd& c) {
-  RejectCode code = RejectCode::kNone;
-  const std::uint32_t slot = lookup(c.order, c.requester_firm, code);
-  if (slot == kNil) {
-    cancel_reject(CommandType::kCancel, c.client_ref, c.order, code, kNil);
-    return;
-  }
-  cancel_order(slot, c.reason, c.client_ref);
+void EngineState::expire_order(std::uint32_t slot) {
+  Order& o = pool_[slot];
+  detach(slot);
+  const std::int64_t leaves = o.leaves;
+  o.leaves = 0;
+  o.visible = 0;
+  o.state = OrderState::kExpired;
+  listener_.on_expired(ExpiredEvent{hdr_, next_exec(), Qty(leaves), view(o)});
+  finish(slot);
 }
 
 void EngineState::replace(const ReplaceCmd& c) {

@@ -160,7 +160,7 @@ class OrderPool {
     return static_cast<const Order*>(chunks_[slot >> kChunkBits].get())[slot & (kChunkSize - 1)];
   }
 
-  std::uint32_t allocate() {
+  [[gnu::always_inline]] std::uint32_t allocate() {
     if (free_head_ != kNil) {
       const std::uint32_t slot = free_head_;
       free_head_ = (*this)[slot].next;
@@ -223,7 +223,19 @@ class OrderIndex {
     return &pages_[p]->slot[counter & (kPageSize - 1)];
   }
 
+  // Inline where the counter's page exists (all but one insert in 4096); the rest out of line.
   void insert(std::uint64_t counter, std::uint32_t slot) {
+    const std::uint64_t p = counter >> kPageBits;
+    if (p < pages_.size() && pages_[p]) [[likely]] {
+      pages_[p]->slot[counter & (kPageSize - 1)] = slot;
+      ++live_[p];
+      return;
+    }
+    insert_new_page(counter, slot);
+  }
+
+ private:
+  __attribute__((noinline)) void insert_new_page(std::uint64_t counter, std::uint32_t slot) {
     const std::uint64_t p = counter >> kPageBits;
     if (p >= pages_.size()) {
       pages_.resize(p + 1);
@@ -243,6 +255,7 @@ class OrderIndex {
     ++live_[p];
   }
 
+ public:
   // next_counter: the next counter the engine will issue (pages below it are complete). The live counts
   // sit apart from the pages (dense, so they stay in the cache): an erase only stores into its page.
   void erase(std::uint64_t counter, std::uint64_t next_counter) {
