@@ -4,7 +4,10 @@
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafkacpp.h>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -38,11 +41,17 @@ struct RiskControlConsumer::Impl {
   RiskControlSettings s;
   prometheus::Registry& registry;
   Apply apply;
-  std::unique_ptr<kafka::Consumer> consumer;
+  // Replaced when librdkafka declares it failed for good (e.g. fenced after the broker was away for the
+  // 10 s session): the old code retried the commit forever and never read a kill switch again.
+  kafka::GroupConsumer consumer{"VEN030", [this] { return make_consumer(); }};
   std::unique_ptr<kafka::Producer> producer;
   std::atomic<bool> stopping{false};
   std::thread thread;
   std::atomic<int> delivered{0};  // 1 delivered, -1 failed, 0 waiting
+  // VENUE_TEST_RISK_CONTROL_FATAL_AFTER=N (tests): after the N-th command, librdkafka is told its
+  // consumer failed for good (FENCED_INSTANCE_ID, as after a broker away for the group session).
+  long fatal_after = 0;
+  long handled = 0;
   prometheus::Family<prometheus::Counter>* commands;
   prometheus::Counter* malformed;
   prometheus::Histogram* apply_seconds;
@@ -110,19 +119,51 @@ struct RiskControlConsumer::Impl {
     answer(command->id, risk_control_ack(command->id, &*command, outcome));
   }
 
+  std::unique_ptr<kafka::Consumer> make_consumer() {
+    // Static membership: the venue is the group's only member, and a venue restarted after a crash takes
+    // its place at once instead of waiting out the dead member's session (a kill switch must not wait 45 s).
+    kafka::Properties props{{"group.instance.id", s.group_id + "-" + s.client_id}, {"session.timeout.ms", "10000"}};
+    props.insert(props.end(), s.properties.begin(), s.properties.end());
+    auto c = std::make_unique<kafka::Consumer>(
+        kafka::ConsumerSettings{
+            .brokers = s.brokers, .group_id = s.group_id, .client_id = s.client_id, .properties = props},
+        registry);
+    c->subscribe({s.topic});
+    return c;
+  }
+
   void run() {
-    try {
-      consumer->subscribe({s.topic});
-    } catch (const std::exception& e) {
-      VENUE_LOG_KV(error, "risk control: cannot subscribe", {{"topic", s.topic}, {"error", e.what()}});
-      return;
-    }
+    const auto now = [] { return std::chrono::steady_clock::now().time_since_epoch().count(); };
+    // A replacement whose new consumer cannot be made (librdkafka refusing what it took at start: not
+    // seen) leaves none: made again here a second later, never a crash of the venue.
+    const auto replace_if_failed = [&] {
+      try {
+        if (!consumer) consumer.start();
+        return consumer.replace_if_failed(now());
+      } catch (const std::exception& e) {
+        VENUE_LOG_KV(error, "VEN031 risk control: no Kafka consumer: trying again in 1 s", {{"error", e.what()}});
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        return true;
+      }
+    };
     while (!stopping.load()) {
+      replace_if_failed();
+      if (!consumer) continue;
       auto m = consumer->poll(200);
       if (!m) continue;
       handle(*m);
-      if (stopping.load()) break;  // not committed: read again after the restart (answered duplicate)
-      while (!consumer->commit(*m) && !stopping.load()) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      if (fatal_after > 0 && ++handled == fatal_after) {
+        rd_kafka_test_fatal_error(consumer->handle().c_ptr(), RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID,
+                                  "VENUE_TEST_RISK_CONTROL_FATAL_AFTER");
+      }
+      // Not committed when stopping: read again after the restart (answered as a duplicate). Nor when the
+      // consumer failed for good: its successor (made at the top of the loop, once this message is gone:
+      // librdkafka's close waits for the messages it handed out) reads it again from the committed offset.
+      std::string why;
+      while (!stopping.load() && consumer->handle().fatal_error(why) == RdKafka::ERR_NO_ERROR) {
+        if (consumer.may_commit(now()) && consumer->commit(*m)) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      }
     }
   }
 };
@@ -134,15 +175,8 @@ RiskControlConsumer::~RiskControlConsumer() { stop(); }
 
 void RiskControlConsumer::start() {
   Impl& m = *impl_;
-  // Static membership: the venue is the group's only member, and a venue restarted after a crash takes
-  // its place at once instead of waiting out the dead member's session (a kill switch must not wait 45 s).
-  kafka::Properties consumer_props{{"group.instance.id", m.s.group_id + "-" + m.s.client_id},
-                                   {"session.timeout.ms", "10000"}};
-  consumer_props.insert(consumer_props.end(), m.s.properties.begin(), m.s.properties.end());
-  m.consumer = std::make_unique<kafka::Consumer>(
-      kafka::ConsumerSettings{
-          .brokers = m.s.brokers, .group_id = m.s.group_id, .client_id = m.s.client_id, .properties = consumer_props},
-      m.registry);
+  if (const char* v = std::getenv("VENUE_TEST_RISK_CONTROL_FATAL_AFTER")) m.fatal_after = std::strtol(v, nullptr, 10);
+  m.consumer.start();  // here: a configuration librdkafka refuses fails the venue's start
   m.producer =
       std::make_unique<kafka::Producer>(kafka::ProducerSettings{.brokers = m.s.brokers,
                                                                 .client_id = m.s.client_id + "-acks",
@@ -159,7 +193,7 @@ void RiskControlConsumer::stop() {
   if (!impl_ || !impl_->thread.joinable()) return;
   impl_->stopping = true;
   impl_->thread.join();
-  impl_->consumer->close();
+  if (impl_->consumer) impl_->consumer->close();
 }
 
 }  // namespace venue::fix_gateway

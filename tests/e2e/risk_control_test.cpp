@@ -172,6 +172,34 @@ BOOST_AUTO_TEST_CASE(an_account_block_survives_a_crash_of_the_venue_until_releas
   rest(again, v, sym, "ALPHA-2");
 }
 
+// The venue's consumer of venue.risk-control failed for good (librdkafka's fatal error: fenced, as after
+// the broker was away for the 10 s group session; seen in CI): a new consumer takes its place and the
+// next kill switch is applied. Before, the venue retried the commit forever and never read a command
+// again until restarted: risk's kill switches went unanswered ("E101 no answer from the venue").
+BOOST_AUTO_TEST_CASE(kill_switches_are_read_on_after_the_kafka_consumer_failed_for_good) {
+  TestVenue& v = rc().venue;
+  BOOST_TEST(v.stop() == 0);
+  for (const char* comp : {"BRK1", "BRK2"}) v.client_object(comp).close();
+  v.process().set_environment("VENUE_TEST_RISK_CONTROL_FATAL_AFTER", "1");
+  v.start();
+  v.process().set_environment("VENUE_TEST_RISK_CONTROL_FATAL_AFTER", "");
+  publish("GAMMA", command("fence-1", "kill_firm", "GAMMA", "").dump());
+  // Answered applied; its commit failed with the consumer, so the new consumer reads it again and answers
+  // duplicate (nothing done twice): the latest answer is either.
+  const std::string first = ack_of("fence-1").value("result", "");
+  BOOST_TEST((first == "applied" || first == "duplicate"), first);
+  // The consumer is failed now; the next command must still be read and applied.
+  publish("GAMMA", command("fence-2", "release_firm", "GAMMA", "").dump());
+  json after;
+  try {
+    after = ack_of("fence-2");
+  } catch (const std::exception& e) {
+    BOOST_FAIL(e.what() << "; the venue's log:\n" << v.process().log_tail(300));
+  }
+  BOOST_TEST(after.value("result", "") == "applied", after.dump());
+  BOOST_TEST(v.process().log_tail(400).find("VEN030") != std::string::npos, v.process().log_tail(40));
+}
+
 BOOST_AUTO_TEST_CASE(a_record_that_is_not_a_command_is_refused_and_changes_nothing) {
   TestVenue& v = rc().venue;
   publish(
