@@ -7,23 +7,9 @@ namespace venue::matcher {
 
 void EngineState::reject(const NewOrderCmd& c, std::uint64_t id, RejectCode code) {
   ++counters_.rejects;
-  OrderView v{};
-  v.id = OrderId(id);
-  v.client_ref = c.client_ref;
-  v.instrument = c.instrument;
-  v.owner = c.owner;
-  v.side = c.side;
-  v.type = c.type;
-  v.tif = c.tif;
-  v.stp = c.stp;
-  v.post_only = c.post_only;
-  v.triggered = false;
+  OrderView v = accepted_view(c, id, false);  // the order as it would have been, then rejected: nothing left
   v.state = OrderState::kRejected;
-  v.price = c.price;
-  v.stop_price = c.stop_price;
-  v.qty = c.qty;
-  v.display_qty = c.display_qty;
-  v.expire_time_ns = c.expire_time_ns;
+  v.leaves_qty = Qty(0);
   listener_.on_rejected(RejectedEvent{hdr_, next_exec(), code, v});
 }
 
