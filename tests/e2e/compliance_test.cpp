@@ -93,10 +93,7 @@ class Stack {
   }
 
   double metric(const std::string& series) const {
-    const auto body = compliance_->http("GET", "/metrics").body;
-    const auto at = body.find("\n" + series + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(body.substr(at + series.size() + 2));
+    return metric_value(compliance_->http("GET", "/metrics").body, series).value_or(-1);
   }
 
   // The metric once `done` holds of it, or its last value after `timeout`. For what the service reads

@@ -132,10 +132,7 @@ class Stack {
 
   // A value from dropcopy's /metrics, e.g. metric("dropcopy_copies_delivered_total{session=\"DCFILLS\"}").
   double metric(const std::string& series) const {
-    const auto body = dropcopy_->http("GET", "/metrics").body;
-    const auto at = body.find("\n" + series + " ");
-    if (at == std::string::npos) return -1;
-    return std::stod(body.substr(at + series.size() + 2));
+    return metric_value(dropcopy_->http("GET", "/metrics").body, series).value_or(-1);
   }
 
   // What dropcopy says of its reading (records read, lag per partition, copies per session), for a

@@ -38,14 +38,6 @@ using nlohmann::json;
 namespace {
 
 // The venue with Kafka and its risk-control consumer, and the risk service, on topics of their own.
-// A series' value in a process's /metrics (0 when absent).
-double metric_of(VenueProcess& p, const std::string& series) {
-  const auto body = p.http("GET", "/metrics").body;
-  const auto at = body.find("\n" + series + " ");
-  if (at == std::string::npos) return 0;
-  return std::stod(body.substr(at + series.size() + 2));
-}
-
 class Stack {
  public:
   Stack() {
@@ -77,7 +69,9 @@ class Stack {
     return run_merged("'" + (bin_dir() / "risk").string() + "' " + args + " --config '" + config().string() + "'");
   }
   json status() const { return json::parse(risk_->http("GET", "/status").body); }
-  double metric(const std::string& series) const { return metric_of(*risk_, series); }
+  double metric(const std::string& series) const {
+    return metric_value(risk_->http("GET", "/metrics").body, series).value_or(0);
+  }
   // Waits until risk has read, and written to PostgreSQL (which the CLI reads), every report the venue
   // published: the venue's publisher has read its whole report log and Kafka has acknowledged all of it
   // (venue_reports_read_seq == venue_reports_published_seq, nothing in flight), risk's last venue-seq is
@@ -93,9 +87,11 @@ class Stack {
       if (r.status == 200) {
         const auto s = json::parse(r.body);
         const auto seq = s["last_venue_seq"].get<std::uint64_t>();
-        const double published = metric_of(venue().process(), "venue_reports_published_seq");
-        const bool venue_done = metric_of(venue().process(), "venue_reports_read_seq") == published &&
-                                metric_of(venue().process(), "venue_reports_in_flight") == 0;
+        const auto venue_metrics = venue().process().http("GET", "/metrics").body;
+        const auto venue_metric = [&](const char* series) { return metric_value(venue_metrics, series).value_or(0); };
+        const double published = venue_metric("venue_reports_published_seq");
+        const bool venue_done =
+            venue_metric("venue_reports_read_seq") == published && venue_metric("venue_reports_in_flight") == 0;
         const bool idle = s["records_held"].get<int>() == 0 && s["lag"].value("total", 0) == 0 && venue_done &&
                           static_cast<double>(seq) == published && s["unwritten_fills"].get<int>() == 0;
         same = (seq == last && idle) ? same + 1 : 0;

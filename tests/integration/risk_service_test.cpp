@@ -131,10 +131,7 @@ class Harness {
                            "'");
   }
   double metric(const std::string& series) const {
-    const auto body = risk_->http("GET", "/metrics").body;
-    const auto at = body.find("\n" + series + " ");
-    if (at == std::string::npos) return 0;
-    return std::stod(body.substr(at + series.size() + 2));
+    return e2e::metric_value(risk_->http("GET", "/metrics").body, series).value_or(0);
   }
   // Every record of a topic, as JSON values: everything up to the topic's end as Kafka reports it when
   // called. (Reading until nothing came for a while returned nothing at all when the broker or this

@@ -51,10 +51,7 @@ ClientOptions DropcopyProcess::options(const std::string& comp_id, bool reset_se
 }
 
 double DropcopyProcess::metric(const std::string& series) const {
-  const auto body = process_->http("GET", "/metrics").body;
-  const auto at = body.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(body.substr(at + series.size() + 2));
+  return metric_value(process_->http("GET", "/metrics").body, series).value_or(-1);
 }
 
 std::string DropcopyProcess::log_text() const {

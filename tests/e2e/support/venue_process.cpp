@@ -154,6 +154,12 @@ std::string env(const char* name) {
   return v;
 }
 
+std::optional<double> metric_value(const std::string& body, const std::string& series) {
+  const auto at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(body.substr(at + series.size() + 2));
+}
+
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body, std::chrono::milliseconds timeout) {
   std::vector<std::pair<std::string, std::string>> headers{{"Host", "127.0.0.1"}};

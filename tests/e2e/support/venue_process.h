@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,6 +80,9 @@ HttpResponse http_request(std::uint16_t port, const std::string& method, const s
 HttpResponse http_request(std::uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers,
                           std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// A series' value in the text of a /metrics answer, e.g. metric_value(body, "venue_reports_in_flight") or
+// metric_value(body, "dropcopy_copies_delivered_total{session=\"DCFILLS\"}"); nullopt when it is not there.
+std::optional<double> metric_value(const std::string& body, const std::string& series);
 
 class VenueProcess {
  public:
