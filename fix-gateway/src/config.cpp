@@ -213,6 +213,12 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       "commands it has not answered yet, instead of waiting in the kernel (the answer is taken without a "
       "wake-up; costs CPU only while orders are at the engine; 0: wait at once)",
       0, {0, 100'000});
+  c.direct_fix = venue.boolean(
+      "direct_fix",
+      "Order messages (D, F, G) that are plainly in order are taken straight from their text, and reports are sent "
+      "from theirs, instead of through QuickFIX's message objects (the same checks, the same bytes; anything "
+      "unusual still goes through QuickFIX). false: every message through QuickFIX",
+      true);
   c.cpu = static_cast<int>(
       venue.integer("cpu",
                     "Core the main (FIX) thread is pinned to; -1: not pinned. The engine's core suits a paced venue "

@@ -36,7 +36,7 @@ Order* Gateway::Impl::order_for(const m::OrderView& v) {
   return nullptr;
 }
 
-void Gateway::Impl::quantities(FIX::Message& er, const Order& o, const m::OrderView& v) {
+void Gateway::Impl::quantities(fix_session::OutMessage& er, const Order& o, const m::OrderView& v) {
   if (!set_quantities(er, instruments[o.instrument], v)) {
     metrics.avg_px_failures->Increment();
     VENUE_LOG_KV(error, "AvgPx could not be computed: reported as 0",
@@ -44,7 +44,7 @@ void Gateway::Impl::quantities(FIX::Message& er, const Order& o, const m::OrderV
   }
 }
 
-FIX::Message Gateway::Impl::report_of(const Order& o, char exec_type, char status, const std::string& exec_id,
+fix_session::OutMessage Gateway::Impl::report_of(const Order& o, char exec_type, char status, const std::string& exec_id,
                                       std::int64_t now_ns) {
   return execution_report(o, instruments[o.instrument], account_name(o.account), exec_type, status, exec_id, now_ns);
 }
@@ -86,7 +86,7 @@ void Gateway::Impl::on_accepted(const m::AcceptedEvent& e) {
   orders.bind(o, e.order.id);
   track(o, e.order);
   Session& s = *session(o.session);
-  FIX::Message er = report_of(o, '0', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er = report_of(o, '0', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, o, e.order);
   metrics.report('0');
   send(s, er);
@@ -103,11 +103,11 @@ void Gateway::Impl::on_rejected(const m::RejectedEvent& e) {
   o.id = e.order.id;
   Session& s = *session(o.session);
   count_reject(s, e.code);
-  FIX::Message er = report_of(o, '8', '8', std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er = report_of(o, '8', '8', std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, o, e.order);
-  er.setField(FIX::FIELD::LeavesQty, "0");
-  er.setField(FIX::FIELD::OrdRejReason, std::to_string(ord_rej_reason(e.code)));
-  er.setField(FIX::FIELD::Text, code_text(e.code));
+  er.set(FIX::FIELD::LeavesQty, "0");
+  er.set(FIX::FIELD::OrdRejReason, std::to_string(ord_rej_reason(e.code)));
+  er.set(FIX::FIELD::Text, code_text(e.code));
   metrics.report('8');
   send(s, er);
   o.id = OrderId();
@@ -123,7 +123,7 @@ void Gateway::Impl::on_trade(const m::TradeEvent& e) {
     Order* o = order_for(f->order);
     if (o == nullptr) continue;
     Session& s = *session(o->session);
-    FIX::Message er =
+    fix_session::OutMessage er =
         report_of(*o, 'F', ord_status(f->order.state), std::to_string(f->exec_id.value()), e.header.now_ns);
     const Instrument& in = instruments[o->instrument];
     quantities(er, *o, f->order);
@@ -140,18 +140,18 @@ void Gateway::Impl::on_cancelled(const m::CancelledEvent& e) {
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
-  FIX::Message er = report_of(*o, '4', '4', std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er = report_of(*o, '4', '4', std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, *o, e.order);
-  er.setField(FIX::FIELD::Text, cancel_text(e.reason));
+  er.set(FIX::FIELD::Text, cancel_text(e.reason));
   if (e.reason == m::CancelReason::kKillSwitch) {
     if (auto it = kill_waits.find(e.request_ref); it != kill_waits.end() && !it->second->reason.empty()) {
-      er.setField(FIX::FIELD::Text, cancel_text(e.reason) + " (" + it->second->reason + ")");
+      er.set(FIX::FIELD::Text, cancel_text(e.reason) + " (" + it->second->reason + ")");
     }
   }
   if (e.reason == m::CancelReason::kUser) {
     if (Request* rq = request_for(e.request_ref, e.order.id)) {
-      er.setField(FIX::FIELD::ClOrdID, rq->clordid);
-      er.setField(FIX::FIELD::OrigClOrdID, o->clordid);
+      er.set(FIX::FIELD::ClOrdID, rq->clordid);
+      er.set(FIX::FIELD::OrigClOrdID, o->clordid);
       orders.erase_request(e.request_ref);
     }
   }
@@ -165,9 +165,9 @@ void Gateway::Impl::on_expired(const m::ExpiredEvent& e) {
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
-  FIX::Message er = report_of(*o, 'C', 'C', std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er = report_of(*o, 'C', 'C', std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, *o, e.order);
-  er.setField(FIX::FIELD::Text, o->tif == TimeInForce::kGtd ? "expired: ExpireTime reached" : "expired: end of day");
+  er.set(FIX::FIELD::Text, o->tif == TimeInForce::kGtd ? "expired: ExpireTime reached" : "expired: end of day");
   metrics.report('C');
   send(s, er);
   finish(*o, 'C');
@@ -191,8 +191,8 @@ void Gateway::Impl::on_replaced(const m::ReplacedEvent& e) {
   o->display = e.order.display_qty.count();
   o->ref = e.order.client_ref;
   o->qty = e.order.qty.count();
-  FIX::Message er = report_of(*o, '5', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
-  er.setField(FIX::FIELD::OrigClOrdID, previous);
+  fix_session::OutMessage er = report_of(*o, '5', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  er.set(FIX::FIELD::OrigClOrdID, previous);
   quantities(er, *o, e.order);
   metrics.report('5');
   send(s, er);
@@ -236,10 +236,10 @@ void Gateway::Impl::on_restated(const m::RestatedEvent& e) {
   if (o == nullptr) return;
   Session& s = *session(o->session);
   o->qty = e.order.qty.count();
-  FIX::Message er = report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er = report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, *o, e.order);
-  er.setField(FIX::FIELD::ExecRestatementReason, "5");
-  er.setField(FIX::FIELD::Text, "restated: quantity reduced by self-trade prevention (decrement)");
+  er.set(FIX::FIELD::ExecRestatementReason, "5");
+  er.set(FIX::FIELD::Text, "restated: quantity reduced by self-trade prevention (decrement)");
   metrics.report('D');
   send(s, er);
   set_open(*o, e.order);
@@ -250,10 +250,10 @@ void Gateway::Impl::on_triggered(const m::TriggeredEvent& e) {
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
-  FIX::Message er = report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er = report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, *o, e.order);
-  er.setField(FIX::FIELD::ExecRestatementReason, "99");
-  er.setField(FIX::FIELD::Text, "stop triggered at " + ticks_text(instruments[o->instrument], e.trigger_price.count()));
+  er.set(FIX::FIELD::ExecRestatementReason, "99");
+  er.set(FIX::FIELD::Text, "stop triggered at " + ticks_text(instruments[o->instrument], e.trigger_price.count()));
   metrics.report('D');
   send(s, er);
   track(*o, e.order);
@@ -268,9 +268,9 @@ void Gateway::Impl::on_status(const m::StatusEvent& e) {
   orders.erase_request(e.request_ref);
   Session* s = session(r.session);
   if (s == nullptr) return;
-  FIX::Message er = report_of(*o, 'I', ord_status(e.order.state), next_local_exec_id(), e.header.now_ns);
+  fix_session::OutMessage er = report_of(*o, 'I', ord_status(e.order.state), next_local_exec_id(), e.header.now_ns);
   quantities(er, *o, e.order);
-  if (!r.status_req_id.empty()) er.setField(FIX::FIELD::OrdStatusReqID, r.status_req_id);
+  if (!r.status_req_id.empty()) er.set(FIX::FIELD::OrdStatusReqID, r.status_req_id);
   metrics.report('I');
   send(*s, er);
 }

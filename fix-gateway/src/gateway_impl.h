@@ -210,7 +210,7 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   bool throttle_passes(Session& s, SessionThrottle::Verdict verdict, const std::function<void()>& refuse);
 
   // outbound.cpp: messages out
-  void send(Session& s, FIX::Message& msg);
+  void send(Session& s, const fix_session::OutMessage& msg);
   void count_reject(Session& s, RejectCode code);
   std::string account_name(AccountId id) const;
   void send_reject_er(Session& s, const RefusedOrder& o, RejectCode code, const std::string& detail);
@@ -240,8 +240,8 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   void on_bust_rejected(const matcher::BustRejectedEvent& e) override;
   void begin_event(std::uint64_t seq);
   Order* order_for(const matcher::OrderView& v);
-  void quantities(FIX::Message& er, const Order& o, const matcher::OrderView& v);
-  FIX::Message report_of(const Order& o, char exec_type, char status, const std::string& exec_id, std::int64_t now_ns);
+  void quantities(fix_session::OutMessage& er, const Order& o, const matcher::OrderView& v);
+  fix_session::OutMessage report_of(const Order& o, char exec_type, char status, const std::string& exec_id, std::int64_t now_ns);
   void set_open(Order& o, const matcher::OrderView& v);
   // What operations' views show of an order, as the engine last reported it.
   static void track(Order& o, const matcher::OrderView& v) {

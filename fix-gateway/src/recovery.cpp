@@ -223,6 +223,7 @@ void Gateway::Impl::build_fix() {
   as.tls_private_key = cfg.listen.tls_private_key.string();
   as.comp_id = cfg.comp_id;
   as.supported_app_types = {"D", "F", "G", "H", "q"};
+  if (cfg.direct_fix) as.direct_app_types = {"D", "F", "G"};
   acceptor =
       std::make_unique<fix_session::VenueAcceptor>(*this, *store_factory, *fix_settings, *log_factory, as, logon);
   acceptor_metrics = std::make_unique<fix_session::AcceptorMetrics>(*registry, "venue");

@@ -189,15 +189,15 @@ void Gateway::Impl::bust_report(const m::TradeBustedEvent& e, const m::BustSide&
     return;
   }
   const Instrument& in = instruments[o->instrument];
-  FIX::Message er = report_of(*o, 'H', ord_status(v.state), std::to_string(side.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er = report_of(*o, 'H', ord_status(v.state), std::to_string(side.exec_id.value()), e.header.now_ns);
   quantities(er, *o, v);
-  if (!exec_ref.empty()) er.setField(tags::kExecRefID, exec_ref);
-  er.setField(FIX::FIELD::LastQty, lots_text(in, e.qty.count()));
-  er.setField(FIX::FIELD::LastPx, ticks_text(in, e.price.count()));
-  er.setField(FIX::FIELD::TrdMatchID, std::to_string(e.trade_id.value()));
+  if (!exec_ref.empty()) er.set(tags::kExecRefID, exec_ref);
+  er.set(FIX::FIELD::LastQty, lots_text(in, e.qty.count()));
+  er.set(FIX::FIELD::LastPx, ticks_text(in, e.price.count()));
+  er.set(FIX::FIELD::TrdMatchID, std::to_string(e.trade_id.value()));
   std::string text = "trade busted by venue operations";
   if (wait != nullptr && !wait->reason.empty()) text += ": " + wait->reason;
-  er.setField(FIX::FIELD::Text, text);
+  er.set(FIX::FIELD::Text, text);
   metrics.report('H');
   send(*s, er);
   if (live != nullptr) {
@@ -216,7 +216,7 @@ void Gateway::Impl::bust_report(const m::TradeBustedEvent& e, const m::BustSide&
                    {"live", side.live},
                    {"cum_qty", lots_text(in, v.cum_qty.count())},
                    {"leaves_qty", lots_text(in, v.leaves_qty.count())},
-                   {"avg_px", fix_session::get_field(er, FIX::FIELD::AvgPx).value_or("0")}});
+                   {"avg_px", std::string(er.get(FIX::FIELD::AvgPx).value_or("0"))}});
 }
 
 }  // namespace venue::fix_gateway

@@ -11,6 +11,7 @@ VenueAcceptor::VenueAcceptor(FIX::Application& app, FIX::MessageStoreFactory& st
                              LogonGate& gate)
     : FIX::Acceptor(app, stores, settings, logs), impl_(std::make_unique<Impl>()), gate_(gate) {
   impl_->self = this;
+  impl_->app = &app;
   impl_->stores = dynamic_cast<VenueStoreFactory*>(&stores);
   impl_->settings = std::move(acceptor);
   impl_->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);

@@ -42,6 +42,13 @@ inline constexpr std::size_t kReadChunk = 64 * 1024;
 
 inline std::string errno_text() { return std::strerror(errno); }
 
+// Milliseconds of the coarse monotonic clock (a few ms resolution, no system call).
+inline std::int64_t coarse_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
 inline std::string utc_now_fix() {
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -136,8 +143,13 @@ struct VenueAcceptor::Connection final : FIX::Responder {
   std::uint64_t ticket = 0;
   std::string refusal_after_check;  // non-empty: refuse with this once the password check is done
   bool registered = false;          // Session::registerSession done
+  std::int64_t quickfix_sent_ms = 0;  // when QuickFIX last sent through it (coarse monotonic clock)
+  std::int64_t quickfix_fed_ms = 0;   // when QuickFIX last handled a message from it
+  std::int64_t resend_asked_ms = -1'000'000;  // when QuickFIX last sent a ResendRequest through it
 
+  // QuickFIX's way out (Responder); append() is send_app's.
   bool send(const std::string& msg) override;
+  bool append(std::string_view msg);
   void disconnect() override;
 };
 
@@ -165,6 +177,16 @@ struct VenueAcceptor::Impl {
   // Sessions whose refused Logons have used up a sequence number since their last logon: the next
   // refusals carry that number again, so refused Logons cannot push a session's numbers up without end.
   std::set<FIX::SessionID> refusal_numbered;
+  // The connection each logged-on session sends through (its QuickFIX Responder), for send_app().
+  std::unordered_map<const FIX::Session*, Connection*> responders;
+
+  // What the data dictionary allows in the messages taken directly (acceptor_direct_in.cpp), built
+  // on first use from the first session's dictionary (every session of the venue has the same one).
+  struct DirectRules;
+  std::shared_ptr<const DirectRules> direct;  // shared_ptr: the type is complete only in its own file
+  FIX::Application* app = nullptr;
+  // Takes a message straight from its text when it is plainly in order; false: QuickFIX's to handle.
+  bool take_direct(Connection& c, const std::string& msg);
 
   // epoll tags: listeners and the eventfd are told apart from connections by these addresses.
   static inline int kPlainTag = 0;

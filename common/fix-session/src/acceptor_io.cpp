@@ -225,6 +225,7 @@ void VenueAcceptor::Impl::flush_dirty() {
 void VenueAcceptor::Impl::drop(Connection& c) {
   if (c.fd < 0) return;
   FIX::Session* s = c.session;
+  if (s != nullptr) responders.erase(s);
   c.session = nullptr;
   if (s != nullptr) s->disconnect();  // calls back c.disconnect(); tells the application
   if (c.registered) FIX::Session::unregisterSession(c.session_id);
@@ -261,6 +262,12 @@ void VenueAcceptor::Impl::finish_closing() {
 }
 
 bool VenueAcceptor::Connection::send(const std::string& msg) {
+  quickfix_sent_ms = acceptor_detail::coarse_ms();
+  if (msg.find("\x01" "35=2\x01") != std::string::npos) resend_asked_ms = quickfix_sent_ms;
+  return append(msg);
+}
+
+bool VenueAcceptor::Connection::append(std::string_view msg) {
   if (fd < 0 || state == State::kClosing) return false;
   const bool was_empty = out.size() == out_sent;
   out.append(msg);
@@ -271,6 +278,7 @@ bool VenueAcceptor::Connection::send(const std::string& msg) {
 void VenueAcceptor::Connection::disconnect() {
   // Called by QuickFIX from inside the session; the connection closes after this loop turn, once the
   // Logout (if one was just queued) is written.
+  if (session != nullptr) owner->responders.erase(session);
   session = nullptr;
   owner->close_later(*this);
 }

@@ -104,7 +104,9 @@ bool VenueAcceptor::Impl::unsupported(Connection& c, const std::string& msg) {
 void VenueAcceptor::Impl::feed(Connection& c, const std::string& msg) {
   if (c.session == nullptr) return;
   if (unsupported(c, msg)) return;
+  if (!settings.direct_app_types.empty() && take_direct(c, msg)) return;
   try {
+    c.quickfix_fed_ms = coarse_ms();
     c.session->next(msg, FIX::UtcTimeStamp());
   } catch (const FIX::InvalidMessage& e) {
     // A garbled message (bad checksum, bad length): FIX says ignore it; the sequence gap it leaves is
@@ -195,6 +197,8 @@ void VenueAcceptor::Impl::password_checked(Connection& c, bool ok) {
   }
   c.session = s;
   s->setResponder(&c);
+  responders[s] = &c;
+  c.quickfix_sent_ms = 0;  // QuickFIX sends the Logon's answer itself
   FIX::Session::registerSession(c.session_id);
   c.registered = true;
   c.state = Connection::State::kActive;

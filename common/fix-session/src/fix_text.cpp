@@ -1,5 +1,7 @@
 #include "venue/fix_session/fix_text.h"
 
+#include "venue/fix_session/out_message.h"
+
 #include <cctype>
 #include <ctime>
 #include <limits>
@@ -7,13 +9,9 @@
 namespace venue::fix_session {
 
 std::string utc_timestamp(std::int64_t ns) {
-  const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns / 1'000'000) % 1000));
-  return buf;
+  std::string out;
+  append_utc_timestamp(out, ns, 3);
+  return out;
 }
 
 std::optional<std::int64_t> parse_utc_timestamp(std::string_view t) {

@@ -6,6 +6,7 @@
 #include "venue/fix_gateway/config.h"
 #include "venue/fix_gateway/instruments.h"
 #include "venue/fix_session/auth.h"
+#include "venue/fix_session/out_message.h"
 #include "venue/fix_session/quickfix.h"
 
 namespace venue::fix_gateway::test {
@@ -62,6 +63,11 @@ inline FIX::Message fix_message(const std::string& type, const std::string& fiel
 
 inline std::string text(const FIX::FieldMap& m, int tag) {
   return m.isSetField(tag) ? m.getField(tag) : std::string("<absent>");
+}
+
+inline std::string text(const fix_session::OutMessage& m, int tag) {
+  const auto v = m.get(tag);
+  return v ? std::string(*v) : std::string("<absent>");
 }
 
 }  // namespace venue::fix_gateway::test

@@ -49,7 +49,7 @@ struct Fixture {
 BOOST_FIXTURE_TEST_CASE(an_execution_report_echoes_the_order_as_the_broker_gave_it, Fixture) {
   auto er = fg::execution_report(order, instruments[0], "ALPHA-1", '0', '0', "900", kNoon);
   fg::set_quantities(er, instruments[0], view(10, 0, 0));
-  BOOST_TEST(er.getHeader().getField(35) == "8");
+  BOOST_TEST(er.type() == "8");
   BOOST_TEST(text(er, 37) == "77");
   BOOST_TEST(text(er, 17) == "900");
   BOOST_TEST(text(er, 11) == "C1");
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(a_cancel_reject_says_what_it_answers_and_why) {
   const auto r = fg::cancel_reject(
       {.clordid = "C2", .orig_clordid = "C1", .order_id = "77", .status = '2', .account = "ALPHA-1", .replace = true},
       RejectCode::kOrderNotActive, "", kNoon);
-  BOOST_TEST(r.getHeader().getField(35) == "9");
+  BOOST_TEST(r.type() == "9");
   BOOST_TEST(text(r, 434) == "2");
   BOOST_TEST(text(r, 39) == "2");
   BOOST_TEST(text(r, 41) == "C1");
@@ -127,7 +127,7 @@ BOOST_AUTO_TEST_CASE(a_cancel_reject_says_what_it_answers_and_why) {
 BOOST_AUTO_TEST_CASE(a_business_reject_refers_to_the_message_it_refuses) {
   const auto request = fg::test::fix_message("D", "11=C7|55=ACME|54=1|38=5|40=2|44=100|60=20261206-10:00:00|");
   const auto r = fg::business_reject(request, RejectCode::kNotAuthorized);
-  BOOST_TEST(r.getHeader().getField(35) == "j");
+  BOOST_TEST(r.type() == "j");
   BOOST_TEST(text(r, 45) == "2");
   BOOST_TEST(text(r, 372) == "D");
   BOOST_TEST(text(r, 379) == "C7");

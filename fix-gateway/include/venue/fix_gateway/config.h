@@ -162,6 +162,7 @@ struct GatewayConfig {
   std::int64_t poll_yield_us = 0;   // then polls and yields the CPU between polls this long
   std::int64_t await_yield_us = 0;  // while an engine holds commands it has not answered yet: polls and
                                     // yields between polls at most this long instead of waiting
+  bool direct_fix = true;           // D, F, G taken and reports sent from their text (VenueAcceptor)
   int cpu = -1;                     // core the gateway (main) thread is pinned to; -1: not pinned
   std::string log_level = "info";
   log::LogOutput log;                 // [log]

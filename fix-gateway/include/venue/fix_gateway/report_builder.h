@@ -5,7 +5,7 @@
 // Text starts with its code and name from spec/reject-codes.md ("1013 PriceNotOnTick: ..."), and its
 // reason field (OrdRejReason 103, CxlRejReason 102, BusinessRejectReason 380) is the catalogue's.
 //
-//   FIX::Message er = execution_report(order, instrument, "ALPHA-1", '0', '0', exec_id, now_ns);
+//   fix_session::OutMessage er = execution_report(order, instrument, "ALPHA-1", '0', '0', exec_id, now_ns);
 //   set_quantities(er, instrument, event.order);
 //
 // The session header (BeginString, CompIDs, MsgSeqNum, SendingTime) is the session's to add when it
@@ -20,6 +20,7 @@
 #include "venue/common/reject_code.h"
 #include "venue/fix_gateway/instruments.h"
 #include "venue/fix_gateway/order_registry.h"
+#include "venue/fix_session/out_message.h"
 #include "venue/fix_session/quickfix.h"
 #include "venue/matcher/events.h"
 
@@ -39,13 +40,13 @@ int cxl_rej_reason(RejectCode code);
 // Symbol, Side, OrdType, Price, StopPx, TimeInForce, ExpireTime, ExecInst, MaxFloor, OrderCapacity,
 // the STP tag 8000), ExecType and OrdStatus, ExecID and TransactTime. Quantities come from
 // set_quantities().
-FIX::Message execution_report(const Order& o, const Instrument& in, const std::string& account_name, char exec_type,
+fix_session::OutMessage execution_report(const Order& o, const Instrument& in, const std::string& account_name, char exec_type,
                               char status, const std::string& exec_id, std::int64_t now_ns);
 // OrderQty, LeavesQty, CumQty and AvgPx from the engine's view of the order. False when AvgPx cannot be
 // computed (it is then written as 0: the caller logs and counts it).
-bool set_quantities(FIX::Message& er, const Instrument& in, const matcher::OrderView& v);
+bool set_quantities(fix_session::OutMessage& er, const Instrument& in, const matcher::OrderView& v);
 // The fill's LastQty, LastPx, TrdMatchID(880) and LastLiquidityInd(851).
-void set_fill(FIX::Message& er, const Instrument& in, const matcher::TradeEvent& trade, bool aggressor);
+void set_fill(fix_session::OutMessage& er, const Instrument& in, const matcher::TradeEvent& trade, bool aggressor);
 
 // What a NewOrderSingle refused before (or by lack of) the engine echoes.
 struct RefusedOrder {
@@ -58,7 +59,7 @@ struct RefusedOrder {
   std::int64_t qty = 0, price = 0;
 };
 // ExecutionReport 150=8, 39=8 with OrdRejReason and the code's Text.
-FIX::Message order_reject(const RefusedOrder& o, RejectCode code, const std::string& detail, const std::string& exec_id,
+fix_session::OutMessage order_reject(const RefusedOrder& o, RejectCode code, const std::string& detail, const std::string& exec_id,
                           std::int64_t now_ns);
 
 // OrderCancelReject (9) of a cancel (`replace` false) or replace request.
@@ -70,11 +71,11 @@ struct CancelRejectFields {
   std::string account;  // Account(1) when known
   bool replace = false;
 };
-FIX::Message cancel_reject(const CancelRejectFields& f, RejectCode code, const std::string& detail,
+fix_session::OutMessage cancel_reject(const CancelRejectFields& f, RejectCode code, const std::string& detail,
                            std::int64_t now_ns);
 
 // BusinessMessageReject (j) of a message the session may not send or the venue cannot take.
-FIX::Message business_reject(const FIX::Message& request, RejectCode code);
+fix_session::OutMessage business_reject(const FIX::Message& request, RejectCode code);
 
 // The answer to a status request about an order the session does not have live: 150=I, 39=8, 103=5.
 struct UnknownStatusFields {
@@ -84,7 +85,7 @@ struct UnknownStatusFields {
   std::string side = "1";
   std::optional<std::string> symbol;
 };
-FIX::Message unknown_status(const UnknownStatusFields& f, RejectCode code, const std::string& exec_id);
+fix_session::OutMessage unknown_status(const UnknownStatusFields& f, RejectCode code, const std::string& exec_id);
 
 // OrderMassCancelReport (r): `response` 0 refuses (with `reject_reason` and the code's Text), otherwise
 // it echoes the request type and counts the orders cancelled.
@@ -98,7 +99,7 @@ struct MassCancelReportFields {
   std::optional<std::string> symbol;
   std::optional<std::string> side;
 };
-FIX::Message mass_cancel_report(const MassCancelReportFields& f, RejectCode code, const std::string& detail,
+fix_session::OutMessage mass_cancel_report(const MassCancelReportFields& f, RejectCode code, const std::string& detail,
                                 std::int64_t now_ns);
 
 }  // namespace venue::fix_gateway
