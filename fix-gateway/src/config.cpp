@@ -274,6 +274,13 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                     {"write", "fdatasync"}, "write") == "fdatasync"
           ? matcher::SyncPolicy::kFdatasync
           : matcher::SyncPolicy::kWrite;
+  c.engine.inline_engine =
+      engine.choice("thread",
+                    "own: each engine runs on a thread of its own (pinned with [[engine.shard]] cpu), handed commands "
+                    "and answering through rings; gateway: no engine thread, the gateway (FIX) thread applies the "
+                    "commands itself right after taking them (no hand-off or wake-up between threads: for machines "
+                    "without a core to spare for each engine; idle, spin_us and yield_us then do not apply)",
+                    {"own", "gateway"}, "own") == "gateway";
   const auto idle = engine.choice("idle",
                                   "How an idle engine thread waits: spin (lowest latency, burns a core), "
                                   "yield, backoff (spins, then parks)",

@@ -44,8 +44,8 @@ void Gateway::Impl::quantities(fix_session::OutMessage& er, const Order& o, cons
   }
 }
 
-fix_session::OutMessage Gateway::Impl::report_of(const Order& o, char exec_type, char status, const std::string& exec_id,
-                                      std::int64_t now_ns) {
+fix_session::OutMessage Gateway::Impl::report_of(const Order& o, char exec_type, char status,
+                                                 const std::string& exec_id, std::int64_t now_ns) {
   return execution_report(o, instruments[o.instrument], account_name(o.account), exec_type, status, exec_id, now_ns);
 }
 
@@ -86,7 +86,8 @@ void Gateway::Impl::on_accepted(const m::AcceptedEvent& e) {
   orders.bind(o, e.order.id);
   track(o, e.order);
   Session& s = *session(o.session);
-  fix_session::OutMessage er = report_of(o, '0', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er =
+      report_of(o, '0', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, o, e.order);
   metrics.report('0');
   send(s, er);
@@ -191,7 +192,8 @@ void Gateway::Impl::on_replaced(const m::ReplacedEvent& e) {
   o->display = e.order.display_qty.count();
   o->ref = e.order.client_ref;
   o->qty = e.order.qty.count();
-  fix_session::OutMessage er = report_of(*o, '5', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er =
+      report_of(*o, '5', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   er.set(FIX::FIELD::OrigClOrdID, previous);
   quantities(er, *o, e.order);
   metrics.report('5');
@@ -236,7 +238,8 @@ void Gateway::Impl::on_restated(const m::RestatedEvent& e) {
   if (o == nullptr) return;
   Session& s = *session(o->session);
   o->qty = e.order.qty.count();
-  fix_session::OutMessage er = report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er =
+      report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, *o, e.order);
   er.set(FIX::FIELD::ExecRestatementReason, "5");
   er.set(FIX::FIELD::Text, "restated: quantity reduced by self-trade prevention (decrement)");
@@ -250,7 +253,8 @@ void Gateway::Impl::on_triggered(const m::TriggeredEvent& e) {
   Order* o = order_for(e.order);
   if (o == nullptr) return;
   Session& s = *session(o->session);
-  fix_session::OutMessage er = report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er =
+      report_of(*o, 'D', ord_status(e.order.state), std::to_string(e.exec_id.value()), e.header.now_ns);
   quantities(er, *o, e.order);
   er.set(FIX::FIELD::ExecRestatementReason, "99");
   er.set(FIX::FIELD::Text, "stop triggered at " + ticks_text(instruments[o->instrument], e.trigger_price.count()));

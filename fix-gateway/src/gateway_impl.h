@@ -241,7 +241,8 @@ struct Gateway::Impl final : FIX::Application, matcher::EventListener {
   void begin_event(std::uint64_t seq);
   Order* order_for(const matcher::OrderView& v);
   void quantities(fix_session::OutMessage& er, const Order& o, const matcher::OrderView& v);
-  fix_session::OutMessage report_of(const Order& o, char exec_type, char status, const std::string& exec_id, std::int64_t now_ns);
+  fix_session::OutMessage report_of(const Order& o, char exec_type, char status, const std::string& exec_id,
+                                    std::int64_t now_ns);
   void set_open(Order& o, const matcher::OrderView& v);
   // What operations' views show of an order, as the engine last reported it.
   static void track(Order& o, const matcher::OrderView& v) {

@@ -12,7 +12,6 @@
 
 namespace venue::fix_gateway {
 
-using fix_session::get_field;
 
 // Sends to the broker's session (stored there for resend) and records the message in the report log
 // (for Kafka). Reports made again while replaying the journal after a crash carry PossResend(97)=Y.
@@ -24,7 +23,8 @@ void Gateway::Impl::send(Session& s, const fix_session::OutMessage& msg) {
   // Fields beyond standard FIX 4.4 reach only sessions that asked for them; the report log (and so Kafka,
   // the drop copy and the consumers) keeps them either way.
   static constexpr int kExtended[] = {fix_session::tags::kTrdMatchID, fix_session::tags::kVenueStpMode};
-  const std::span<const int> withheld = s.cfg.extended_fields ? std::span<const int>() : std::span<const int>(kExtended);
+  const std::span<const int> withheld =
+      s.cfg.extended_fields ? std::span<const int>() : std::span<const int>(kExtended);
   Report r;
   if (acceptor == nullptr || !cfg.direct_fix || !acceptor->send_app(*s.fix, msg, withheld, replaying_, r.payload)) {
     FIX::Message m = msg.to_message(withheld);

@@ -93,6 +93,7 @@ void Gateway::Impl::place_instruments_and_recover_shards() {
     ss.engine.post_only_policy = cfg.engine.post_only;
     ss.instruments = per_shard[i];
     ss.cpu = sc.cpu;
+    ss.inline_engine = cfg.engine.inline_engine;
     ss.idle = cfg.engine.idle;
     ss.backoff_spins = static_cast<std::uint32_t>(cfg.engine.spin_us * 40);  // a pause: ~25 ns
     ss.backoff_yields = static_cast<std::uint32_t>(cfg.engine.yield_us);     // a yield: ~1 us

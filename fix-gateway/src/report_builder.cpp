@@ -59,7 +59,7 @@ int cxl_rej_reason(RejectCode code) {
 }
 
 OutMessage execution_report(const Order& o, const Instrument& in, const std::string& account_name, char exec_type,
-                              char status, const std::string& exec_id, std::int64_t now_ns) {
+                            char status, const std::string& exec_id, std::int64_t now_ns) {
   OutMessage er("8");
   er.set(FIX::FIELD::OrderID, o.id.valid() ? std::to_string(o.id.value()) : "NONE");
   er.set(FIX::FIELD::ExecID, exec_id);
@@ -99,7 +99,7 @@ void set_fill(OutMessage& er, const Instrument& in, const m::TradeEvent& e, bool
 }
 
 OutMessage order_reject(const RefusedOrder& o, RejectCode code, const std::string& detail, const std::string& exec_id,
-                          std::int64_t now_ns) {
+                        std::int64_t now_ns) {
   OutMessage er("8");
   er.set(FIX::FIELD::OrderID, o.id.valid() ? std::to_string(o.id.value()) : "NONE");
   er.set(FIX::FIELD::ExecID, exec_id);
@@ -132,8 +132,7 @@ OutMessage order_reject(const RefusedOrder& o, RejectCode code, const std::strin
   return er;
 }
 
-OutMessage cancel_reject(const CancelRejectFields& f, RejectCode code, const std::string& detail,
-                           std::int64_t now_ns) {
+OutMessage cancel_reject(const CancelRejectFields& f, RejectCode code, const std::string& detail, std::int64_t now_ns) {
   OutMessage r("9");
   r.set(FIX::FIELD::OrderID, f.order_id);
   r.set(FIX::FIELD::ClOrdID, f.clordid);
@@ -154,7 +153,7 @@ OutMessage business_reject(const FIX::Message& msg, RejectCode code) {
   if (auto id = get_field(msg, FIX::FIELD::ClOrdID)) r.set(FIX::FIELD::BusinessRejectRefID, *id);
   const RejectInfo* info = reject_info(code);
   r.set(FIX::FIELD::BusinessRejectReason,
-             std::to_string(info != nullptr && info->business_reject_reason >= 0 ? info->business_reject_reason : 0));
+        std::to_string(info != nullptr && info->business_reject_reason >= 0 ? info->business_reject_reason : 0));
   r.set(FIX::FIELD::Text, code_text(code));
   return r;
 }
@@ -178,7 +177,7 @@ OutMessage unknown_status(const UnknownStatusFields& f, RejectCode code, const s
 }
 
 OutMessage mass_cancel_report(const MassCancelReportFields& f, RejectCode code, const std::string& detail,
-                                std::int64_t now_ns) {
+                              std::int64_t now_ns) {
   OutMessage r("r");
   r.set(FIX::FIELD::ClOrdID, f.clordid);
   r.set(FIX::FIELD::OrderID, f.report_id);

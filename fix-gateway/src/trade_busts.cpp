@@ -189,7 +189,8 @@ void Gateway::Impl::bust_report(const m::TradeBustedEvent& e, const m::BustSide&
     return;
   }
   const Instrument& in = instruments[o->instrument];
-  fix_session::OutMessage er = report_of(*o, 'H', ord_status(v.state), std::to_string(side.exec_id.value()), e.header.now_ns);
+  fix_session::OutMessage er =
+      report_of(*o, 'H', ord_status(v.state), std::to_string(side.exec_id.value()), e.header.now_ns);
   quantities(er, *o, v);
   if (!exec_ref.empty()) er.set(tags::kExecRefID, exec_ref);
   er.set(FIX::FIELD::LastQty, lots_text(in, e.qty.count()));

@@ -237,6 +237,10 @@ void Shard::start() {
   }
   running_.store(true, std::memory_order_release);
   thread_running_.store(true, std::memory_order_release);
+  if (settings_.inline_engine) {
+    inline_next_expiry_ = engine_->next_expiry_ns();
+    return;
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -251,6 +255,7 @@ bool Shard::submit(const Command& c) {
 }
 
 std::size_t Shard::poll(EventListener& listener, std::size_t max) {
+  if (settings_.inline_engine && thread_running_.load(std::memory_order_relaxed)) step();
   std::size_t n = events_.drain([&](const EventRecord& r) { dispatch(r, listener); }, max);
   if (n == 0 && !thread_running_.load(std::memory_order_acquire)) {
     // The engine thread has ended: what it spilled is this thread's to deliver now.
@@ -294,27 +299,9 @@ void Shard::run() {
   IdleStrategy idle(settings_.idle, settings_.backoff_spins, settings_.backoff_yields, 1'000'000);
   std::int64_t next_expiry = engine_->next_expiry_ns();
   while (!failed()) {
-    if (!spill_.empty()) flush_spill();
     const bool stopping = stopping_.load(std::memory_order_acquire);
-    std::size_t n = 0;
-    // A GTD expiry that is due goes first in the batch, whatever waits in the ring: an expired order must
-    // be gone before the next command can match it (a busy ring would otherwise keep it alive).
-    const bool expiry_due = next_expiry != std::numeric_limits<std::int64_t>::max() && now() >= next_expiry;
-    if (expiry_due) batch_[n++] = Command::timer();
-    std::size_t from_ring = 0;
-    if (spill_.size() < settings_.spill_limit) {
-      while (n < batch_.size() && commands_.try_pop(batch_[n])) {
-        ++n;
-        ++from_ring;
-      }
-    } else {
-      stats_.intake_stalls.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (n > 0) {
+    if (take_batch(next_expiry) > 0) {
       idle.reset();
-      process_batch(n);
-      stats_.ring_commands.fetch_add(from_ring, std::memory_order_release);
-      next_expiry = engine_->next_expiry_ns();
       continue;
     }
     // Events still spilled at the end are handed over by poll() once this thread is gone.
@@ -323,6 +310,37 @@ void Shard::run() {
   }
   running_.store(false, std::memory_order_release);
   thread_running_.store(false, std::memory_order_release);
+}
+
+std::size_t Shard::take_batch(std::int64_t& next_expiry) {
+  if (!spill_.empty()) flush_spill();
+  std::size_t n = 0;
+  // A GTD expiry that is due goes first in the batch, whatever waits in the ring: an expired order must
+  // be gone before the next command can match it (a busy ring would otherwise keep it alive).
+  const bool expiry_due = next_expiry != std::numeric_limits<std::int64_t>::max() && now() >= next_expiry;
+  if (expiry_due) batch_[n++] = Command::timer();
+  std::size_t from_ring = 0;
+  if (spill_.size() < settings_.spill_limit) {
+    while (n < batch_.size() && commands_.try_pop(batch_[n])) {
+      ++n;
+      ++from_ring;
+    }
+  } else {
+    stats_.intake_stalls.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (n == 0) return 0;
+  process_batch(n);
+  stats_.ring_commands.fetch_add(from_ring, std::memory_order_release);
+  next_expiry = engine_->next_expiry_ns();
+  return n;
+}
+
+void Shard::step() {
+  // A few batches at most per poll: the caller drains the events in between (the ring's capacity bounds
+  // what one batch can produce beyond them: the rest spills, as with a thread of its own).
+  for (int i = 0; i < 4 && !failed(); ++i) {
+    if (take_batch(inline_next_expiry_) == 0) break;
+  }
 }
 
 void Shard::process_batch(std::size_t n) {
@@ -352,7 +370,7 @@ void Shard::process_batch(std::size_t n) {
   }
   engine_->apply(std::span<const Command>(batch_.data(), n));
   events_.publish();
-  events_.waker().wake();
+  if (!settings_.inline_engine) events_.waker().wake();  // inline: the caller polls them next
   stats_.commands.fetch_add(n, std::memory_order_relaxed);
   stats_.batches.fetch_add(1, std::memory_order_relaxed);
   stats_.last_seq.store(next_seq_ - 1, std::memory_order_relaxed);
@@ -403,12 +421,24 @@ void Shard::write_and_prune(std::uint64_t seq, const std::vector<std::uint8_t>& 
 }
 
 void Shard::stop() {
-  if (!thread_.joinable()) return;
-  stopping_.store(true, std::memory_order_release);
-  commands_.waker().wake();
-  // The engine thread applies the commands still queued and exits without waiting for the consumer:
-  // events still in the spill queue stay there, and poll() hands them over after the thread is gone.
-  thread_.join();
+  if (settings_.inline_engine) {
+    if (!thread_running_.load(std::memory_order_acquire)) return;
+    stopping_.store(true, std::memory_order_release);
+    // As the engine thread would: the commands still queued are applied; what does not fit in the
+    // event ring is spilled, and poll() hands it over.
+    while (!failed() && !commands_.empty()) {
+      if (take_batch(inline_next_expiry_) == 0) break;  // the spill is full: what is left was never applied
+    }
+    running_.store(false, std::memory_order_release);
+    thread_running_.store(false, std::memory_order_release);
+  } else {
+    if (!thread_.joinable()) return;
+    stopping_.store(true, std::memory_order_release);
+    commands_.waker().wake();
+    // The engine thread applies the commands still queued and exits without waiting for the consumer:
+    // events still in the spill queue stay there, and poll() hands them over after the thread is gone.
+    thread_.join();
+  }
   snapshot_writer_.reset();  // finishes a snapshot still being written
   if (!failed() && journal_ && settings_.journal) {
     // The checkpoint is the journal's: failing to write it stops the shard. The snapshot after it only

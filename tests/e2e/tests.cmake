@@ -38,6 +38,13 @@ foreach(suite IN LISTS VENUE_E2E_SUITES)
   add_dependencies(e2e_${suite}_test venue venue-passwd venuectl)
   add_dependencies(e2e_tests e2e_${suite}_test)
 endforeach()
+# The same orders, crash and restart suites against a venue whose engine runs on the gateway thread
+# ([engine] thread = "gateway", VENUE_E2E_ENGINE_THREAD): every behaviour the same, without a hand-off.
+foreach(suite IN ITEMS orders crash restart)
+  add_test(NAME e2e_${suite}_inline_engine_test COMMAND e2e_${suite}_test --log_level=test_suite --report_level=short)
+  set_tests_properties(e2e_${suite}_inline_engine_test PROPERTIES LABELS e2e TIMEOUT 600
+    ENVIRONMENT "VENUE_SOURCE_DIR=${PROJECT_SOURCE_DIR};VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_STOCK_FIX44=${VENUE_STOCK_FIX44};VENUE_E2E_ENGINE_THREAD=gateway")
+endforeach()
 set_tests_properties(e2e_session_test PROPERTIES COST 17)
 set_tests_properties(e2e_throttle_test PROPERTIES COST 10)
 

@@ -10,7 +10,8 @@
 //   - the session is logged on through this connection, QuickFIX handled a message from it within the
 //     last second (its heartbeat and TestRequest timers count from what it handles) and has not asked
 //     for a resend within the last 30 seconds (it may hold later messages queued);
-//   - the CheckSum is right, 8 (FIX.4.4), 9, 35 lead, 10 ends; the only other header fields are MsgSeqNum(34), SenderCompID(49),
+//   - the CheckSum is right, 8 (FIX.4.4), 9, 35 lead, 10 ends; the only other header fields are MsgSeqNum(34),
+//   SenderCompID(49),
 //     SendingTime(52) and TargetCompID(56), all before the body (so no PossDupFlag or PossResend, no
 //     sub IDs, no OnBehalfOf);
 //   - MsgSeqNum is the one expected (no leading zero), the CompIDs are the session's, SendingTime is a
@@ -23,8 +24,6 @@
 
 #include <array>
 #include <bitset>
-#include <time.h>
-
 #include "acceptor_impl.h"
 
 namespace venue::fix_session {
@@ -33,7 +32,7 @@ using namespace acceptor_detail;
 
 namespace {
 
-constexpr std::int64_t kQuickFixEveryMs = 1000;      // QuickFIX handles at least one message a second
+constexpr std::int64_t kQuickFixEveryMs = 1000;  // QuickFIX handles at least one message a second
 constexpr std::int64_t kAfterResendRequestMs = 30'000;
 constexpr std::int64_t kMaxLatencyNs = 120'000'000'000;  // session_settings.cpp: MaxLatency = 120
 constexpr int kMaxTag = 10'000;
@@ -41,7 +40,7 @@ constexpr std::size_t kMaxTypes = 8;
 
 enum class Format : std::uint8_t { kNone, kString, kChar, kInt, kDecimal, kBoolean, kTimestamp, kDate };
 
-Format format_of(FIX::TYPE::Type t) {
+Format direct_format_of(FIX::TYPE::Type t) {
   switch (t) {
     case FIX::TYPE::String:
     case FIX::TYPE::Currency:
@@ -70,32 +69,32 @@ Format format_of(FIX::TYPE::Type t) {
   }
 }
 
-bool digits(std::string_view v) {
+bool all_digits(std::string_view v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
 }
 
 // Canonical forms only, each of which QuickFIX's converter for the type accepts.
-bool well_formed(Format f, std::string_view v) {
+bool direct_well_formed(Format f, std::string_view v) {
   switch (f) {
     case Format::kString: return true;
     case Format::kChar: return v.size() == 1 && v[0] > ' ' && v[0] < 0x7f;
     case Format::kInt: {
       const std::string_view d = !v.empty() && v[0] == '-' ? v.substr(1) : v;
-      return digits(d) && d.size() <= 9;
+      return all_digits(d) && d.size() <= 9;
     }
     case Format::kDecimal: {
       const std::string_view d = !v.empty() && v[0] == '-' ? v.substr(1) : v;
       const std::size_t dot = d.find('.');
       if (d.size() > 20) return false;
-      if (dot == std::string_view::npos) return digits(d);
-      return digits(d.substr(0, dot)) && digits(d.substr(dot + 1));
+      if (dot == std::string_view::npos) return all_digits(d);
+      return all_digits(d.substr(0, dot)) && all_digits(d.substr(dot + 1));
     }
     case Format::kBoolean: return v == "Y" || v == "N";
     case Format::kTimestamp:
       return (v.size() == 17 || v.size() == 21 || v.size() == 24 || v.size() == 27) &&
              parse_utc_timestamp(v).has_value();
     case Format::kDate: {
-      if (v.size() != 8 || !digits(v)) return false;
+      if (v.size() != 8 || !all_digits(v)) return false;
       const int month = (v[4] - '0') * 10 + (v[5] - '0');
       const int day = (v[6] - '0') * 10 + (v[7] - '0');
       return month >= 1 && month <= 12 && day >= 1 && day <= 31;
@@ -105,21 +104,15 @@ bool well_formed(Format f, std::string_view v) {
   return false;
 }
 
-std::int64_t realtime_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 }  // namespace
 
 struct VenueAcceptor::Impl::DirectRules {
   const FIX::DataDictionary* dictionary = nullptr;
-  std::vector<std::string> types;                  // index = the type's bit
-  std::array<Format, kMaxTag> format{};            // kNone: not a field this path takes
-  std::array<std::uint8_t, kMaxTag> allowed{};     // bit i: a field of types[i]
-  std::array<bool, kMaxTag> enumerated{};          // the dictionary lists its values
-  std::vector<std::vector<int>> required;          // per type
+  std::vector<std::string> types;               // index = the type's bit
+  std::array<Format, kMaxTag> format{};         // kNone: not a field this path takes
+  std::array<std::uint8_t, kMaxTag> allowed{};  // bit i: a field of types[i]
+  std::array<bool, kMaxTag> enumerated{};       // the dictionary lists its values
+  std::vector<std::vector<int>> required;       // per type
 
   DirectRules(const FIX::DataDictionary& dd, const std::vector<std::string>& wanted) : dictionary(&dd) {
     for (const auto& t : wanted) {
@@ -129,7 +122,7 @@ struct VenueAcceptor::Impl::DirectRules {
     for (int tag = 1; tag < kMaxTag; ++tag) {
       FIX::TYPE::Type type = FIX::TYPE::Unknown;
       if (!dd.getFieldType(tag, type) || dd.isHeaderField(tag) || dd.isTrailerField(tag)) continue;
-      format[tag] = format_of(type);
+      format[tag] = direct_format_of(type);
       enumerated[tag] = dd.hasFieldValue(tag);
       for (std::size_t i = 0; i < types.size(); ++i) {
         if (!dd.isMsgField(types[i], tag)) continue;
@@ -192,7 +185,9 @@ bool VenueAcceptor::Impl::take_direct(Connection& c, const std::string& msg) {
       continue;
     }
     if (position == 2) {
-      if (tag != 35 || (type = rules.type_index(value)) < 0) return false;
+      if (tag != 35) return false;
+      type = rules.type_index(value);
+      if (type < 0) return false;
       continue;
     }
     if (tag == 10) {
@@ -209,7 +204,7 @@ bool VenueAcceptor::Impl::take_direct(Connection& c, const std::string& msg) {
       default: {
         if ((rules.allowed[static_cast<std::size_t>(tag)] & (1U << type)) == 0) return false;
         const Format f = rules.format[static_cast<std::size_t>(tag)];
-        if (!well_formed(f, value)) return false;
+        if (!direct_well_formed(f, value)) return false;
         if (rules.enumerated[static_cast<std::size_t>(tag)] &&
             !rules.dictionary->isFieldValue(tag, std::string(value))) {
           return false;

@@ -22,6 +22,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <set>
 #include <unordered_map>
 #include "fix_chars.h"
@@ -41,6 +42,13 @@ inline const std::string kBeginString = "FIX.4.4";
 inline constexpr std::size_t kReadChunk = 64 * 1024;
 
 inline std::string errno_text() { return std::strerror(errno); }
+
+// Nanoseconds since the epoch (UTC), for SendingTime.
+inline std::int64_t realtime_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 // Milliseconds of the coarse monotonic clock (a few ms resolution, no system call).
 inline std::int64_t coarse_ms() {
@@ -141,10 +149,10 @@ struct VenueAcceptor::Connection final : FIX::Responder {
   std::string logon;              // the Logon waiting for its password check
   std::vector<std::string> held;  // messages that arrived meanwhile
   std::uint64_t ticket = 0;
-  std::string refusal_after_check;  // non-empty: refuse with this once the password check is done
-  bool registered = false;          // Session::registerSession done
-  std::int64_t quickfix_sent_ms = 0;  // when QuickFIX last sent through it (coarse monotonic clock)
-  std::int64_t quickfix_fed_ms = 0;   // when QuickFIX last handled a message from it
+  std::string refusal_after_check;            // non-empty: refuse with this once the password check is done
+  bool registered = false;                    // Session::registerSession done
+  std::int64_t quickfix_sent_ms = 0;          // when QuickFIX last sent through it (coarse monotonic clock)
+  std::int64_t quickfix_fed_ms = 0;           // when QuickFIX last handled a message from it
   std::int64_t resend_asked_ms = -1'000'000;  // when QuickFIX last sent a ResendRequest through it
 
   // QuickFIX's way out (Responder); append() is send_app's.

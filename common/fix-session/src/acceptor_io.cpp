@@ -263,7 +263,9 @@ void VenueAcceptor::Impl::finish_closing() {
 
 bool VenueAcceptor::Connection::send(const std::string& msg) {
   quickfix_sent_ms = acceptor_detail::coarse_ms();
-  if (msg.find("\x01" "35=2\x01") != std::string::npos) resend_asked_ms = quickfix_sent_ms;
+  if (msg.find("\x01"
+               "35=2\x01") != std::string::npos)
+    resend_asked_ms = quickfix_sent_ms;
   return append(msg);
 }
 

@@ -1,13 +1,12 @@
 // VenueAcceptor::send_app: an application message sent from its text, as QuickFIX's Session::sendRaw
 // sends one while logged on (1.15.1: fill the header, toApp, serialize, persist under the next number,
 // move the number on, hand it to the Responder), without building QuickFIX Message objects.
-#include <time.h>
-
 #include "acceptor_impl.h"
 
 namespace venue::fix_session {
 
 using acceptor_detail::coarse_ms;
+using acceptor_detail::realtime_ns;
 
 namespace {
 
@@ -15,13 +14,7 @@ namespace {
 // a message to QuickFIX when its last send on the session is older than this.
 constexpr std::int64_t kQuickFixSendEveryMs = 1000;
 
-std::int64_t realtime_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-void append_field(std::string& out, std::string_view tag_eq, std::string_view value) {
+void append_header_field(std::string& out, std::string_view tag_eq, std::string_view value) {
   out.append(tag_eq).append(value).push_back('\x01');
 }
 
@@ -41,13 +34,13 @@ bool VenueAcceptor::send_app(FIX::Session& session, const OutMessage& msg, std::
   header.clear();
   char num[16];
   const auto nr = std::to_chars(num, num + sizeof num, seq);
-  append_field(header, "34=", std::string_view(num, static_cast<std::size_t>(nr.ptr - num)));
-  append_field(header, "49=", id.getSenderCompID().getString());
+  append_header_field(header, "34=", std::string_view(num, static_cast<std::size_t>(nr.ptr - num)));
+  append_header_field(header, "49=", id.getSenderCompID().getString());
   header.append("52=");
   append_utc_timestamp(header, realtime_ns(), session.getTimestampPrecision());
   header.push_back('\x01');
-  append_field(header, "56=", id.getTargetCompID().getString());
-  if (poss_resend) append_field(header, "97=", "Y");
+  append_header_field(header, "56=", id.getTargetCompID().getString());
+  if (poss_resend) append_header_field(header, "97=", "Y");
 
   thread_local std::string body;
   body.clear();

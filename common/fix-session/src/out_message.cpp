@@ -12,8 +12,8 @@ OutMessage::OutMessage(std::string_view msg_type) : type_(msg_type) {
 }
 
 const OutMessage::Field* OutMessage::find(int tag) const {
-  const auto it = std::lower_bound(fields_.begin(), fields_.end(), tag,
-                                   [](const Field& f, int t) { return f.tag < t; });
+  const auto it =
+      std::lower_bound(fields_.begin(), fields_.end(), tag, [](const Field& f, int t) { return f.tag < t; });
   return it != fields_.end() && it->tag == tag ? &*it : nullptr;
 }
 
@@ -43,8 +43,8 @@ std::optional<std::string_view> OutMessage::get(int tag) const {
 }
 
 void OutMessage::remove(int tag) {
-  const auto it = std::lower_bound(fields_.begin(), fields_.end(), tag,
-                                   [](const Field& f, int t) { return f.tag < t; });
+  const auto it =
+      std::lower_bound(fields_.begin(), fields_.end(), tag, [](const Field& f, int t) { return f.tag < t; });
   if (it != fields_.end() && it->tag == tag) fields_.erase(it);
 }
 
@@ -97,8 +97,13 @@ std::string frame_message(std::string_view begin_string, std::string_view msg_ty
   unsigned sum = 0;
   for (const char c : msg) sum += static_cast<unsigned char>(c);
   sum %= 256;
-  const char trailer[] = {'1', '0', '=', static_cast<char>('0' + sum / 100), static_cast<char>('0' + sum / 10 % 10),
-                          static_cast<char>('0' + sum % 10), '\x01'};
+  const char trailer[] = {'1',
+                          '0',
+                          '=',
+                          static_cast<char>('0' + sum / 100),
+                          static_cast<char>('0' + sum / 10 % 10),
+                          static_cast<char>('0' + sum % 10),
+                          '\x01'};
   msg.append(trailer, sizeof trailer);
   return msg;
 }
@@ -142,7 +147,7 @@ void append_utc_timestamp(std::string& out, std::int64_t ns, int precision) {
     digits[i] = static_cast<char>('0' + v % 10);
     v /= 10;
   }
-  out.append(digits, static_cast<std::size_t>(1 + precision));
+  out.append(digits, 1 + static_cast<std::size_t>(precision));
 }
 
 }  // namespace venue::fix_session

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
@@ -150,6 +151,10 @@ void TestVenue::write_config(const Layout& layout) {
   t += "\n[risk]\nprice_collar_bps = 2000\n";
   t += "\n[engine]\ninstruments = \"instruments.toml\"\njournal_dir = \"state/journal\"\nsync = \"write\"\n"
        "idle = \"backoff\"\nstp_scope = \"account\"\npost_only = \"reject\"\n";
+  // VENUE_E2E_ENGINE_THREAD=gateway: the same tests against an engine on the gateway thread.
+  if (const char* thread = std::getenv("VENUE_E2E_ENGINE_THREAD"); thread != nullptr && *thread != '\0') {
+    t += "thread = \"" + std::string(thread) + "\"\n";
+  }
   if (!layout.end_of_day_time.empty()) t += "end_of_day_time = \"" + layout.end_of_day_time + "\"\n";
   // Ids deliberately not in file order: what the journal stores must not depend on where an entry stands.
   std::vector<std::string> entries;  // firms, then accounts, then sessions

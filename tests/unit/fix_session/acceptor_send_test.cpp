@@ -24,10 +24,9 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::vector<std::pair<int, std::string>> kFill{
-    {37, "4711"},  {17, "900"},     {11, "C-1"},  {150, "F"},   {39, "1"},   {1, "ALPHA-1"},
-    {55, "ACME"},  {54, "2"},       {40, "2"},    {44, "101.5"}, {59, "0"},  {38, "10"},
-    {151, "4"},    {14, "6"},       {6, "101.5"}, {32, "6"},    {31, "101.5"}, {880, "77"},
-    {851, "1"},    {8000, "O"},     {60, "20261207-12:00:00.123"}};
+    {37, "4711"}, {17, "900"}, {11, "C-1"},   {150, "F"},  {39, "1"},  {1, "ALPHA-1"}, {55, "ACME"},
+    {54, "2"},    {40, "2"},   {44, "101.5"}, {59, "0"},   {38, "10"}, {151, "4"},     {14, "6"},
+    {6, "101.5"}, {32, "6"},   {31, "101.5"}, {880, "77"}, {851, "1"}, {8000, "O"},    {60, "20261207-12:00:00.123"}};
 
 std::string logon(int seq) {
   return raw_message("A", seq, "BRK1", "VENUE", {{98, "0"}, {108, "30"}, {553, "brk1"}, {554, "pw"}});
@@ -62,8 +61,12 @@ BOOST_AUTO_TEST_CASE(a_message_built_in_any_order_is_written_as_quickfix_writes_
     qf.getHeader().setField(FIX::FIELD::TargetCompID, "BRK1");
     std::string body;
     out.append_body(body);
-    const std::string ours = fs::frame_message(
-        "FIX.4.4", "8", "34=12\x01" "49=VENUE\x01" "52=20261207-12:00:01.000\x01" "56=BRK1\x01", body);
+    const std::string ours = fs::frame_message("FIX.4.4", "8",
+                                               "34=12\x01"
+                                               "49=VENUE\x01"
+                                               "52=20261207-12:00:01.000\x01"
+                                               "56=BRK1\x01",
+                                               body);
     BOOST_TEST(without_soh(ours) == without_soh(qf.toString()));
   }
 }
@@ -91,11 +94,10 @@ BOOST_AUTO_TEST_CASE(withheld_fields_are_left_out_and_the_message_form_has_the_s
 
 BOOST_AUTO_TEST_CASE(timestamps_have_the_precision_asked_for) {
   const std::int64_t ns = 1796558400LL * 1'000'000'000LL + 123'456'789;  // 20261206-12:00:00.123456789
-  for (const auto& [precision, text] : std::vector<std::pair<int, std::string>>{
-           {0, "20261206-12:00:00"},
-           {3, "20261206-12:00:00.123"},
-           {6, "20261206-12:00:00.123456"},
-           {9, "20261206-12:00:00.123456789"}}) {
+  for (const auto& [precision, text] : std::vector<std::pair<int, std::string>>{{0, "20261206-12:00:00"},
+                                                                                {3, "20261206-12:00:00.123"},
+                                                                                {6, "20261206-12:00:00.123456"},
+                                                                                {9, "20261206-12:00:00.123456789"}}) {
     std::string out;
     fs::append_utc_timestamp(out, ns, precision);
     BOOST_TEST(out == text);
@@ -179,7 +181,7 @@ BOOST_AUTO_TEST_CASE(quickfix_sends_one_message_a_second_itself_and_replays_are_
 namespace {
 
 venue::e2e::RawFields order(const std::string& clordid) {
-  return {{11, clordid}, {1, "ACC-1"}, {55, "ACME"}, {54, "1"},  {60, venue::e2e::utc_timestamp_from_now(0)},
+  return {{11, clordid}, {1, "ACC-1"}, {55, "ACME"},  {54, "1"}, {60, venue::e2e::utc_timestamp_from_now(0)},
           {38, "100"},   {40, "2"},    {44, "10.25"}, {59, "0"}};
 }
 
@@ -232,11 +234,36 @@ BOOST_AUTO_TEST_CASE(anything_unusual_goes_through_quickfix_which_decides_as_bef
   int seq = 2;
   // Each is refused by QuickFIX with a session Reject naming the problem; none was taken directly.
   const std::vector<std::pair<venue::e2e::RawFields, std::string>> refused{
-      {[] { auto o = order("C-2"); o.emplace_back(9999, "x"); return o; }(), "0"},   // unknown tag: 373=0
-      {[] { auto o = order("C-3"); o[3].second = "Z"; return o; }(), "5"},           // Side Z: 373=5
-      {[] { auto o = order("C-4"); o.erase(o.begin()); return o; }(), "1"},          // no ClOrdID: 373=1
-      {[] { auto o = order("C-5"); o[7].second = "10.2.5"; return o; }(), "6"},      // bad Price: 373=6
-      {[] { auto o = order("C-6"); o.emplace_back(11, "again"); return o; }(), "13"},  // tag twice: 373=13
+      {[] {
+         auto o = order("C-2");
+         o.emplace_back(9999, "x");
+         return o;
+       }(),
+       "0"},  // unknown tag: 373=0
+      {[] {
+         auto o = order("C-3");
+         o[3].second = "Z";
+         return o;
+       }(),
+       "5"},  // Side Z: 373=5
+      {[] {
+         auto o = order("C-4");
+         o.erase(o.begin());
+         return o;
+       }(),
+       "1"},  // no ClOrdID: 373=1
+      {[] {
+         auto o = order("C-5");
+         o[7].second = "10.2.5";
+         return o;
+       }(),
+       "6"},  // bad Price: 373=6
+      {[] {
+         auto o = order("C-6");
+         o.emplace_back(11, "again");
+         return o;
+       }(),
+       "13"},  // tag twice: 373=13
   };
   for (const auto& [fields, reason] : refused) {
     d.c.send(raw_message("D", seq, "BRK1", "VENUE", fields));
@@ -253,9 +280,19 @@ BOOST_AUTO_TEST_CASE(anything_unusual_goes_through_quickfix_which_decides_as_bef
   BOOST_TEST(d.direct_in() == 1U, "a plain order after them is taken directly");
   // A possible duplicate goes to QuickFIX (here in sequence, so it is delivered).
   ++seq;
-  std::string poss_dup = "35=D\x01" "34=" + std::to_string(seq) + "\x01" "43=Y\x01" "49=BRK1\x01" "52=" +
-                         venue::e2e::utc_timestamp_from_now(0) + "\x01" "56=VENUE\x01" "122=" +
-                         venue::e2e::utc_timestamp_from_now(-1000) + "\x01";
+  std::string poss_dup =
+      "35=D\x01"
+      "34=" +
+      std::to_string(seq) +
+      "\x01"
+      "43=Y\x01"
+      "49=BRK1\x01"
+      "52=" +
+      venue::e2e::utc_timestamp_from_now(0) +
+      "\x01"
+      "56=VENUE\x01"
+      "122=" +
+      venue::e2e::utc_timestamp_from_now(-1000) + "\x01";
   for (const auto& [tag, value] : order("C-8")) poss_dup += std::to_string(tag) + "=" + value + "\x01";
   poss_dup = venue::e2e::frame_fix(poss_dup);
   d.c.send(poss_dup);

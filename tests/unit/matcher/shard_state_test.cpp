@@ -171,3 +171,58 @@ BOOST_AUTO_TEST_CASE(an_expired_gtd_order_never_trades_even_when_a_command_is_wa
   BOOST_TEST(seen.expired == 1);
   BOOST_TEST(seen.trades == 0, "the buy traded with a sell that had expired");
 }
+
+// [engine] thread = "gateway": a shard without a thread of its own applies what was submitted when it is
+// polled, on the polling thread, journals it as a threaded shard does, and applies what is still queued
+// when it stops (poll() then hands the events over). A restart from its journal finds the same book.
+BOOST_AUTO_TEST_CASE(an_inline_shard_applies_commands_when_polled_and_what_is_queued_when_it_stops) {
+  TempDir dir;
+  auto order = [](std::uint64_t ref, venue::Side side, std::int64_t qty) {
+    m::NewOrderCmd c{};
+    c.client_ref = ref;
+    c.instrument = venue::InstrumentId(1);
+    c.owner = m::Owner{venue::SessionId(1), venue::FirmId(1), venue::AccountId(ref)};
+    c.side = side;
+    c.type = venue::OrdType::kLimit;
+    c.tif = venue::TimeInForce::kDay;
+    c.price = Price(100);
+    c.qty = Qty(qty);
+    return m::Command::make(c);
+  };
+  auto inline_settings = [&] {
+    auto s = settings(dir.path);
+    s.inline_engine = true;
+    return s;
+  };
+  BustSink live;
+  {
+    m::Shard shard(inline_settings());
+    shard.recover();
+    shard.start();
+    BOOST_TEST(shard.running());
+    BOOST_REQUIRE(shard.submit(order(1, venue::Side::kSell, 10)));
+    BOOST_TEST(shard.stats().commands.load() == 0U, "applied before it was polled: not inline");
+    BOOST_TEST(shard.has_output(), "a queued command is output to poll for");
+    shard.poll(live, 1024);
+    BOOST_TEST(shard.stats().commands.load() == 1U, "the poll applied it");
+    BOOST_REQUIRE(shard.submit(order(2, venue::Side::kBuy, 4)));
+    shard.poll(live, 1024);
+    BOOST_TEST(shard.stats().commands.load() == 2U);
+    BOOST_REQUIRE_EQUAL(live.trades.size(), 1U);
+    BOOST_REQUIRE(shard.submit(order(3, venue::Side::kBuy, 5)));  // still queued at stop
+    shard.stop();
+    BOOST_TEST(!shard.running());
+    while (shard.poll(live, 1024) > 0) {
+    }
+    BOOST_TEST(shard.stats().commands.load() == 3U);
+    BOOST_REQUIRE_EQUAL(live.trades.size(), 2U);
+  }
+  for (const auto& s : m::list_snapshots(m::JournalSettings{dir.path})) fs::remove(s.file);
+  m::Shard again(settings(dir.path));
+  again.recover();
+  const ReadBack r = read_back(again.engine(), venue::OrderId(1));
+  BOOST_TEST(r.order_live);
+  BOOST_TEST(r.order.cum_qty.count() == 9);  // 4 + 5 of the sell's 10
+  BOOST_TEST(r.order.leaves_qty.count() == 1);
+  BOOST_TEST(r.trades_today == 2U);
+}

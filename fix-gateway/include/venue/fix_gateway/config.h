@@ -91,6 +91,7 @@ struct EngineConfig {
   std::filesystem::path instruments_file;
   std::filesystem::path journal_dir;
   matcher::SyncPolicy sync = matcher::SyncPolicy::kWrite;
+  bool inline_engine = false;  // thread = "gateway": the gateway thread applies commands itself
   matcher::IdleMode idle = matcher::IdleMode::kBackoff;
   std::int64_t spin_us = 50;  // backoff: how long an engine with nothing to do spins,
   std::int64_t yield_us = 0;  // then yields, before parking

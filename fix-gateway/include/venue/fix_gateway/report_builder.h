@@ -40,8 +40,8 @@ int cxl_rej_reason(RejectCode code);
 // Symbol, Side, OrdType, Price, StopPx, TimeInForce, ExpireTime, ExecInst, MaxFloor, OrderCapacity,
 // the STP tag 8000), ExecType and OrdStatus, ExecID and TransactTime. Quantities come from
 // set_quantities().
-fix_session::OutMessage execution_report(const Order& o, const Instrument& in, const std::string& account_name, char exec_type,
-                              char status, const std::string& exec_id, std::int64_t now_ns);
+fix_session::OutMessage execution_report(const Order& o, const Instrument& in, const std::string& account_name,
+                                         char exec_type, char status, const std::string& exec_id, std::int64_t now_ns);
 // OrderQty, LeavesQty, CumQty and AvgPx from the engine's view of the order. False when AvgPx cannot be
 // computed (it is then written as 0: the caller logs and counts it).
 bool set_quantities(fix_session::OutMessage& er, const Instrument& in, const matcher::OrderView& v);
@@ -59,8 +59,8 @@ struct RefusedOrder {
   std::int64_t qty = 0, price = 0;
 };
 // ExecutionReport 150=8, 39=8 with OrdRejReason and the code's Text.
-fix_session::OutMessage order_reject(const RefusedOrder& o, RejectCode code, const std::string& detail, const std::string& exec_id,
-                          std::int64_t now_ns);
+fix_session::OutMessage order_reject(const RefusedOrder& o, RejectCode code, const std::string& detail,
+                                     const std::string& exec_id, std::int64_t now_ns);
 
 // OrderCancelReject (9) of a cancel (`replace` false) or replace request.
 struct CancelRejectFields {
@@ -72,7 +72,7 @@ struct CancelRejectFields {
   bool replace = false;
 };
 fix_session::OutMessage cancel_reject(const CancelRejectFields& f, RejectCode code, const std::string& detail,
-                           std::int64_t now_ns);
+                                      std::int64_t now_ns);
 
 // BusinessMessageReject (j) of a message the session may not send or the venue cannot take.
 fix_session::OutMessage business_reject(const FIX::Message& request, RejectCode code);
@@ -100,6 +100,6 @@ struct MassCancelReportFields {
   std::optional<std::string> side;
 };
 fix_session::OutMessage mass_cancel_report(const MassCancelReportFields& f, RejectCode code, const std::string& detail,
-                                std::int64_t now_ns);
+                                           std::int64_t now_ns);
 
 }  // namespace venue::fix_gateway

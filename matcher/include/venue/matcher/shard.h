@@ -61,6 +61,9 @@ struct ShardSettings {
   EngineSettings engine;
   std::vector<InstrumentSpec> instruments;
   int cpu = -1;  // core to pin the engine thread to; -1: no pinning
+  // No thread of its own: poll() applies what waits in the command ring on the caller's thread before it
+  // hands over the events (for machines without a core to spare: no hand-off, no wake-up between threads).
+  bool inline_engine = false;
   IdleMode idle = IdleMode::kBackoff;
   std::uint32_t backoff_spins = 2000;  // kBackoff: pause instructions (about 25 ns each here), then
   std::uint32_t backoff_yields = 0;    // sched_yield calls, then it parks
@@ -132,7 +135,8 @@ class Shard {
   std::string last_snapshot_error() const;
   const ShardStats& stats() const { return stats_; }
   Waker& output_waker() { return events_.waker(); }
-  bool has_output() const { return !events_.empty(); }
+  // Events wait to be polled (inline: or commands that the next poll() applies).
+  bool has_output() const { return !events_.empty() || (settings_.inline_engine && !commands_.empty()); }
   std::uint16_t shard() const { return settings_.engine.shard; }
   // Read only while the engine thread is not running (before start or after stop).
   const Engine& engine() const { return *engine_; }
@@ -141,6 +145,10 @@ class Shard {
   struct Publisher;
   class SnapshotWriter;
   void run();
+  // One turn of the engine's loop without idling: a due expiry and up to a batch from the ring.
+  std::size_t take_batch(std::int64_t& next_expiry);
+  // Inline: applies what the ring holds (a few batches at most) on the caller's thread.
+  void step();
   void process_batch(std::size_t n);
   void flush_spill();
   void snapshot();
@@ -162,6 +170,7 @@ class Shard {
   std::vector<Command> batch_;
   std::uint64_t next_seq_ = 1;
   std::uint64_t since_snapshot_ = 0;
+  std::int64_t inline_next_expiry_ = 0;
   std::thread thread_;
   std::atomic<bool> running_{false};
   std::atomic<bool> thread_running_{false};

@@ -38,9 +38,9 @@
 #include <string_view>
 #include <vector>
 
-#include <span>
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
+#include <span>
 
 #include "venue/fix_session/out_message.h"
 #include "venue/fix_session/quickfix.h"
