@@ -12,7 +12,6 @@
 
 namespace venue::fix_gateway {
 
-
 // Sends to the broker's session (stored there for resend) and records the message in the report log
 // (for Kafka). Reports made again while replaying the journal after a crash carry PossResend(97)=Y.
 // The acceptor sends it from its text (VenueAcceptor::send_app); when it cannot (the session is logged
