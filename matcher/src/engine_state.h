@@ -172,10 +172,13 @@ class EngineState {
   // the neighbour stage. Prefetches change nothing but timing.
   void apply_batch(std::span<const Command> commands);
 
-  static std::uint64_t named_order(const Command& c);
-  void prefetch_index(const Command& c) const;
-  std::uint32_t prefetch_order(const Command& c) const;  // the slot it fetched, or kNil
-  void prefetch_neighbours(std::uint32_t slot) const;
+  // The stages, each without a branch on the kind of command (see apply_batch):
+  // the index entry a cancel's or replace's order id names (a dummy holding kNil for other commands)...
+  [[gnu::always_inline]] const std::uint32_t* prefetch_index(const Command& c) const;
+  // ...the order in that entry (the slot it fetched, or kNil)...
+  [[gnu::always_inline]] std::uint32_t prefetch_order(const std::uint32_t* entry) const;
+  // ...and that order's neighbours and level.
+  [[gnu::always_inline]] void prefetch_neighbours(std::uint32_t slot) const;
   // Both lines of an order that is about to be matched against.
   void prefetch_slot(std::uint32_t slot) const;
 
