@@ -164,6 +164,8 @@ class EngineState {
   // instructions per command off (calls, spills, reloads; see the issue 16 section of 2026-12-07 09:52
   // in matcher/README.md). Callers in the other sources get the out-of-line copy.
   [[gnu::always_inline]] void apply(const Command& c);
+  // Every kind but the two commonest (apply() tests for those first).
+  [[gnu::noinline]] void apply_other(const Command& c);
 
   // A batch: a cancel or replace a few commands ahead has its id-index entry fetched, one a little
   // nearer its order (the index entry is in the cache by then), and one nearer still its neighbours in
