@@ -162,7 +162,7 @@ class EngineState {
   // validation, allocation and resting; a cancel's unlink and release) are inlined where engine_orders.cpp
   // calls them, down to the batch loop, where the compiler had kept them as calls; that took 9% of the
   // instructions per command off (calls, spills, reloads; see the issue 16 section of 2026-12-07 09:52
-  // in matcher/README.md). Callers in the other sources get the out-of-line copy.
+  // in matcher/PERF-HISTORY.md). Callers in the other sources get the out-of-line copy.
   [[gnu::always_inline]] void apply(const Command& c);
   // Every kind but the two commonest (apply() tests for those first).
   [[gnu::noinline]] void apply_other(const Command& c);
