@@ -162,8 +162,10 @@ class EngineState {
   // validation, allocation and resting; a cancel's unlink and release) are inlined where engine_orders.cpp
   // calls them, down to the batch loop, where the compiler had kept them as calls; that took 9% of the
   // instructions per command off (calls, spills, reloads; see the issue 16 section of 2026-12-07 09:52
-  // in matcher/README.md). Callers in the other sources get the out-of-line copy.
+  // in matcher/PERF-HISTORY.md). Callers in the other sources get the out-of-line copy.
   [[gnu::always_inline]] void apply(const Command& c);
+  // Every kind but the two commonest (apply() tests for those first).
+  [[gnu::noinline]] void apply_other(const Command& c);
 
   // A batch: a cancel or replace a few commands ahead has its id-index entry fetched, one a little
   // nearer its order (the index entry is in the cache by then), and one nearer still its neighbours in
@@ -172,10 +174,13 @@ class EngineState {
   // the neighbour stage. Prefetches change nothing but timing.
   void apply_batch(std::span<const Command> commands);
 
-  static std::uint64_t named_order(const Command& c);
-  void prefetch_index(const Command& c) const;
-  std::uint32_t prefetch_order(const Command& c) const;  // the slot it fetched, or kNil
-  void prefetch_neighbours(std::uint32_t slot) const;
+  // The stages, each without a branch on the kind of command (see apply_batch):
+  // the index entry a cancel's or replace's order id names (a dummy holding kNil for other commands)...
+  [[gnu::always_inline]] const std::uint32_t* prefetch_index(const Command& c) const;
+  // ...the order in that entry (the slot it fetched, or kNil)...
+  [[gnu::always_inline]] std::uint32_t prefetch_order(const std::uint32_t* entry) const;
+  // ...and that order's neighbours and level.
+  [[gnu::always_inline]] void prefetch_neighbours(std::uint32_t slot) const;
   // Both lines of an order that is about to be matched against.
   void prefetch_slot(std::uint32_t slot) const;
 

@@ -516,3 +516,34 @@ BOOST_AUTO_TEST_CASE(applying_commands_in_batches_gives_the_same_events_and_stat
     }
   }
 }
+
+// validate() checks an order without optional fields (stop price, peak, MinQty, post-only, expire time)
+// by a shorter path: the codes it can still fail with are the full path's, first failure first.
+BOOST_AUTO_TEST_CASE(an_order_without_optional_fields_is_rejected_with_the_full_checks_codes) {
+  struct Codes : m::EventListener {
+    std::vector<venue::RejectCode> codes;
+    void on_rejected(const m::RejectedEvent& e) override { codes.push_back(e.code); }
+  } codes;
+  m::Engine engine(m::EngineSettings{}, instruments(), codes);
+  auto order = [](venue::OrdType type, venue::TimeInForce tif, std::int64_t price) {
+    m::NewOrderCmd n{};
+    n.instrument = venue::InstrumentId(1);
+    n.side = venue::Side::kBuy;
+    n.type = type;
+    n.tif = tif;
+    n.price = Price(price);
+    n.qty = Qty(10);
+    return m::Command::make(n);
+  };
+  using venue::OrdType;
+  using venue::RejectCode;
+  using venue::TimeInForce;
+  engine.apply(order(OrdType::kStop, TimeInForce::kDay, 0));        // a stop order without its stop price
+  engine.apply(order(OrdType::kStopLimit, TimeInForce::kGtd, 10));  // both wrong: the stop price first
+  engine.apply(order(OrdType::kLimit, TimeInForce::kGtd, 10));      // GTD without an expire time
+  engine.apply(order(OrdType::kLimit, TimeInForce::kDay, 10));      // accepted
+  const std::vector<RejectCode> expected = {RejectCode::kStopPriceInvalid, RejectCode::kStopPriceInvalid,
+                                            RejectCode::kExpireTimeInvalid};
+  BOOST_TEST(codes.codes == expected, boost::test_tools::per_element());
+  BOOST_TEST(engine.resting_orders() == 1U);
+}

@@ -46,7 +46,7 @@ struct EngineSettings {
   // swaps in), so that the first orders and trades of a fresh process fault no page in: a first touch
   // costs the kernel a zeroed page (a 2 MB block at a time here) in the middle of a command. Everything
   // still grows on demand past these; 0 reserves nothing (tests, tools). What a reservation costs is in
-  // matcher/README.md (about 140 bytes per order and 152 per trade, in 2 MB blocks).
+  // matcher/PERF-HISTORY.md, 2026-12-07 04:50 (about 140 bytes per order and 152 per trade, in 2 MB blocks).
   std::uint32_t reserve_orders = 0;  // live orders at once (the pool, the price levels, the id index)
   std::uint32_t reserve_trades = 0;  // trades of a day (their records and the final views kept for busts)
 };
