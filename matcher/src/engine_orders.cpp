@@ -84,8 +84,7 @@ const std::uint32_t* EngineState::prefetch_index(const Command& c) const {
   static_assert(offsetof(CancelCmd, order) == offsetof(ReplaceCmd, order));
   const bool named = (static_cast<std::uint8_t>(c.type) & 0xFEU) == 2;
   std::uint64_t v;
-  std::memcpy(&v, reinterpret_cast<const char*>(&c) + offsetof(Command, cancel) + offsetof(CancelCmd, order),
-              sizeof v);
+  std::memcpy(&v, reinterpret_cast<const char*>(&c) + offsetof(Command, cancel) + offsetof(CancelCmd, order), sizeof v);
   const bool ours = named & ((v & ~kCounterMask) == id_base_);
   const std::uint32_t* e = index_.entry_or_nil(v & kCounterMask, ours);
   __builtin_prefetch(e, 0, 3);
