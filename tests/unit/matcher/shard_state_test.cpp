@@ -36,6 +36,21 @@ ReadBack read_back(const m::Engine& e, venue::OrderId order) {
   return r;
 }
 
+// A Day limit order of account `ref` (session 1, firm 1).
+m::Command day_limit(std::uint64_t ref, venue::InstrumentId instrument, venue::Side side, std::int64_t price,
+                     std::int64_t qty) {
+  m::NewOrderCmd c{};
+  c.client_ref = ref;
+  c.instrument = instrument;
+  c.owner = m::Owner{venue::SessionId(1), venue::FirmId(1), venue::AccountId(ref)};
+  c.side = side;
+  c.type = venue::OrdType::kLimit;
+  c.tif = venue::TimeInForce::kDay;
+  c.price = Price(price);
+  c.qty = Qty(qty);
+  return m::Command::make(c);
+}
+
 struct BustSink : m::EventListener {
   std::vector<m::TradeBustedEvent> busts;
   std::vector<m::TradeEvent> trades;
@@ -51,16 +66,7 @@ struct BustSink : m::EventListener {
 BOOST_AUTO_TEST_CASE(a_restart_restores_trading_status_last_trade_and_busts) {
   TempDir dir;
   auto order = [](std::uint64_t ref, venue::Side side, std::int64_t qty) {
-    m::NewOrderCmd c{};
-    c.client_ref = ref;
-    c.instrument = venue::InstrumentId(2);
-    c.owner = m::Owner{venue::SessionId(1), venue::FirmId(1), venue::AccountId(ref)};
-    c.side = side;
-    c.type = venue::OrdType::kLimit;
-    c.tif = venue::TimeInForce::kDay;
-    c.price = Price(101);
-    c.qty = Qty(qty);
-    return m::Command::make(c);
+    return day_limit(ref, venue::InstrumentId(2), side, 101, qty);
   };
   const std::vector<m::Command> cmds = {
       m::Command::make(m::TradingStatusCmd{venue::InstrumentId(1), venue::TradingStatus::kHalted}),
@@ -178,16 +184,7 @@ BOOST_AUTO_TEST_CASE(an_expired_gtd_order_never_trades_even_when_a_command_is_wa
 BOOST_AUTO_TEST_CASE(an_inline_shard_applies_commands_when_polled_and_what_is_queued_when_it_stops) {
   TempDir dir;
   auto order = [](std::uint64_t ref, venue::Side side, std::int64_t qty) {
-    m::NewOrderCmd c{};
-    c.client_ref = ref;
-    c.instrument = venue::InstrumentId(1);
-    c.owner = m::Owner{venue::SessionId(1), venue::FirmId(1), venue::AccountId(ref)};
-    c.side = side;
-    c.type = venue::OrdType::kLimit;
-    c.tif = venue::TimeInForce::kDay;
-    c.price = Price(100);
-    c.qty = Qty(qty);
-    return m::Command::make(c);
+    return day_limit(ref, venue::InstrumentId(1), side, 100, qty);
   };
   auto inline_settings = [&] {
     auto s = settings(dir.path);
