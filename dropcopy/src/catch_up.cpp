@@ -105,7 +105,7 @@ void Service::Impl::copy_caught_up(Run& run, const FeedItem& item) {
   // The venue may have published it twice within what the catch-up reads: copied once.
   if (run.copied.check(seq) == VenueSeqSet::Seen::kRepeat) return;
   run.copied.insert(seq);
-  const FIX::Message copy = copy_of(r);
+  const fsn::OutMessage copy = copy_of(r);
   const std::int64_t transact_ns = r.fix.timestamp_ns(fsn::tags::kTransactTime).value_or(0);
   for (auto* s : run.sessions) {
     if (!due(*s)) continue;

@@ -38,7 +38,7 @@ void Service::Impl::deliver(const fsn::ReportRecord& r) {
   const auto until = reread_until.find(r.partition);
   const bool reread =
       seen_before == VenueSeqSet::Seen::kRepeat && until != reread_until.end() && r.offset < until->second;
-  std::optional<FIX::Message> copy;
+  std::optional<fsn::OutMessage> copy;
   for (auto& s : sessions) {
     if (s.fix == nullptr || !wants(s, r)) continue;
     if (!main_path_serves(s, r.partition, r.offset)) continue;  // its catch-up copies this one
@@ -63,31 +63,38 @@ void Service::Impl::deliver(const fsn::ReportRecord& r) {
   }
 }
 
-// The report's body as a drop copy: MsgType 8, every body field of the venue's message in its order,
-// CopyMsgIndicator(797)=Y and VenueSequence(8001).
-FIX::Message Service::Impl::copy_of(const fsn::ReportRecord& r) {
-  // The reader checked the message (framing, checksum); QuickFIX only splits it here.
-  const FIX::Message report(r.fix.raw(), false);
-  FIX::Message copy;
-  copy.getHeader().setField(FIX::FIELD::MsgType, "8");
-  for (auto it = report.begin(); it != report.end(); ++it) copy.setField(it->getTag(), it->getString());
-  copy.setField(kCopyMsgIndicatorTag, "Y");
-  copy.setField(kVenueSequenceTag, std::to_string(r.venue_seq));
+// The report's body as a drop copy: MsgType 8, every body field of the venue's message (QuickFIX's
+// header and trailer fields left out), CopyMsgIndicator(797)=Y and VenueSequence(8001), in ascending tag
+// order as QuickFIX writes a body (the venue's reports have no repeating groups).
+fsn::OutMessage Service::Impl::copy_of(const fsn::ReportRecord& r) {
+  fsn::OutMessage copy("8");
+  const fsn::FixFields& f = r.fix;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    const int tag = f.tag_at(i);
+    if (FIX::Message::isHeaderField(tag) || FIX::Message::isTrailerField(tag) || copy.has(tag)) continue;
+    copy.set(tag, f.value_at(i));
+  }
+  copy.set(kCopyMsgIndicatorTag, 'Y');
+  copy.set_int(kVenueSequenceTag, static_cast<std::int64_t>(r.venue_seq));
   return copy;
 }
 
-// Stores (and sends, when the client is logged on) one copy in session `s`: QuickFIX puts it in the
-// session's VenueStore, which writes it before any socket write and before the offset past it is
-// committed; a store that cannot be written stops the process there (exit 74), so the record is read
-// again after a restart. False when QuickFIX refused the message: the service stops before the offset
-// moves past it.
-bool Service::Impl::send_copy(Session& s, const FIX::Message& copy, std::uint64_t seq, bool poss_resend,
+// Stores (and sends, when the client is logged on) one copy in session `s`: the acceptor sends it from
+// its text (VenueAcceptor::send_app) or, while the session is logged off or it is QuickFIX's turn,
+// QuickFIX does; either way it goes into the session's VenueStore, which writes it before any socket
+// write and before the offset past it is committed; a store that cannot be written stops the process
+// there (exit 74), so the record is read again after a restart. False when QuickFIX refused the message:
+// the service stops before the offset moves past it.
+bool Service::Impl::send_copy(Session& s, const fsn::OutMessage& copy, std::uint64_t seq, bool poss_resend,
                               std::int64_t transact_ns) {
-  FIX::Message m(copy);
-  if (poss_resend) m.getHeader().setField(FIX::FIELD::PossResend, "Y");
   const bool live = s.fix->isLoggedOn();
   try {
-    s.fix->send(m);
+    std::string sent;
+    if (!acceptor->send_app(*s.fix, copy, {}, poss_resend, sent)) {
+      FIX::Message m = copy.to_message();
+      if (poss_resend) m.getHeader().setField(FIX::FIELD::PossResend, "Y");
+      s.fix->send(m);
+    }
   } catch (const std::exception& e) {
     VENUE_LOG_KV(fatal, "cannot store a copy: stopping", {{"session", s.cfg->sender_comp_id}, {"error", e.what()}});
     stop_requested = true;
