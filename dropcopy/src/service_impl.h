@@ -34,10 +34,10 @@
 #include "venue/dropcopy/service.h"
 #include "venue/dropcopy/venue_seq_set.h"
 #include "venue/fix_session/acceptor.h"
-#include "venue/fix_session/out_message.h"
 #include "venue/fix_session/json_log.h"
 #include "venue/fix_session/logon_policy.h"
 #include "venue/fix_session/message_store.h"
+#include "venue/fix_session/out_message.h"
 #include "venue/fix_session/report_record.h"
 
 namespace venue::dropcopy {
@@ -177,7 +177,8 @@ struct Service::Impl final : FIX::Application {
 
   // copying.cpp
   void deliver(const fsn::ReportRecord& r);
-  bool send_copy(Session& s, const fsn::OutMessage& copy, std::uint64_t seq, bool poss_resend, std::int64_t transact_ns);
+  bool send_copy(Session& s, const fsn::OutMessage& copy, std::uint64_t seq, bool poss_resend,
+                 std::int64_t transact_ns);
   static fsn::OutMessage copy_of(const fsn::ReportRecord& r);
   static bool wants(const Session& s, const fsn::ReportRecord& r);
 
