@@ -127,4 +127,9 @@ struct Fixture {
   }
 };
 
+// A Logon from `sender` to VENUE with HeartBtInt 30, Username `user` and the fixture's password.
+inline std::string logon(const std::string& sender, int seq, const std::string& user) {
+  return venue::e2e::raw_message("A", seq, sender, "VENUE", {{98, "0"}, {108, "30"}, {553, user}, {554, "pw"}});
+}
+
 }  // namespace venue::fix_session::test

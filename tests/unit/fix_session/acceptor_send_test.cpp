@@ -28,9 +28,7 @@ const std::vector<std::pair<int, std::string>> kFill{
     {54, "2"},    {40, "2"},   {44, "101.5"}, {59, "0"},   {38, "10"}, {151, "4"},     {14, "6"},
     {6, "101.5"}, {32, "6"},   {31, "101.5"}, {880, "77"}, {851, "1"}, {8000, "O"},    {60, "20261207-12:00:00.123"}};
 
-std::string logon(int seq) {
-  return raw_message("A", seq, "BRK1", "VENUE", {{98, "0"}, {108, "30"}, {553, "brk1"}, {554, "pw"}});
-}
+std::string logon(int seq) { return venue::fix_session::test::logon("BRK1", seq, "brk1"); }
 
 std::string without_soh(std::string s) {
   std::replace(s.begin(), s.end(), '\x01', '|');

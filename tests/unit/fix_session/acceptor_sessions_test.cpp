@@ -12,15 +12,8 @@ namespace fs = venue::fix_session;
 using venue::e2e::raw_message;
 using venue::e2e::RawFixClient;
 using venue::fix_session::test::Fixture;
+using venue::fix_session::test::logon;
 using namespace std::chrono_literals;
-
-namespace {
-
-std::string logon(const std::string& sender, int seq, const std::string& user) {
-  return raw_message("A", seq, sender, "VENUE", {{98, "0"}, {108, "30"}, {553, user}, {554, "pw"}});
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(a_session_added_at_runtime_logs_on_and_once_removed_is_refused_as_unknown) {
   Fixture f;
