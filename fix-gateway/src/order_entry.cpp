@@ -44,14 +44,21 @@ void Gateway::Impl::new_order(Session& s, const FIX::Message& msg) {
     return;
   }
   if (o.clordid.size() > kMaxClOrdIDLength) return refuse(RejectCode::kClOrdIDTooLong, "");
-  if (s.orders.live.contains(o.clordid)) return refuse(RejectCode::kDuplicateClOrdID, "");
+  // The ClOrdID is claimed with one lookup (a duplicate is refused) and given back if the order is refused.
+  const auto claimed = s.orders.live.try_emplace(o.clordid, 0);
+  if (!claimed.second) return refuse(RejectCode::kDuplicateClOrdID, "");
+  const auto live = claimed.first;
+  const auto refuse_and_release = [&](RejectCode code, const std::string& detail) {
+    s.orders.live.erase(live);
+    refuse(code, detail);
+  };
   m::NewOrderCmd n{};
-  if (const Refusal r = inbound.new_order(msg, s.cfg, o, n)) return refuse(r.code, r.detail);
+  if (const Refusal r = inbound.new_order(msg, s.cfg, o, n)) return refuse_and_release(r.code, r.detail);
   const AccountConfig& acct = *cfg.account(o.account);
   const Instrument& in = instruments[o.instrument];
   std::string detail;
   const RejectCode code = risk.check(s.cfg.firm, acct, in, {o.type, o.price, o.stop, o.qty, 0}, detail, o.open_units);
-  if (code != RejectCode::kNone) return refuse(code, detail);
+  if (code != RejectCode::kNone) return refuse_and_release(code, detail);
 
   o.key = orders.next_ref();
   o.ref = o.key;
@@ -59,7 +66,7 @@ void Gateway::Impl::new_order(Session& s, const FIX::Message& msg) {
   n.owner.session = s.cfg.id;
   identities->append(Identity{
       o.ref, 'D', s.cfg.id.value(), acct.id.value(), o.capacity, o.stp, o.post_only, o.clordid, {}, o.expire_text});
-  s.orders.live[o.clordid] = o.key;
+  live->second = o.key;
   risk.add_open(o.account, o.open_units);
   const std::size_t shard = in.shard;
   orders.add(std::move(o));

@@ -202,6 +202,16 @@ BOOST_AUTO_TEST_CASE(clordid_of_a_live_order_is_2010_duplicate_clordid) {
   check_cancel_reject(crej, 2010, "1");
 }
 
+// A refused order leaves nothing live: its ClOrdID can be sent again, and the order is taken.
+BOOST_AUTO_TEST_CASE(the_clordid_of_a_refused_order_can_be_used_again) {
+  const std::string sym = the_venue().symbol();
+  const auto refused = limit(sym, kBuy, "100.00", "1", "BETA-1");
+  expect_order_reject(refused, 2002);
+  auto fixed = limit(sym, kBuy, "97.00", "1");
+  fixed.clordid = refused.clordid;
+  place(alpha(), fixed);
+}
+
 BOOST_AUTO_TEST_CASE(cancel_replace_or_status_of_an_unknown_clordid_is_2011_unknown_clordid) {
   const std::string sym = the_venue().symbol();
   const auto cxl = cancel_request({.clordid = id("cxl"), .orig_clordid = "never-sent", .side = kBuy, .symbol = sym});
