@@ -69,6 +69,13 @@ Format direct_format_of(FIX::TYPE::Type t) {
   }
 }
 
+// A UTCTimestamp with no fraction or one of 3, 6 or 9 digits (the lengths QuickFIX writes and reads
+// alike); nullopt otherwise.
+std::optional<std::int64_t> canonical_timestamp(std::string_view v) {
+  if (v.size() != 17 && v.size() != 21 && v.size() != 24 && v.size() != 27) return std::nullopt;
+  return parse_utc_timestamp(v);
+}
+
 bool all_digits(std::string_view v) {
   return !v.empty() && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
 }
@@ -90,9 +97,7 @@ bool direct_well_formed(Format f, std::string_view v) {
       return all_digits(d.substr(0, dot)) && all_digits(d.substr(dot + 1));
     }
     case Format::kBoolean: return v == "Y" || v == "N";
-    case Format::kTimestamp:
-      return (v.size() == 17 || v.size() == 21 || v.size() == 24 || v.size() == 27) &&
-             parse_utc_timestamp(v).has_value();
+    case Format::kTimestamp: return canonical_timestamp(v).has_value();
     case Format::kDate: {
       if (v.size() != 8 || !all_digits(v)) return false;
       const int month = (v[4] - '0') * 10 + (v[5] - '0');
@@ -226,11 +231,7 @@ bool VenueAcceptor::Impl::take_direct(Connection& c, const std::string& msg) {
     return false;
   }
   if (sender != id.getTargetCompID().getString() || target != id.getSenderCompID().getString()) return false;
-  if (sending_time.size() != 17 && sending_time.size() != 21 && sending_time.size() != 24 &&
-      sending_time.size() != 27) {
-    return false;
-  }
-  const auto sent = parse_utc_timestamp(sending_time);
+  const auto sent = canonical_timestamp(sending_time);
   if (!sent) return false;
   const std::int64_t skew = realtime_ns() - *sent;
   if (skew > kMaxLatencyNs || skew < -kMaxLatencyNs) return false;

@@ -31,6 +31,7 @@
 #include "venue/fix_session/fix_framer.h"
 #include "venue/fix_session/fix_text.h"
 #include "venue/fix_session/message_store.h"
+#include "venue/fix_session/out_message.h"
 
 #include "venue/fix_session/acceptor.h"
 
@@ -57,36 +58,20 @@ inline std::int64_t coarse_ms() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-inline std::string utc_now_fix() {
-  const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
 // A Logout for a refused Logon, built by hand: it must not go through the session (which would
 // persist it and move the sequence number).
 inline std::string refusal_logout(std::string_view begin_string, std::string_view sender, std::string_view target,
                                   int seq, std::string_view text) {
-  std::string body = "35=5\x01";
-  body += "34=" + std::to_string(seq) + "\x01";
-  body += "49=" + std::string(sender) + "\x01";
-  body += "52=" + utc_now_fix() + "\x01";
-  body += "56=" + std::string(target) + "\x01";
-  body += "58=";
+  std::string header = "34=" + std::to_string(seq) + "\x01" + "49=" + std::string(sender) + "\x01" + "52=";
+  append_utc_timestamp(header, realtime_ns(), 3);
+  header +=
+      "\x01"
+      "56=" +
+      std::string(target) + "\x01";
+  std::string body = "58=";
   for (char c : text) body += c == kSoh ? ' ' : c;
   body += "\x01";
-  std::string msg = "8=" + std::string(begin_string) + "\x01" + "9=" + std::to_string(body.size()) + "\x01" + body;
-  unsigned sum = 0;
-  for (unsigned char c : msg) sum += c;
-  char trailer[16];
-  std::snprintf(trailer, sizeof trailer, "10=%03u\x01", sum % 256);
-  return msg + trailer;
+  return frame_message(begin_string, "5", header, body);
 }
 
 inline int listen_on(const std::string& address, std::uint16_t port) {

@@ -40,11 +40,9 @@ bool VenueAcceptor::Impl::is_fix44_app_type(std::string_view t) {
 bool VenueAcceptor::Impl::checksum_ok(std::string_view msg) {
   constexpr std::size_t kTrailer = 7;  // 10=ccc<SOH>
   if (msg.size() < kTrailer + 1 || msg.compare(msg.size() - kTrailer, 3, "10=") != 0) return false;
-  unsigned sum = 0;
-  for (std::size_t i = 0; i < msg.size() - kTrailer; ++i) sum += static_cast<unsigned char>(msg[i]);
   unsigned stated = 0;
   if (std::from_chars(msg.data() + msg.size() - 4, msg.data() + msg.size() - 1, stated).ec != std::errc()) return false;
-  return (sum & 0xFFU) == stated;
+  return fix_checksum(msg.substr(0, msg.size() - kTrailer)) == stated;
 }
 
 // A valid FIX application message the venue does not support, arriving in sequence, is answered with

@@ -52,6 +52,12 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view t) {
   return static_cast<std::int64_t>(secs) * 1'000'000'000 + frac_ns;
 }
 
+unsigned fix_checksum(std::string_view bytes) {
+  unsigned sum = 0;
+  for (const char c : bytes) sum += static_cast<unsigned char>(c);
+  return sum % 256;
+}
+
 std::optional<std::string> get_field(const FIX::FieldMap& m, int tag) {
   if (!m.isSetField(tag)) return std::nullopt;
   return m.getField(tag);

@@ -1,5 +1,7 @@
 #include "venue/fix_session/out_message.h"
 
+#include "venue/fix_session/fix_text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <ctime>
@@ -94,9 +96,7 @@ std::string frame_message(std::string_view begin_string, std::string_view msg_ty
   msg.append("9=").append(len, lr.ptr).push_back('\x01');
   msg.append("35=").append(msg_type).push_back('\x01');
   msg.append(header).append(body);
-  unsigned sum = 0;
-  for (const char c : msg) sum += static_cast<unsigned char>(c);
-  sum %= 256;
+  const unsigned sum = fix_checksum(msg);
   const char trailer[] = {'1',
                           '0',
                           '=',

@@ -77,12 +77,11 @@ std::optional<FixFields> FixFields::parse(std::string_view text, std::string* wh
                   std::to_string(checksum_at - body_start) + " bytes");
     return std::nullopt;
   }
-  unsigned sum = 0;
-  for (std::size_t i = 0; i < checksum_at; ++i) sum += static_cast<unsigned char>(raw[i]);
+  const unsigned sum = fix_checksum(std::string_view(raw).substr(0, checksum_at));
   unsigned declared = 0;
   const auto cs = f.value_at(f.fields_.size() - 1);
-  if (cs.size() != 3 || !parse_unsigned(cs, declared) || declared != sum % 256) {
-    fail(why, "CheckSum(10) is " + std::string(cs) + ", the message sums to " + std::to_string(sum % 256));
+  if (cs.size() != 3 || !parse_unsigned(cs, declared) || declared != sum) {
+    fail(why, "CheckSum(10) is " + std::string(cs) + ", the message sums to " + std::to_string(sum));
     return std::nullopt;
   }
   return f;

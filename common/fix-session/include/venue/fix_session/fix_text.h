@@ -20,6 +20,9 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view text);
 // True for a time of day "HH:MM:SS" (00:00:00 to 23:59:59), as session schedules are written.
 bool valid_time_of_day(const std::string& hh_mm_ss);
 
+// FIX CheckSum(10) of `bytes`: the sum of their values modulo 256.
+unsigned fix_checksum(std::string_view bytes);
+
 // The field's value, or nullopt when absent.
 std::optional<std::string> get_field(const FIX::FieldMap& m, int tag);
 
