@@ -224,6 +224,13 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
                     "Core the main (FIX) thread is pinned to; -1: not pinned. The engine's core suits a paced venue "
                     "without cores of its own: hand-offs then wake no idle core",
                     -1, {-1, 1023}));
+  c.realtime_priority = static_cast<int>(venue.integer(
+      "realtime_priority",
+      "1-99: the main (FIX) thread runs under the real-time policy SCHED_FIFO at this priority, so it is on a core "
+      "as soon as an order arrives, ahead of every ordinary process (threads it starts later run normally); needs "
+      "root or CAP_SYS_NICE, else a warning and normal scheduling. With poll_spin_us it keeps its core busy: give "
+      "it a core of its own (cpu). 0: normal scheduling",
+      0, {0, 99}));
   c.log_level = venue.choice("log_level", "Least severe log level written",
                              {"trace", "debug", "info", "warning", "error"}, "info");
 

@@ -7,9 +7,11 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "gateway_impl.h"
@@ -74,6 +76,18 @@ void Gateway::Impl::run() {
     CPU_SET(cfg.cpu, &set);
     if (const int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set); rc != 0)
       VENUE_LOG_KV(warning, "cannot pin the main thread: it runs unpinned", {{"cpu", cfg.cpu}, {"error", rc}});
+  }
+  if (cfg.realtime_priority > 0) {
+    // SCHED_RESET_ON_FORK: a thread this one starts later (the store's discarder after a sequence reset) runs
+    // under the normal policy, not ahead of everything else.
+    sched_param param{};
+    param.sched_priority = cfg.realtime_priority;
+    if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) != 0) {
+      VENUE_LOG_KV(warning, "cannot give the main thread a real-time priority: it runs under the normal policy",
+                   {{"realtime_priority", cfg.realtime_priority}, {"error", std::string(std::strerror(errno))}});
+    } else {
+      VENUE_LOG_KV(info, "main thread runs SCHED_FIFO", {{"realtime_priority", cfg.realtime_priority}});
+    }
   }
   std::int64_t idle_since = 0;
   std::int64_t awaiting_since = -1;

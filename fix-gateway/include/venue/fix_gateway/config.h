@@ -165,6 +165,7 @@ struct GatewayConfig {
                                     // yields between polls at most this long instead of waiting
   bool direct_fix = true;           // D, F, G taken and reports sent from their text (VenueAcceptor)
   int cpu = -1;                     // core the gateway (main) thread is pinned to; -1: not pinned
+  int realtime_priority = 0;        // 1-99: the main thread runs SCHED_FIFO at this priority; 0: not
   std::string log_level = "info";
   log::LogOutput log;                 // [log]
   std::int64_t price_collar_bps = 0;  // 0: no collar
