@@ -316,6 +316,12 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
   c.engine.snapshot_every = static_cast<std::uint64_t>(
       engine.integer("snapshot_every", "Commands between snapshots (bounds replay time at start); 0: at shutdown only",
                      1'000'000, {0, 1'000'000'000'000}));
+  c.engine.reserve_orders = static_cast<std::uint32_t>(engine.integer(
+      "reserve_orders",
+      "Live orders the venue takes its memory for at start (each engine's order pool, price levels and index, the "
+      "gateway's maps of orders), so that orders up to this many fault no page in and grow no table on the order "
+      "path (about 300 bytes an order); past it everything grows on demand. 0: nothing reserved",
+      0, {0, 100'000'000}));
   c.engine.end_of_day_time = engine.string(
       "end_of_day_time", "UTC time (HH:MM:SS) Day orders expire every day; empty: they expire only by operations", "");
   if (!c.engine.end_of_day_time.empty() && !fix_session::valid_time_of_day(c.engine.end_of_day_time)) {

@@ -39,6 +39,7 @@ Gateway::Impl::Impl(GatewayConfig c, std::shared_ptr<prometheus::Registry> r)
       risk(cfg.price_collar_bps),
       inbound(cfg, instruments) {
   local_exec_prefix = "G" + std::to_string(wall_ns() / 1'000'000) + "-";
+  orders.reserve(cfg.engine.reserve_orders);
   // Fault-injection hooks for the end-to-end tests (tests/e2e/crash_test.cpp), never set in production:
   // VENUE_TEST_EVENTS_PER_POLL=N takes at most N events from an engine per loop turn (so one command's
   // events span turns); VENUE_TEST_KILL_AFTER_REPORTS=N SIGKILLs the venue once its report log holds N

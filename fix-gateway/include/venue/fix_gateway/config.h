@@ -98,7 +98,8 @@ struct EngineConfig {
   matcher::StpScope stp_scope = matcher::StpScope::kAccount;
   matcher::PostOnlyPolicy post_only = matcher::PostOnlyPolicy::kReject;
   std::uint64_t snapshot_every = 1'000'000;
-  std::string end_of_day_time;  // UTC HH:MM:SS when Day orders expire; empty: never by the clock
+  std::uint32_t reserve_orders = 0;  // live orders each engine and the gateway's order maps are sized for
+  std::string end_of_day_time;       // UTC HH:MM:SS when Day orders expire; empty: never by the clock
   std::vector<ShardConfig> shards;
 };
 

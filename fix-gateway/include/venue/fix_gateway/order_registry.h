@@ -10,6 +10,7 @@
 //
 // Thread rules: the gateway thread.
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -88,6 +89,13 @@ class OrderRegistry {
  public:
   static constexpr std::size_t kFinalStatusKept = 100'000;
   static constexpr std::size_t kEndedKeptPerSession = 100'000;
+
+  // Sizes the maps of orders for `orders` live orders at once (no rehash on the order path below it).
+  void reserve(std::size_t orders) {
+    orders_.reserve(orders);
+    key_of_.reserve(orders);
+    requests_.reserve(std::min<std::size_t>(orders, 1U << 16));
+  }
 
   std::uint64_t next_ref() { return next_ref_++; }
   void set_next_ref(std::uint64_t ref) { next_ref_ = ref; }
