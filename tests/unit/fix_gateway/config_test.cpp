@@ -128,6 +128,28 @@ BOOST_AUTO_TEST_CASE(listener_addresses_and_session_options_are_read_and_a_bad_a
   BOOST_TEST(has(p, "\"localhost\" is not an IPv4 address"));
 }
 
+BOOST_AUTO_TEST_CASE(the_real_time_priority_and_the_order_reservation_are_read_and_out_of_range_values_refused) {
+  const std::string venue_head = "[venue]\nstore_dir = \"s\"\nstate_dir = \"t\"\ndata_dictionary = \"d.xml\"\n";
+  std::string rest = base_config().substr(base_config().find("[risk]")) + session("");
+  const auto engine_at = rest.find("[engine]\n") + std::string("[engine]\n").size();
+  auto with_engine = [&](const std::string& keys) {
+    std::string r = rest;
+    r.insert(engine_at, keys);
+    return r;
+  };
+  const auto c = fg::parse_config(venue_head + "realtime_priority = 10\n" + with_engine("reserve_orders = 500000\n"),
+                                  "venue.toml", "/etc/venue");
+  BOOST_TEST(c.realtime_priority == 10);
+  BOOST_TEST(c.engine.reserve_orders == 500000U);
+  // Normal scheduling and nothing reserved unless told.
+  const auto d = fg::parse_config(base_config() + session(""), "venue.toml", "/etc/venue");
+  BOOST_TEST(d.realtime_priority == 0);
+  BOOST_TEST(d.engine.reserve_orders == 0U);
+  auto p = problems(venue_head + "realtime_priority = 100\n" + with_engine("reserve_orders = -1\n"));
+  BOOST_TEST(has(p, "realtime_priority"));
+  BOOST_TEST(has(p, "reserve_orders"));
+}
+
 BOOST_AUTO_TEST_CASE(the_main_threads_core_and_await_phase_are_read_and_out_of_range_values_refused) {
   const std::string venue_head = "[venue]\nstore_dir = \"s\"\nstate_dir = \"t\"\ndata_dictionary = \"d.xml\"\n";
   const std::string rest = base_config().substr(base_config().find("[risk]")) + session("");
