@@ -281,6 +281,11 @@ class OrderIndex {
   static constexpr unsigned kPageBits = 12;
   static constexpr std::uint64_t kPageSize = 1ULL << kPageBits;
 
+  OrderIndex() {
+    pages_.emplace_back();
+    live_.push_back(0);
+  }
+
   std::uint32_t find(std::uint64_t counter) const {
     const std::uint64_t p = counter >> kPageBits;
     if (p >= pages_.size() || !pages_[p]) return kNil;
@@ -299,10 +304,8 @@ class OrderIndex {
   // (pages are recycled through spare_, never freed while commands are applied), its content may not
   // stay current: a prefetch hint only.
   [[gnu::always_inline]] const std::uint32_t* entry_or_nil(std::uint64_t counter, bool want) const {
-    if (pages_.empty()) [[unlikely]]
-      return &kNilEntry;
     const std::uint64_t p = counter >> kPageBits;
-    const bool in = want & (p < pages_.size());
+    const bool in = want & (p < pages_.size());  // pages_ is never empty: page 0 is there, or null
     const Page* page = pages_[in ? p : 0].get();
     const bool use = in & (page != nullptr);
     const auto at = reinterpret_cast<std::uintptr_t>(page) + (counter & (kPageSize - 1)) * sizeof(std::uint32_t);
@@ -357,6 +360,8 @@ class OrderIndex {
     pages_.clear();
     live_.clear();
     spare_.clear();
+    pages_.emplace_back();
+    live_.push_back(0);
   }
 
   // Makes n spare pages now (written once, so faulted in): the first pages the engine needs cost no
