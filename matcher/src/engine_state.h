@@ -164,7 +164,8 @@ class EngineState {
   // calls them, down to the batch loop, where the compiler had kept them as calls; that took 9% of the
   // instructions per command off (calls, spills, reloads; see the issue 16 section of 2026-12-07 09:52
   // in matcher/PERF-HISTORY.md). Callers in the other sources get the out-of-line copy.
-  [[gnu::always_inline]] void apply(const Command& c);
+  // hint: the order the batch prefetcher found for a cancel (kNilOrder for none; see cancel()).
+  [[gnu::always_inline]] void apply(const Command& c, const Order& hint = detail::kNilOrder);
   // Every kind but the two commonest (apply() tests for those first).
   [[gnu::noinline]] void apply_other(const Command& c);
 
@@ -345,7 +346,9 @@ class EngineState {
 
   void cancel_reject(CommandType request, std::uint64_t client_ref, OrderId id, RejectCode code, std::uint32_t slot);
 
-  void cancel(const CancelCmd& c);
+  // hint: the order the batch prefetcher found for this command, used when it is still the live order
+  // named (no walk of the index on the cancel's critical path), else the index is asked as before.
+  void cancel(const CancelCmd& c, const Order& hint = detail::kNilOrder);
 
   void replace(const ReplaceCmd& c);
 

@@ -201,6 +201,7 @@ class OrderPool {
   }
 
   Order& operator[](std::uint32_t slot) { return base_[slot]; }
+  std::uint32_t slot_of(const Order& o) const { return static_cast<std::uint32_t>(&o - base_); }
   const Order& operator[](std::uint32_t slot) const { return base_[slot]; }
 
   [[gnu::always_inline]] std::uint32_t allocate() {
