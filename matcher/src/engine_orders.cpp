@@ -1,6 +1,7 @@
 // The engine's hot path: dispatch of commands (one at a time and in batches, with the prefetches ahead
 // of a batch), new orders and their validation, cancels, matching, the books' price levels and FIFO
-// queues, and stop orders. See engine_state.h for how the engine's sources divide the work.
+// queues (stop orders are in engine_stops.cpp). See engine_state.h for how the engine's sources divide
+// the work.
 #include <cstddef>
 #include <cstring>
 
@@ -8,7 +9,7 @@
 
 namespace venue::matcher {
 
-void EngineState::apply(const Command& c) {
+void EngineState::apply(const Command& c, const Order& hint) {
   ++counters_.commands;
   // One 16-byte copy, not two 8-byte stores: every event reads the header back as one 16-byte load,
   // which cannot be forwarded from two smaller stores and waited for them to commit (6.7% of the batch
@@ -23,7 +24,7 @@ void EngineState::apply(const Command& c) {
     return;
   }
   if (c.type == CommandType::kCancel) {
-    cancel(c.cancel);
+    cancel(c.cancel, hint);
     return;
   }
   apply_other(c);
@@ -48,7 +49,7 @@ void EngineState::apply_other(const Command& c) {
 // nearer its order (the index entry is in the cache by then), and one nearer still its neighbours in
 // the queue and its level (the order's links are in the cache by then), which unlinking it touches;
 // so none of these is a cache miss when its turn comes. Each stage hands what it found to the next
-// (the entry's address, then the slot), so no stage reads a command or the index twice. The stages do
+// (the entry's address, then the order), so no stage reads a command or the index twice. The stages do
 // not branch on the kind of command: adds, cancels and replaces come in no predictable order, and
 // with a branch per stage about every other command mispredicted (where no command named an order,
 // a stage fetches a dummy: an entry holding kNil, kNilOrder). A slot that left since is only a useless
@@ -62,10 +63,11 @@ void EngineState::apply_batch(std::span<const Command> commands) {
   // core's writes) would otherwise miss at each prefetch stage's first look at a command.
   constexpr std::size_t kCommandAhead = 16;
   constexpr std::size_t kEntries = 8;  // entries found by the index stage, by command index mod kEntries
-  constexpr std::size_t kRing = 4;     // slots found by the order stage, by command index mod kRing
-  static_assert(kIndexAhead - kOrderAhead < kEntries && kOrderAhead - kNeighboursAhead < kRing);
+  constexpr std::size_t kRing = 8;     // orders found by the order stage, by command index mod kRing
+  static_assert(kIndexAhead - kOrderAhead < kEntries && kOrderAhead < kRing);
   const std::uint32_t* entries[kEntries];
-  std::uint32_t found[kRing] = {kNil, kNil, kNil, kNil};
+  const Order* found[kRing];
+  for (auto& f : found) f = &detail::kNilOrder;
   const std::size_t n = commands.size();
   for (std::size_t i = 0; i < std::min(n, kIndexAhead); ++i) entries[i % kEntries] = prefetch_index(commands[i]);
   for (std::size_t i = 0; i < std::min(n, kOrderAhead); ++i) found[i % kRing] = prefetch_order(entries[i % kEntries]);
@@ -73,8 +75,9 @@ void EngineState::apply_batch(std::span<const Command> commands) {
     if (i + kCommandAhead < n) __builtin_prefetch(&commands[i + kCommandAhead], 0, 3);
     if (i + kIndexAhead < n) entries[(i + kIndexAhead) % kEntries] = prefetch_index(commands[i + kIndexAhead]);
     if (i + kOrderAhead < n) found[(i + kOrderAhead) % kRing] = prefetch_order(entries[(i + kOrderAhead) % kEntries]);
-    if (i + kNeighboursAhead < n) prefetch_neighbours(found[(i + kNeighboursAhead) % kRing]);
-    apply(commands[i]);
+    if (i + kNeighboursAhead < n) prefetch_neighbours(*found[(i + kNeighboursAhead) % kRing]);
+    // The order found for this command goes with it: a cancel need not walk the index again.
+    apply(commands[i], *found[i % kRing]);
   }
 }
 
@@ -91,16 +94,14 @@ const std::uint32_t* EngineState::prefetch_index(const Command& c) const {
   return e;
 }
 
-std::uint32_t EngineState::prefetch_order(const std::uint32_t* entry) const {
-  const std::uint32_t slot = *entry;
-  const char* o = reinterpret_cast<const char*>(pool_.address_or(slot, &detail::kNilOrder));
+const Order* EngineState::prefetch_order(const std::uint32_t* entry) const {
+  const Order* o = pool_.address_or(*entry, &detail::kNilOrder);
   __builtin_prefetch(o, 1, 3);
-  __builtin_prefetch(o + 64, 1, 3);
-  return slot;
+  __builtin_prefetch(reinterpret_cast<const char*>(o) + 64, 1, 3);
+  return o;
 }
 
-void EngineState::prefetch_neighbours(std::uint32_t slot) const {
-  const Order& o = *pool_.address_or(slot, &detail::kNilOrder);
+void EngineState::prefetch_neighbours(const Order& o) const {
   __builtin_prefetch(pool_.address_or(o.prev, &detail::kNilOrder), 1, 3);
   __builtin_prefetch(pool_.address_or(o.next, &detail::kNilOrder), 1, 3);
   __builtin_prefetch(levels_.data() + (o.level == kNil ? 0 : o.level), 1, 3);
@@ -232,7 +233,14 @@ void EngineState::new_order(const NewOrderCmd& c) {
     cancel_order(slot, CancelReason::kPostOnly, 0);
     return;
   }
-  enter(*b, slot, c.min_qty.count());
+  // The commonest order, a Day or GTC limit order that crosses nothing (it carries no MinQty and has
+  // lots left), rests here: what enter() would do for it, without the call (22 instructions a command).
+  if (c.type == OrdType::kLimit && (c.tif == TimeInForce::kDay || c.tif == TimeInForce::kGtc) &&
+      !would_cross(*b, c.side, c.price.count())) {
+    rest(*b, slot);
+  } else {
+    enter(*b, slot, c.min_qty.count());
+  }
   fire_stops_if_any(*b);
 }
 
@@ -553,7 +561,13 @@ void EngineState::release(std::uint32_t slot) {
 }
 
 // Here, not with the other requests (engine_requests.cpp), so that cancel_order() is inlined into it.
-void EngineState::cancel(const CancelCmd& c) {
+void EngineState::cancel(const CancelCmd& c, const Order& hint) {
+  // A live order with the id named is the one the index would give (kNilOrder is never live).
+  if (hint.live && hint.id == c.order.value() && (!c.requester_firm.valid() || hint.owner.firm == c.requester_firm))
+      [[likely]] {
+    cancel_order(pool_.slot_of(hint), c.reason, c.client_ref);
+    return;
+  }
   RejectCode code = RejectCode::kNone;
   const std::uint32_t slot = lookup(c.order, c.requester_firm, code);
   if (slot == kNil) {
@@ -572,43 +586,6 @@ void EngineState::cancel_order(std::uint32_t slot, CancelReason reason, std::uin
   o.state = OrderState::kCancelled;
   listener_.on_cancelled(CancelledEvent{hdr_, next_exec(), reason, Qty(leaves), request_ref, view(o)});
   finish(slot);
-}
-
-void EngineState::add_stop(Book& b, std::uint32_t slot) {
-  const Order& o = pool_[slot];
-  // Inserted after the equal ones already waiting: time priority among equal stop prices.
-  if (o.side == Side::kBuy) {
-    b.buy_stops.emplace(o.stop_price, slot);
-  } else {
-    b.sell_stops.emplace(-o.stop_price, slot);
-  }
-  if (o.tif == TimeInForce::kGtd) gtd_.push({o.expire_ns, o.id});
-}
-
-// Fires every stop the last trade price reaches, one at a time: each enters the book with new time
-// priority and may trade, move the last price and fire further stops.
-void EngineState::fire_stops(Book& b) {
-  for (;;) {
-    if (b.last_trade <= 0) return;
-    std::uint32_t slot = kNil;
-    if (!b.buy_stops.empty() && b.buy_stops.begin()->first <= b.last_trade) {
-      slot = b.buy_stops.begin()->second;
-      b.buy_stops.erase(b.buy_stops.begin());
-    } else if (!b.sell_stops.empty() && -b.sell_stops.begin()->first >= b.last_trade) {
-      slot = b.sell_stops.begin()->second;
-      b.sell_stops.erase(b.sell_stops.begin());
-    } else {
-      return;
-    }
-    Order& o = pool_[slot];
-    o.triggered = true;
-    listener_.on_triggered(TriggeredEvent{hdr_, next_exec(), Price(b.last_trade), view(o)});
-    if (o.type == OrdType::kStop && b.spec.band_bps > 0 && !b.has_band()) {
-      cancel_order(slot, CancelReason::kIocRemainder, 0);
-      continue;
-    }
-    enter(b, slot, 0);
-  }
 }
 
 }  // namespace venue::matcher

@@ -5,7 +5,8 @@
 // The state's code is split by responsibility, each file one part of the class:
 //   engine_orders.cpp    the hot path: command dispatch and batches, new orders, cancels (with the
 //                        rest of the hot path, to be inlined), matching, the books' price levels and
-//                        queues, stops
+//                        queues
+//   engine_stops.cpp     stop orders: their queues, and firing them when the last trade reaches them
 //   engine_requests.cpp  the other requests on existing orders (replace, status), rejects (of new
 //                        orders and of requests), mass cancel, end of day, GTD expiry, trading status
 //                        and reference prices, trade busts
@@ -163,24 +164,25 @@ class EngineState {
   // calls them, down to the batch loop, where the compiler had kept them as calls; that took 9% of the
   // instructions per command off (calls, spills, reloads; see the issue 16 section of 2026-12-07 09:52
   // in matcher/PERF-HISTORY.md). Callers in the other sources get the out-of-line copy.
-  [[gnu::always_inline]] void apply(const Command& c);
+  // hint: the order the batch prefetcher found for a cancel (kNilOrder for none; see cancel()).
+  [[gnu::always_inline]] void apply(const Command& c, const Order& hint = detail::kNilOrder);
   // Every kind but the two commonest (apply() tests for those first).
   [[gnu::noinline]] void apply_other(const Command& c);
 
   // A batch: a cancel or replace a few commands ahead has its id-index entry fetched, one a little
   // nearer its order (the index entry is in the cache by then), and one nearer still its neighbours in
   // the queue and its level (the order's links are in the cache by then), which unlinking it touches;
-  // so none of these is a cache miss when its turn comes. The order stage keeps the slot it found for
+  // so none of these is a cache miss when its turn comes. The order stage keeps the order it found for
   // the neighbour stage. Prefetches change nothing but timing.
   void apply_batch(std::span<const Command> commands);
 
   // The stages, each without a branch on the kind of command (see apply_batch):
   // the index entry a cancel's or replace's order id names (a dummy holding kNil for other commands)...
   [[gnu::always_inline]] const std::uint32_t* prefetch_index(const Command& c) const;
-  // ...the order in that entry (the slot it fetched, or kNil)...
-  [[gnu::always_inline]] std::uint32_t prefetch_order(const std::uint32_t* entry) const;
+  // ...the order in that entry (the order it fetched, or kNilOrder)...
+  [[gnu::always_inline]] const Order* prefetch_order(const std::uint32_t* entry) const;
   // ...and that order's neighbours and level.
-  [[gnu::always_inline]] void prefetch_neighbours(std::uint32_t slot) const;
+  [[gnu::always_inline]] void prefetch_neighbours(const Order& o) const;
   // Both lines of an order that is about to be matched against.
   void prefetch_slot(std::uint32_t slot) const;
 
@@ -344,7 +346,9 @@ class EngineState {
 
   void cancel_reject(CommandType request, std::uint64_t client_ref, OrderId id, RejectCode code, std::uint32_t slot);
 
-  void cancel(const CancelCmd& c);
+  // hint: the order the batch prefetcher found for this command, used when it is still the live order
+  // named (no walk of the index on the cancel's critical path), else the index is asked as before.
+  void cancel(const CancelCmd& c, const Order& hint = detail::kNilOrder);
 
   void replace(const ReplaceCmd& c);
 

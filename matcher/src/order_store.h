@@ -1,5 +1,6 @@
 #pragma once
-// Storage for live orders: a chunked pool (slots never move, so growth never copies orders) and a
+// Storage for live orders: a pool in one reserved range of address space, committed 2 MB at a time
+// (slots never move, so growth never copies orders; a slot's order is one shift and add away) and a
 // paged direct index from the engine's sequential order counters to pool slots; and the append-only
 // logs the engine keeps for the day (trades, final views of orders that traded and left).
 //
@@ -18,6 +19,7 @@
 #include <memory>
 #include <new>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "venue/matcher/commands.h"
@@ -155,17 +157,52 @@ class DayLog {
   std::size_t size_ = 0;
 };
 
+// Orders in one range of address space reserved (not committed) when the pool is built, taken a 2 MB
+// chunk at a time: a slot's order is at base + slot, one shift and one add, where a table of chunks
+// cost two dependent loads per access on the hot path (and the batch prefetcher's stages make several
+// accesses per command). Slots never move. The reservation is address space only (PROT_NONE, no swap
+// or memory accounted) until a chunk is taken.
 class OrderPool {
  public:
   static constexpr unsigned kChunkBits = 14;
   static constexpr std::uint32_t kChunkSize = 1U << kChunkBits;
+  // 2^27 orders (16 GiB of address space): far beyond what a shard keeps live.
+  static constexpr std::size_t kMaxChunks = std::size_t{1} << (27 - kChunkBits);
 
   static_assert(sizeof(Order) * kChunkSize == kBlockBytes, "a chunk is one block");
 
-  Order& operator[](std::uint32_t slot) { return chunk(slot >> kChunkBits)[slot & (kChunkSize - 1)]; }
-  const Order& operator[](std::uint32_t slot) const {
-    return static_cast<const Order*>(chunks_[slot >> kChunkBits].get())[slot & (kChunkSize - 1)];
+  OrderPool() {
+    const std::size_t bytes = kMaxChunks * kBlockBytes + kBlockBytes;  // + room to align to 2 MB
+    void* p = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    map_ = p;
+    map_bytes_ = bytes;
+    const auto at = (reinterpret_cast<std::uintptr_t>(p) + kBlockBytes - 1) & ~(std::uintptr_t{kBlockBytes} - 1);
+    base_ = reinterpret_cast<Order*>(at);  // NOLINT(performance-no-int-to-ptr): an address from mmap, aligned
   }
+  ~OrderPool() {
+    if (map_ != nullptr) ::munmap(map_, map_bytes_);
+  }
+  OrderPool(const OrderPool&) = delete;
+  OrderPool& operator=(const OrderPool&) = delete;
+  OrderPool(OrderPool&& o) noexcept { swap(o); }
+  OrderPool& operator=(OrderPool&& o) noexcept {
+    swap(o);
+    return *this;
+  }
+  void swap(OrderPool& o) noexcept {
+    std::swap(map_, o.map_);
+    std::swap(map_bytes_, o.map_bytes_);
+    std::swap(base_, o.base_);
+    std::swap(chunks_, o.chunks_);
+    std::swap(free_head_, o.free_head_);
+    std::swap(high_water_, o.high_water_);
+    std::swap(live_, o.live_);
+  }
+
+  Order& operator[](std::uint32_t slot) { return base_[slot]; }
+  std::uint32_t slot_of(const Order& o) const { return static_cast<std::uint32_t>(&o - base_); }
+  const Order& operator[](std::uint32_t slot) const { return base_[slot]; }
 
   [[gnu::always_inline]] std::uint32_t allocate() {
     if (free_head_ != kNil) {
@@ -181,19 +218,17 @@ class OrderPool {
       ++live_;
       return slot;
     }
-    if (high_water_ == chunks_.size() * kChunkSize) chunks_.push_back(allocate_block());
+    if (high_water_ == chunks_ * kChunkSize) add_chunk();
     ++live_;
     return high_water_++;
   }
 
   // For the batch prefetcher: the slot's order, or `fallback` for kNil, chosen without a branch (the
   // kinds of commands come in no predictable order). A slot read from a stale index entry or link is
-  // still a slot of this pool or kNil.
+  // still a slot of this pool (below the high-water mark: mapped) or kNil.
   [[gnu::always_inline]] const Order* address_or(std::uint32_t slot, const Order* fallback) const {
-    if (chunks_.empty()) [[unlikely]]
-      return fallback;
     const bool nil = slot == kNil;
-    const Order* a = &(*this)[nil ? 0 : slot];
+    const Order* a = base_ + (nil ? 0 : slot);
     return nil ? fallback : a;
   }
 
@@ -207,21 +242,33 @@ class OrderPool {
 
   // Takes (and populates) the chunks for n orders now: the first n live orders fault nothing in.
   void reserve(std::size_t n) {
-    while (chunks_.size() * kChunkSize < n) chunks_.push_back(allocate_block());
+    while (chunks_ * kChunkSize < n) add_chunk();
   }
 
   std::uint32_t high_water() const { return high_water_; }
   std::size_t live() const { return live_; }
-  void clear() {
-    chunks_.clear();
-    free_head_ = kNil;
-    high_water_ = 0;
-    live_ = 0;
-  }
 
  private:
-  Order* chunk(std::size_t i) { return static_cast<Order*>(chunks_[i].get()); }
-  std::vector<Block> chunks_;
+  // Commits the next 2 MB of the reservation, offered for a transparent huge page and populated (see
+  // allocate_block).
+  __attribute__((noinline)) void add_chunk() {
+    if (chunks_ == kMaxChunks) throw std::bad_alloc();
+    char* p = reinterpret_cast<char*>(base_) + chunks_ * kBlockBytes;
+    if (::mprotect(p, kBlockBytes, PROT_READ | PROT_WRITE) != 0) throw std::bad_alloc();
+    ::madvise(p, kBlockBytes, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+    if (::madvise(p, kBlockBytes, MADV_POPULATE_WRITE) != 0)
+#endif
+    {
+      auto* bytes = static_cast<volatile std::uint8_t*>(static_cast<void*>(p));
+      for (std::size_t i = 0; i < kBlockBytes; i += 4096) bytes[i] = 0;
+    }
+    ++chunks_;
+  }
+  void* map_ = nullptr;
+  std::size_t map_bytes_ = 0;
+  Order* base_ = nullptr;
+  std::size_t chunks_ = 0;
   std::uint32_t free_head_ = kNil;
   std::uint32_t high_water_ = 0;
   std::size_t live_ = 0;
@@ -234,6 +281,11 @@ class OrderIndex {
  public:
   static constexpr unsigned kPageBits = 12;
   static constexpr std::uint64_t kPageSize = 1ULL << kPageBits;
+
+  OrderIndex() {
+    pages_.emplace_back();
+    live_.push_back(0);
+  }
 
   std::uint32_t find(std::uint64_t counter) const {
     const std::uint64_t p = counter >> kPageBits;
@@ -253,10 +305,8 @@ class OrderIndex {
   // (pages are recycled through spare_, never freed while commands are applied), its content may not
   // stay current: a prefetch hint only.
   [[gnu::always_inline]] const std::uint32_t* entry_or_nil(std::uint64_t counter, bool want) const {
-    if (pages_.empty()) [[unlikely]]
-      return &kNilEntry;
     const std::uint64_t p = counter >> kPageBits;
-    const bool in = want & (p < pages_.size());
+    const bool in = want & (p < pages_.size());  // pages_ is never empty: page 0 is there, or null
     const Page* page = pages_[in ? p : 0].get();
     const bool use = in & (page != nullptr);
     const auto at = reinterpret_cast<std::uintptr_t>(page) + (counter & (kPageSize - 1)) * sizeof(std::uint32_t);
@@ -311,6 +361,8 @@ class OrderIndex {
     pages_.clear();
     live_.clear();
     spare_.clear();
+    pages_.emplace_back();
+    live_.push_back(0);
   }
 
   // Makes n spare pages now (written once, so faulted in): the first pages the engine needs cost no
