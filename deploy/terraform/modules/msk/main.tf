@@ -2,7 +2,7 @@
 # (client_broker_encryption "TLS") to clients, clients authenticated (client_authentication:
 # SASL/SCRAM by default, each service its own user, deploy/helm/venue kafka.clients), broker logs to
 # CloudWatch. Topics are not managed here (RUNBOOK "Bring-up" creates them with kafka-topics.sh,
-# 8 partitions for venue.execution-reports; the local stack's deploy/local/topics.txt has 2).
+# 8 partitions for venue.execution-reports; the local stack's deploy/local/topics.txt has 1).
 #
 # Kafka version and SCRAM: the images' librdkafka (Debian 12's 2.0.2) sends a SCRAM client-final
 # message whose nonce Kafka 4.x brokers refuse ("invalid credentials"; a librdkafka bug fixed in 2.6.1,
