@@ -88,16 +88,21 @@ struct BlockFree {
 };
 using Block = std::unique_ptr<void, BlockFree>;
 
-inline Block allocate_block() {
-  void* p = ::mmap(nullptr, kBlockBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
+// Offers the writable 2 MB block at p for a transparent huge page and faults it in now.
+inline void populate_block(void* p) {
   ::madvise(p, kBlockBytes, MADV_HUGEPAGE);
 #ifdef MADV_POPULATE_WRITE
-  if (::madvise(p, kBlockBytes, MADV_POPULATE_WRITE) == 0) return Block(p);
+  if (::madvise(p, kBlockBytes, MADV_POPULATE_WRITE) == 0) return;
 #endif
   // Older kernels: touch every page now.
   auto* bytes = static_cast<volatile std::uint8_t*>(p);
   for (std::size_t i = 0; i < kBlockBytes; i += 4096) bytes[i] = 0;
+}
+
+inline Block allocate_block() {
+  void* p = ::mmap(nullptr, kBlockBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  populate_block(p);
   return Block(p);
 }
 
@@ -249,20 +254,12 @@ class OrderPool {
   std::size_t live() const { return live_; }
 
  private:
-  // Commits the next 2 MB of the reservation, offered for a transparent huge page and populated (see
-  // allocate_block).
+  // Commits the next 2 MB of the reservation, offered for a transparent huge page and populated.
   __attribute__((noinline)) void add_chunk() {
     if (chunks_ == kMaxChunks) throw std::bad_alloc();
     char* p = reinterpret_cast<char*>(base_) + chunks_ * kBlockBytes;
     if (::mprotect(p, kBlockBytes, PROT_READ | PROT_WRITE) != 0) throw std::bad_alloc();
-    ::madvise(p, kBlockBytes, MADV_HUGEPAGE);
-#ifdef MADV_POPULATE_WRITE
-    if (::madvise(p, kBlockBytes, MADV_POPULATE_WRITE) != 0)
-#endif
-    {
-      auto* bytes = static_cast<volatile std::uint8_t*>(static_cast<void*>(p));
-      for (std::size_t i = 0; i < kBlockBytes; i += 4096) bytes[i] = 0;
-    }
+    populate_block(p);
     ++chunks_;
   }
   void* map_ = nullptr;
