@@ -563,8 +563,7 @@ void EngineState::release(std::uint32_t slot) {
 // Here, not with the other requests (engine_requests.cpp), so that cancel_order() is inlined into it.
 void EngineState::cancel(const CancelCmd& c, const Order& hint) {
   // A live order with the id named is the one the index would give (kNilOrder is never live).
-  if (hint.live && hint.id == c.order.value() && (!c.requester_firm.valid() || hint.owner.firm == c.requester_firm))
-      [[likely]] {
+  if (hint.live && hint.id == c.order.value() && owned_by(hint, c.requester_firm)) [[likely]] {
     cancel_order(pool_.slot_of(hint), c.reason, c.client_ref);
     return;
   }

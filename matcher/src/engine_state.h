@@ -326,6 +326,9 @@ class EngineState {
   // ----- cancel, replace, status -----
 
   // The live order a request names, or kNil with the reject code.
+  // Whether a request from `requester` may act on order o (an invalid requester: operations, any firm's).
+  static bool owned_by(const Order& o, FirmId requester) { return !requester.valid() || o.owner.firm == requester; }
+
   std::uint32_t lookup(OrderId id, FirmId requester, RejectCode& code) const {
     const std::uint64_t v = id.value();
     if ((v & ~kCounterMask) != id_base_ || (v & kCounterMask) == 0) {
@@ -337,7 +340,7 @@ class EngineState {
       code = (v & kCounterMask) < next_order_ ? RejectCode::kOrderNotActive : RejectCode::kUnknownOrder;
       return kNil;
     }
-    if (requester.valid() && pool_[slot].owner.firm != requester) {
+    if (!owned_by(pool_[slot], requester)) {
       code = RejectCode::kUnknownOrder;  // another firm's order: do not reveal it exists
       return kNil;
     }
