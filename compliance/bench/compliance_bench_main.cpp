@@ -2,14 +2,16 @@
 // figures (bench/README.md).
 //
 //   compliance-bench --brokers B --topic T --db URL --records N [--rate R] [--start-seq S] [--produce-only]
-//                    [--watch-only] [--timeout-s T]
+//                    [--watch-only] [--timeout-s T] [--wash-percent P]
 //
 // Produces N records like the venue's (venue.execution-reports headers, FIX 4.4 ExecutionReports of a
 // mix of orders: acknowledgements, fills on both sides with one TrdMatchID, cancels, replaces, rejects;
 // ~300 bytes each; keyed by OrderID) with venue-seq S, S+1, ... at R records/s (0: as fast as possible),
 // while it watches compliance.chain_head every 10 ms. Prints the ingest rate (rows chained per second,
 // from the first row seen to the last) and, for paced runs, the lag of each row: the time from its
-// production to the moment its venue-seq was seen chained (p50, p99, max).
+// production to the moment its venue-seq was seen chained (p50, p99, max). --wash-percent P (0-100,
+// default 0) makes P% of the crossings a session trading with itself: a wash trade, one surveillance
+// alert each (as a load tool crossing its own orders on one account raises).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -37,6 +39,7 @@ std::int64_t now_ns() {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "compliance-bench: " << why
             << "\nusage: compliance-bench --brokers B --topic T --db URL --records N [--rate R] [--start-seq S]"
+            << " [--wash-percent P]"
                " [--produce-only] [--watch-only] [--timeout-s T]\n";
   std::exit(2);
 }
@@ -58,7 +61,7 @@ struct Record {
 
 class Generator {
  public:
-  Generator() {
+  explicit Generator(int wash_percent) : wash_percent_(wash_percent) {
     const char* firms[] = {"ALPHA", "BETA", "GAMMA", "DELTA"};
     for (int i = 0; i < 8; ++i) {
       Session s;
@@ -75,7 +78,9 @@ class Generator {
     const int kind = static_cast<int>(step_++ % 10);
     const std::string sym = "SYM" + std::to_string(step_ % 50);
     Session& buyer = sessions_[step_ % sessions_.size()];
-    Session& seller = sessions_[(step_ + 3) % sessions_.size()];
+    // Crossings numbered 0, 1, 2, ...: the first wash_percent of every hundred are the buyer's own.
+    const bool wash = kind < 6 && static_cast<int>(crossings_++ % 100) < wash_percent_;
+    Session& seller = wash ? buyer : sessions_[(step_ + 3) % sessions_.size()];
     const std::uint64_t buy_id = ++order_id_;
     const std::uint64_t sell_id = ++order_id_;
     if (kind < 6) {  // a resting sell, then a buy crossing it: ack, ack... fills on both sides
@@ -152,6 +157,8 @@ class Generator {
   std::uint64_t order_id_ = 0;
   std::uint64_t exec_id_ = 0;
   std::uint64_t match_ = 0;
+  std::uint64_t crossings_ = 0;
+  int wash_percent_ = 0;
 };
 
 double pct(std::vector<double>& v, double p) {
@@ -172,6 +179,7 @@ int main(int argc, char** argv) {
   bool produce_only = false;
   bool watch_only = false;
   int timeout_s = 600;
+  int wash_percent = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&] {
@@ -196,6 +204,9 @@ int main(int argc, char** argv) {
       watch_only = true;
     } else if (a == "--timeout-s") {
       timeout_s = std::stoi(value());
+    } else if (a == "--wash-percent") {
+      wash_percent = std::stoi(value());
+      if (wash_percent < 0 || wash_percent > 100) usage("--wash-percent takes 0 to 100");
     } else {
       usage("unknown argument " + a);
     }
@@ -248,7 +259,7 @@ int main(int argc, char** argv) {
                       [](const kafka::Delivery& d) {
                         if (!d.ok) std::cerr << "delivery failed: " << d.error << "\n";
                       });
-    Generator g;
+    Generator g(wash_percent);
     std::vector<Record> batch;
     std::uint64_t seq = start_seq;
     const std::int64_t t0 = now_ns();

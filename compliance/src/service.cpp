@@ -129,6 +129,7 @@ struct Service::Impl {
   std::uint64_t checkpoint_seq = 0;
   std::int64_t next_checkpoint_ns = 0;
   std::int64_t next_heartbeat_ns = 0;
+  std::int64_t next_published_mark_ns = 0;
   std::int64_t next_partitions_ns = 0;
   std::int64_t next_offset_commit_ns = 0;
   std::map<std::string, std::int64_t> verifications_seen;
@@ -156,6 +157,7 @@ struct Service::Impl {
   prometheus::Family<prometheus::Gauge>* lag_family;
   std::map<std::int32_t, prometheus::Gauge*> lag_gauges;
   prometheus::Family<prometheus::Counter>* alerts_family;
+  std::map<std::string, prometheus::Counter*, std::less<>> alerts_by_rule;  // the family's counters, looked up once
   prometheus::Family<prometheus::Counter>* verifications_family;
 
   Impl(Config c, std::shared_ptr<prometheus::Registry> r) : cfg(std::move(c)), registry(std::move(r)) {
@@ -203,7 +205,7 @@ struct Service::Impl {
                       .Help("Records on Kafka not yet read, per partition")
                       .Register(reg);
     alerts_family = &prometheus::BuildCounter().Name("compliance_alerts_total").Help("Alerts raised").Register(reg);
-    for (const char* rule : kRules) alerts_family->Add({{"rule", rule}});
+    for (const char* rule : kRules) alerts_by_rule.emplace(rule, &alerts_family->Add({{"rule", rule}}));
     verifications_family = &prometheus::BuildCounter()
                                 .Name("compliance_verifications_total")
                                 .Help("`compliance verify` runs recorded in compliance.verifications")
@@ -398,7 +400,8 @@ struct Service::Impl {
     std::vector<kafka::Header> h;
     if (!traceparent.empty()) h.push_back({"traceparent", traceparent});
     auto* opaque = new std::string(id);  // NOLINT(cppcoreguidelines-owning-memory): freed by the delivery callback
-    if (producer->produce(cfg.alerts_topic, id, j.dump(), h, opaque) != kafka::Enqueue::kOk) {
+    if (producer->produce(cfg.alerts_topic, id, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), h,
+                          opaque) != kafka::Enqueue::kOk) {
       publish_failures->Increment();
       VENUE_LOG_KV(error, "alert not queued for Kafka; published again at the next start", {{"alert_id", id}});
       delete opaque;  // NOLINT(cppcoreguidelines-owning-memory)
@@ -803,32 +806,7 @@ struct Service::Impl {
         w.complete();
       }
       // Alerts join their own chain (store.h) in the order the rules raised them.
-      std::optional<AlertHead> alert_head;
-      for (const auto& a : b.alerts) {
-        if (!alert_head) alert_head = load_alert_head(tx);
-        std::string ids = "{";
-        for (const auto& e : a.evidence) {
-          if (ids.size() > 1) ids += ',';
-          ids += '"';
-          for (const char c : e.exec_id) {
-            if (c == '"' || c == '\\') ids += '\\';
-            ids += c;
-          }
-          ids += '"';
-        }
-        ids += '}';
-        const auto inserted = tx.exec_params(
-            "insert into compliance.alerts (alert_id, rule, event_time, firm, account, owner, symbol, summary, "
-            "figures, evidence, evidence_exec_ids, trigger_venue_seq, traceparent, alert_seq, prev_hash, row_hash) "
-            "values ($1, $2, to_timestamp($3 / 1e9), $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::text[], $12, "
-            "nullif($13, ''), $14, decode($15, 'hex'), decode($15, 'hex')) on conflict do nothing returning " +
-                alert_chain_select_list(),
-            a.id, a.rule, static_cast<double>(a.event_time_ns), a.firm, a.account, a.owner, a.symbol, a.summary,
-            a.figures.dump(), evidence_json(a.evidence).dump(), ids, static_cast<std::int64_t>(a.trigger_seq),
-            a.traceparent, static_cast<std::int64_t>(alert_head->alert_seq + 1), hex(alert_head->row_hash));
-        if (!inserted.empty()) alert_head = seal_alert(tx, a.id, *alert_head, inserted[0]);
-      }
-      if (alert_head) store_alert_head(tx, *alert_head);
+      if (!b.alerts.empty()) store_alert_head(tx, append_alerts(tx, b.alerts));
       for (const auto& [seq, rec] : b.staged) {
         tx.exec_params(
             "insert into compliance.pending (venue_seq, kafka_partition, kafka_offset, kafka_timestamp_ms, headers, "
@@ -952,7 +930,10 @@ struct Service::Impl {
     for (const auto ts : b.latencies_ms) latency->Observe(static_cast<double>(now_ms - ts) / 1000.0);
     head_gauge->Set(static_cast<double>(head.venue_seq));
     for (const auto& a : b.alerts) {
-      alerts_family->Add({{"rule", a.rule}}).Increment();
+      auto rule = alerts_by_rule.find(a.rule);
+      if (rule == alerts_by_rule.end())
+        rule = alerts_by_rule.emplace(a.rule, &alerts_family->Add({{"rule", a.rule}})).first;
+      rule->second->Increment();
       VENUE_LOG_KV(warning, "surveillance alert",
                    {{"alert_id", a.id}, {"rule", a.rule}, {"summary", a.summary}, {"traceparent", a.traceparent}});
       publish(a.id, alert_json(a), a.traceparent);
@@ -988,10 +969,16 @@ struct Service::Impl {
 
   // ----- housekeeping -----
 
-  void housekeeping() {
+  // final: at shutdown, when the alerts delivered since the last marking are marked whatever the time.
+  void housekeeping(bool final = false) {
     const std::int64_t now = steady_ns();
     producer->poll(0);
-    if (db_ready && !delivered_alerts.empty()) {
+    // Delivered alerts are marked published at most every 500 ms (or at 10,000 waiting): one transaction
+    // and its commit for all of them. An alert delivered but not yet marked when the process dies is
+    // published again at the next start (at least once, keyed by alert_id).
+    if (db_ready && !delivered_alerts.empty() &&
+        (final || now >= next_published_mark_ns || delivered_alerts.size() >= 10'000)) {
+      next_published_mark_ns = now + 500'000'000;
       try {
         pqxx::work tx(*db);
         std::string list;
@@ -1164,7 +1151,7 @@ struct Service::Impl {
     if (db_ready) commit_offsets(true);
     producer->flush(2000);
     producer->poll(0);
-    if (db_ready && !delivered_alerts.empty()) housekeeping();
+    if (db_ready && !delivered_alerts.empty()) housekeeping(true);
     consumer->close();
     VENUE_LOG(info) << "compliance stopped";
   }

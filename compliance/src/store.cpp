@@ -1,9 +1,15 @@
 #include "venue/compliance/store.h"
 
 #include <array>
+#include <cstdio>
 #include <ctime>
 #include <optional>
 #include <span>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_set>
+
+#include "venue/compliance/surveillance.h"
 
 namespace venue::compliance {
 
@@ -77,12 +83,114 @@ Hash alert_chain_hash(const Hash& prev, const pqxx::row& r) {
   return chain_hash(prev, canonical(std::span<const std::optional<std::string>>(v)));
 }
 
-AlertHead seal_alert(pqxx::transaction_base& tx, const std::string& alert_id, const AlertHead& before,
-                     const pqxx::row& inserted) {
-  const AlertHead after{before.alert_seq + 1, alert_chain_hash(before.row_hash, inserted)};
-  tx.exec_params(std::string("update ") + kSchema + ".alerts set row_hash = decode($1, 'hex') where alert_id = $2",
-                 hex(after.row_hash), alert_id);
-  return after;
+namespace {
+
+// `s` as a JSON string: valid UTF-8 as it is, anything else as printable_utf8 shows it (as the audit rows).
+void append_json_string(std::string& out, std::string_view s) {
+  std::string fixed;
+  if (!valid_utf8(s)) {
+    fixed = printable_utf8(s);
+    s = fixed;
+  }
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+}  // namespace
+
+AlertHead append_alerts(pqxx::transaction_base& tx, const std::vector<Alert>& alerts) {
+  AlertHead head = load_alert_head(tx);
+  if (alerts.empty()) return head;
+  // The alerts as one JSON array for jsonb_to_recordset, written out directly (a JSON object per alert
+  // costs more than the rest of its path); "ord" keeps the order they were raised in.
+  std::string payload = "[";
+  std::unordered_set<std::string_view> ids;
+  std::size_t ord = 0;
+  for (const Alert& a : alerts) {
+    if (!ids.insert(a.id).second) continue;  // raised twice in one batch: the first stands
+    if (ord > 0) payload += ',';
+    payload += "{\"ord\":" + std::to_string(ord++) + ",\"alert_id\":";
+    append_json_string(payload, a.id);
+    const std::pair<const char*, const std::string*> texts[] = {
+        {"rule", &a.rule},     {"firm", &a.firm},       {"account", &a.account},        {"owner", &a.owner},
+        {"symbol", &a.symbol}, {"summary", &a.summary}, {"traceparent", &a.traceparent}};
+    for (const auto& [key, value] : texts) {
+      payload += ",\"";
+      payload += key;
+      payload += "\":";
+      append_json_string(payload, *value);
+    }
+    payload += ",\"event_time_ns\":" + std::to_string(a.event_time_ns);
+    payload += ",\"trigger_venue_seq\":" + std::to_string(a.trigger_seq);
+    payload += ",\"figures\":" + a.figures.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    payload +=
+        ",\"evidence\":" + evidence_json(a.evidence).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    payload += ",\"evidence_exec_ids\":[";
+    for (std::size_t i = 0; i < a.evidence.size(); ++i) {
+      if (i > 0) payload += ',';
+      append_json_string(payload, a.evidence[i].exec_id);
+    }
+    payload += "]}";
+  }
+  payload += ']';
+  // The new alerts as they will be stored, under the table's own name so that alert_chain_select_list()
+  // reads them: an alert whose id is stored already (a batch written again after a restart) is left out,
+  // the others take the next alert_seq values in the order raised. detected_at is the transaction's
+  // now(), as the column's default would give.
+  const std::string new_alerts =
+      std::string(
+          "with v as (select * from jsonb_to_recordset($1::jsonb) as v(ord bigint, alert_id text, rule text, "
+          "event_time_ns numeric, firm text, account text, owner text, symbol text, summary text, "
+          "figures jsonb, evidence jsonb, evidence_exec_ids text[], trigger_venue_seq bigint, "
+          "traceparent text)), "
+          "alerts as (select ($2::bigint + row_number() over (order by ord))::bigint as alert_seq, alert_id, "
+          "rule, now() as detected_at, to_timestamp(event_time_ns / 1e9) as event_time, firm, account, "
+          "owner, symbol, summary, figures, evidence, evidence_exec_ids, trigger_venue_seq, "
+          "nullif(traceparent, '') as traceparent from v where not exists (select 1 from ") +
+      kSchema + ".alerts a where a.alert_id = v.alert_id)) ";
+  // First their hashed columns as text, hashed here by the code verify uses; then one insert with the
+  // hashes (no update of rows just written).
+  const auto canonical =
+      tx.exec_params(new_alerts + "select " + alert_chain_select_list() + " from alerts order by alerts.alert_seq",
+                     payload, static_cast<std::int64_t>(head.alert_seq));
+  if (canonical.empty()) return head;
+  const std::uint64_t before_seq = head.alert_seq;
+  std::string hashes = "[";
+  for (const pqxx::row& r : canonical) {
+    const Hash prev = head.row_hash;
+    head = AlertHead{head.alert_seq + 1, alert_chain_hash(prev, r)};
+    if (hashes.size() > 1) hashes += ',';
+    hashes += "{\"alert_id\":";
+    append_json_string(hashes, r[1].as<std::string>());
+    hashes += ",\"prev\":\"" + hex(prev) + "\",\"hash\":\"" + hex(head.row_hash) + "\"}";
+  }
+  const auto inserted = tx.exec_params(
+      new_alerts + "insert into " + kSchema +
+          ".alerts (alert_seq, alert_id, rule, detected_at, event_time, firm, account, owner, symbol, summary, "
+          "figures, evidence, evidence_exec_ids, trigger_venue_seq, traceparent, prev_hash, row_hash) "
+          "select alerts.alert_seq, alerts.alert_id, rule, detected_at, event_time, firm, account, owner, symbol, "
+          "summary, figures, evidence, evidence_exec_ids, trigger_venue_seq, traceparent, decode(h.prev, 'hex'), "
+          "decode(h.hash, 'hex') from alerts join jsonb_to_recordset($3::jsonb) as h(alert_id text, prev text, "
+          "hash text) on h.alert_id = alerts.alert_id",
+      payload, static_cast<std::int64_t>(before_seq), hashes + "]");
+  if (inserted.affected_rows() != canonical.size()) {
+    throw std::runtime_error("alert chain: " + std::to_string(inserted.affected_rows()) + " alerts inserted of " +
+                             std::to_string(canonical.size()) + " hashed");
+  }
+  return head;
 }
 
 ActionHead load_action_head(pqxx::transaction_base& tx, bool lock) {

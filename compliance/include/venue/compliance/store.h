@@ -16,6 +16,8 @@ namespace venue::compliance {
 
 inline constexpr const char* kSchema = "compliance";
 
+struct Alert;  // surveillance.h
+
 // spec/sql/compliance/*.sql, compiled in (venue_embed_migrations).
 const std::vector<pg::Migration>& compliance_migrations();
 
@@ -35,13 +37,11 @@ struct Head {
 Head load_head(pqxx::transaction_base& tx, bool lock);
 
 // The alerts' hash chain (spec/sql/compliance/0002_alert_chain.sql): the audit trail's scheme,
-// SHA-256(prev_hash || canonical), over each alert's content in the order alerts are raised. An alert is
-// appended in the batch's transaction (the writer holds chain_head's lock, so one writer at a time):
+// SHA-256(prev_hash || canonical), over each alert's content in the order alerts are raised. A batch's
+// alerts are appended in the batch's transaction (the writer holds chain_head's lock, so one writer at a
+// time), all of them in two statements:
 //
-//   AlertHead ah = load_alert_head(tx);
-//   tx.exec("insert into compliance.alerts (..., alert_seq, prev_hash, row_hash) values (..., ah.alert_seq + 1,
-//            ah.row_hash, <any 32 bytes>) returning " + alert_chain_select_list());
-//   ah = seal_alert(tx, alert_id, ah, inserted_row);    // hashes what PostgreSQL stored, sets row_hash
+//   AlertHead ah = append_alerts(tx, batch_alerts);   // hashes them as PostgreSQL stores them, inserts
 //   store_alert_head(tx, ah);
 struct AlertHead {
   std::uint64_t alert_seq = 0;
@@ -55,9 +55,12 @@ inline constexpr int kAlertChainColumns = 15;
 const std::string& alert_chain_select_list();
 // SHA-256(prev || canonical(the first kAlertChainColumns fields of `r`)).
 Hash alert_chain_hash(const Hash& prev, const pqxx::row& r);
-// Hashes the alert just inserted (`inserted`: its alert_chain_select_list()), writes its row_hash; the new head.
-AlertHead seal_alert(pqxx::transaction_base& tx, const std::string& alert_id, const AlertHead& before,
-                     const pqxx::row& inserted);
+// Appends `alerts` (in the order raised) to compliance.alerts and its chain after the stored head: one
+// select of their hashed columns as PostgreSQL will store them (alert_chain_select_list), hashed here,
+// then one insert with alert_seq, prev_hash and row_hash. An alert whose id is stored already is skipped
+// (a batch written again after a restart). Returns the new head (the loaded one when nothing was new);
+// store it with store_alert_head.
+AlertHead append_alerts(pqxx::transaction_base& tx, const std::vector<Alert>& alerts);
 
 // The officers' actions on alerts (compliance.alert_actions: every close, who, when, why) form a third
 // chain in the same scheme (spec/sql/compliance/0003_alert_action_chain.sql), by action_seq, over
