@@ -208,4 +208,29 @@ void write(Level level, std::string_view message, const Fields& fields) {
   lg.push_record(std::move(rec));
 }
 
+bool Throttle::allow(std::int64_t now_ns) {
+  if (now_ns >= window_end_ns_) {
+    told_ += skipped_;
+    skipped_ = 0;
+    used_ = 0;
+    window_end_ns_ = now_ns + 1'000'000'000;
+  }
+  if (used_ < per_second_) {
+    ++used_;
+    return true;
+  }
+  ++skipped_;
+  return false;
+}
+
+std::uint64_t Throttle::left_out(std::int64_t now_ns) {
+  if (now_ns >= window_end_ns_) {  // this second is over: its count may be told
+    told_ += skipped_;
+    skipped_ = 0;
+  }
+  const std::uint64_t n = told_;
+  told_ = 0;
+  return n;
+}
+
 }  // namespace venue::log

@@ -130,6 +130,9 @@ struct Service::Impl {
   std::int64_t next_checkpoint_ns = 0;
   std::int64_t next_heartbeat_ns = 0;
   std::int64_t next_published_mark_ns = 0;
+  // A line per alert, up to kAlertLinesPerSecond a second; a flood's others are counted in one line.
+  static constexpr std::uint64_t kAlertLinesPerSecond = 20;
+  log::Throttle alert_lines{kAlertLinesPerSecond};
   std::int64_t next_partitions_ns = 0;
   std::int64_t next_offset_commit_ns = 0;
   std::map<std::string, std::int64_t> verifications_seen;
@@ -934,8 +937,10 @@ struct Service::Impl {
       if (rule == alerts_by_rule.end())
         rule = alerts_by_rule.emplace(a.rule, &alerts_family->Add({{"rule", a.rule}})).first;
       rule->second->Increment();
-      VENUE_LOG_KV(warning, "surveillance alert",
-                   {{"alert_id", a.id}, {"rule", a.rule}, {"summary", a.summary}, {"traceparent", a.traceparent}});
+      if (alert_lines.allow(steady_ns())) {
+        VENUE_LOG_KV(warning, "surveillance alert",
+                     {{"alert_id", a.id}, {"rule", a.rule}, {"summary", a.summary}, {"traceparent", a.traceparent}});
+      }
       publish(a.id, alert_json(a), a.traceparent);
     }
     if (kill_after_rows > 0 && rows_this_process >= static_cast<std::uint64_t>(kill_after_rows)) {
@@ -969,10 +974,21 @@ struct Service::Impl {
 
   // ----- housekeeping -----
 
+  // The alerts whose line a flood left out (alert_lines), in one line once their second is over.
+  void say_alerts_left_out(std::int64_t now) {
+    if (const auto n = alert_lines.left_out(now)) {
+      VENUE_LOG_KV(warning, "surveillance alerts not logged one by one",
+                   {{"alerts", n},
+                    {"lines_per_second", kAlertLinesPerSecond},
+                    {"where", "every alert: `compliance alerts list`, compliance.alerts, the alerts topic"}});
+    }
+  }
+
   // final: at shutdown, when the alerts delivered since the last marking are marked whatever the time.
   void housekeeping(bool final = false) {
     const std::int64_t now = steady_ns();
     producer->poll(0);
+    say_alerts_left_out(now);
     // Delivered alerts are marked published at most every 500 ms (or at 10,000 waiting): one transaction
     // and its commit for all of them. An alert delivered but not yet marked when the process dies is
     // published again at the next start (at least once, keyed by alert_id).
@@ -1152,6 +1168,7 @@ struct Service::Impl {
     producer->flush(2000);
     producer->poll(0);
     if (db_ready && !delivered_alerts.empty()) housekeeping(true);
+    say_alerts_left_out(INT64_MAX);
     consumer->close();
     VENUE_LOG(info) << "compliance stopped";
   }

@@ -23,6 +23,7 @@
 #include <boost/log/sources/record_ostream.hpp>
 #include <boost/log/sources/severity_logger.hpp>
 #include <boost/log/trivial.hpp>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -61,6 +62,33 @@ class ScopedCorrelation {
 };
 
 const std::string& current_correlation();
+
+// Lets at most `per_second` lines of one kind through in a second and counts the rest: for a message a
+// flood can repeat thousands of times a second (compliance's line per alert, when a load tool's every
+// trade is a wash trade), so that the log stays readable and its disk and CPU bounded. The caller says
+// how many were left out once their second is over:
+//
+//   venue::log::Throttle alert_lines(20);
+//   if (alert_lines.allow(now_ns)) VENUE_LOG_KV(warning, "surveillance alert", {...});
+//   if (const auto n = alert_lines.left_out(now_ns)) VENUE_LOG_KV(warning, "... left out", {{"lines", n}});
+//
+// Thread rules: one thread (a plain value).
+class Throttle {
+ public:
+  explicit Throttle(std::uint64_t per_second) : per_second_(per_second) {}
+  // True when the line may be logged (counted); false when this second's lines are spent (counted as left out).
+  bool allow(std::int64_t now_ns);
+  // The lines left out in the seconds that are over, not told before (zero when none were): called
+  // often, it tells a flood's count about once a second. now_ns = INT64_MAX at shutdown takes the rest.
+  std::uint64_t left_out(std::int64_t now_ns);
+
+ private:
+  std::uint64_t per_second_;
+  std::int64_t window_end_ns_ = INT64_MIN;
+  std::uint64_t used_ = 0;
+  std::uint64_t skipped_ = 0;  // in the second under way
+  std::uint64_t told_ = 0;     // in seconds that are over, to be told
+};
 
 BOOST_LOG_GLOBAL_LOGGER(logger, boost::log::sources::severity_logger_mt<Level>)
 
