@@ -173,15 +173,26 @@ class OrderPool {
   static constexpr std::uint32_t kChunkSize = 1U << kChunkBits;
   // 2^27 orders (16 GiB of address space): far beyond what a shard keeps live.
   static constexpr std::size_t kMaxChunks = std::size_t{1} << (27 - kChunkBits);
+  // Where a limit on address space (ulimit -v, RLIMIT_AS) refuses that much, half as much, a quarter...
+  // down to 16 chunks (262,144 orders, 32 MB); the pool then holds what it reserved.
+  static constexpr std::size_t kMinChunks = 16;
 
   static_assert(sizeof(Order) * kChunkSize == kBlockBytes, "a chunk is one block");
 
   OrderPool() {
-    const std::size_t bytes = kMaxChunks * kBlockBytes + kBlockBytes;  // + room to align to 2 MB
-    void* p = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
+    void* p = MAP_FAILED;
+    std::size_t chunks = kMaxChunks;
+    for (;; chunks /= 2) {
+      const std::size_t bytes = chunks * kBlockBytes + kBlockBytes;  // + room to align to 2 MB
+      p = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (p != MAP_FAILED) {
+        map_bytes_ = bytes;
+        break;
+      }
+      if (chunks / 2 < kMinChunks) throw std::bad_alloc();
+    }
     map_ = p;
-    map_bytes_ = bytes;
+    max_chunks_ = chunks;
     const auto at = (reinterpret_cast<std::uintptr_t>(p) + kBlockBytes - 1) & ~(std::uintptr_t{kBlockBytes} - 1);
     base_ = reinterpret_cast<Order*>(at);  // NOLINT(performance-no-int-to-ptr): an address from mmap, aligned
   }
@@ -199,6 +210,7 @@ class OrderPool {
     std::swap(map_, o.map_);
     std::swap(map_bytes_, o.map_bytes_);
     std::swap(base_, o.base_);
+    std::swap(max_chunks_, o.max_chunks_);
     std::swap(chunks_, o.chunks_);
     std::swap(free_head_, o.free_head_);
     std::swap(high_water_, o.high_water_);
@@ -256,7 +268,7 @@ class OrderPool {
  private:
   // Commits the next 2 MB of the reservation, offered for a transparent huge page and populated.
   __attribute__((noinline)) void add_chunk() {
-    if (chunks_ == kMaxChunks) throw std::bad_alloc();
+    if (chunks_ == max_chunks_) throw std::bad_alloc();
     char* p = reinterpret_cast<char*>(base_) + chunks_ * kBlockBytes;
     if (::mprotect(p, kBlockBytes, PROT_READ | PROT_WRITE) != 0) throw std::bad_alloc();
     populate_block(p);
@@ -265,6 +277,7 @@ class OrderPool {
   void* map_ = nullptr;
   std::size_t map_bytes_ = 0;
   Order* base_ = nullptr;
+  std::size_t max_chunks_ = 0;  // what the reservation holds (kMaxChunks unless a limit refused it)
   std::size_t chunks_ = 0;
   std::uint32_t free_head_ = kNil;
   std::uint32_t high_water_ = 0;

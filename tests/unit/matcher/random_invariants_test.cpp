@@ -6,6 +6,10 @@
 // exactly one place), and from the events alone: every order has one life (accepted, then fills, then
 // at most one end), quantities are conserved (qty = cum + leaves on every report, fills on both sides
 // add up), and trades happen at the resting order's price and never through the aggressor's limit.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <random>
@@ -546,4 +550,51 @@ BOOST_AUTO_TEST_CASE(an_order_without_optional_fields_is_rejected_with_the_full_
                                             RejectCode::kExpireTimeInvalid};
   BOOST_TEST(codes.codes == expected, boost::test_tools::per_element());
   BOOST_TEST(engine.resting_orders() == 1U);
+}
+
+// An engine starts and keeps its orders where a limit on address space (ulimit -v, RLIMIT_AS) refuses the
+// 16 GiB its order pool reserves (address space only): the pool reserves half as much, a quarter... It
+// once threw std::bad_alloc at start, so the venue could not start on such a host. In a child process,
+// so that the limit holds nowhere else.
+BOOST_AUTO_TEST_CASE(an_engine_starts_and_rests_orders_under_a_limit_on_address_space) {
+#if defined(__SANITIZE_ADDRESS__)
+  BOOST_TEST_MESSAGE("skipped: AddressSanitizer's shadow memory needs the address space");
+  return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  BOOST_TEST_MESSAGE("skipped: AddressSanitizer's shadow memory needs the address space");
+  return;
+#endif
+#endif
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    const rlimit limit{3ULL << 30, 3ULL << 30};  // 3 GiB
+    if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(3);
+    try {
+      m::EventListener quiet;
+      m::Engine engine(m::EngineSettings{}, instruments(), quiet);
+      for (std::uint64_t i = 1; i <= 300'000; ++i) {
+        m::NewOrderCmd n{};
+        n.client_ref = i;
+        n.instrument = venue::InstrumentId(1);
+        n.side = venue::Side::kBuy;
+        n.type = venue::OrdType::kLimit;
+        n.tif = venue::TimeInForce::kDay;
+        n.price = Price(90 - static_cast<std::int64_t>(i % 10));
+        n.qty = Qty(1);
+        m::Command c = m::Command::make(n);
+        c.seq = i;
+        engine.apply(c);
+      }
+      ::_exit(engine.resting_orders() == 300'000U ? 0 : 1);
+    } catch (...) {
+      ::_exit(2);
+    }
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0,
+             "exit status " << WEXITSTATUS(status) << " (2: std::bad_alloc or another throw)");
 }
