@@ -180,24 +180,19 @@ class OrderPool {
   static_assert(sizeof(Order) * kChunkSize == kBlockBytes, "a chunk is one block");
 
   OrderPool() {
-    void* p = MAP_FAILED;
-    std::size_t chunks = kMaxChunks;
-    for (;; chunks /= 2) {
-      const std::size_t bytes = chunks * kBlockBytes + kBlockBytes;  // + room to align to 2 MB
-      p = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    for (max_chunks_ = kMaxChunks;; max_chunks_ /= 2) {
+      void* p = ::mmap(nullptr, map_bytes(), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (p != MAP_FAILED) {
-        map_bytes_ = bytes;
+        map_ = p;
         break;
       }
-      if (chunks / 2 < kMinChunks) throw std::bad_alloc();
+      if (max_chunks_ / 2 < kMinChunks) throw std::bad_alloc();
     }
-    map_ = p;
-    max_chunks_ = chunks;
-    const auto at = (reinterpret_cast<std::uintptr_t>(p) + kBlockBytes - 1) & ~(std::uintptr_t{kBlockBytes} - 1);
+    const auto at = (reinterpret_cast<std::uintptr_t>(map_) + kBlockBytes - 1) & ~(std::uintptr_t{kBlockBytes} - 1);
     base_ = reinterpret_cast<Order*>(at);  // NOLINT(performance-no-int-to-ptr): an address from mmap, aligned
   }
   ~OrderPool() {
-    if (map_ != nullptr) ::munmap(map_, map_bytes_);
+    if (map_ != nullptr) ::munmap(map_, map_bytes());
   }
   OrderPool(const OrderPool&) = delete;
   OrderPool& operator=(const OrderPool&) = delete;
@@ -208,7 +203,6 @@ class OrderPool {
   }
   void swap(OrderPool& o) noexcept {
     std::swap(map_, o.map_);
-    std::swap(map_bytes_, o.map_bytes_);
     std::swap(base_, o.base_);
     std::swap(max_chunks_, o.max_chunks_);
     std::swap(chunks_, o.chunks_);
@@ -274,8 +268,10 @@ class OrderPool {
     populate_block(p);
     ++chunks_;
   }
+  // The reservation: max_chunks_ chunks and room to align them to 2 MB.
+  std::size_t map_bytes() const { return max_chunks_ * kBlockBytes + kBlockBytes; }
+
   void* map_ = nullptr;
-  std::size_t map_bytes_ = 0;
   Order* base_ = nullptr;
   std::size_t max_chunks_ = 0;  // what the reservation holds (kMaxChunks unless a limit refused it)
   std::size_t chunks_ = 0;
@@ -292,10 +288,7 @@ class OrderIndex {
   static constexpr unsigned kPageBits = 12;
   static constexpr std::uint64_t kPageSize = 1ULL << kPageBits;
 
-  OrderIndex() {
-    pages_.emplace_back();
-    live_.push_back(0);
-  }
+  OrderIndex() { clear(); }
 
   std::uint32_t find(std::uint64_t counter) const {
     const std::uint64_t p = counter >> kPageBits;
