@@ -56,14 +56,18 @@ void EngineState::apply_other(const Command& c) {
 // fetch: slots and index pages never move, and links are kNil or slots. Prefetches change nothing but
 // timing.
 void EngineState::apply_batch(std::span<const Command> commands) {
-  constexpr std::size_t kIndexAhead = 8;
-  constexpr std::size_t kOrderAhead = 4;
-  constexpr std::size_t kNeighboursAhead = 2;
+  // The distances are in commands, at about 30 ns each: each stage's fetch has to arrive before the next
+  // stage reads it. With 8 / 4 / 2 the neighbour stage's read of the order's links was the loop's
+  // hottest load (a miss still under way); 16 / 10 / 4 took 10-15% off a batch (matcher/README.md,
+  // the section of 2026-12-07 19:20).
+  constexpr std::size_t kIndexAhead = 16;
+  constexpr std::size_t kOrderAhead = 10;
+  constexpr std::size_t kNeighboursAhead = 4;
   // The commands themselves, further ahead still: a batch read from memory (a large ring, another
   // core's writes) would otherwise miss at each prefetch stage's first look at a command.
-  constexpr std::size_t kCommandAhead = 16;
-  constexpr std::size_t kEntries = 8;  // entries found by the index stage, by command index mod kEntries
-  constexpr std::size_t kRing = 8;     // orders found by the order stage, by command index mod kRing
+  constexpr std::size_t kCommandAhead = 32;
+  constexpr std::size_t kEntries = 16;  // entries found by the index stage, by command index mod kEntries
+  constexpr std::size_t kRing = 16;     // orders found by the order stage, by command index mod kRing
   static_assert(kIndexAhead - kOrderAhead < kEntries && kOrderAhead < kRing);
   const std::uint32_t* entries[kEntries];
   const Order* found[kRing];
@@ -192,6 +196,14 @@ void EngineState::new_order(const NewOrderCmd& c) {
     return;
   }
 
+  // Most new orders rest at the back of a level the book's cache knows: fetch that level's last order
+  // now, while the order and its accepted event are built; joining the queue stores into it, and that
+  // store was the batch loop's hottest instruction (1.5-2% a batch; a stage of the batch prefetcher
+  // doing the same a few commands ahead cost 17-25%, matcher/README.md, 2026-12-07 19:20). A stale
+  // cache entry is only a useless fetch: levels never move.
+  if (const std::uint32_t cl = b->cached_level(c.side == Side::kBuy, c.price.count()); cl != kNil) {
+    if (const std::uint32_t t = levels_[cl].tail; t != kNil) __builtin_prefetch(&pool_[t], 1, 3);
+  }
   const std::uint32_t slot = pool_.allocate();
   Order& o = pool_[slot];
   o.price = c.price.count();
