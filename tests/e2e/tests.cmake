@@ -29,9 +29,13 @@ else()
 endif()
 
 set(VENUE_E2E_SUITES session orders rejects throttle cancel_on_disconnect resend restart crash interop operator_api venuectl)
+# Suites whose cases are split over several files (one program: one venue started once), the files after
+# e2e/<suite>_test.cpp in the order their cases run.
+set(VENUE_E2E_orders_MORE_SOURCES e2e/orders_lifecycle_test.cpp)
+set(VENUE_E2E_rejects_MORE_SOURCES e2e/rejects_engine_test.cpp)
 add_custom_target(e2e_tests)
 foreach(suite IN LISTS VENUE_E2E_SUITES)
-  venue_test(NAME e2e_${suite}_test LABELS e2e SOURCES e2e/${suite}_test.cpp
+  venue_test(NAME e2e_${suite}_test LABELS e2e SOURCES e2e/${suite}_test.cpp ${VENUE_E2E_${suite}_MORE_SOURCES}
              DEPS venue_e2e_support venue::quickfix venue::common
              ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin;VENUE_STOCK_FIX44=${VENUE_STOCK_FIX44}" TIMEOUT 600)
   # The tests start the venue binary and make password hashes with venue-passwd.
@@ -60,7 +64,7 @@ file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/console-screenshots)
 
 # Drop copy end to end: the venue, the real Kafka broker and the dropcopy process (label integration:
 # it needs deploy/local/with-services --kafka).
-venue_test(NAME e2e_dropcopy_test LABELS integration outage SOURCES e2e/dropcopy_test.cpp
+venue_test(NAME e2e_dropcopy_test LABELS integration outage SOURCES e2e/dropcopy_test.cpp e2e/dropcopy_recovery_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 900 COST 70)
 add_dependencies(e2e_dropcopy_test venue venue-passwd dropcopy)
@@ -83,6 +87,7 @@ add_dependencies(e2e_tests e2e_trade_bust_test)
 # Compliance end to end: the venue, Kafka, PostgreSQL and the compliance process (label integration: it
 # needs deploy/local/with-services --pg --kafka).
 venue_test(NAME e2e_compliance_test LABELS integration outage SOURCES e2e/compliance_test.cpp
+           e2e/compliance_verify_test.cpp e2e/compliance_recovery_test.cpp
            DEPS venue_e2e_support venue::quickfix venue::common
            ENVIRONMENT "VENUE_BIN_DIR=${CMAKE_BINARY_DIR}/bin" TIMEOUT 600 COST 33)
 add_dependencies(e2e_compliance_test venue venue-passwd compliance)
