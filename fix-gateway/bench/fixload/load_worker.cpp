@@ -96,8 +96,8 @@ LoadWorker::LoadWorker(int worker, RunState& run, const TlsContext* tls, StartBa
       stride_(run.options.threads),
       window_((run.options.inflight + run.options.threads - 1) / run.options.threads) {
   for (int s = worker; s < opt_.sessions; s += opt_.threads) {
-    sessions_.push_back(
-        std::make_unique<Session>(s, opt_.senders[static_cast<std::size_t>(s)], opt_.account, opt_.target));
+    sessions_.push_back(std::make_unique<Session>(s, opt_.senders[static_cast<std::size_t>(s)], opt_.account,
+                                                  opt_.contra_account, opt_.target));
   }
   symbol_side_ = "\00155=" + opt_.symbol + "\00154=";
   qty_price_ = "\00138=" + std::to_string(opt_.qty) + "\00140=2\00144=";

@@ -51,7 +51,8 @@ void LoadWorker::encode_order(Session& s, std::int64_t order, std::string_view t
   body.add_raw("11=");
   body.add_raw(run_.clordid_prefix);
   body.add_raw({number, digits});
-  body.add_raw(s.account_field);
+  // --contra-account: pair p = order / 2 trades between the two accounts, the buyer alternating by pair.
+  body.add_raw((order / 2 + order % 2) % 2 == 0 ? s.account_field : s.contra_field);
   body.add_raw(symbol_side_);
   body.add_raw(buy ? "1" : "2");
   body.add_raw("\00160=");

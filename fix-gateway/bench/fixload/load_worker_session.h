@@ -20,16 +20,19 @@ void log_line(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 struct LoadWorker::Session {
   enum class State : std::uint8_t { kDown, kLogonSent, kActive, kLogoutSent, kClosed };
 
-  Session(int global_index, std::string sender_comp_id, const std::string& account, const std::string& target)
+  Session(int global_index, std::string sender_comp_id, const std::string& account, const std::string& contra,
+          const std::string& target)
       : index(global_index),
         sender(std::move(sender_comp_id)),
         account_field("\0011=" + (account.empty() ? sender : account)),
+        contra_field(contra.empty() ? account_field : "\0011=" + contra),
         encoder(sender, target),
         in(kInBufferSize) {}
 
   const int index;
   const std::string sender;
   const std::string account_field;  // "<SOH>1=ACC"
+  const std::string contra_field;   // --contra-account's, or account_field
   Connection conn;
   FixEncoder encoder;
   State state = State::kDown;

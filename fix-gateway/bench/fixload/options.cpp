@@ -126,6 +126,10 @@ Orders
   --levels L               price levels per side for --mix rest (default 10)
   --symbol SYM             Symbol(55) (default ACME)
   --account ACC            Account(1) (default: each session's SenderCompID)
+  --contra-account ACC     trades between two accounts instead of one (--mix cross): the pair of
+                           orders 2p and 2p+1 buys on --account's account and sells on ACC for even p,
+                           the other way round for odd p, so each account's position stays within one
+                           order's quantity and no trade is a wash trade
   --price P                Price(44) as a decimal (default 100.00)
   --tick T                 price step for --mix rest (default 0.01)
   --qty Q                  OrderQty(38), an integer (default 100)
@@ -194,6 +198,9 @@ std::optional<LoadOptions> parse_load_options(int argc, char** argv) {
     } else if (arg == "--account") {
       o.account = next();
       check_text(arg, o.account);
+    } else if (arg == "--contra-account") {
+      o.contra_account = next();
+      check_text(arg, o.contra_account);
     } else if (arg == "--symbol") {
       o.symbol = next();
       check_text(arg, o.symbol);

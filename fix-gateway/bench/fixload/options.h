@@ -27,6 +27,8 @@ struct LoadOptions {
   std::optional<std::string> password;
   // Account(1); empty means "each session's SenderCompID".
   std::string account;
+  // --contra-account: the account of every other order's side (see --help); empty: none.
+  std::string contra_account;
   std::string symbol = "ACME";
   Decimal price = Decimal::from_units(100 * Decimal::kOne);
   Decimal tick = Decimal::from_units(Decimal::kOne / 100);

@@ -53,6 +53,15 @@ BOOST_AUTO_TEST_CASE(bad_input_is_a_usage_error) {
   BOOST_CHECK_THROW(parse({"--reset=Y"}), bench::UsageError);
 }
 
+BOOST_AUTO_TEST_CASE(a_contra_account_is_taken_as_given_and_checked_like_the_account) {
+  const auto o = parse({"--account", "LOAD-1", "--contra-account", "LOAD-2"});
+  BOOST_TEST(o->account == "LOAD-1");
+  BOOST_TEST(o->contra_account == "LOAD-2");
+  BOOST_TEST(parse({})->contra_account.empty());
+  BOOST_CHECK_THROW(parse({"--contra-account"}), bench::UsageError);
+  BOOST_CHECK_THROW(parse({"--contra-account", "A\001B"}), bench::UsageError);
+}
+
 BOOST_AUTO_TEST_CASE(prices_keep_the_decimals_of_price_and_tick) {
   BOOST_TEST(parse({"--price", "100"})->price_decimals == 2);
   BOOST_TEST(parse({"--price", "100.125"})->price_decimals == 3);
