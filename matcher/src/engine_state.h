@@ -18,7 +18,9 @@
 // Thread rules: as Engine: one thread owns the state.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <queue>
@@ -433,18 +435,23 @@ class EngineState {
   static OrderView accepted_view(const NewOrderCmd& c, std::uint64_t id, bool triggered) {
     OrderView v;
     v.id = OrderId(id);
-    v.client_ref = c.client_ref;
-    v.instrument = c.instrument;
-    v.owner = c.owner;
-    v.side = c.side;
-    v.type = c.type;
-    v.tif = c.tif;
-    v.stp = c.stp;
-    v.post_only = c.post_only;
+    // client_ref .. post_only, then price and stop_price: laid out alike in both, copied as one block of
+    // 48 bytes instead of field by field (2-5% of a batch, matcher/README.md, 2026-12-07 19:20); the
+    // block's padding lands on triggered and state, written after it.
+    static_assert(
+        offsetof(OrderView, instrument) - offsetof(OrderView, client_ref) == offsetof(NewOrderCmd, instrument) &&
+        offsetof(OrderView, owner) - offsetof(OrderView, client_ref) == offsetof(NewOrderCmd, owner) &&
+        offsetof(OrderView, side) - offsetof(OrderView, client_ref) == offsetof(NewOrderCmd, side) &&
+        offsetof(OrderView, type) - offsetof(OrderView, client_ref) == offsetof(NewOrderCmd, type) &&
+        offsetof(OrderView, tif) - offsetof(OrderView, client_ref) == offsetof(NewOrderCmd, tif) &&
+        offsetof(OrderView, stp) - offsetof(OrderView, client_ref) == offsetof(NewOrderCmd, stp) &&
+        offsetof(OrderView, post_only) - offsetof(OrderView, client_ref) == offsetof(NewOrderCmd, post_only) &&
+        offsetof(OrderView, price) - offsetof(OrderView, client_ref) == offsetof(NewOrderCmd, price) &&
+        offsetof(OrderView, stop_price) == offsetof(OrderView, price) + 8 &&
+        offsetof(NewOrderCmd, stop_price) == offsetof(NewOrderCmd, price) + 8);
+    std::memcpy(reinterpret_cast<char*>(&v) + offsetof(OrderView, client_ref), &c, offsetof(NewOrderCmd, price) + 16);
     v.triggered = triggered;
     v.state = OrderState::kNew;
-    v.price = c.price;
-    v.stop_price = c.stop_price;
     v.qty = c.qty;
     v.cum_qty = Qty(0);
     v.leaves_qty = c.qty;

@@ -18,6 +18,7 @@ inline std::ostream& operator<<(std::ostream& o, Side s) { return o << to_string
 inline std::ostream& operator<<(std::ostream& o, TimeInForce t) { return o << to_string(t); }
 inline std::ostream& operator<<(std::ostream& o, OrdType t) { return o << to_string(t); }
 inline std::ostream& operator<<(std::ostream& o, TradingStatus s) { return o << to_string(s); }
+inline std::ostream& operator<<(std::ostream& o, StpMode m) { return o << "StpMode(" << static_cast<int>(m) << ')'; }
 inline std::ostream& operator<<(std::ostream& o, Decimal d) { return o << d.to_string(); }
 template <class Tag>
 std::ostream& operator<<(std::ostream& o, FixedCount<Tag> c) {
