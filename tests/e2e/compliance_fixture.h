@@ -298,14 +298,14 @@ inline std::string exec_id_of(const std::string& comp, const std::string& clordi
   return field(stack().venue().client_object(comp).expect(er(clordid, exec_type)), FIX::FIELD::ExecID);
 }
 
-// A stored report sent again with PossResend(97)=Y (BodyLength and CheckSum made right).
-inline std::string poss_resend_of(const std::string& raw) {
-  std::string body = raw.substr(raw.find('\x01', raw.find("9=")) + 1);
-  body = body.substr(0, body.rfind("10="));
-  const auto at = body.find(
-      "\x01"
-      "52=");
-  body.insert(at + 1, "97=Y\x01");
+// A raw FIX message's body: what lies between BodyLength(9) and CheckSum(10).
+inline std::string body_of(const std::string& raw) {
+  const std::string body = raw.substr(raw.find('\x01', raw.find("9=")) + 1);
+  return body.substr(0, body.rfind("10="));
+}
+
+// A FIX 4.4 message around a body, with its BodyLength and CheckSum made right.
+inline std::string framed(const std::string& body) {
   std::string msg =
       "8=FIX.4.4\x01"
       "9=" +
@@ -315,6 +315,16 @@ inline std::string poss_resend_of(const std::string& raw) {
   char cs[16];
   std::snprintf(cs, sizeof cs, "10=%03u\x01", sum % 256);
   return msg + cs;
+}
+
+// A stored report sent again with PossResend(97)=Y (BodyLength and CheckSum made right).
+inline std::string poss_resend_of(const std::string& raw) {
+  std::string body = body_of(raw);
+  const auto at = body.find(
+      "\x01"
+      "52=");
+  body.insert(at + 1, "97=Y\x01");
+  return framed(body);
 }
 
 // The running service's view of what it holds (compliance.service_state, rewritten about once a second).

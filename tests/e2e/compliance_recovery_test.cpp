@@ -312,8 +312,7 @@ BOOST_AUTO_TEST_CASE(a_trade_bust_points_at_its_fill_and_shows_on_the_alerts_cit
   }
   // The fill turned into its bust: 150=H, a new ExecID, 19=<the fill's ExecID> (or another one), CumQty 0.
   const auto bust_of = [&](const std::string& ref, const std::string& new_id) {
-    std::string body = raw.substr(raw.find('\x01', raw.find("9=")) + 1);
-    body = body.substr(0, body.rfind("10="));
+    std::string body = body_of(raw);
     const auto put = [&](const std::string& tag, const std::string& value) {
       const auto at = body.find("\x01" + tag + "=");
       BOOST_TEST_REQUIRE(at != std::string::npos, tag);
@@ -326,15 +325,7 @@ BOOST_AUTO_TEST_CASE(a_trade_bust_points_at_its_fill_and_shows_on_the_alerts_cit
                   "19=" +
                   ref);
     put("14", "0");
-    std::string msg =
-        "8=FIX.4.4\x01"
-        "9=" +
-        std::to_string(body.size()) + "\x01" + body;
-    unsigned sum = 0;
-    for (const unsigned char ch : msg) sum += ch;
-    char cs[16];
-    std::snprintf(cs, sizeof cs, "10=%03u\x01", sum % 256);
-    return msg + cs;
+    return framed(body);
   };
   prometheus::Registry reg;
   venue::kafka::Producer p({.brokers = env("VENUE_KAFKA_BROKERS"), .client_id = "e2e"}, reg, [](const auto&) {});
