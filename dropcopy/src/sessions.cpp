@@ -128,9 +128,15 @@ void Service::Impl::remember_stored(Session& s) {
   if (s.fix == nullptr) return;
   const FIX::MessageStore* store = s.fix->getStore();
   // Counted in copies, not in sequence numbers: Logons, Logouts and heartbeats take numbers too without
-  // being stored. The Kafka thread hands over at most 2 * max_batch records not yet committed, each at
-  // most one copy per session.
-  const std::size_t want = static_cast<std::size_t>(cfg.max_batch) * 2 + 100;
+  // being stored. One run hands over at most 2 * max_batch records not yet committed, each at most one
+  // copy per session; but across restarts the records read again can be more: a run whose commits did
+  // not land (a broker too slow to answer) leaves its records to be read again by the next, after the
+  // file of copied venue-seqs has moved past them. Seen once in CI (2026-12-07): a session offline
+  // through three restarts was sent 24 copies a second time, marked PossResend(97)=Y, because they lay
+  // further back than the 200 copies then read back. So at least kReadBackCopies are read back (a few
+  // MB of store per session, once at start).
+  constexpr std::size_t kReadBackCopies = 10'000;
+  const std::size_t want = std::max(static_cast<std::size_t>(cfg.max_batch) * 2 + 100, kReadBackCopies);
   const int chunk = static_cast<int>(want);
   int hi = store->getNextSenderMsgSeqNum() - 1;
   std::size_t copies = 0;

@@ -56,10 +56,9 @@ void EngineState::apply_other(const Command& c) {
 // fetch: slots and index pages never move, and links are kNil or slots. Prefetches change nothing but
 // timing.
 void EngineState::apply_batch(std::span<const Command> commands) {
-  // The distances are in commands, at about 30 ns each: each stage's fetch has to arrive before the next
-  // stage reads it. With 8 / 4 / 2 the neighbour stage's read of the order's links was the loop's
-  // hottest load (a miss still under way); 16 / 10 / 4 took 10-15% off a batch (matcher/README.md,
-  // the section of 2026-12-07 19:20).
+  // Distances in commands (about 30 ns each): each stage's fetch must arrive before the next stage reads
+  // it. With 8 / 4 / 2 the neighbour stage's read of the order's links was the loop's hottest load (a
+  // miss still under way); 16 / 10 / 4 took 10-15% off a batch (matcher/README.md, 2026-12-07 19:20).
   constexpr std::size_t kIndexAhead = 16;
   constexpr std::size_t kOrderAhead = 10;
   constexpr std::size_t kNeighboursAhead = 4;
@@ -196,11 +195,9 @@ void EngineState::new_order(const NewOrderCmd& c) {
     return;
   }
 
-  // Most new orders rest at the back of a level the book's cache knows: fetch that level's last order
-  // now, while the order and its accepted event are built; joining the queue stores into it, and that
-  // store was the batch loop's hottest instruction (1.5-2% a batch; a stage of the batch prefetcher
-  // doing the same a few commands ahead cost 17-25%, matcher/README.md, 2026-12-07 19:20). A stale
-  // cache entry is only a useless fetch: levels never move.
+  // Most new orders join a level the book's cache knows: fetch its last order now, which joining stores
+  // into (the loop's hottest store; +1.5-2%, matcher/README.md, 2026-12-07 19:20; as a prefetch stage a
+  // few commands ahead it cost 17-25%). A stale cache entry is only a useless fetch: levels never move.
   if (const std::uint32_t cl = b->cached_level(c.side == Side::kBuy, c.price.count()); cl != kNil) {
     if (const std::uint32_t t = levels_[cl].tail; t != kNil) __builtin_prefetch(&pool_[t], 1, 3);
   }
