@@ -35,11 +35,6 @@ OrderFields order(const std::string& sym, const char* tif, const std::string& ac
   return o;
 }
 
-void place(FixClient& c, const OrderFields& o) {
-  c.send(new_order(o));
-  c.expect(er(o.clordid, "0"));
-}
-
 // Live orders the venue holds for a session (from the admin API), polled until it equals `n`.
 bool live_orders_become(const std::string& comp_id, std::size_t n, std::chrono::milliseconds timeout = 3s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -50,13 +50,7 @@ FixClient& stock_broker() {
 
 OrderFields limit(const std::string& symbol, const char* side, const std::string& price, const std::string& qty,
                   const std::string& account) {
-  return OrderFields{.clordid = id(side == std::string(kBuy) ? "buy" : "sell"),
-                     .symbol = symbol,
-                     .side = side,
-                     .ord_type = kLimit,
-                     .price = price,
-                     .qty = qty,
-                     .account = account};
+  return limit_order(id(side == std::string(kBuy) ? "buy" : "sell"), symbol, side, price, qty, account);
 }
 
 int tickets_seen = 0;

@@ -92,18 +92,7 @@ json last_audit(const std::string& action) {
 
 OrderFields limit(const std::string& symbol, const char* side, const std::string& price, const std::string& qty,
                   const std::string& account) {
-  return OrderFields{.clordid = id(side == std::string(kBuy) ? "buy" : "sell"),
-                     .symbol = symbol,
-                     .side = side,
-                     .ord_type = kLimit,
-                     .price = price,
-                     .qty = qty,
-                     .account = account};
-}
-
-FIX::Message place(FixClient& c, const OrderFields& o) {
-  c.send(new_order(o));
-  return c.expect(er(o.clordid, "0"));
+  return limit_order(id(side == std::string(kBuy) ? "buy" : "sell"), symbol, side, price, qty, account);
 }
 
 // A client of a session the test venue does not define (added at runtime).

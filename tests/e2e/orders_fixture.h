@@ -27,22 +27,9 @@ inline double num(const FIX::Message& m, int tag) {
   return v && !v->empty() ? std::stod(*v) : std::nan("");
 }
 
-// Sends an order and returns its acknowledgement (ExecType 0).
-inline FIX::Message place(FixClient& c, const OrderFields& o) {
-  c.send(new_order(o));
-  return c.expect(er(o.clordid, "0"));
-}
-
 inline OrderFields limit(const std::string& symbol, const char* side, const std::string& price, const std::string& qty,
                          const std::string& account, const char* tif = kDay) {
-  return OrderFields{.clordid = id(side == std::string(kBuy) ? "buy" : "sell"),
-                     .symbol = symbol,
-                     .side = side,
-                     .ord_type = kLimit,
-                     .price = price,
-                     .qty = qty,
-                     .tif = tif,
-                     .account = account};
+  return limit_order(id(side == std::string(kBuy) ? "buy" : "sell"), symbol, side, price, qty, account, tif);
 }
 
 }  // namespace orders_e2e

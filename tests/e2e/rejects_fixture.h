@@ -20,11 +20,6 @@ inline FixClient& beta() { return the_venue().client("BRK2"); }
 inline FixClient& gamma() { return the_venue().client("BRK3"); }
 inline std::string id(const std::string& hint = "o") { return the_venue().id(hint); }
 
-inline FIX::Message place(FixClient& c, const OrderFields& o) {
-  c.send(new_order(o));
-  return c.expect(er(o.clordid, "0"));
-}
-
 inline OrderFields limit(const std::string& symbol, const char* side, const std::string& price, const std::string& qty,
                          const std::string& account = "ALPHA-1", const char* tif = kDay) {
   return OrderFields{

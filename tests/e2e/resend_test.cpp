@@ -22,11 +22,6 @@ namespace {
 TestVenue& the_venue() { return suite_venue(); }
 std::string id(const std::string& hint = "o") { return the_venue().id(hint); }
 
-FIX::Message place(FixClient& c, const OrderFields& o) {
-  c.send(new_order(o));
-  return c.expect(er(o.clordid, "0"));
-}
-
 int seq_of(const FIX::Message& m) { return std::stoi(field(m, FIX::FIELD::MsgSeqNum)); }
 
 }  // namespace

@@ -24,11 +24,6 @@ TestVenue& the_venue() { return suite_venue(); }
 std::string id(const std::string& hint = "o") { return the_venue().id(hint); }
 double num(const FIX::Message& m, int tag) { return std::stod("0" + field(m, tag)); }
 
-FIX::Message place(FixClient& c, const OrderFields& o) {
-  c.send(new_order(o));
-  return c.expect(er(o.clordid, "0"));
-}
-
 // State carried from one test case to the next (they run in order).
 struct Before {
   std::string sym;

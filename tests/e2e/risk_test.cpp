@@ -135,11 +135,6 @@ OrderFields limit(const std::string& symbol, const char* side, const std::string
   return OrderFields{
       .clordid = id("r"), .symbol = symbol, .side = side, .price = price, .qty = qty, .tif = tif, .account = account};
 }
-FIX::Message place(FixClient& c, const OrderFields& o) {
-  c.send(new_order(o));
-  return c.expect(er(o.clordid, "0"));
-}
-
 std::chrono::steady_clock::time_point arrival(const FixClient& c, const Match& m) {
   for (const auto& r : c.received()) {
     if (m(r.msg)) return r.at;

@@ -151,4 +151,10 @@ class FixClient final : public FIX::Application {
   std::vector<FIX::Message> out_;
 };
 
+// Sends an order and returns its acknowledgement (ExecType 0).
+inline FIX::Message place(FixClient& c, const OrderFields& o) {
+  c.send(new_order(o));
+  return c.expect(er(o.clordid, "0"));
+}
+
 }  // namespace venue::e2e

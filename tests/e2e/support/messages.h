@@ -59,6 +59,20 @@ struct OrderFields {
 
 FIX::Message new_order(const OrderFields& o);
 
+// A limit order (a ClOrdID of the caller's venue).
+inline OrderFields limit_order(std::string clordid, const std::string& symbol, const char* side,
+                               const std::string& price, const std::string& qty, const std::string& account,
+                               const char* tif = kDay) {
+  return OrderFields{.clordid = std::move(clordid),
+                     .symbol = symbol,
+                     .side = side,
+                     .ord_type = kLimit,
+                     .price = price,
+                     .qty = qty,
+                     .tif = tif,
+                     .account = account};
+}
+
 struct CancelFields {
   std::string clordid;
   std::string orig_clordid;
