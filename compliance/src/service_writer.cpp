@@ -215,12 +215,13 @@ void Service::Impl::committed(Batch& b, const Head& h) {
   const auto now_ms = wall_ms();
   for (const auto ts : b.latencies_ms) latency->Observe(static_cast<double>(now_ms - ts) / 1000.0);
   head_gauge->Set(static_cast<double>(head.venue_seq));
+  const std::int64_t logged_ns = steady_ns();  // the batch's alerts share one reading for the log throttle
   for (const auto& a : b.alerts) {
     auto rule = alerts_by_rule.find(a.rule);
     if (rule == alerts_by_rule.end())
       rule = alerts_by_rule.emplace(a.rule, &alerts_family->Add({{"rule", a.rule}})).first;
     rule->second->Increment();
-    if (alert_lines.allow(steady_ns())) {
+    if (alert_lines.allow(logged_ns)) {
       VENUE_LOG_KV(warning, "surveillance alert",
                    {{"alert_id", a.id}, {"rule", a.rule}, {"summary", a.summary}, {"traceparent", a.traceparent}});
     }
