@@ -5,7 +5,11 @@
 //
 // Not a FIX engine: it exists to show where fixload's own ceiling is (see ../README.md).
 //
-// usage: fix-null-acceptor [--port P]   (default 5002; stops on SIGINT/SIGTERM)
+// usage: fix-null-acceptor [--port P] [--work-us U]   (default 5002, 0; stops on SIGINT/SIGTERM)
+//
+// --work-us U spins U microseconds on the clock before answering each NewOrderSingle: the round trip
+// of an acceptor that does U µs of work per order on this machine, with nothing else of it (the
+// floor a real acceptor is measured against; ../README.md, "What a round trip costs here").
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,6 +20,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -34,6 +39,14 @@ using venue::fix_wire::FrameStatus;
 using venue::fix_wire::InboundMessage;
 
 volatile sig_atomic_t g_stop = 0;
+long g_work_us = 0;
+
+void spin_for_work() {
+  if (g_work_us <= 0) return;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(g_work_us);
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
 void on_signal(int) { g_stop = 1; }
 
 struct Client {
@@ -70,6 +83,7 @@ void answer(Client& c, std::string_view raw, const InboundMessage& m, venue::fix
   }
   if (!c.encoder) return;
   if (m.msg_type == "D") {
+    spin_for_work();
     body.add(37, ++c.exec_id);
     body.add(17, c.exec_id);
     body.add(11, m.cl_ord_id);
@@ -99,8 +113,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "fix-null-acceptor: --port: expected 1..65535\n");
         return 2;
       }
+    } else if (arg == "--work-us" && i + 1 < argc) {
+      const std::string_view v = argv[++i];
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), g_work_us);
+      if (ec != std::errc() || p != v.data() + v.size() || g_work_us < 0 || g_work_us > 1000000) {
+        std::fprintf(stderr, "fix-null-acceptor: --work-us: expected 0..1000000\n");
+        return 2;
+      }
     } else {
-      std::fprintf(stderr, "usage: fix-null-acceptor [--port P]\n");
+      std::fprintf(stderr, "usage: fix-null-acceptor [--port P] [--work-us U]\n");
       return arg == "--help" ? 0 : 2;
     }
   }
