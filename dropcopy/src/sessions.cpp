@@ -128,13 +128,13 @@ void Service::Impl::remember_stored(Session& s) {
   if (s.fix == nullptr) return;
   const FIX::MessageStore* store = s.fix->getStore();
   // Counted in copies, not in sequence numbers: Logons, Logouts and heartbeats take numbers too without
-  // being stored. One run hands over at most 2 * max_batch records not yet committed, each at most one
-  // copy per session; but across restarts the records read again can be more: a run whose commits did
-  // not land (a broker too slow to answer) leaves its records to be read again by the next, after the
-  // file of copied venue-seqs has moved past them. Seen once in CI (2026-12-07): a session offline
-  // through three restarts was sent 24 copies a second time, marked PossResend(97)=Y, because they lay
-  // further back than the 200 copies then read back. So at least kReadBackCopies are read back (a few
-  // MB of store per session, once at start).
+  // being stored. A run hands over at most 2 * max_batch records not yet committed, each at most one
+  // copy per session, and that holds across restarts too: a run counts from the committed offsets, so
+  // what it reads again counts against its own bound, and a run whose commits did not land reads no
+  // further. Yet once in CI (2026-12-07) a session offline through three restarts was sent 24 copies a
+  // second time, marked PossResend(97)=Y: the last start read again from further back than that, with
+  // no commit failure logged, and the cause was not found (dropcopy/README.md). So at least
+  // kReadBackCopies are read back, a margin (a few MB of store per session, once at start).
   constexpr std::size_t kReadBackCopies = 10'000;
   const std::size_t want = std::max(static_cast<std::size_t>(cfg.max_batch) * 2 + 100, kReadBackCopies);
   const int chunk = static_cast<int>(want);
