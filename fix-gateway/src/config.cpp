@@ -322,6 +322,13 @@ void read_config(cfg::Table& root, GatewayConfig& c, const std::filesystem::path
       "gateway's maps of orders), so that orders up to this many fault no page in and grow no table on the order "
       "path (about 300 bytes an order); past it everything grows on demand. 0: nothing reserved",
       0, {0, 100'000'000}));
+  c.engine.reserve_trades = static_cast<std::uint32_t>(engine.integer(
+      "reserve_trades",
+      "Trades of a day the venue takes its memory for at start (each engine's trade records and the final views of "
+      "the orders that traded, kept for busts), so that the day's trades up to this many fault no page in on the "
+      "order path (about 150 bytes a trade); past it that memory is taken 2 MB at a time as trades come, each time "
+      "a pause of a few milliseconds on the order path on a virtual machine. 0: nothing reserved",
+      0, {0, 100'000'000}));
   c.engine.end_of_day_time = engine.string(
       "end_of_day_time", "UTC time (HH:MM:SS) Day orders expire every day; empty: they expire only by operations", "");
   if (!c.engine.end_of_day_time.empty() && !fix_session::valid_time_of_day(c.engine.end_of_day_time)) {

@@ -92,6 +92,7 @@ void Gateway::Impl::place_instruments_and_recover_shards() {
     ss.engine.stp_scope = cfg.engine.stp_scope;
     ss.engine.post_only_policy = cfg.engine.post_only;
     ss.engine.reserve_orders = cfg.engine.reserve_orders;
+    ss.engine.reserve_trades = cfg.engine.reserve_trades;
     ss.instruments = per_shard[i];
     ss.cpu = sc.cpu;
     ss.inline_engine = cfg.engine.inline_engine;

@@ -137,17 +137,22 @@ BOOST_AUTO_TEST_CASE(the_real_time_priority_and_the_order_reservation_are_read_a
     r.insert(engine_at, keys);
     return r;
   };
-  const auto c = fg::parse_config(venue_head + "realtime_priority = 10\n" + with_engine("reserve_orders = 500000\n"),
-                                  "venue.toml", "/etc/venue");
+  const auto c = fg::parse_config(
+      venue_head + "realtime_priority = 10\n" + with_engine("reserve_orders = 500000\nreserve_trades = 300000\n"),
+      "venue.toml", "/etc/venue");
   BOOST_TEST(c.realtime_priority == 10);
   BOOST_TEST(c.engine.reserve_orders == 500000U);
+  BOOST_TEST(c.engine.reserve_trades == 300000U);
   // Normal scheduling and nothing reserved unless told.
   const auto d = fg::parse_config(base_config() + session(""), "venue.toml", "/etc/venue");
   BOOST_TEST(d.realtime_priority == 0);
   BOOST_TEST(d.engine.reserve_orders == 0U);
-  auto p = problems(venue_head + "realtime_priority = 100\n" + with_engine("reserve_orders = -1\n"));
+  BOOST_TEST(d.engine.reserve_trades == 0U);
+  auto p = problems(venue_head + "realtime_priority = 100\n" +
+                    with_engine("reserve_orders = -1\nreserve_trades = 100000001\n"));
   BOOST_TEST(has(p, "realtime_priority"));
   BOOST_TEST(has(p, "reserve_orders"));
+  BOOST_TEST(has(p, "reserve_trades"));
 }
 
 BOOST_AUTO_TEST_CASE(the_main_threads_core_and_await_phase_are_read_and_out_of_range_values_refused) {

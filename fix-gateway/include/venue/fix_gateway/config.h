@@ -99,6 +99,7 @@ struct EngineConfig {
   matcher::PostOnlyPolicy post_only = matcher::PostOnlyPolicy::kReject;
   std::uint64_t snapshot_every = 1'000'000;
   std::uint32_t reserve_orders = 0;  // live orders each engine and the gateway's order maps are sized for
+  std::uint32_t reserve_trades = 0;  // trades of a day each engine takes its trade records' memory for
   std::string end_of_day_time;       // UTC HH:MM:SS when Day orders expire; empty: never by the clock
   std::vector<ShardConfig> shards;
 };
