@@ -210,6 +210,8 @@ int main(int argc, char** argv) {
         if (first_counted_ns == 0) first_counted_ns = arrival_mono;
         last_counted_ns = arrival_mono;
         delays.push_back(arrival_real - *t);
+        // Exactly --copies: the rest of this read is past the window (it printed up to 32 more before).
+        if (static_cast<long>(delays.size()) == o.copies) break;
       }
     }
     in.erase(0, pos);
