@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "venue/common/log.h"
+#include "venue/dropcopy/cursor.h"
 
 namespace venue::dropcopy {
 
@@ -250,7 +251,12 @@ void KafkaFeed::start_main() {
     main_next_ = start.positions;
     main_started_ = true;
     hold_main_deadline_ns_ = steady_ns() + 30'000'000'000;
-    VENUE_LOG_KV(info, "reading Kafka", {{"topic", cfg_.topic}, {"partitions", parts.size()}});
+    // Where the group's committed offsets put this run: beside the seen file's handled-through (logged
+    // when it is read), it shows how far a restart reads again.
+    VENUE_LOG_KV(info, "reading Kafka",
+                 {{"topic", cfg_.topic},
+                  {"partitions", parts.size()},
+                  {"committed", offsets_text(cfg_.topic, start.positions)}});
     push(std::move(start));
     wake_();
   } catch (const kafka::KafkaError& e) {
