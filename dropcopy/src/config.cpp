@@ -33,6 +33,11 @@ void read_config(cfg::Table& root, Config& c, const std::filesystem::path& base)
     const auto& v = std::string(key) == "session_start_time" ? c.session_start_time : c.session_end_time;
     if (!fix_session::valid_time_of_day(v)) d.fail(key, "must be a time HH:MM:SS");
   }
+  c.durable = d.choice("sync",
+                       "write: the stores, cursors and copied venue-seqs are in the kernel before a copy leaves and "
+                       "its offset is committed (survives a crash of the process, not of the machine); fdatasync: "
+                       "also on disk, so a power cut loses no copy whose offset Kafka has",
+                       {"write", "fdatasync"}, "write") == "fdatasync";
   c.metrics_bind = d.string("metrics_bind", "Address of /metrics, /healthz and /readyz", "127.0.0.1");
   c.metrics_port = static_cast<std::uint16_t>(d.integer("metrics_port", "Port of /metrics; 0: none", 0, {0, 65535}));
   c.log_level =

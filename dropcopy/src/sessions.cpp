@@ -1,14 +1,19 @@
 // The drop copy's sessions (service_impl.h): set-up, the store read-back after a restart, the start-up
 // check of each store against its cursor, writing the cursors, and the file of the venue-seqs the main
 // path has copied. Runs on the FIX thread.
+#include <fcntl.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
 #include "service_impl.h"
+#include "venue/common/fd_io.h"
 #include "venue/common/log.h"
 #include "venue/fix_session/auth.h"
 #include "venue/fix_session/fix_text.h"
@@ -18,6 +23,22 @@ namespace venue::dropcopy {
 
 namespace {
 
+// fdatasync(2) of a file or folder by its path; false (with the reason) when it failed.
+bool sync_path(const std::filesystem::path& path, std::string& why) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    why = "cannot open " + path.string() + " to sync it: " + std::strerror(errno);
+    return false;
+  }
+  const int err = common::sync_data(fd);
+  ::close(fd);
+  if (err != 0) {
+    why = "cannot sync " + path.string() + ": " + std::strerror(err);
+    return false;
+  }
+  return true;
+}
+
 std::optional<std::string> read_file(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) return std::nullopt;
@@ -25,7 +46,9 @@ std::optional<std::string> read_file(const std::filesystem::path& file) {
 }
 
 // Writes `text` to `file` through a temporary and a rename; false (with the reason) when it could not.
-bool replace_file(const std::filesystem::path& file, const std::string& text, std::string& why) {
+// durable: the temporary is synced before the rename and the folder after it, so that after a power cut
+// the file holds either its old or its new text, and the new one once this returned.
+bool replace_file(const std::filesystem::path& file, const std::string& text, std::string& why, bool durable) {
   const auto tmp = file.string() + ".new";
   {
     std::ofstream out(tmp, std::ios::trunc);
@@ -35,13 +58,14 @@ bool replace_file(const std::filesystem::path& file, const std::string& text, st
       return false;
     }
   }
+  if (durable && !sync_path(tmp, why)) return false;
   std::error_code ec;
   std::filesystem::rename(tmp, file, ec);
   if (ec) {
     why = ec.message();
     return false;
   }
-  return true;
+  return !durable || sync_path(file.parent_path().empty() ? "." : file.parent_path(), why);
 }
 
 }  // namespace
@@ -105,6 +129,7 @@ void Service::Impl::set_up_sessions() {
     index[id] = i;
   }
   stores = std::make_unique<fsn::VenueStoreFactory>(cfg.store_dir.string());
+  stores->set_durable(cfg.durable);
   logs = std::make_unique<fsn::JsonLogFactory>();
   fsn::AcceptorSettings as;
   as.plain_port = cfg.fix_port;
@@ -214,7 +239,7 @@ void Service::Impl::write_cursors() {
       c.sent_through = s.sent_through;
     }
     std::string why;
-    if (!replace_file(s.cursor_file, cursor_text(c), why)) {
+    if (!replace_file(s.cursor_file, cursor_text(c), why, cfg.durable)) {
       VENUE_LOG_KV(warning, "DC002 cannot write a drop-copy cursor",
                    {{"session", s.cfg->sender_comp_id}, {"file", s.cursor_file.string()}, {"error", why}});
       continue;
@@ -286,7 +311,8 @@ void Service::Impl::write_seen() {
     auto [it, fresh] = handled.emplace(p, next);
     if (!fresh) it->second = std::max(it->second, next);
   }
-  if (!replace_file(seen_file, seen.text() + "handled-through=" + offsets_text(cfg.topic, handled) + "\n", why)) {
+  if (!replace_file(seen_file, seen.text() + "handled-through=" + offsets_text(cfg.topic, handled) + "\n", why,
+                    cfg.durable)) {
     VENUE_LOG_KV(warning, "DC005 cannot write the file of copied venue-seqs",
                  {{"file", seen_file.string()}, {"error", why}});
     return;

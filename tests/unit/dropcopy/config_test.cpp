@@ -82,6 +82,19 @@ BOOST_AUTO_TEST_CASE(the_group_session_is_read_and_bounded) {
   BOOST_TEST(has(problems(base() + "session_timeout_ms = \"10s\"\n" + session), "session_timeout_ms"));
 }
 
+BOOST_AUTO_TEST_CASE(sync_is_write_unless_fdatasync_is_asked_for) {
+  const std::string session =
+      "[[session]]\nsender_comp_id = \"DC1\"\nusername = \"u\"\npassword_hash = \"" + kHash + "\"\n";
+  const std::string dc_head = "[dropcopy]\nstore_dir = \"s\"\ndata_dictionary = \"d.xml\"\n";
+  const std::string kafka = "[kafka]\nbrokers = \"127.0.0.1:9092\"\n";
+  BOOST_TEST(!dc::parse_config(base() + session, "dropcopy.toml", "/etc/dc").durable);
+  BOOST_TEST(
+      dc::parse_config(dc_head + "sync = \"fdatasync\"\n" + kafka + session, "dropcopy.toml", "/etc/dc").durable);
+  BOOST_TEST(!dc::parse_config(dc_head + "sync = \"write\"\n" + kafka + session, "dropcopy.toml", "/etc/dc").durable);
+  BOOST_TEST(has(problems(dc_head + "sync = \"fsync\"\n" + kafka + session),
+                 "\"dropcopy.sync\" is \"fsync\", must be one of \"write\", \"fdatasync\""));
+}
+
 BOOST_AUTO_TEST_CASE(the_published_reference_lists_every_key) {
   std::ifstream in(venue::test::source_dir() + "/spec/dropcopy-config.md");
   std::stringstream doc;

@@ -42,6 +42,10 @@ struct Config {
   std::filesystem::path data_dictionary;
   std::string session_start_time = "00:00:00";
   std::string session_end_time = "00:00:00";
+  // sync = "fdatasync": every file written before a copy leaves or an offset is committed is synced to
+  // disk first (the stores, by VenueStoreFactory's durable mode; the cursors and the seen file, and
+  // their folder after the rename).
+  bool durable = false;
   std::string metrics_bind = "127.0.0.1";
   std::uint16_t metrics_port = 0;
   std::string log_level = "info";
