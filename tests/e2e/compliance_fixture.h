@@ -193,6 +193,41 @@ inline std::uint64_t head_seq() {
   return tx.exec1("select venue_seq from compliance.chain_head")[0].as<std::uint64_t>();
 }
 
+// The venue's last venue-seq Kafka acknowledged without gaps (venue_reports_published_seq).
+inline std::uint64_t venue_published_seq() {
+  const auto body = stack().venue().process().http("GET", "/metrics").body;
+  return static_cast<std::uint64_t>(metric_value(body, "venue_reports_published_seq").value_or(0));
+}
+
+// Brings the venue's venue-seqs up to the chain's head. A case that produces records straight to the
+// topic, above the venue's venue-seqs, leaves the head past the venue's own: compliance would skip the
+// venue's next reports up to there as duplicates (a venue-seq at or below the head), and a case trading
+// after it would find them nowhere. Resting orders on an instrument of their own (GAMMA-1 buys 1 @
+// 90.00: one report each, no trade) use those venue-seqs up, whatever ran before.
+inline void venue_up_to_chain_head(std::chrono::milliseconds timeout = 60s) {
+  TestVenue& v = stack().venue();
+  const std::string sym = v.symbol();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const std::uint64_t head = head_seq();
+    const std::uint64_t published = venue_published_seq();
+    if (published >= head) return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      BOOST_FAIL("the venue's venue-seq " << published << " stayed below the chain's head " << head);
+    }
+    BOOST_TEST_MESSAGE("the chain's head " << head << " is past the venue's venue-seq " << published << ": "
+                                           << head - published << " resting orders on " << sym);
+    for (std::uint64_t i = published; i < head; ++i) {
+      const std::string id = v.id("fill-up");
+      v.client("BRK3").send(
+          new_order({.clordid = id, .symbol = sym, .side = kBuy, .price = "90.00", .qty = "1", .account = "GAMMA-1"}));
+      v.client("BRK3").expect(er(id, "0"), 10s);
+    }
+    // Kafka acknowledges them shortly after the brokers got them.
+    for (int i = 0; i < 100 && venue_published_seq() < head; ++i) std::this_thread::sleep_for(100ms);
+  }
+}
+
 // Waits until every ExecID of `reports` has an audit row; false on timeout.
 inline bool wait_chained(const std::vector<FIX::Message>& reports, std::chrono::milliseconds timeout) {
   std::set<std::string> want;
