@@ -249,6 +249,15 @@ inline bool wait_chained(const std::vector<FIX::Message>& reports, std::chrono::
   return false;
 }
 
+// The chain's head once it equals the venue's published venue-seq: the venue idle, every report of it
+// chained. Records produced straight to the topic take the venue-seqs after it.
+inline std::uint64_t idle_chain_head() {
+  for (int i = 0; i < 100 && venue_published_seq() != head_seq(); ++i) std::this_thread::sleep_for(100ms);
+  const std::uint64_t h = head_seq();
+  BOOST_TEST_REQUIRE(venue_published_seq() == h, "the venue's venue-seq is not the chain's head " << h);
+  return h;
+}
+
 // The FIX fields of a raw message (first occurrence of each tag).
 inline std::map<int, std::string> fields_of(const std::string& raw) {
   std::map<int, std::string> out;
@@ -331,6 +340,51 @@ inline std::set<std::string> evidence_ids(const Json& alert) {
 
 inline std::string exec_id_of(const std::string& comp, const std::string& clordid, const std::string& exec_type) {
   return field(stack().venue().client_object(comp).expect(er(clordid, exec_type)), FIX::FIELD::ExecID);
+}
+
+// The ExecIDs of one wash trade's two fills.
+struct WashFills {
+  std::string sell;
+  std::string buy;
+};
+
+// `n` wash trades of the case's own on `symbol`, an instrument of its own: ALPHA-1 sells 1 @ 100.00 to
+// ALPHA-2 (one owner), each raising one wash_trade alert; their reports chained. Earlier cases may have put
+// the chain's head past the venue's venue-seqs: the venue is brought up to it first.
+inline std::vector<WashFills> wash_trades(const std::string& symbol, int n) {
+  venue_up_to_chain_head();
+  TestVenue& v = stack().venue();
+  std::vector<std::pair<std::string, std::string>> orders;
+  for (int i = 0; i < n; ++i) {
+    orders.emplace_back(v.id("ws"), v.id("wb"));
+    v.client("BRK1").send(new_order({.clordid = orders.back().first,
+                                     .symbol = symbol,
+                                     .side = kSell,
+                                     .price = "100.00",
+                                     .qty = "1",
+                                     .account = "ALPHA-1"}));
+    v.client("BRK1").send(new_order({.clordid = orders.back().second,
+                                     .symbol = symbol,
+                                     .side = kBuy,
+                                     .price = "100.00",
+                                     .qty = "1",
+                                     .account = "ALPHA-2"}));
+  }
+  std::vector<WashFills> out;
+  for (const auto& [sell, buy] : orders) out.push_back({exec_id_of("BRK1", sell, "F"), exec_id_of("BRK1", buy, "F")});
+  BOOST_TEST_REQUIRE(wait_chained(reports_on(symbol), 30s), "the wash trades' reports did not reach the audit trail");
+  return out;
+}
+
+// The alerts on `symbol` once there are `n`, or those there are after `timeout`. An alert is stored in the
+// same transaction as the fill that raised it: it comes right after its fill is chained.
+inline Json alerts_once(const std::string& symbol, std::size_t n, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    Json alerts = alerts_of(symbol);
+    if (alerts.size() >= n || std::chrono::steady_clock::now() >= deadline) return alerts;
+    std::this_thread::sleep_for(100ms);
+  }
 }
 
 // A raw FIX message's body: what lies between BodyLength(9) and CheckSum(10).

@@ -176,27 +176,39 @@ BOOST_AUTO_TEST_CASE(records_staged_after_others_were_read_back_are_read_back_to
 }
 
 // Records the venue did not make, produced straight to the topic once the venue is idle: venue-seqs above
-// the venue's own, so they cannot collide with a real report.
+// the venue's own, so they cannot collide with a real report. The fill repeated is the case's own (BETA-1
+// sells to ALPHA-1 on an instrument of its own): it runs alone or after any other case.
 BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_filled_or_acknowledged) {
   Stack& s = stack();
-  std::this_thread::sleep_for(1s);
-  const std::uint64_t h = head_seq();
+  // Earlier cases may have put the chain past the venue's venue-seqs: the trade's reports must be chained.
+  venue_up_to_chain_head();
+  const std::string sym = s.venue().symbol();
+  cross(sym, 1);
+  expect_fills(sym, 2, 10s);
+  std::set<std::string> fills;
+  for (const auto& m : reports_on(sym)) {
+    if (field(m, 150) == "F") fills.insert(field(m, FIX::FIELD::ExecID));
+  }
+  BOOST_TEST_REQUIRE(wait_chained(reports_on(sym), 30s), "the trade's reports did not reach the audit trail");
+  const std::uint64_t h = idle_chain_head();
   std::string fill;
   std::string fill_exec_id;
   std::uint64_t fill_seq = 0;
   Json headers;
   {
     pqxx::nontransaction tx(db());
-    const auto r = tx.exec1(
+    const auto r = tx.exec_params1(
         "select raw_fix, exec_id, venue_seq, session, firm, account from compliance.audit a where exec_type = 'F' "
-        "and not exists (select 1 from compliance.audit r where r.exec_id = a.exec_id and r.venue_seq <> "
-        "a.venue_seq) order by venue_seq desc limit 1");
+        "and symbol = $1 and not exists (select 1 from compliance.audit r where r.exec_id = a.exec_id and "
+        "r.venue_seq <> a.venue_seq) order by venue_seq desc limit 1",
+        sym);
     fill = r[0].as<std::string>();
     fill_exec_id = r[1].as<std::string>();
     fill_seq = r[2].as<std::uint64_t>();
     headers = {
         {"session", r[3].as<std::string>()}, {"firm", r[4].as<std::string>()}, {"account", r[5].as<std::string>()}};
   }
+  BOOST_TEST_REQUIRE(fills.contains(fill_exec_id), fill_exec_id << " is not a fill of " << sym);
   // The same fill sent again with PossResend(97)=Y.
   const std::string resend = poss_resend_of(fill);
 
@@ -286,40 +298,24 @@ BOOST_AUTO_TEST_CASE(bad_records_are_parked_repeats_marked_and_gaps_held_until_f
 // alone or after any other case.
 BOOST_AUTO_TEST_CASE(a_trade_bust_points_at_its_fill_and_shows_on_the_alerts_citing_it) {
   Stack& s = stack();
-  TestVenue& v = s.venue();
-  // Earlier cases may have put the chain past the venue's venue-seqs: the wash trade's reports must be chained.
-  venue_up_to_chain_head();
-  const std::string sym = v.symbol();
-  const std::string sell = v.id("ws");
-  const std::string buy = v.id("wb");
-  v.client("BRK1").send(
-      new_order({.clordid = sell, .symbol = sym, .side = kSell, .price = "100.00", .qty = "1", .account = "ALPHA-1"}));
-  v.client("BRK1").send(
-      new_order({.clordid = buy, .symbol = sym, .side = kBuy, .price = "100.00", .qty = "1", .account = "ALPHA-2"}));
-  const std::set<std::string> wash_fills{exec_id_of("BRK1", sell, "F"), exec_id_of("BRK1", buy, "F")};
-  BOOST_TEST_REQUIRE(wait_chained(reports_on(sym), 30s), "the wash trade's reports did not reach the audit trail");
-  // Its alert, stored in the same transaction as the fill that raised it.
-  Json alerts = alerts_of(sym);
-  for (int i = 0; i < 100 && alerts.empty(); ++i) {
-    std::this_thread::sleep_for(100ms);
-    alerts = alerts_of(sym);
-  }
+  const std::string sym = s.venue().symbol();
+  const WashFills trade = wash_trades(sym, 1).front();
+  // Its alert.
+  const Json alerts = alerts_once(sym, 1);
   BOOST_TEST_REQUIRE(alerts.size() == 1U, "no wash_trade alert to bust a fill of: " << alerts.dump());
   const Json wash = alerts[0];
   BOOST_TEST_REQUIRE(wash["rule"] == "wash_trade", wash.dump());
-  BOOST_TEST((evidence_ids(wash) == wash_fills), wash.dump());
+  BOOST_TEST((evidence_ids(wash) == std::set<std::string>{trade.sell, trade.buy}), wash.dump());
   BOOST_TEST(wash["busted_exec_ids"].empty());
   // The venue idle, every report of it chained: the records produced below take the venue-seqs after it.
-  for (int i = 0; i < 100 && venue_published_seq() != head_seq(); ++i) std::this_thread::sleep_for(100ms);
-  const std::uint64_t h = head_seq();
-  BOOST_TEST_REQUIRE(venue_published_seq() == h, "the venue's venue-seq is not the chain's head " << h);
+  const std::uint64_t h = idle_chain_head();
   // The alert's buy fill.
   std::string fill_id;
   for (const auto& e : wash["evidence"]) {
     if (e["role"].get<std::string>().find("buy") != std::string::npos) fill_id = e["exec_id"];
   }
   BOOST_TEST_REQUIRE(!fill_id.empty(), wash.dump());
-  BOOST_TEST(fill_id == exec_id_of("BRK1", buy, "F"), wash.dump());
+  BOOST_TEST(fill_id == trade.buy, wash.dump());
   std::string raw;
   std::uint64_t fill_seq = 0;
   Json headers;
