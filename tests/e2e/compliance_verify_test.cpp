@@ -195,13 +195,29 @@ BOOST_AUTO_TEST_CASE(verify_finds_an_alert_edited_deleted_or_inserted) {
 
 // An officer's closures are in a chain of their own (compliance.alert_actions, spec/compliance.md): a
 // close edited, removed or forged is found by verify and by the auditor's SQL, and so is an alert's
-// closure rewritten in place. Needs the alerts of the rules' test (the wash trade's closed there).
+// closure rewritten in place. The closures are of the case's own alerts: three wash trades (ALPHA-1 sells
+// to ALPHA-2, one owner) on an instrument of its own, one alert each, all closed here; it runs alone or
+// after any other case.
 BOOST_AUTO_TEST_CASE(verify_finds_an_alert_action_edited_deleted_or_inserted) {
   Stack& s = stack();
+  const std::string sym = s.venue().symbol();
+  std::set<std::string> wash_fills;
+  for (const auto& t : wash_trades(sym, 3)) wash_fills.insert({t.sell, t.buy});
+  const Json mine = alerts_once(sym, 3);
+  BOOST_TEST_REQUIRE(mine.size() == 3U, mine.dump());
+  std::set<std::string> evidence;
+  for (const auto& a : mine) {
+    BOOST_TEST(a["rule"] == "wash_trade", a.dump());
+    for (const auto& id : evidence_ids(a)) evidence.insert(id);
+  }
+  BOOST_TEST((evidence == wash_fills), mine.dump());
+  // Open, as listed to an officer.
   std::vector<std::string> open;
-  for (const auto& a : Json::parse(s.cmd("alerts list --format json").out)) open.push_back(a["alert_id"]);
-  BOOST_TEST_REQUIRE(open.size() >= 2U);
-  for (std::size_t i = 0; i < 2; ++i) {
+  for (const auto& a : Json::parse(s.cmd("alerts list --format json").out)) {
+    if (a["symbol"] == sym) open.push_back(a["alert_id"]);
+  }
+  BOOST_TEST_REQUIRE(open.size() == 3U);
+  for (std::size_t i = 0; i < open.size(); ++i) {
     const auto r = s.cmd("alerts close " + open[i] + " --by officer.kim --reason 'reviewed, no abuse (" +
                          std::to_string(i) + ")'");
     BOOST_TEST_REQUIRE(r.rc == 0, r.out);
