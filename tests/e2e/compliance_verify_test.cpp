@@ -6,19 +6,27 @@
 
 BOOST_AUTO_TEST_SUITE(compliance)
 
+// The row tampered with is the first fill of a wash trade of the case's own (ALPHA-1 sells to ALPHA-2 on an
+// instrument of its own), the other fill chained after it: it runs alone or after any other case.
 BOOST_AUTO_TEST_CASE(verify_finds_a_row_edited_deleted_or_inserted) {
   Stack& s = stack();
+  const std::string sym = s.venue().symbol();
+  const WashFills trade = wash_trades(sym, 1).front();
   BOOST_TEST_REQUIRE(s.cmd("verify").rc == 0);
   std::uint64_t x = 0;
   std::string px;
+  std::string exec_id;
   {
     pqxx::nontransaction tx(db());
-    const auto r = tx.exec1(
-        "select venue_seq, last_px::text from compliance.audit where exec_type = 'F' order by venue_seq limit 1 "
-        "offset 3");
+    const auto r = tx.exec_params1(
+        "select venue_seq, last_px::text, exec_id from compliance.audit where exec_type = 'F' and symbol = $1 order "
+        "by venue_seq limit 1",
+        sym);
     x = r[0].as<std::uint64_t>();
     px = r[1].as<std::string>();
+    exec_id = r[2].as<std::string>();
   }
+  BOOST_TEST_REQUIRE((exec_id == trade.sell || exec_id == trade.buy), exec_id << " is not a fill of " << sym);
   const std::string seq = std::to_string(x);
   auto sql = [&](const std::string& q) {
     pqxx::work tx(db());
@@ -119,18 +127,40 @@ BOOST_AUTO_TEST_CASE(verify_finds_a_row_edited_deleted_or_inserted) {
 }
 
 // The alerts are in a chain of their own (spec/compliance.md): an officer's evidence cannot be edited,
-// removed or forged unseen, by verify nor by the auditor's SQL. Needs the alerts of the rules' test (one
-// of them closed there: a closure does not break the chain).
+// removed or forged unseen, by verify nor by the auditor's SQL. The alert tampered with is the first of
+// three of the case's own (three wash trades, ALPHA-1 sells to ALPHA-2, on an instrument of its own), the
+// other two chained after it: it runs alone or after any other case (whose alerts, closed or not, are
+// checked too: a closure does not break the chain).
 BOOST_AUTO_TEST_CASE(verify_finds_an_alert_edited_deleted_or_inserted) {
   Stack& s = stack();
+  const std::string sym = s.venue().symbol();
+  std::set<std::string> wash_fills;
+  for (const auto& t : wash_trades(sym, 3)) wash_fills.insert({t.sell, t.buy});
+  const Json mine = alerts_once(sym, 3);
+  BOOST_TEST_REQUIRE(mine.size() == 3U, mine.dump());
+  std::set<std::string> evidence;
+  for (const auto& a : mine) {
+    BOOST_TEST(a["rule"] == "wash_trade", a.dump());
+    for (const auto& id : evidence_ids(a)) evidence.insert(id);
+  }
+  BOOST_TEST((evidence == wash_fills), mine.dump());
   auto r = s.cmd("verify");
   BOOST_TEST_REQUIRE(r.rc == 0, r.out);
   std::uint64_t alerts = 0;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
   {
     pqxx::nontransaction tx(db());
     alerts = tx.exec1("select count(*) from compliance.alerts")[0].as<std::uint64_t>();
+    const auto own =
+        tx.exec_params1("select min(alert_seq), max(alert_seq) from compliance.alerts where symbol = $1", sym);
+    first = own[0].as<std::uint64_t>();
+    last = own[1].as<std::uint64_t>();
   }
   BOOST_TEST_REQUIRE(alerts >= 3U);
+  // Its three alerts, one after the other: the one after the first is the case's own too.
+  BOOST_TEST_REQUIRE(last == first + 2, "alert-seqs " << first << " to " << last << " for " << sym);
+  const std::string seq = std::to_string(first);
   BOOST_TEST(r.out.find("intact: " + std::to_string(alerts) + " alerts checked") != std::string::npos, r.out);
   auto sql = [&](const std::string& q) {
     pqxx::work tx(db());
@@ -154,23 +184,25 @@ BOOST_AUTO_TEST_CASE(verify_finds_an_alert_edited_deleted_or_inserted) {
     BOOST_TEST(found.find(intact) == std::string::npos, found);
   };
   // Edited: the summary, then a fill taken out of the evidence.
-  sql("update compliance.alerts set summary = summary || ' (reviewed)' where alert_seq = 2");
-  expect_broken("2", "the alert was edited", "content edited");
-  sql("update compliance.alerts set summary = left(summary, length(summary) - 11) where alert_seq = 2");
+  sql("update compliance.alerts set summary = summary || ' (reviewed)' where alert_seq = " + seq);
+  expect_broken(seq, "the alert was edited", "content edited");
+  sql("update compliance.alerts set summary = left(summary, length(summary) - 11) where alert_seq = " + seq);
   BOOST_TEST(s.cmd("verify").rc == 0);
-  sql("create table compliance.e2e_alert as select * from compliance.alerts where alert_seq = 2");
+  sql("create table compliance.e2e_alert as select * from compliance.alerts where alert_seq = " + seq);
   sql("update compliance.alerts set evidence_exec_ids = evidence_exec_ids[2:], evidence = evidence - 0 where "
-      "alert_seq = 2");
-  expect_broken("2", "the alert was edited", "content edited");
+      "alert_seq = " +
+      seq);
+  expect_broken(seq, "the alert was edited", "content edited");
   sql("update compliance.alerts a set evidence_exec_ids = e.evidence_exec_ids, evidence = e.evidence from "
-      "compliance.e2e_alert e where a.alert_seq = 2");
+      "compliance.e2e_alert e where a.alert_seq = " +
+      seq);
   BOOST_TEST(s.cmd("verify").rc == 0);
   // Deleted (its closures first, they refer to it).
   sql("create table compliance.e2e_alert_actions as select * from compliance.alert_actions where alert_id = (select "
       "alert_id from compliance.e2e_alert)");
   sql("delete from compliance.alert_actions where alert_id = (select alert_id from compliance.e2e_alert)");
-  sql("delete from compliance.alerts where alert_seq = 2");
-  expect_broken("3", "missing", "alert deleted");
+  sql("delete from compliance.alerts where alert_seq = " + seq);
+  expect_broken(std::to_string(first + 1), "missing", "alert deleted");
   sql("insert into compliance.alerts select * from compliance.e2e_alert");
   sql("insert into compliance.alert_actions select * from compliance.e2e_alert_actions");
   sql("drop table compliance.e2e_alert_actions");
