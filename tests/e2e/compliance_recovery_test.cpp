@@ -106,17 +106,19 @@ BOOST_AUTO_TEST_CASE(a_burst_of_wash_trades_is_one_alert_each_chained_in_order_a
 // Records staged to the table pending are read back when the chain reaches them, also when they were
 // staged after other records had already been read back (the service once read pending back only while
 // nothing read back was held: h+2, staged after h+3 was read back, was never read, and the chain stopped
-// at h+1 for good). Records produced straight to the topic, above the venue's venue-seqs: this case drives
-// the venue first, so it comes before the cases below, after which the venue's own reports would carry
-// venue-seqs the chain has passed.
+// at h+1 for good). Records produced straight to the topic, above the venue's venue-seqs, once the venue is
+// idle. The fill repeated is the case's own (BETA-1 sells to ALPHA-1 on an instrument of its own), and the
+// venue is first brought up to the chain's head, which earlier cases producing straight to the topic may
+// have put past the venue's venue-seqs: it runs alone or after any other case.
 BOOST_AUTO_TEST_CASE(records_staged_after_others_were_read_back_are_read_back_too) {
   Stack& s = stack();
+  // Earlier cases may have put the chain past the venue's venue-seqs: the trade's reports must be chained.
+  venue_up_to_chain_head();
   const std::string sym = s.venue().symbol();
   cross(sym, 1);
   expect_fills(sym, 2, 10s);
   BOOST_TEST_REQUIRE(wait_chained(reports_on(sym), 30s));
-  std::this_thread::sleep_for(1s);
-  const std::uint64_t h = head_seq();
+  const std::uint64_t h = idle_chain_head();
   std::string resend;
   Json headers;
   {
