@@ -371,6 +371,7 @@ inline std::vector<WashFills> wash_trades(const std::string& symbol, int n) {
                                      .account = "ALPHA-2"}));
   }
   std::vector<WashFills> out;
+  out.reserve(orders.size());
   for (const auto& [sell, buy] : orders) out.push_back({exec_id_of("BRK1", sell, "F"), exec_id_of("BRK1", buy, "F")});
   BOOST_TEST_REQUIRE(wait_chained(reports_on(symbol), 30s), "the wash trades' reports did not reach the audit trail");
   return out;

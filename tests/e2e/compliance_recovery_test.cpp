@@ -305,7 +305,7 @@ BOOST_AUTO_TEST_CASE(a_trade_bust_points_at_its_fill_and_shows_on_the_alerts_cit
   // Its alert.
   const Json alerts = alerts_once(sym, 1);
   BOOST_TEST_REQUIRE(alerts.size() == 1U, "no wash_trade alert to bust a fill of: " << alerts.dump());
-  const Json wash = alerts[0];
+  const Json& wash = alerts[0];
   BOOST_TEST_REQUIRE(wash["rule"] == "wash_trade", wash.dump());
   BOOST_TEST((evidence_ids(wash) == std::set<std::string>{trade.sell, trade.buy}), wash.dump());
   BOOST_TEST(wash["busted_exec_ids"].empty());
