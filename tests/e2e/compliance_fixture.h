@@ -388,6 +388,21 @@ inline Json alerts_once(const std::string& symbol, std::size_t n, std::chrono::m
   }
 }
 
+// n wash trades on `symbol` (wash_trades) and their alerts, required to be exactly n wash_trade alerts
+// whose evidence is exactly those trades' fills.
+inline void wash_alerts(const std::string& symbol, std::size_t n) {
+  std::set<std::string> wash_fills;
+  for (const auto& t : wash_trades(symbol, n)) wash_fills.insert({t.sell, t.buy});
+  const Json mine = alerts_once(symbol, n);
+  BOOST_TEST_REQUIRE(mine.size() == n, mine.dump());
+  std::set<std::string> evidence;
+  for (const auto& a : mine) {
+    BOOST_TEST(a["rule"] == "wash_trade", a.dump());
+    for (const auto& id : evidence_ids(a)) evidence.insert(id);
+  }
+  BOOST_TEST((evidence == wash_fills), mine.dump());
+}
+
 // A raw FIX message's body: what lies between BodyLength(9) and CheckSum(10).
 inline std::string body_of(const std::string& raw) {
   const std::string body = raw.substr(raw.find('\x01', raw.find("9=")) + 1);

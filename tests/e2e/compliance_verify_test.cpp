@@ -134,16 +134,7 @@ BOOST_AUTO_TEST_CASE(verify_finds_a_row_edited_deleted_or_inserted) {
 BOOST_AUTO_TEST_CASE(verify_finds_an_alert_edited_deleted_or_inserted) {
   Stack& s = stack();
   const std::string sym = s.venue().symbol();
-  std::set<std::string> wash_fills;
-  for (const auto& t : wash_trades(sym, 3)) wash_fills.insert({t.sell, t.buy});
-  const Json mine = alerts_once(sym, 3);
-  BOOST_TEST_REQUIRE(mine.size() == 3U, mine.dump());
-  std::set<std::string> evidence;
-  for (const auto& a : mine) {
-    BOOST_TEST(a["rule"] == "wash_trade", a.dump());
-    for (const auto& id : evidence_ids(a)) evidence.insert(id);
-  }
-  BOOST_TEST((evidence == wash_fills), mine.dump());
+  wash_alerts(sym, 3);
   auto r = s.cmd("verify");
   BOOST_TEST_REQUIRE(r.rc == 0, r.out);
   std::uint64_t alerts = 0;
@@ -233,16 +224,7 @@ BOOST_AUTO_TEST_CASE(verify_finds_an_alert_edited_deleted_or_inserted) {
 BOOST_AUTO_TEST_CASE(verify_finds_an_alert_action_edited_deleted_or_inserted) {
   Stack& s = stack();
   const std::string sym = s.venue().symbol();
-  std::set<std::string> wash_fills;
-  for (const auto& t : wash_trades(sym, 3)) wash_fills.insert({t.sell, t.buy});
-  const Json mine = alerts_once(sym, 3);
-  BOOST_TEST_REQUIRE(mine.size() == 3U, mine.dump());
-  std::set<std::string> evidence;
-  for (const auto& a : mine) {
-    BOOST_TEST(a["rule"] == "wash_trade", a.dump());
-    for (const auto& id : evidence_ids(a)) evidence.insert(id);
-  }
-  BOOST_TEST((evidence == wash_fills), mine.dump());
+  wash_alerts(sym, 3);
   // Open, as listed to an officer.
   std::vector<std::string> open;
   for (const auto& a : Json::parse(s.cmd("alerts list --format json").out)) {
