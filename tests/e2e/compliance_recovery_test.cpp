@@ -28,8 +28,11 @@ BOOST_AUTO_TEST_CASE(compliance_killed_mid_stream_loses_no_row_and_writes_none_t
   BOOST_TEST(s.metric("compliance_duplicates_skipped_total") >= 0);
 }
 
+// Earlier cases may have put the chain's head past the venue's venue-seqs (records produced straight to the
+// topic): the venue is brought up to it first, else its first reports would be skipped as duplicates.
 BOOST_AUTO_TEST_CASE(postgresql_stopped_and_started_mid_stream_loses_no_row) {
   Stack& s = stack();
+  venue_up_to_chain_head();
   const std::string sym = s.venue().symbol();
   cross(sym, 100);
   services("stop --pg");
