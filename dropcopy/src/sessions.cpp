@@ -23,22 +23,6 @@ namespace venue::dropcopy {
 
 namespace {
 
-// fdatasync(2) of a file or folder by its path; false (with the reason) when it failed.
-bool sync_path(const std::filesystem::path& path, std::string& why) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    why = "cannot open " + path.string() + " to sync it: " + std::strerror(errno);
-    return false;
-  }
-  const int err = common::sync_data(fd);
-  ::close(fd);
-  if (err != 0) {
-    why = "cannot sync " + path.string() + ": " + std::strerror(err);
-    return false;
-  }
-  return true;
-}
-
 std::optional<std::string> read_file(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) return std::nullopt;
@@ -50,22 +34,31 @@ std::optional<std::string> read_file(const std::filesystem::path& file) {
 // the file holds either its old or its new text, and the new one once this returned.
 bool replace_file(const std::filesystem::path& file, const std::string& text, std::string& why, bool durable) {
   const auto tmp = file.string() + ".new";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      why = "cannot write " + tmp;
-      return false;
-    }
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    why = "cannot write " + tmp + ": " + std::strerror(errno);
+    return false;
   }
-  if (durable && !sync_path(tmp, why)) return false;
+  int err = common::write_fully(fd, text);
+  if (err == 0 && durable) err = common::sync_data(fd);
+  ::close(fd);
+  if (err != 0) {
+    why = "cannot write " + tmp + ": " + std::strerror(err);
+    return false;
+  }
   std::error_code ec;
   std::filesystem::rename(tmp, file, ec);
   if (ec) {
     why = ec.message();
     return false;
   }
-  return !durable || sync_path(file.parent_path().empty() ? "." : file.parent_path(), why);
+  if (!durable) return true;
+  const auto dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+  if (const int e = common::sync_dir(dir.c_str()); e != 0) {
+    why = "cannot sync " + dir.string() + ": " + std::strerror(e);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace

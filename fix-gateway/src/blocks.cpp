@@ -31,13 +31,6 @@ bool printable(const std::string& s, std::size_t max) {
   return true;
 }
 
-void sync_dir(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
-
 json block_json(const Block& b) {
   return {{"id", b.id},           {"name", b.name}, {"by", b.by}, {"reason", b.reason}, {"command_id", b.command_id},
           {"at", iso_ms(b.at_ms)}};
@@ -203,7 +196,8 @@ void BlockBook::save() const {
     throw std::runtime_error("cannot save the trading blocks to " + file_.string() + ": " +
                              std::strerror(e != 0 ? e : errno));
   }
-  sync_dir(file_.parent_path());
+  // Best effort, as it always was: the file itself is synced and renamed.
+  static_cast<void>(common::sync_dir(file_.parent_path().c_str()));
 }
 
 BlockBook::Decision BlockBook::decide(const BlockCommand& cmd, FirmId firm, AccountId account, std::int64_t now_ms) {

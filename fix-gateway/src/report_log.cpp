@@ -228,10 +228,8 @@ void ReportLog::open_segment() {
   }
   if (durable_) {
     // The new name on disk too: a segment that a power cut unlinks would take its reports with it.
-    const int dir = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    const bool synced = dir >= 0 && ::fsync(dir) == 0;
-    if (dir >= 0) ::close(dir);
-    if (!synced) throw std::runtime_error("report log: cannot sync the folder " + dir_.string());
+    if (common::sync_dir(dir_.c_str()) != 0)
+      throw std::runtime_error("report log: cannot sync the folder " + dir_.string());
   }
   segment_size_ = header.size();
 }

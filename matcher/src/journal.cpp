@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "venue/common/crc32c.h"
+#include "venue/common/fd_io.h"
 
 namespace venue::matcher {
 
@@ -90,12 +91,8 @@ std::vector<Segment> list_segments(const fs::path& dir) {
 }
 
 void fsync_dir(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw JournalError("journal: cannot open folder " + dir.string() + ": " + errno_text(errno));
-  const int rc = ::fsync(fd);
-  const int e = errno;
-  ::close(fd);
-  if (rc != 0) throw JournalError("journal: fsync of folder " + dir.string() + " failed: " + errno_text(e));
+  if (const int e = common::sync_dir(dir.c_str()); e != 0)
+    throw JournalError("journal: cannot sync folder " + dir.string() + ": " + errno_text(e));
 }
 
 // A read-only view of a whole file.

@@ -1,9 +1,11 @@
 #pragma once
-// Writing a whole buffer to a file descriptor (and syncing it), for the gateway's own files (report log, identity log,
-// FIX message stores); each caller turns a failure into its own error.
+// Writing a whole buffer to a file descriptor (and syncing it, and the folder a file is in), for the processes'
+// own files (report log, identity log, journal, FIX message stores, the drop copy's cursors); each caller turns a
+// failure into its own error.
 //
 // Thread rules: a pure function.
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,6 +31,22 @@ inline int sync_data(int fd) {
     if (::fdatasync(fd) == 0) return 0;
     if (errno != EINTR) return errno;
   }
+}
+
+// fsync(2) of a folder: after a file in it was created, renamed or unlinked, so that the name is on disk
+// too. 0, or the errno of the open or of the sync.
+inline int sync_dir(const char* dir) {
+  const int fd = ::open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = 0;
+  while (::fsync(fd) != 0) {
+    if (errno != EINTR) {
+      err = errno;
+      break;
+    }
+  }
+  ::close(fd);
+  return err;
 }
 
 }  // namespace venue::common
